@@ -1,0 +1,128 @@
+/**
+ * The interfaces between the reconciler and the adapters. Adapters implement them; `main.ts` wires them.
+ * Each contract states what MUST hold; optional abilities are separate small interfaces.
+ */
+import type { CertSpec, CertState, IssuedCertificate, KeyType, RenewalInfo, Snapshot, StoredCert } from './types.js';
+
+/** A source of desired certificates (Marathon, static `--domains`). */
+export interface Source {
+  readonly name: string;
+  /**
+   * Runs until `signal` aborts, then resolves. Calls `onSnapshot` with a FULL snapshot after every
+   * successful complete reading (never a partial one: a failed read calls `onError` and is never an
+   * empty snapshot). Transient failures are retried with backoff inside; this never rejects except on abort.
+   */
+  run(signal: AbortSignal, handlers: SourceHandlers): Promise<void>;
+  /** Ask for a fresh reading as soon as possible (SIGHUP, API). Safe to call any time, coalesced. */
+  resync(): void;
+  /** Health facts for /health and the status page. */
+  status(): SourceStatus;
+}
+
+export interface SourceHandlers {
+  onSnapshot(snapshot: Snapshot): void;
+  onError(err: unknown): void;
+}
+
+export interface SourceStatus {
+  /** Time of the last successful snapshot, if any. */
+  readonly lastSnapshotAt?: Date;
+  /** Event stream state, for sources that have one. */
+  readonly stream?: 'connected' | 'connecting' | 'disconnected';
+  readonly lastError?: { readonly code: string; readonly message: string; readonly at: Date };
+}
+
+/** One challenge to present: RFC 8555 §8. */
+export interface Challenge {
+  readonly type: 'http-01' | 'dns-01';
+  /** The DNS identifier being validated. */
+  readonly identifier: string;
+  readonly token: string;
+  /** token "." base64url(JWK thumbprint); for dns-01 the TXT value is base64url(sha256(keyAuthorization)). */
+  readonly keyAuthorization: string;
+}
+
+/**
+ * Makes a challenge answerable. MUST be idempotent; `cleanUp` is always called (in `finally`) after
+ * `present`, also on failure and cancellation; `present` resolves only once the answer is being served.
+ */
+export interface Solver {
+  readonly type: 'http-01' | 'dns-01';
+  present(challenge: Challenge, signal: AbortSignal): Promise<void>;
+  cleanUp(challenge: Challenge): Promise<void>;
+}
+
+export interface IssueRequest {
+  /** DNS names; the first is the subject CN and the file name. */
+  readonly names: readonly string[];
+  readonly keyType: KeyType;
+  /** ACME profile (sent only if the directory lists it). */
+  readonly profile?: string;
+  /** ARI certID of the certificate this one replaces (RFC 9773 §5). */
+  readonly replaces?: string;
+  /** Prefer the alternate chain whose top certificate's issuer CN matches. */
+  readonly preferredChain?: string;
+}
+
+/** Obtains certificates from a CA. Implementations: `AcmeIssuer`. */
+export interface Issuer {
+  /**
+   * Runs a whole order (new order → authorizations → finalize → download). Cancellable with `signal`.
+   * Rejects with an `AcmeError` (typed problem, retryAfter) or an `AppError` (network, timeout, ...);
+   * never retries 429/5xx itself — the caller decides.
+   */
+  issue(request: IssueRequest, signal: AbortSignal): Promise<IssuedCertificate>;
+  /** RFC 9773 renewal info for a leaf; `null` when the CA does not offer ARI (never an error for that). */
+  renewalInfo(certPem: string, signal: AbortSignal): Promise<RenewalInfo | null>;
+  /** The ARI certID of a leaf: base64url(AKI keyIdentifier) "." base64url(serial DER). */
+  certId(certPem: string): string;
+  /** Revoke by account key; `reason` is an RFC 5280 reason code (5 = cessationOfOperation). */
+  revoke(certPem: string, reason: number, signal: AbortSignal): Promise<void>;
+  /** Reachability of the CA (directory fetched recently), for /health. */
+  status(): { readonly reachable: boolean; readonly lastError?: string; readonly directoryUrl: string };
+}
+
+/** The storage directory shared with marathon-lb. Implementation: `FileStore`. */
+export interface Store {
+  /** Create the layout if missing (idempotent); never touches an existing default.pem. Rejects if the directory does not exist. */
+  init(): Promise<void>;
+  /** `client.key` PEM, or null if absent. */
+  readAccountKey(): Promise<string | null>;
+  /** Write `client.key` atomically with mode 0600. */
+  writeAccountKey(pem: string): Promise<void>;
+  /** Bundles in `certs/`: ours (parsed), and files we did not write or cannot parse (never deleted). */
+  list(): Promise<{ readonly certs: readonly StoredCert[]; readonly unmanaged: readonly string[] }>;
+  /**
+   * Check and atomically install `certs/<spec.name>.pem` (key, leaf, chain). A bundle that fails the
+   * check (key/leaf mismatch, chain unparsable, names differ from `spec.names`, expired) is rejected with
+   * an AppError and the previous file stays. Returns the installed certificate as read back.
+   */
+  install(spec: CertSpec, cert: IssuedCertificate): Promise<StoredCert>;
+  /** Move `certs/<name>.pem` out of `certs/` into the archive (never deletes). Idempotent. */
+  archive(name: string): Promise<void>;
+  /** All state records, keyed by name. Corrupt records are skipped (logged), never fatal. */
+  loadStates(): Promise<Map<string, CertState>>;
+  /** Atomically write (or with null, delete) one state record. */
+  saveState(name: string, state: CertState | null): Promise<void>;
+  /** Throws if the storage directory cannot be written (for /health). */
+  checkWritable(): Promise<void>;
+}
+
+/** What changed in one batch of work. */
+export interface Change {
+  readonly written: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/** Tells load balancers that certificates changed. Implementations: MarathonLbNotifier, HaproxyRuntimeNotifier, CommandNotifier. */
+export interface Notifier {
+  readonly name: string;
+  /**
+   * Deliver one batch. Resolves `{ ok }` (never rejects except on abort): ok when at least one target
+   * accepted it. Failed targets are retried in the background with backoff until they answer or a newer
+   * batch supersedes. Never rolls back a written certificate.
+   */
+  notify(change: Change, signal: AbortSignal): Promise<{ readonly ok: boolean; readonly detail?: string }>;
+  /** Stop background retries. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,115 @@
+/**
+ * The pure data model shared by every part of the daemon. No I/O here, no imports of the project.
+ */
+
+/** Private key types for certificates (`--key-type`). ec256 = ECDSA P-256 (default). */
+export const KEY_TYPES = ['ec256', 'ec384', 'rsa2048', 'rsa3072', 'rsa4096'] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
+
+/** Who asked for a certificate: shown in logs, status and metrics so an operator can see why it exists. */
+export interface Requester {
+  readonly source: 'marathon' | 'static';
+  /** Marathon app id, e.g. `/team/web` (source = marathon). */
+  readonly appId?: string;
+  /** Port index `n` of `MARATHON_ACME_{n}_DOMAIN` (source = marathon). */
+  readonly portIndex?: number;
+}
+
+/** A certificate somebody wants. */
+export interface CertSpec {
+  /** The file stem: `certs/<name>.pem`. Always equal to `names[0]`. Safe as a file name (validated). */
+  readonly name: string;
+  /** Validated, normalised DNS names (lower-case A-labels, no trailing dot); no duplicates; length >= 1. */
+  readonly names: readonly string[];
+  /** Every app/port (or static entry) that asked for it; at least one. */
+  readonly requestedBy: readonly Requester[];
+}
+
+/** A rejected label, name or app: skipped, reported (log + metric + status), everything else proceeds. */
+export interface Problem {
+  readonly source: 'marathon' | 'static';
+  readonly appId?: string;
+  readonly portIndex?: number;
+  readonly label?: string;
+  /** The offending value, truncated to a printable excerpt (untrusted input). */
+  readonly value?: string;
+  /** Stable code, e.g. INVALID_NAME, WILDCARD_NOT_SUPPORTED, DOMAIN_NOT_ALLOWED, BAD_APP. */
+  readonly code: string;
+  readonly reason: string;
+}
+
+/** One full reading of a source: what is wanted right now. Partial readings are never snapshots. */
+export interface Snapshot {
+  readonly specs: readonly CertSpec[];
+  readonly problems: readonly Problem[];
+}
+
+/** What the CA issued: PEM text, each block ending in a newline. */
+export interface IssuedCertificate {
+  /** PKCS#8 (or SEC1/PKCS#1) private key of the certificate. */
+  readonly keyPem: string;
+  /** The leaf certificate alone. */
+  readonly certPem: string;
+  /** Intermediates, in order, possibly empty. */
+  readonly chainPem: string;
+}
+
+/** RFC 9773 suggested renewal window. */
+export interface RenewalInfo {
+  readonly start: Date;
+  readonly end: Date;
+  readonly explanationUrl?: string;
+  /** When to ask again (from Retry-After), in ms from the time of the answer. */
+  readonly retryAfterMs?: number;
+}
+
+/** A certificate as found in `certs/`, read back from its PEM bundle. */
+export interface StoredCert {
+  /** File stem (`certs/<name>.pem`). */
+  readonly name: string;
+  /** DNS names of the leaf's subjectAltName (lower case), CN first if present in SANs. */
+  readonly names: readonly string[];
+  readonly notBefore: Date;
+  /** Expiry of the LEAF (not of the chain: 0.6.1 checked the chain too and reissued daily). */
+  readonly notAfter: Date;
+  /** Hex serial of the leaf, lower case. */
+  readonly serial: string;
+  /** Issuer distinguished name of the leaf. */
+  readonly issuer: string;
+  readonly keyType: KeyType | 'unknown';
+  readonly selfSigned: boolean;
+  /** The leaf certificate PEM (for ARI certID and revocation). */
+  readonly certPem: string;
+}
+
+/**
+ * The daemon's record of one certificate's life. Persisted by the store as JSON, outside `certs/`.
+ * Dates are ISO-8601 strings so the record round-trips through JSON unchanged.
+ * Losing it never loses a certificate: the reconciler rebuilds it from the PEMs.
+ */
+export interface CertState {
+  readonly name: string;
+  readonly names: readonly string[];
+  readonly requestedBy: readonly Requester[];
+  readonly keyType?: KeyType;
+  readonly notBefore?: string;
+  readonly notAfter?: string;
+  readonly serial?: string;
+  /** Last ARI answer, and when to ask again. */
+  readonly ari?: { readonly start: string; readonly end: string; readonly explanationUrl?: string; readonly checkAfter: string };
+  /** The moment inside the renewal window chosen for this certificate (stable between restarts). */
+  readonly renewAt?: string;
+  readonly lastAttempt?: string;
+  readonly lastSuccess?: string;
+  readonly lastError?: { readonly code: string; readonly type?: string; readonly detail: string; readonly at: string };
+  /** Consecutive failed attempts (0 after a success). */
+  readonly failures: number;
+  /** Not before this moment (backoff, CA Retry-After, validation budget). */
+  readonly nextAttempt?: string;
+  /** Times of failed validations in the last hour (Let's Encrypt pauses a name at 5 per hour). */
+  readonly failedValidations?: readonly string[];
+  /** When this certificate was first seen unwanted; removal at unwantedSince + remove-after. */
+  readonly unwantedSince?: string;
+  /** Last successful delivery to the load balancers failed (retry pending). */
+  readonly deliveryPending?: boolean;
+}

@@ -1,0 +1,34 @@
+/**
+ * Errors with a stable machine-readable `code` that keep their `cause`.
+ *
+ * Contract: `code` values are part of the public surface (they appear in logs, metrics labels,
+ * the state records and the status API), so they are SCREAMING_SNAKE and never change meaning.
+ */
+export class AppError extends Error {
+  readonly code: string;
+  /** Extra structured fields for logs; must never contain secrets. */
+  readonly details: Record<string, unknown>;
+
+  constructor(code: string, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+/** True when `err` was caused by an AbortSignal firing (ours or a fetch's). */
+export function isAbortError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return err.name === 'AbortError' || (err as { code?: unknown }).code === 'ABORT_ERR';
+}
+
+/** A short, log-safe description of any thrown value. */
+export function describeError(err: unknown): { code?: string; message: string } {
+  if (err instanceof AppError) return { code: err.code, message: err.message };
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' ? { code, message: err.message } : { message: err.message };
+  }
+  return { message: String(err) };
+}

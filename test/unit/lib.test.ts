@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { backoffDelay, type BackoffPolicy } from '../../src/lib/backoff.js';
+import { formatTextLine } from '../../src/lib/logger.js';
+import { Http01Solver } from '../../src/lib/http01-solver.js';
+import { sleep } from '../../src/lib/abort.js';
+import { VERSION } from '../../src/version.js';
+import { readFileSync } from 'node:fs';
+
+const policy: BackoffPolicy = { baseMs: 1000, capMs: 60_000, factor: 2, jitter: 0.5 };
+
+test('backoffDelay grows exponentially, is capped, and never reaches zero', () => {
+  const cases: Array<[string, number, number, number]> = [
+    ['first attempt, no jitter drawn', 1, 0, 1000],
+    ['first attempt, max jitter', 1, 0.999999, 500],
+    ['third attempt', 3, 0, 4000],
+    ['capped', 20, 0, 60_000],
+    ['capped with jitter', 20, 0.5, 45_000],
+    ['attempt 0 treated as 1', 0, 0, 1000],
+  ];
+  for (const [name, attempt, random, want] of cases) {
+    assert.equal(backoffDelay(policy, attempt, random), want, name);
+  }
+  assert.equal(backoffDelay({ ...policy, jitter: 1 }, 1, 0.9999999), 1, 'floor of 1 ms, never 0');
+});
+
+test('formatTextLine renders constant message and fields', () => {
+  const line = formatTextLine(JSON.stringify({ time: 'T', level: 'info', component: 'acme', msg: 'order ready', domain: 'a.example', attempt: 2 }));
+  assert.equal(line, 'T INFO  [acme] order ready domain=a.example attempt=2');
+  assert.equal(formatTextLine('not json'), 'not json');
+});
+
+test('Http01Solver keeps an answer until every presenter cleaned up', async () => {
+  const s = new Http01Solver();
+  const c = { type: 'http-01' as const, identifier: 'a.example', token: 'tok', keyAuthorization: 'tok.thumb' };
+  await s.present(c, new AbortController().signal);
+  await s.present(c, new AbortController().signal);
+  assert.equal(s.lookup('tok'), 'tok.thumb');
+  await s.cleanUp(c);
+  assert.equal(s.lookup('tok'), 'tok.thumb');
+  await s.cleanUp(c);
+  assert.equal(s.lookup('tok'), undefined);
+  await s.cleanUp(c); // idempotent
+  assert.equal(s.size, 0);
+});
+
+test('sleep rejects promptly with AbortError when aborted', async () => {
+  const ac = new AbortController();
+  const p = sleep(60_000, ac.signal);
+  ac.abort();
+  await assert.rejects(p, (e: Error) => e.name === 'AbortError');
+});
+
+test('VERSION matches package.json', () => {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+  assert.equal(VERSION, pkg.version);
+});
