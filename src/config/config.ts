@@ -1,0 +1,101 @@
+/**
+ * The typed, validated, frozen configuration. Defaults live here and only here.
+ * Built by `cli/args.ts` from argv + environment; read by `main.ts`.
+ */
+import type { KeyType } from '../domain/types.js';
+import type { LogFormat, LogLevel } from '../lib/logger.js';
+
+export interface ListenAddress {
+  /** IP literal, or undefined for all interfaces (0.6.1's `:8000`). */
+  readonly host?: string;
+  readonly port: number;
+}
+
+export interface Config {
+  readonly storageDir: string;
+  readonly acme: string;
+  readonly email?: string;
+  readonly marathon: readonly string[];
+  /** marathon-lb base URLs; empty = no marathon-lb signalling. */
+  readonly lb: readonly string[];
+  readonly group: string;
+  readonly allowMultipleCerts: boolean;
+  readonly listen: ListenAddress;
+  /** 0 disables. */
+  readonly marathonTimeoutMs: number;
+  /** 0 disables. */
+  readonly sseTimeoutMs: number;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  /** Static certificates (`--domains`): each entry is the raw name list of one certificate. */
+  readonly domains: readonly (readonly string[])[];
+  /** SAN mode by default for every label (a label can still say otherwise). */
+  readonly san: boolean;
+  readonly allowedDomains: readonly string[];
+  readonly removeAfterMs: number;
+  readonly revokeRemoved: boolean;
+  /** Removals in one plan above this fraction of managed certificates are held (1 disables the guard). */
+  readonly maxRemovalFraction: number;
+  readonly keyType: KeyType;
+  readonly profile?: string;
+  readonly preferredChain?: string;
+  readonly eab?: { readonly kid: string; readonly hmacKey: string };
+  readonly maxConcurrentOrders: number;
+  readonly resyncIntervalMs: number;
+  /** New orders allowed per 3 hours (ARI renewals exempt); Let's Encrypt's limit is 300. */
+  readonly orderBudget: number;
+  /** Extra PEM CA file to trust for the ACME server (NODE_EXTRA_CA_CERTS works too). */
+  readonly acmeCaCert?: string;
+  readonly marathonToken?: string;
+  readonly haproxySocket?: string;
+  /** argv of a command run after each batch of changes (no shell). */
+  readonly notifyCommand?: readonly string[];
+  /** Numeric group id given to written files and directories (split-user HAProxy setups). */
+  readonly storageGroup?: number;
+}
+
+export const LE_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
+export const LE_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
+
+export const DEFAULTS = {
+  acme: LE_PRODUCTION,
+  marathon: 'http://marathon.mesos:8080',
+  lb: 'http://marathon-lb.marathon.mesos:9090',
+  group: 'external',
+  listen: ':8000',
+  marathonTimeout: 10,
+  sseTimeout: 60,
+  logLevel: 'info' as LogLevel,
+  removeAfter: 7 * 24 * 3600,
+  maxRemovalFraction: 0.5,
+  keyType: 'ec256' as KeyType,
+  maxConcurrentOrders: 5,
+  resyncInterval: 300,
+  orderBudget: 250,
+} as const;
+
+/**
+ * ACME v1 directories were switched off in 2021; map them to their v2 equivalents so an old app
+ * definition keeps working. Returns the URL to use and whether it was rewritten.
+ */
+export function upgradeAcmeUrl(url: string): { url: string; upgraded: boolean } {
+  const m = /^https:\/\/acme(-staging)?-v01\.api\.letsencrypt\.org\/directory\/?$/.exec(url.trim());
+  if (!m) return { url: url.trim(), upgraded: false };
+  return { url: m[1] ? LE_STAGING : LE_PRODUCTION, upgraded: true };
+}
+
+/**
+ * Parse 0.6.1's `[ipaddress]:port`: split at the last colon; empty host = all interfaces; the host
+ * must be an IP literal (optionally in brackets); port 1..65535. Throws Error with 0.6.1's wording.
+ */
+export function parseListen(value: string, isIp: (host: string) => boolean): ListenAddress {
+  const i = value.lastIndexOf(':');
+  if (i < 0) throw new Error(`'${value}' does not have the correct form for a listen address: [ipaddress]:port`);
+  let host = value.slice(0, i);
+  const port = value.slice(i + 1);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  if (host !== '' && !isIp(host)) throw new Error(`'${host}' does not appear to be an IPv4 or IPv6 address`);
+  const n = /^[0-9]+$/.test(port) ? Number(port) : NaN;
+  if (!(n >= 1 && n <= 65535)) throw new Error(`'${port}' does not appear to be a valid port number`);
+  return host === '' ? { port: n } : { host, port: n };
+}

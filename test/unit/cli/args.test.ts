@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseCli, UsageError, helpText, parseStaticDomains, envName, OPTIONS } from '../../../src/cli/args.js';
+import { parseListen, upgradeAcmeUrl, LE_PRODUCTION, LE_STAGING } from '../../../src/config/config.js';
+import { isIP } from 'node:net';
+
+const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+  const r = parseCli(argv, env);
+  assert.equal(r.kind, 'run');
+  return (r as Extract<typeof r, { kind: 'run' }>).config;
+};
+
+test('0.6.1 defaults, except the dead ACME v1 directory', () => {
+  const c = run(['/var/lib/marathon-acme']);
+  assert.equal(c.storageDir, '/var/lib/marathon-acme');
+  assert.equal(c.acme, LE_PRODUCTION);
+  assert.deepEqual(c.marathon, ['http://marathon.mesos:8080']);
+  assert.deepEqual(c.lb, ['http://marathon-lb.marathon.mesos:9090']);
+  assert.equal(c.group, 'external');
+  assert.equal(c.allowMultipleCerts, false);
+  assert.deepEqual(c.listen, { port: 8000 });
+  assert.equal(c.marathonTimeoutMs, 10_000);
+  assert.equal(c.sseTimeoutMs, 60_000);
+  assert.equal(c.logLevel, 'info');
+  assert.equal(c.email, undefined);
+  assert.equal(c.removeAfterMs, 7 * 24 * 3600 * 1000);
+  assert.equal(c.keyType, 'ec256');
+  assert.equal(c.maxConcurrentOrders, 5);
+});
+
+test('every 0.6.1 flag, short and long', () => {
+  const c = run(['-a', 'https://acme.example/dir', '-e', 'ops@example.com', '-m', 'http://m1:8080, http://m2:8080', '-l', 'http://lb1:9090,http://lb2:9090', '-g', 'internal', '--allow-multiple-certs', '--listen', '127.0.0.1:8080', '--marathon-timeout', '2.5', '--sse-timeout', '0', '--log-level', 'debug', '/s']);
+  assert.equal(c.acme, 'https://acme.example/dir');
+  assert.equal(c.email, 'ops@example.com');
+  assert.deepEqual(c.marathon, ['http://m1:8080', 'http://m2:8080'], 'entries are trimmed (0.6.1 kept the space)');
+  assert.deepEqual(c.lb, ['http://lb1:9090', 'http://lb2:9090']);
+  assert.equal(c.group, 'internal');
+  assert.equal(c.allowMultipleCerts, true);
+  assert.deepEqual(c.listen, { host: '127.0.0.1', port: 8080 });
+  assert.equal(c.marathonTimeoutMs, 2500);
+  assert.equal(c.sseTimeoutMs, 0);
+  assert.equal(c.logLevel, 'debug');
+});
+
+test('environment variables set flags; the command line wins', () => {
+  const env = { MARATHON_ACME_GROUP: 'env-group', MARATHON_ACME_EMAIL: 'a@b.c', MARATHON_ACME_ALLOW_MULTIPLE_CERTS: 'true', MARATHON_ACME_STORAGE_DIR: '/env/dir', MARATHON_ACME_EAB_KID: 'kid', MARATHON_ACME_EAB_HMAC_KEY: 'secret' };
+  const c = run([], env);
+  assert.equal(c.storageDir, '/env/dir');
+  assert.equal(c.group, 'env-group');
+  assert.equal(c.allowMultipleCerts, true);
+  assert.deepEqual(c.eab, { kid: 'kid', hmacKey: 'secret' });
+  assert.equal(run(['-g', 'cli', '/x'], env).group, 'cli');
+  assert.equal(envName('allow-multiple-certs'), 'MARATHON_ACME_ALLOW_MULTIPLE_CERTS');
+});
+
+test('ACME v1 URLs map to v2 with a warning', () => {
+  assert.deepEqual(upgradeAcmeUrl('https://acme-v01.api.letsencrypt.org/directory'), { url: LE_PRODUCTION, upgraded: true });
+  assert.deepEqual(upgradeAcmeUrl('https://acme-staging.api.letsencrypt.org/directory'), { url: 'https://acme-staging.api.letsencrypt.org/directory', upgraded: false });
+  assert.deepEqual(upgradeAcmeUrl('https://acme-staging-v01.api.letsencrypt.org/directory'), { url: LE_STAGING, upgraded: true });
+  const r = parseCli(['-a', 'https://acme-v01.api.letsencrypt.org/directory', '/s'], {});
+  assert.equal(r.kind === 'run' && r.warnings.length, 1);
+});
+
+test('usage errors are one-line UsageErrors', () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ['no storage dir', [], /required: storage-dir/],
+    ['unknown flag', ['--bogus', '/s'], /unrecognized arguments: --bogus/],
+    ['bad log level', ['--log-level', 'foo', '/s'], /invalid choice: 'foo'/],
+    ['non-float timeout', ['--sse-timeout', 'abc', '/s'], /invalid float value: 'abc'/],
+    ['bad listen', ['--listen', 'hello:8080', '/s'], /'hello' does not appear to be an IPv4 or IPv6 address/],
+    ['bad key type', ['--key-type', 'dsa', '/s'], /invalid choice/],
+    ['eab half given', ['--eab-kid', 'k', '/s'], /together/],
+    ['two positionals', ['/a', '/b'], /unrecognized arguments: \/b/],
+    ['missing ca file', ['--acme-ca-cert', '/nonexistent/ca.pem', '/s'], /cannot read/],
+    ['zero concurrency', ['--max-concurrent-orders', '0', '/s'], /at least 1/],
+  ];
+  for (const [name, argv, re] of cases) {
+    assert.throws(() => parseCli(argv, {}), (e: Error) => e instanceof UsageError && re.test(e.message) && !e.message.includes('\n'), name);
+  }
+});
+
+test('--help and --version', () => {
+  assert.deepEqual(parseCli(['--help'], {}), { kind: 'help' });
+  assert.deepEqual(parseCli(['-h'], {}), { kind: 'help' });
+  assert.deepEqual(parseCli(['--version'], {}), { kind: 'version' });
+  const help = helpText();
+  for (const o of OPTIONS) assert.ok(help.includes(`--${o.name}`), `help documents --${o.name}`);
+  assert.ok(help.includes('storage-dir'));
+});
+
+test('--listen parsing follows 0.6.1', () => {
+  const ip = (h: string) => isIP(h) !== 0;
+  assert.deepEqual(parseListen(':8080', ip), { port: 8080 });
+  assert.deepEqual(parseListen('127.0.0.1:8080', ip), { host: '127.0.0.1', port: 8080 });
+  assert.deepEqual(parseListen('[::]:8080', ip), { host: '::', port: 8080 });
+  assert.deepEqual(parseListen('::1:8080', ip), { host: '::1', port: 8080 });
+  for (const bad of ['foobar', 'hello:8080', ':foo', ':0', ':65536', ':']) assert.throws(() => parseListen(bad, ip), bad);
+});
+
+test('static --domains: ; separates certificates, , or space the names of one', () => {
+  assert.deepEqual(parseStaticDomains('example.com,www.example.com;api.example.com'), [['example.com', 'www.example.com'], ['api.example.com']]);
+  assert.deepEqual(parseStaticDomains(' a.example  b.example ; ;'), [['a.example', 'b.example']]);
+  assert.deepEqual(parseStaticDomains(''), []);
+  assert.deepEqual(run(['--lb', 'none', '/s']).lb, []);
+});
