@@ -1,0 +1,118 @@
+/**
+ * Renewal and failure policies: small pure functions with the clock (and randomness) passed in.
+ */
+import { backoffDelay, type BackoffPolicy } from '../lib/backoff.js';
+import type { CertState, RenewalInfo, StoredCert } from './types.js';
+
+const HOUR = 3600_000;
+
+/** Failures back off from a few minutes up to a day (issue: "starting at a few minutes, capped at one day"). */
+export const FAILURE_BACKOFF: BackoffPolicy = { baseMs: 5 * 60_000, capMs: 24 * HOUR, factor: 2, jitter: 0.25 };
+
+/** Let's Encrypt pauses authorizations after 5 failures per identifier per hour; we stop at 4. */
+export const MAX_FAILED_VALIDATIONS_PER_HOUR = 4;
+
+/** ACME problem types that mean "the CA tried to validate and it failed" (they count toward the hourly limit). */
+const VALIDATION_FAILURES = new Set(['unauthorized', 'incorrectResponse', 'connection', 'dns', 'caa', 'tls', 'rejectedIdentifier']);
+
+export interface RenewalTime {
+  /** When to renew. */
+  readonly at: Date;
+  readonly reason: 'ari-window' | 'two-thirds-lifetime';
+  /** From here on renewal is urgent, whatever ARI says: the last 1/20 of the lifetime. */
+  readonly urgentAt: Date;
+}
+
+/**
+ * Pick the renewal moment of a certificate: a uniformly random time inside the CA's ARI window if it
+ * gave one (RFC 9773 §4.2), otherwise when one third of the lifetime remains, a little earlier by up to
+ * 2% of the lifetime (jitter, so certificates issued together do not renew together). `random` in [0,1).
+ */
+export function chooseRenewalTime(cert: Pick<StoredCert, 'notBefore' | 'notAfter'>, ari: RenewalInfo | undefined, random: number): RenewalTime {
+  const nb = cert.notBefore.getTime();
+  const na = cert.notAfter.getTime();
+  const lifetime = Math.max(0, na - nb);
+  const urgentAt = new Date(na - lifetime / 20);
+  if (ari && ari.end.getTime() >= ari.start.getTime()) {
+    const at = ari.start.getTime() + random * (ari.end.getTime() - ari.start.getTime());
+    return { at: new Date(at), reason: 'ari-window', urgentAt };
+  }
+  const at = nb + (lifetime * 2) / 3 - random * lifetime * 0.02;
+  return { at: new Date(at), reason: 'two-thirds-lifetime', urgentAt };
+}
+
+/** Facts about a failed attempt, taken from the error by the caller (no error classes here). */
+export interface FailureFacts {
+  readonly code: string;
+  /** ACME problem type, short form (`rateLimited`, `unauthorized`, ...). */
+  readonly type?: string;
+  readonly detail: string;
+  /** The CA's Retry-After, if any. */
+  readonly retryAfter?: Date;
+}
+
+/**
+ * The state after a failed attempt: one more failure, the error recorded, and the next attempt set to
+ * the latest of (exponential backoff with jitter, the CA's Retry-After, the hourly validation budget).
+ */
+export function recordFailure(state: CertState, failure: FailureFacts, now: Date, random: number): CertState {
+  const failures = state.failures + 1;
+  let next = now.getTime() + backoffDelay(FAILURE_BACKOFF, failures, random);
+  if (failure.retryAfter && failure.retryAfter.getTime() > next) next = failure.retryAfter.getTime();
+  let failedValidations = (state.failedValidations ?? []).filter((t) => Date.parse(t) > now.getTime() - HOUR);
+  if (failure.type !== undefined && VALIDATION_FAILURES.has(failure.type)) {
+    failedValidations = [...failedValidations, now.toISOString()];
+    if (failedValidations.length >= MAX_FAILED_VALIDATIONS_PER_HOUR) {
+      const oldest = Date.parse(failedValidations[failedValidations.length - MAX_FAILED_VALIDATIONS_PER_HOUR]!);
+      next = Math.max(next, oldest + HOUR);
+    }
+  }
+  return {
+    ...state,
+    failures,
+    lastAttempt: now.toISOString(),
+    lastError: { code: failure.code, ...(failure.type ? { type: failure.type } : {}), detail: failure.detail.slice(0, 500), at: now.toISOString() },
+    nextAttempt: new Date(next).toISOString(),
+    failedValidations,
+  };
+}
+
+/** The state after a certificate was installed: failures cleared, the new leaf's facts, a fresh renewal time. */
+export function recordSuccess(state: CertState, cert: StoredCert, keyType: CertState['keyType'], now: Date, random: number): CertState {
+  const { nextAttempt: _n, lastError: _e, ari: _a, unwantedSince: _u, ...rest } = state;
+  return {
+    ...rest,
+    names: cert.names,
+    ...(keyType ? { keyType } : {}),
+    failures: 0,
+    failedValidations: [],
+    lastAttempt: now.toISOString(),
+    lastSuccess: now.toISOString(),
+    notBefore: cert.notBefore.toISOString(),
+    notAfter: cert.notAfter.toISOString(),
+    serial: cert.serial,
+    renewAt: chooseRenewalTime(cert, undefined, random).at.toISOString(),
+  };
+}
+
+/** The state after an ARI answer: the window, when to ask again, and a renewal time inside the window. */
+export function recordRenewalInfo(state: CertState, cert: StoredCert, info: RenewalInfo, now: Date, random: number): CertState {
+  const sameWindow = state.ari && state.ari.start === info.start.toISOString() && state.ari.end === info.end.toISOString() && state.renewAt;
+  // RFC 9773 §4.3: re-ask after Retry-After; absent that, a few hours is polite. Bounded to [1 min, 24 h].
+  const retry = Math.min(24 * HOUR, Math.max(60_000, info.retryAfterMs ?? 6 * HOUR));
+  return {
+    ...state,
+    ari: {
+      start: info.start.toISOString(),
+      end: info.end.toISOString(),
+      ...(info.explanationUrl ? { explanationUrl: info.explanationUrl } : {}),
+      checkAfter: new Date(now.getTime() + retry).toISOString(),
+    },
+    renewAt: sameWindow ? state.renewAt! : chooseRenewalTime(cert, info, random).at.toISOString(),
+  };
+}
+
+/** True when the issuer name is a known test CA (Let's Encrypt staging, "Fake LE", Pebble). */
+export function isTestIssuer(issuer: string): boolean {
+  return /\(STAGING\)|Fake LE|Pebble/i.test(issuer);
+}
