@@ -1,0 +1,32 @@
+/**
+ * Account key loading and creation.
+ *
+ * Accepts what `client.key` may hold: the PKCS#1 RSA key (`BEGIN RSA PRIVATE KEY`) that the Python
+ * marathon-acme wrote (so existing users keep their Let's Encrypt account), PKCS#8 (RSA or EC) and SEC1 EC.
+ * New installs get ECDSA P-256 in PKCS#8 PEM.
+ */
+import { createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import { AppError } from '../lib/errors.js';
+import { ACME_CODES } from './errors.js';
+import { algorithmFor } from './jws.js';
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+/** Parse an account key PEM; throws AppError ACME_ACCOUNT_KEY if unreadable or unsupported. */
+export function parseAccountKey(pem: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: pem, format: 'pem' });
+  } catch (err) {
+    throw new AppError(ACME_CODES.accountKey, 'account key is not a readable private key PEM', { cause: err });
+  }
+  algorithmFor(key); // rejects unsupported types and RSA < 2048
+  return key;
+}
+
+/** A fresh ECDSA P-256 account key as PKCS#8 PEM. */
+export async function createAccountKeyPem(): Promise<string> {
+  const { privateKey } = await generateKeyPairAsync('ec', { namedCurve: 'P-256' });
+  return privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+}

@@ -1,0 +1,231 @@
+/**
+ * `AcmeIssuer`: the daemon's `Issuer` over `AcmeClient` — one whole order from newOrder to a downloaded,
+ * split certificate chain, with the challenges answered through the configured `Solver`s.
+ */
+import type { Challenge, IssueRequest, Issuer, Solver } from '../domain/contracts.js';
+import type { IssuedCertificate, RenewalInfo } from '../domain/types.js';
+import { AppError, isAbortError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { AcmeClient, type AcmeAuthorization, type AcmeClientOptions, type AcmeOrder } from './client.js';
+import { createKeyAndCsr } from './csr.js';
+import type { DirectoryMeta } from './directory.js';
+import { ACME_CODES, AcmeError, problemFields } from './errors.js';
+import { certIdOf, parseCertificate, splitChain, topIssuerCn } from './pem.js';
+import { pollUntil, type PollOptions } from './poll.js';
+
+export interface AcmeIssuerOptions extends AcmeClientOptions {
+  /** Challenge solvers, in order of preference (the first whose type the CA offers is used). */
+  solvers: Solver[];
+  /** Budget for one whole order, from newOrder to download (default 180 000 ms). */
+  orderTimeoutMs?: number;
+  /** First poll delay without Retry-After (default 20 ms), growing ×1.5 ... */
+  pollInitialMs?: number;
+  /** ... up to this ceiling (default 1000 ms). */
+  pollMaxMs?: number;
+}
+
+/** Implements `Issuer` (see its contract in src/domain/contracts.ts). Call `close()` at shutdown. */
+export class AcmeIssuer implements Issuer {
+  /** The low-level client (tests, tools). */
+  readonly client: AcmeClient;
+  private readonly log: Logger;
+  private readonly orderTimeoutMs: number;
+  private readonly pollInitialMs: number;
+  private readonly pollMaxMs: number;
+
+  constructor(private readonly opts: AcmeIssuerOptions) {
+    this.client = new AcmeClient(opts);
+    this.log = opts.logger.child({ component: 'acme-issuer' });
+    this.orderTimeoutMs = opts.orderTimeoutMs ?? 180_000;
+    this.pollInitialMs = opts.pollInitialMs ?? 20;
+    this.pollMaxMs = opts.pollMaxMs ?? 1000;
+  }
+
+  /** Fetch the directory and register or find the account (optional: everything is lazy otherwise). */
+  async init(signal: AbortSignal): Promise<void> {
+    await this.client.ensureAccount(signal);
+  }
+
+  /** What the CA's directory says (terms, profiles, ARI support, EAB requirement). */
+  async directoryMeta(signal: AbortSignal): Promise<DirectoryMeta> {
+    return (await this.client.directory(signal)).meta;
+  }
+
+  /** The account URL (registers if needed). */
+  accountUrl(signal: AbortSignal): Promise<string> {
+    return this.client.accountUrl(signal);
+  }
+
+  /** Account key rollover (RFC 8555 §7.3.5); stores and returns the new key PEM. */
+  rollover(signal: AbortSignal, newKeyPem?: string): Promise<string> {
+    return this.client.keyChange(signal, newKeyPem);
+  }
+
+  status(): { readonly reachable: boolean; readonly lastError?: string; readonly directoryUrl: string } {
+    return this.client.status();
+  }
+
+  certId(certPem: string): string {
+    return certIdOf(certPem);
+  }
+
+  renewalInfo(certPem: string, signal: AbortSignal): Promise<RenewalInfo | null> {
+    return this.client.renewalInfo(certIdOf(certPem), signal);
+  }
+
+  async revoke(certPem: string, reason: number, signal: AbortSignal): Promise<void> {
+    const der = Buffer.from(parseCertificate(certPem).rawData);
+    await this.client.revoke(der, reason, signal);
+    this.log.info({ operation: 'revokeCert', reason }, 'acme certificate revoked');
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  async issue(request: IssueRequest, signal: AbortSignal): Promise<IssuedCertificate> {
+    const names = [...request.names];
+    if (names.length === 0) throw new AppError('ACME_BAD_REQUEST', 'an order needs at least one name');
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(new AppError(ACME_CODES.timeout, 'ACME order timed out', { details: { names, timeoutMs: this.orderTimeoutMs } })), this.orderTimeoutMs);
+    const onAbort = (): void => ctl.abort(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const started = Date.now();
+    try {
+      const cert = await this.runOrder(request, names, ctl.signal, started + this.orderTimeoutMs);
+      this.log.info({ domain: names[0], names: names.length, ms: Date.now() - started }, 'acme certificate issued');
+      return cert;
+    } catch (err) {
+      // A caller's abort surfaces as the caller's AbortError, the order budget as ACME_TIMEOUT.
+      if (signal.aborted) throw isAbortError(err) ? err : signal.reason;
+      this.log.warn({ domain: names[0], err: describe(err) }, 'acme order failed');
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** The recipe: newOrder → authorizations → finalize → download → pick chain → split. */
+  private async runOrder(request: IssueRequest, names: string[], signal: AbortSignal, deadline: number): Promise<IssuedCertificate> {
+    // The key and CSR do not depend on the CA: make them while the challenges run (RSA 4096 takes time).
+    const keyAndCsr = createKeyAndCsr(names, request.keyType);
+    keyAndCsr.catch(() => undefined);
+    const profile = await this.usableProfile(request.profile, signal);
+    const { url, order } = await this.client.newOrder({ names, ...(profile ? { profile } : {}), ...(request.replaces ? { replaces: request.replaces } : {}) }, signal);
+    await this.authorizeAll(order.authorizations, signal, deadline);
+    const poll = this.pollOptions(signal, deadline, url);
+    const ready = await pollUntil(() => this.client.getOrder(url, signal), (o) => o.status !== 'pending', { value: order }, { ...poll, what: 'order' });
+    if (ready.status !== 'ready' && ready.status !== 'valid') throw orderError(ready, url);
+    const { keyPem, csrDer } = await keyAndCsr;
+    let final = ready;
+    if (ready.status === 'ready') {
+      const finalized = await this.client.finalize(ready.finalize, csrDer, signal);
+      final = await pollUntil(() => this.client.getOrder(url, signal), (o) => o.status === 'valid' || o.status === 'invalid', finalized, { ...poll, what: 'order' });
+    }
+    if (final.status !== 'valid' || !final.certificate) throw orderError(final, url);
+    const pem = await this.chooseChain(final.certificate, request.preferredChain, signal);
+    return { keyPem, ...splitChain(pem) };
+  }
+
+  /** `profile` only if the directory lists it (draft-ietf-acme-profiles §4); otherwise warn and omit. */
+  private async usableProfile(profile: string | undefined, signal: AbortSignal): Promise<string | undefined> {
+    if (!profile) return undefined;
+    const meta = await this.directoryMeta(signal);
+    if (Object.hasOwn(meta.profiles, profile)) return profile;
+    this.log.warn({ profile, offered: Object.keys(meta.profiles) }, 'acme profile not offered by the CA, ordering without it');
+    return undefined;
+  }
+
+  private pollOptions(signal: AbortSignal, deadline: number, url: string): Omit<PollOptions, 'what'> {
+    return { initialMs: this.pollInitialMs, maxMs: this.pollMaxMs, deadline, signal, url };
+  }
+
+  /**
+   * All authorizations concurrently. The first failure cancels the others; every solver's cleanUp still
+   * runs before this rejects (with the first real failure, not a sibling's AbortError).
+   */
+  private async authorizeAll(urls: string[], signal: AbortSignal, deadline: number): Promise<void> {
+    const ctl = new AbortController();
+    const onAbort = (): void => ctl.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const results = await Promise.allSettled(urls.map((u) => this.authorize(u, ctl.signal, deadline).catch((err: unknown) => {
+        if (!ctl.signal.aborted) ctl.abort(err);
+        throw err;
+      })));
+      const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+      if (failures.length > 0) throw ctl.signal.reason ?? failures[0];
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** One authorization (RFC 8555 §7.5): skip if valid; else present → respond → poll; cleanUp in finally. */
+  private async authorize(url: string, signal: AbortSignal, deadline: number): Promise<void> {
+    const first = await this.client.getAuthorization(url, signal);
+    const authz = first.value;
+    if (authz.status === 'valid') return;
+    if (authz.status !== 'pending') throw authorizationError(authz, url);
+    const { solver, challenge, challengeUrl, challengeStatus } = await this.pickChallenge(authz, url, signal);
+    await solver.present(challenge, signal);
+    try {
+      if (challengeStatus === 'pending') await this.client.respondChallenge(challengeUrl, signal);
+      const final = await pollUntil(() => this.client.getAuthorization(url, signal), (a) => a.status !== 'pending', first,
+        { ...this.pollOptions(signal, deadline, url), what: 'authorization' });
+      if (final.status !== 'valid') throw authorizationError(final, url);
+    } finally {
+      await solver.cleanUp(challenge).catch((err: unknown) => this.log.warn({ domain: challenge.identifier, err: describe(err) }, 'acme challenge cleanup failed'));
+    }
+  }
+
+  private async pickChallenge(authz: AcmeAuthorization, url: string, signal: AbortSignal): Promise<{ solver: Solver; challenge: Challenge; challengeUrl: string; challengeStatus: string }> {
+    for (const solver of this.opts.solvers) {
+      const ch = authz.challenges.find((c) => c.type === solver.type && typeof c.token === 'string');
+      if (!ch) continue;
+      const keyAuthorization = await this.client.keyAuthorization(ch.token!, signal);
+      return {
+        solver,
+        challenge: { type: solver.type, identifier: authz.identifier.value, token: ch.token!, keyAuthorization },
+        challengeUrl: ch.url,
+        challengeStatus: ch.status,
+      };
+    }
+    throw new AppError(ACME_CODES.noSolver, 'no configured solver matches the offered challenges', {
+      details: { url, identifier: authz.identifier.value, offered: authz.challenges.map((c) => c.type) },
+    });
+  }
+
+  /** The default chain, or the first alternate whose top certificate is issued by `preferred` (CN). */
+  private async chooseChain(certUrl: string, preferred: string | undefined, signal: AbortSignal): Promise<string> {
+    const main = await this.client.downloadCertificate(certUrl, signal);
+    if (!preferred || topIssuerCn(main.pem) === preferred) return main.pem;
+    for (const alt of main.alternates) {
+      const chain = await this.client.downloadCertificate(alt, signal);
+      if (topIssuerCn(chain.pem) === preferred) return chain.pem;
+    }
+    this.log.info({ preferred_chain: preferred }, 'acme preferred chain not offered, using default');
+    return main.pem;
+  }
+}
+
+/** The failed challenge's problem (RFC 8555 §7.1.6), as an AcmeError with code ACME_AUTHORIZATION_FAILED. */
+function authorizationError(authz: AcmeAuthorization, url: string): AcmeError {
+  const failed = authz.challenges.find((c) => c.error !== undefined);
+  const problem = failed?.error ?? { type: 'urn:ietf:params:acme:error:unauthorized', detail: `authorization for ${authz.identifier.value} is ${authz.status}` };
+  const status = typeof (problem as { status?: unknown }).status === 'number' ? (problem as { status: number }).status : 0;
+  return new AcmeError(problemFields(problem, { status, url }), { code: ACME_CODES.authorizationFailed });
+}
+
+function orderError(order: AcmeOrder, url: string): AcmeError {
+  const problem = order.error ?? { type: 'urn:ietf:params:acme:error:orderNotReady', detail: `order is ${order.status}` };
+  const status = typeof (problem as { status?: unknown }).status === 'number' ? (problem as { status: number }).status : 0;
+  return new AcmeError(problemFields(problem, { status, url }), { code: ACME_CODES.orderInvalid });
+}
+
+function describe(err: unknown): Record<string, unknown> {
+  if (err instanceof AcmeError) return { code: err.code, type: err.type, detail: err.detail, status: err.status };
+  if (err instanceof AppError) return { code: err.code, message: err.message };
+  return { message: err instanceof Error ? err.message : String(err) };
+}

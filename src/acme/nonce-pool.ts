@@ -1,0 +1,32 @@
+/**
+ * Anti-replay nonces (RFC 8555 §6.5). Every `Replay-Nonce` header the CA sends is kept; each nonce is
+ * handed out exactly once (taking removes it), so a used nonce is never sent again — not even on the
+ * `badNonce` retry, which uses the fresh nonce carried by the error response itself (§6.5).
+ */
+export class NoncePool {
+  private readonly nonces: string[] = [];
+
+  /** `max` bounds memory: the oldest nonces are dropped first (they are the likeliest to be stale). */
+  constructor(private readonly max = 64) {}
+
+  /** Remember a nonce from a `Replay-Nonce` header (ignored if absent or malformed, §6.5.1: base64url). */
+  add(nonce: string | undefined): void {
+    if (!nonce || !/^[A-Za-z0-9_-]+$/.test(nonce)) return;
+    this.nonces.push(nonce);
+    if (this.nonces.length > this.max) this.nonces.shift();
+  }
+
+  /** Take the newest nonce (removed from the pool), or undefined when empty (then fetch newNonce). */
+  take(): string | undefined {
+    return this.nonces.pop();
+  }
+
+  /** Drop every nonce (after a CA restart they are all stale). */
+  clear(): void {
+    this.nonces.length = 0;
+  }
+
+  get size(): number {
+    return this.nonces.length;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Polling an order or authorization (RFC 8555 §7.5.1, §7.4): honour `Retry-After` when the CA sends it;
+ * otherwise start short (a CA that validates quickly, such as Pebble, finishes in tens of ms) and grow
+ * geometrically to a polite ceiling. Bounded by a deadline; cancellable.
+ */
+import { sleep } from '../lib/abort.js';
+import { AppError } from '../lib/errors.js';
+import { ACME_CODES } from './errors.js';
+
+export interface PollOptions {
+  /** First delay when the CA gives no Retry-After (ms). */
+  initialMs: number;
+  /** Ceiling of the growing delay (ms). */
+  maxMs: number;
+  /** Absolute time (ms since epoch) after which polling gives up with ACME_TIMEOUT. */
+  deadline: number;
+  signal: AbortSignal;
+  /** For the timeout error's details. */
+  what: string;
+  url: string;
+}
+
+/** Delay before the next poll: Retry-After if given (clamped to the deadline), else the backoff step. */
+export function nextDelay(step: number, retryAfter: Date | undefined, opts: Pick<PollOptions, 'initialMs' | 'maxMs'>, now = Date.now()): number {
+  if (retryAfter) return Math.max(0, retryAfter.getTime() - now);
+  return Math.min(opts.maxMs, opts.initialMs * 1.5 ** step);
+}
+
+/**
+ * Fetch repeatedly until `done(value)`; returns that value. The first fetch happens after the first delay
+ * (callers already hold a fresh object when they start polling).
+ */
+export async function pollUntil<T>(
+  fetch: () => Promise<{ value: T; retryAfter?: Date }>,
+  done: (value: T) => boolean,
+  first: { value: T; retryAfter?: Date },
+  opts: PollOptions,
+): Promise<T> {
+  let current = first;
+  for (let step = 0; !done(current.value); step++) {
+    const delay = nextDelay(step, current.retryAfter, opts);
+    const remaining = opts.deadline - Date.now();
+    if (remaining <= 0) {
+      throw new AppError(ACME_CODES.timeout, 'ACME object did not reach a final state in time', { details: { what: opts.what, url: opts.url } });
+    }
+    await sleep(Math.min(delay, remaining), opts.signal);
+    current = await fetch();
+  }
+  return current.value;
+}

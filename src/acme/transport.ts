@@ -1,0 +1,171 @@
+/**
+ * The one place that talks HTTP to the CA: node:https (Node's global fetch cannot take a per-call CA),
+ * a per-request timeout, AbortSignal support, the User-Agent, metrics and a constant log line.
+ *
+ * TLS verification is never disabled: an extra CA (`ca`) is ADDED to Node's bundled roots; otherwise
+ * Node's defaults apply (including NODE_EXTRA_CA_CERTS).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+import { AppError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
+import { abortReason } from '../lib/abort.js';
+import { VERSION } from '../version.js';
+import { ACME_CODES } from './errors.js';
+
+export const USER_AGENT = `marathon-acme/${VERSION}`;
+/** Answers larger than this are refused (a certificate chain is a few KB). */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export interface TransportOptions {
+  logger: Logger;
+  metrics?: Metrics;
+  /** Per-request timeout (default 30 s). */
+  requestTimeoutMs?: number;
+  /** Extra PEM CA(s) to trust in addition to the system roots. */
+  ca?: string;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'HEAD' | 'POST';
+  url: string;
+  /** ACME operation name for logs and metrics (`newOrder`, `finalize`, ...). */
+  operation: string;
+  headers?: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  /** First value of a header, lower-case name. */
+  header(name: string): string | undefined;
+  /** All values of the Link header with the given rel (RFC 8288). */
+  links(rel: string): string[];
+}
+
+/** Minimal HTTP(S) client for ACME. `close()` releases keep-alive sockets. */
+export class Transport {
+  private readonly httpsAgent: https.Agent;
+  private readonly httpAgent = new http.Agent({ keepAlive: true });
+  private readonly timeoutMs: number;
+
+  constructor(private readonly opts: TransportOptions) {
+    this.timeoutMs = opts.requestTimeoutMs ?? 30_000;
+    this.httpsAgent = new https.Agent({
+      keepAlive: true,
+      // `ca` replaces the trust store in Node, so keep the bundled roots beside the extra CA.
+      ...(opts.ca ? { ca: [...tls.rootCertificates, opts.ca] } : {}),
+    });
+  }
+
+  /**
+   * Send one request. Resolves with any HTTP status (the caller interprets problems); rejects with
+   * AppError ACME_NETWORK / ACME_TIMEOUT, or the signal's AbortError when `signal` fires.
+   */
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const started = process.hrtime.bigint();
+    let status = 'error';
+    try {
+      const res = await this.send(req);
+      status = String(res.status);
+      return res;
+    } catch (err) {
+      status = err instanceof AppError ? (err.code === ACME_CODES.timeout ? 'timeout' : 'network') : 'aborted';
+      throw err;
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.opts.metrics?.acmeRequestDuration.observe({ operation: req.operation, status }, seconds);
+      this.opts.logger.debug({ operation: req.operation, url: req.url, status, ms: Math.round(seconds * 1000) }, 'acme request');
+    }
+  }
+
+  close(): void {
+    this.httpsAgent.destroy();
+    this.httpAgent.destroy();
+  }
+
+  private send(req: HttpRequest): Promise<HttpResponse> {
+    return new Promise<HttpResponse>((resolve, reject) => {
+      if (req.signal?.aborted) return reject(abortReason(req.signal));
+      const url = new URL(req.url);
+      const isHttps = url.protocol === 'https:';
+      if (!isHttps && url.protocol !== 'http:') {
+        return reject(new AppError(ACME_CODES.badResponse, 'unsupported URL scheme', { details: { url: req.url } }));
+      }
+      const headers: Record<string, string> = { 'user-agent': USER_AGENT, 'accept-language': 'en', ...req.headers };
+      if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
+      const mod = isHttps ? https : http;
+      let settled = false;
+      const finish = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        req.signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const r = mod.request(url, { method: req.method, headers, agent: isHttps ? this.httpsAgent : this.httpAgent }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_BODY_BYTES) {
+            r.destroy();
+            finish(() => reject(new AppError(ACME_CODES.badResponse, 'ACME response too large', { details: { url: req.url } })));
+          } else chunks.push(c);
+        });
+        res.on('error', (err) => finish(() => reject(networkError(err, req))));
+        res.on('end', () => finish(() => resolve(makeResponse(res, Buffer.concat(chunks)))));
+      });
+      const timer = setTimeout(() => {
+        finish(() => reject(new AppError(ACME_CODES.timeout, 'ACME request timed out', { details: { url: req.url, operation: req.operation, timeoutMs: this.timeoutMs } })));
+        r.destroy();
+      }, this.timeoutMs);
+      const onAbort = (): void => {
+        finish(() => reject(abortReason(req.signal!)));
+        r.destroy();
+      };
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      r.on('error', (err) => finish(() => reject(networkError(err, req))));
+      r.end(req.body);
+    });
+  }
+}
+
+function networkError(err: Error, req: HttpRequest): AppError {
+  return new AppError(ACME_CODES.network, 'ACME request failed', { cause: err, details: { url: req.url, operation: req.operation } });
+}
+
+function makeResponse(res: http.IncomingMessage, body: Buffer): HttpResponse {
+  const headers = res.headers;
+  return {
+    status: res.statusCode ?? 0,
+    headers,
+    body,
+    header(name: string): string | undefined {
+      const v = headers[name.toLowerCase()];
+      return Array.isArray(v) ? v[0] : v;
+    },
+    links(rel: string): string[] {
+      return parseLinks(headers['link']).filter((l) => l.rel === rel).map((l) => l.url);
+    },
+  };
+}
+
+/** Parse RFC 8288 Link header values: `<url>;rel="up", <url2>;rel="alternate"`. */
+export function parseLinks(raw: string | string[] | undefined): { url: string; rel: string }[] {
+  if (raw === undefined) return [];
+  const values = Array.isArray(raw) ? raw : [raw];
+  const out: { url: string; rel: string }[] = [];
+  for (const value of values) {
+    for (const m of value.matchAll(/<([^>]*)>\s*((?:;\s*[^;,]+)*)/g)) {
+      const rel = /;\s*rel\s*=\s*"?([^";,]+)"?/i.exec(m[2] ?? '');
+      if (rel?.[1]) for (const r of rel[1].split(/\s+/)) out.push({ url: m[1]!, rel: r });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,194 @@
+/**
+ * Starts a real Pebble (Debian `pebble` 2.4) and `pebble-challtestsrv` on free loopback ports, for
+ * integration tests and benchmarks.
+ *
+ * - A fresh test CA + localhost/127.0.0.1 certificate (openssl) serves Pebble's TLS; trust `caPem`.
+ * - challtestsrv answers every A query with 127.0.0.1 (no AAAA); its HTTP-01/TLS-ALPN/HTTPS responders
+ *   are disabled and its management API moved to a free port, so they take none of the ports we need.
+ * - `PEBBLE_VA_NOSLEEP=1`; Pebble's default 5% badNonce injection stays on unless `env` overrides it.
+ * - Throws when the binaries are missing (tests then FAIL, they never skip).
+ * - `stop()` kills exactly the PIDs it started (also registered for process exit) and removes the temp dir.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeTestTls } from './test-ca.js';
+
+export const PEBBLE_BIN = '/usr/bin/pebble';
+export const CHALLTESTSRV_BIN = '/usr/bin/pebble-challtestsrv';
+
+export interface PebbleOptions {
+  /** Port Pebble's VA connects to for HTTP-01 (default: a free port; serve your answers there). */
+  httpPort?: number;
+  /** Certificate validity in seconds (Pebble's `certificateValidityPeriod`). */
+  certificateValidityPeriod?: number;
+  /** EAB: require it, with these kid → base64url MAC keys. */
+  eab?: Record<string, string>;
+  /** Extra environment (PEBBLE_WFE_NONCEREJECT, PEBBLE_VA_ALWAYS_VALID, PEBBLE_AUTHZREUSE, ...). */
+  env?: Record<string, string>;
+  /** Readiness budget (default 15 s). */
+  startTimeoutMs?: number;
+}
+
+export interface PebbleInstance {
+  directoryUrl: string;
+  /** PEM of the CA that signed Pebble's TLS certificate: pass as the client's `ca`. */
+  caPem: string;
+  caCertPath: string;
+  managementUrl: string;
+  httpPort: number;
+  /** Pebble's current issuing root (`/roots/0`; regenerated at each start). */
+  rootPem(): Promise<string>;
+  /** Intermediate (`/intermediates/0`). */
+  intermediatePem(): Promise<string>;
+  /** GET a management path (e.g. `/cert-status-by-serial/<hex>`): status and body. */
+  management(path: string): Promise<{ status: number; body: string }>;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1 (closed again before returning; race window is tiny on loopback). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const c of live) if (c.pid !== undefined && c.exitCode === null) try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
+    });
+  }
+}
+
+function assertInstalled(bin: string): void {
+  try {
+    accessSync(bin, constants.X_OK);
+  } catch {
+    throw new Error(`${bin} is not installed (apt-get install pebble): integration tests need it`);
+  }
+}
+
+function httpsGet(url: string, ca: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const mod = url.startsWith('https:') ? https : http;
+    const req = mod.get(url, { ca, agent: false, timeout: 2000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+async function waitReady(url: string, ca: string, child: ChildProcess, name: string, stderr: () => string, deadline: number): Promise<void> {
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${stderr()}`);
+    try {
+      const res = await httpsGet(url, ca);
+      if (res.status < 500) return;
+    } catch { /* not yet */ }
+    if (Date.now() > deadline) throw new Error(`${name} not ready at ${url}: ${stderr()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function spawnTracked(bin: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
+  const child = spawn(bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  track(child);
+  let out = '';
+  const keep = (c: Buffer): void => { out = (out + c.toString('utf8')).slice(-4000); };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return { child, output: () => out };
+}
+
+async function killAndWait(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  try { process.kill(child.pid, 'SIGTERM'); } catch { return; }
+  const t = setTimeout(() => { try { process.kill(child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 3000);
+  await exited;
+  clearTimeout(t);
+}
+
+/** Start Pebble + challtestsrv and wait until Pebble's directory answers. */
+export async function startPebble(opts: PebbleOptions = {}): Promise<PebbleInstance> {
+  assertInstalled(PEBBLE_BIN);
+  assertInstalled(CHALLTESTSRV_BIN);
+  const dir = mkdtempSync(join(tmpdir(), 'pebble-'));
+  const children: ChildProcess[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(children.map(killAndWait));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const tls = makeTestTls(dir);
+    const [listen, mgmt, tlsPort, dnsPort, ctsMgmt] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const httpPort = opts.httpPort ?? (await freePort());
+    const config = {
+      pebble: {
+        listenAddress: `127.0.0.1:${listen}`,
+        managementListenAddress: `127.0.0.1:${mgmt}`,
+        certificate: tls.certPath,
+        privateKey: tls.keyPath,
+        httpPort,
+        tlsPort,
+        ocspResponderURL: '',
+        externalAccountBindingRequired: opts.eab !== undefined,
+        ...(opts.eab ? { externalAccountMACKeys: opts.eab } : {}),
+        ...(opts.certificateValidityPeriod ? { certificateValidityPeriod: opts.certificateValidityPeriod } : {}),
+      },
+    };
+    writeFileSync(join(dir, 'pebble-config.json'), JSON.stringify(config, null, 2));
+    const deadline = Date.now() + (opts.startTimeoutMs ?? 15_000);
+
+    const cts = spawnTracked(CHALLTESTSRV_BIN, [
+      '-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '',
+      '-management', `127.0.0.1:${ctsMgmt}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '',
+    ], dir, { PATH: process.env.PATH ?? '/usr/bin:/bin' });
+    children.push(cts.child);
+    await waitReady(`http://127.0.0.1:${ctsMgmt}/`, tls.caPem, cts.child, 'pebble-challtestsrv', cts.output, deadline);
+
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', PEBBLE_VA_NOSLEEP: '1', ...opts.env };
+    const peb = spawnTracked(PEBBLE_BIN, ['-config', join(dir, 'pebble-config.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], dir, env);
+    children.push(peb.child);
+    const directoryUrl = `https://127.0.0.1:${listen}/dir`;
+    await waitReady(directoryUrl, tls.caPem, peb.child, 'pebble', peb.output, deadline);
+
+    const managementUrl = `https://127.0.0.1:${mgmt}`;
+    const management = (path: string): Promise<{ status: number; body: string }> => httpsGet(`${managementUrl}${path}`, tls.caPem);
+    const pem = async (path: string): Promise<string> => {
+      const res = await management(path);
+      if (res.status !== 200) throw new Error(`pebble management ${path}: HTTP ${res.status}`);
+      return res.body;
+    };
+    return {
+      directoryUrl, caPem: tls.caPem, caCertPath: tls.caCertPath, managementUrl, httpPort,
+      rootPem: () => pem('/roots/0'),
+      intermediatePem: () => pem('/intermediates/0'),
+      management,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
