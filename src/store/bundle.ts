@@ -1,0 +1,120 @@
+/**
+ * PEM bundles as HAProxy loads them from a `crt` directory: private key, leaf, chain, each block
+ * ending in a newline (0.6.1's order, behaviour spec §5.4). Building and checking are pure.
+ */
+import type { IssuedCertificate, StoredCert } from '../domain/types.js';
+import { AppError } from '../lib/errors.js';
+import { isIssuedBy, keyMatchesCert, keyTypeOf, parseBundle, readLeaf, splitPemBlocks, type LeafInfo } from '../lib/pki.js';
+
+/** Stable reasons of a `BUNDLE_INVALID` error (in `details.reason`). */
+export type BundleProblem =
+  | 'PEM_INVALID'
+  | 'KEY_MISMATCH'
+  | 'CHAIN_INVALID'
+  | 'NAMES_MISMATCH'
+  | 'EXPIRED';
+
+/** A bundle that passed the check. */
+export interface CheckedBundle {
+  readonly keyPem: string;
+  readonly leafPem: string;
+  readonly chainPems: readonly string[];
+  readonly leaf: LeafInfo;
+}
+
+/**
+ * The bundle text for `cert`: key, leaf, chain, each PEM block re-serialised (64-column base64, one
+ * trailing newline) so no stray text or blank line reaches HAProxy (the runtime API's `<<` payload
+ * ends at the first blank line). Throws `BUNDLE_INVALID` (PEM_INVALID) if a part does not split.
+ */
+export function buildBundle(cert: IssuedCertificate): string {
+  try {
+    const parts = [cert.keyPem, cert.certPem, cert.chainPem].map((p) => splitPemBlocks(p).map((b) => b.pem).join(''));
+    return parts.join('');
+  } catch (err) {
+    throw invalid('PEM_INVALID', 'a PEM part of the certificate does not parse', err);
+  }
+}
+
+/**
+ * Check a bundle before it may enter `certs/`: it parses (one key, ≥1 certificate), the key matches
+ * the leaf, every chain certificate parses and signs the one before it, the leaf's SAN names equal
+ * `expectedNames` as a set (case-insensitive), and the leaf is not expired at `now`.
+ * Throws `BUNDLE_INVALID` with `details.reason` (a `BundleProblem`); pure otherwise.
+ */
+export function checkBundle(text: string, expectedNames: readonly string[], now: Date): CheckedBundle {
+  const bundle = parseOrThrow(text);
+  const [leafPem, ...chainPems] = bundle.certPems as [string, ...string[]];
+  if (!keyMatchesCert(bundle.keyPem, leafPem)) throw invalid('KEY_MISMATCH', 'the private key does not match the leaf certificate');
+  checkChain(leafPem, chainPems);
+  const leaf = readLeaf(leafPem);
+  if (!sameNames(leaf.names, expectedNames)) {
+    throw invalid('NAMES_MISMATCH', 'the leaf certificate names differ from the requested names', undefined, {
+      want: [...expectedNames],
+      got: [...leaf.names],
+    });
+  }
+  if (leaf.notAfter.getTime() <= now.getTime()) throw invalid('EXPIRED', 'the leaf certificate has expired', undefined, { not_after: leaf.notAfter.toISOString() });
+  return { keyPem: bundle.keyPem, leafPem, chainPems, leaf };
+}
+
+function parseOrThrow(text: string): ReturnType<typeof parseBundle> {
+  try {
+    return parseBundle(text);
+  } catch (err) {
+    throw invalid('PEM_INVALID', 'the bundle does not parse', err);
+  }
+}
+
+/** Each certificate must be issued by the next one (leaf ← chain[0] ← chain[1] ...). */
+function checkChain(leafPem: string, chainPems: readonly string[]): void {
+  const path = [leafPem, ...chainPems];
+  for (let i = 0; i + 1 < path.length; i += 1) {
+    if (!isIssuedBy(path[i]!, path[i + 1]!)) {
+      throw invalid('CHAIN_INVALID', 'a chain certificate does not sign the certificate before it', undefined, { position: i + 1 });
+    }
+  }
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a.map((n) => n.toLowerCase()));
+  const sb = new Set(b.map((n) => n.toLowerCase()));
+  return sa.size === sb.size && [...sa].every((n) => sb.has(n));
+}
+
+function invalid(reason: BundleProblem, message: string, cause?: unknown, extra: Record<string, unknown> = {}): AppError {
+  return new AppError('BUNDLE_INVALID', message, { cause, details: { reason, ...extra } });
+}
+
+/**
+ * Read a file from `certs/` as one of ours: it parses as a bundle and its key matches its leaf.
+ * Expiry is the LEAF's (0.6.1 also looked at chain certificates and could reissue everything daily,
+ * behaviour spec §5.6). Returns null for anything else (the caller reports it as unmanaged).
+ */
+export function readStoredCert(name: string, text: string): StoredCert | null {
+  let bundle: ReturnType<typeof parseBundle>;
+  try {
+    bundle = parseBundle(text);
+  } catch {
+    return null;
+  }
+  const leafPem = bundle.certPems[0]!;
+  if (!keyMatchesCert(bundle.keyPem, leafPem)) return null;
+  let leaf: LeafInfo;
+  try {
+    leaf = readLeaf(leafPem);
+  } catch {
+    return null;
+  }
+  return {
+    name,
+    names: leaf.names,
+    notBefore: leaf.notBefore,
+    notAfter: leaf.notAfter,
+    serial: leaf.serial,
+    issuer: leaf.issuer,
+    keyType: keyTypeOf(bundle.keyPem),
+    selfSigned: leaf.selfSigned,
+    certPem: leafPem,
+  };
+}

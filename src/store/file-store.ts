@@ -1,0 +1,307 @@
+/**
+ * The storage directory shared with marathon-lb, in 0.6.1's layout (behaviour spec §2.6, §5.4):
+ *
+ * ```
+ * <dir>/client.key        ACME account key (0600)
+ * <dir>/default.pem       self-signed fallback, created once, never touched again
+ * <dir>/certs/<name>.pem  key + leaf + chain; ONLY complete, checked bundles ever appear here
+ * <dir>/unmanaged-certs/  created empty, never touched
+ * <dir>/state/<name>.json the daemon's record of each certificate (outside certs/)
+ * <dir>/.staging/         temp files (same file system, outside certs/)
+ * <dir>/archive/          removed bundles, `<name>.<timestamp>.pem` (outside certs/)
+ * ```
+ *
+ * Why so careful: HAProxy loads EVERY file in a `crt` directory and refuses to (re)start on one it
+ * cannot parse (test-environment.md), so a half-written or foreign temp file in `certs/` takes the
+ * load balancer down at its next reload. 0.6.1 wrote `.new` temp files inside `certs/`.
+ *
+ * Permissions: bundles and default.pem get `fileMode` (0600, or 0640 when `group` is set),
+ * client.key and state records always 0600; directories we create get `dirMode` (0755, or 0750 with
+ * `group`). With `group`, files and directories are chowned to it so an HAProxy running as another
+ * user in that group can read them. An explicit `dirMode`/`group` is also applied to existing
+ * directories at init; the defaults never change an existing deployment's directories.
+ */
+import { access, chmod, chown, constants, copyFile, link, mkdir, readFile, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Store } from '../domain/contracts.js';
+import type { CertSpec, CertState, IssuedCertificate, StoredCert } from '../domain/types.js';
+import { AppError, describeError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { selfSignedCert } from '../lib/pki.js';
+import { buildBundle, checkBundle, readStoredCert } from './bundle.js';
+import { cleanStaging, fsyncDir, writeDurable } from './durable.js';
+import { assertSafeName } from './names.js';
+import { parseStateRecord } from './state.js';
+
+export interface FileStoreOptions {
+  /** The storage directory (`--storage-dir`); must exist. */
+  readonly dir: string;
+  readonly logger: Logger;
+  /** Mode of bundles and default.pem. Default 0600 (0640 when `group` is set). */
+  readonly fileMode?: number;
+  /** Mode of directories the store creates. Default 0755 (0750 when `group` is set). */
+  readonly dirMode?: number;
+  /** Group id given to bundles, default.pem and directories, so HAProxy in that group can read them. */
+  readonly group?: number;
+  /** Where removed bundles go. Default `<dir>/archive`. Must be outside `certs/`. */
+  readonly archiveDir?: string;
+  /** Temp files older than this are removed at init even if their writer may live elsewhere. Default 1 h. */
+  readonly staleTempMs?: number;
+  /** The clock for the expiry check. */
+  readonly now?: () => Date;
+}
+
+const LIST_CONCURRENCY = 32;
+
+export class FileStore implements Store {
+  readonly dir: string;
+  readonly certsDir: string;
+  readonly defaultPemPath: string;
+  readonly accountKeyPath: string;
+  readonly unmanagedDir: string;
+  readonly stateDir: string;
+  readonly stagingDir: string;
+  readonly archiveDir: string;
+  private readonly log: Logger;
+  private readonly fileMode: number;
+  private readonly dirMode: number;
+  private readonly enforceDirs: boolean;
+  private readonly group: number | undefined;
+  private readonly staleTempMs: number;
+  private readonly now: () => Date;
+
+  constructor(options: FileStoreOptions) {
+    this.dir = options.dir;
+    this.certsDir = join(options.dir, 'certs');
+    this.defaultPemPath = join(options.dir, 'default.pem');
+    this.accountKeyPath = join(options.dir, 'client.key');
+    this.unmanagedDir = join(options.dir, 'unmanaged-certs');
+    this.stateDir = join(options.dir, 'state');
+    this.stagingDir = join(options.dir, '.staging');
+    this.archiveDir = options.archiveDir ?? join(options.dir, 'archive');
+    this.log = options.logger.child({ component: 'store' });
+    this.group = options.group;
+    this.fileMode = options.fileMode ?? (options.group !== undefined ? 0o640 : 0o600);
+    this.dirMode = options.dirMode ?? (options.group !== undefined ? 0o750 : 0o755);
+    this.enforceDirs = options.dirMode !== undefined || options.group !== undefined;
+    this.staleTempMs = options.staleTempMs ?? 3_600_000;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** `certs/<name>.pem` (throws INVALID_NAME for an unsafe name). */
+  bundlePath(name: string): string {
+    assertSafeName(name);
+    return join(this.certsDir, `${name}.pem`);
+  }
+
+  /**
+   * Idempotent: creates `certs/`, `unmanaged-certs/`, `state/`, `.staging/` and `default.pem` when
+   * missing, removes stale temp files. Never reads, replaces or renews an existing default.pem.
+   * Rejects with `STORAGE_DIR_MISSING` when the storage directory does not exist.
+   */
+  async init(): Promise<void> {
+    await this.assertStorageDir();
+    for (const d of [this.certsDir, this.unmanagedDir, this.stateDir, this.stagingDir]) await this.ensureDir(d);
+    const removed = await cleanStaging(this.stagingDir, this.staleTempMs);
+    if (removed.length > 0) this.log.info({ count: removed.length }, 'stale temp files removed');
+    if (await this.createDefaultPem()) this.log.info({ file: this.defaultPemPath }, 'default certificate created');
+    this.log.debug({ dir: this.dir }, 'storage initialised');
+  }
+
+  private async assertStorageDir(): Promise<void> {
+    let st;
+    try {
+      st = await stat(this.dir);
+    } catch (err) {
+      throw new AppError('STORAGE_DIR_MISSING', 'the storage directory does not exist', { cause: err, details: { dir: this.dir } });
+    }
+    if (!st.isDirectory()) throw new AppError('STORAGE_DIR_MISSING', 'the storage path is not a directory', { details: { dir: this.dir } });
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    let created = false;
+    try {
+      await mkdir(dir);
+      created = true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (created || this.enforceDirs) {
+      await chmod(dir, this.dirMode); // mkdir's mode is masked by the umask
+      if (this.group !== undefined) await chown(dir, -1, this.group);
+    }
+  }
+
+  /** Create default.pem only if absent: link(2) from the temp file fails on an existing file. */
+  private async createDefaultPem(): Promise<boolean> {
+    if (await exists(this.defaultPemPath)) return false;
+    const { keyPem, certPem } = await selfSignedCert({ cn: '*', days: 3650, backdateDays: 1 });
+    return writeDurable(this.stagingDir, this.defaultPemPath, keyPem + certPem, this.bundleWrite({ exclusive: true }));
+  }
+
+  private bundleWrite(extra: { exclusive?: boolean; check?: (t: string) => void } = {}) {
+    return { mode: this.fileMode, ...(this.group !== undefined ? { gid: this.group } : {}), ...extra };
+  }
+
+  /** `client.key` PEM, or null if absent. */
+  async readAccountKey(): Promise<string | null> {
+    try {
+      return await readFile(this.accountKeyPath, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  /** Atomic replace of `client.key`, always mode 0600 and never group-readable (HAProxy never needs it). */
+  async writeAccountKey(pem: string): Promise<void> {
+    await writeDurable(this.stagingDir, this.accountKeyPath, pem.endsWith('\n') ? pem : `${pem}\n`, { mode: 0o600 });
+    this.log.info({ file: this.accountKeyPath }, 'account key written');
+  }
+
+  /**
+   * Every entry of `certs/`: bundles we could have written (one key matching the leaf; expiry is the
+   * leaf's) are listed, which adopts valid bundles left by the Python marathon-acme; everything else
+   * (other extensions, unsafe names, directories, symlinks, unparsable or mismatched files) is
+   * reported by file name in `unmanaged` and never modified. Read-only.
+   */
+  async list(): Promise<{ readonly certs: readonly StoredCert[]; readonly unmanaged: readonly string[] }> {
+    const entries = await readdir(this.certsDir, { withFileTypes: true });
+    const certs: StoredCert[] = [];
+    const unmanaged: string[] = [];
+    for (let i = 0; i < entries.length; i += LIST_CONCURRENCY) {
+      const chunk = entries.slice(i, i + LIST_CONCURRENCY);
+      const results = await Promise.all(chunk.map((e) => this.readEntry(e.name, e.isFile())));
+      results.forEach((r, j) => (r === null ? unmanaged.push(chunk[j]!.name) : certs.push(r)));
+    }
+    certs.sort((a, b) => a.name.localeCompare(b.name));
+    unmanaged.sort();
+    if (unmanaged.length > 0) this.log.debug({ count: unmanaged.length, files: unmanaged.slice(0, 20) }, 'unmanaged files in certs directory');
+    return { certs, unmanaged };
+  }
+
+  private async readEntry(fileName: string, isFile: boolean): Promise<StoredCert | null> {
+    if (!isFile || !fileName.endsWith('.pem')) return null;
+    const name = fileName.slice(0, -'.pem'.length);
+    try {
+      assertSafeName(name);
+      return readStoredCert(name, await readFile(join(this.certsDir, fileName), 'utf8'));
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Check and atomically install `certs/<spec.name>.pem`. The bundle is written to `.staging/`,
+   * fsynced, read back and checked (key matches leaf, chain parses and links, names equal
+   * `spec.names` as a set, leaf not expired), then renamed into `certs/` and the directory fsynced.
+   * Rejects with `INVALID_NAME` or `BUNDLE_INVALID` (`details.reason`); the previous file then stays.
+   * Safe to repeat; concurrent installs of one name leave one of them, complete.
+   */
+  async install(spec: CertSpec, cert: IssuedCertificate): Promise<StoredCert> {
+    const target = this.bundlePath(spec.name);
+    const text = buildBundle(cert);
+    checkBundle(text, spec.names, this.now()); // fail fast, before any I/O
+    try {
+      await writeDurable(this.stagingDir, target, text, this.bundleWrite({ check: (onDisk) => this.checkOnDisk(onDisk, text, spec) }));
+    } catch (err) {
+      this.log.warn({ domain: spec.name, file: target, err: describeError(err) }, 'certificate not installed');
+      throw err;
+    }
+    const stored = readStoredCert(spec.name, text)!;
+    this.log.info({ domain: spec.name, file: target, serial: stored.serial, not_after: stored.notAfter.toISOString() }, 'certificate installed');
+    return stored;
+  }
+
+  /** What was read back must be byte-identical to what was built, and pass the full check. */
+  private checkOnDisk(onDisk: string, expected: string, spec: CertSpec): void {
+    if (onDisk !== expected) throw new AppError('BUNDLE_INVALID', 'the bundle read back differs from the one written', { details: { reason: 'PEM_INVALID' } });
+    checkBundle(onDisk, spec.names, this.now());
+  }
+
+  /**
+   * Move `certs/<name>.pem` to `<archiveDir>/<name>.<timestamp>.pem` (link + unlink, or copy + unlink
+   * across file systems); never deletes the bundle. Idempotent: a missing bundle is a no-op.
+   */
+  async archive(name: string): Promise<void> {
+    const source = this.bundlePath(name);
+    if (!(await exists(source))) return;
+    await this.ensureDir(this.archiveDir);
+    const dest = await this.moveToArchive(source, name);
+    await unlink(source);
+    await fsyncDir(this.certsDir);
+    this.log.info({ domain: name, file: dest }, 'certificate archived');
+  }
+
+  private async moveToArchive(source: string, name: string): Promise<string> {
+    const stamp = this.now().toISOString().replace(/:/g, '-');
+    for (let n = 0; ; n += 1) {
+      const dest = join(this.archiveDir, `${name}.${stamp}${n === 0 ? '' : `-${n}`}.pem`);
+      try {
+        await link(source, dest);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') continue;
+        if (code !== 'EXDEV') throw err;
+        await copyFile(source, dest, constants.COPYFILE_EXCL);
+      }
+      await fsyncDir(this.archiveDir);
+      return dest;
+    }
+  }
+
+  /** All state records by name. Unreadable, corrupt or misnamed records are skipped with a warning. */
+  async loadStates(): Promise<Map<string, CertState>> {
+    const out = new Map<string, CertState>();
+    let entries: string[];
+    try {
+      entries = await readdir(this.stateDir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out;
+      throw err;
+    }
+    for (const entry of entries.filter((e) => e.endsWith('.json')).sort()) {
+      const name = entry.slice(0, -'.json'.length);
+      const file = join(this.stateDir, entry);
+      try {
+        out.set(name, parseStateRecord(name, await readFile(file, 'utf8')));
+      } catch (err) {
+        this.log.warn({ file, err: describeError(err) }, 'state record skipped');
+      }
+    }
+    return out;
+  }
+
+  /** Atomically write (or with null, delete) `state/<name>.json`. Idempotent. */
+  async saveState(name: string, state: CertState | null): Promise<void> {
+    assertSafeName(name);
+    const file = join(this.stateDir, `${name}.json`);
+    if (state === null) {
+      await rm(file, { force: true });
+      return;
+    }
+    await writeDurable(this.stagingDir, file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  }
+
+  /** Throws unless a file can be created in the storage directory and `certs/` is writable. */
+  async checkWritable(): Promise<void> {
+    try {
+      await access(this.certsDir, constants.W_OK);
+      const probe = join(this.stagingDir, `probe.${process.pid}.${Date.now()}`);
+      await writeDurable(this.stagingDir, probe, 'ok\n', { mode: 0o600 });
+      await rm(probe, { force: true });
+    } catch (err) {
+      throw new AppError('STORAGE_NOT_WRITABLE', 'the storage directory is not writable', { cause: err, details: { dir: this.dir } });
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * A tiny in-process CA (root → intermediate → leaf) built with `src/lib/pki.ts`, for store and
+ * HAProxy tests: issue bundles for any names, expired ones, or ones signed by a different CA.
+ * Clients trust `rootPem` explicitly (`tls.connect({ ca })`), never by disabling verification.
+ */
+import type { IssuedCertificate, KeyType } from '../../src/domain/types.js';
+import { createCertificate, generateKey } from '../../src/lib/pki.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export interface IssueOptions {
+  readonly keyType?: KeyType;
+  readonly notBefore?: Date;
+  readonly notAfter?: Date;
+  /** Subject CN; defaults to names[0]. */
+  readonly cn?: string;
+}
+
+export interface CertFactory {
+  readonly rootPem: string;
+  readonly intermediatePem: string;
+  /** A leaf for `names` with the intermediate as its chain. */
+  issue(names: readonly string[], options?: IssueOptions): Promise<IssuedCertificate>;
+}
+
+/** Make a root and an intermediate (EC P-256, valid ±1 day .. +30 days). */
+export async function createCertFactory(label = 'marathon-acme store test'): Promise<CertFactory> {
+  const now = Date.now();
+  const root = generateKey('ec256');
+  const rootPem = await createCertificate({
+    subject: `CN=${label} root`, keyPem: root.keyPem, isCa: true,
+    notBefore: new Date(now - DAY), notAfter: new Date(now + 30 * DAY),
+  });
+  const inter = generateKey('ec256');
+  const intermediatePem = await createCertificate({
+    subject: `CN=${label} intermediate`, keyPem: inter.keyPem, isCa: true,
+    issuer: { certPem: rootPem, keyPem: root.keyPem },
+    notBefore: new Date(now - DAY), notAfter: new Date(now + 30 * DAY),
+  });
+  return {
+    rootPem,
+    intermediatePem,
+    async issue(names, options = {}) {
+      const key = generateKey(options.keyType ?? 'ec256');
+      const certPem = await createCertificate({
+        subject: `CN=${options.cn ?? names[0]!}`, keyPem: key.keyPem, names,
+        issuer: { certPem: intermediatePem, keyPem: inter.keyPem },
+        notBefore: options.notBefore ?? new Date(Date.now() - HOUR),
+        notAfter: options.notAfter ?? new Date(Date.now() + 10 * DAY),
+      });
+      return { keyPem: key.keyPem, certPem, chainPem: intermediatePem };
+    },
+  };
+}

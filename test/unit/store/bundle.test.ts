@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IssuedCertificate } from '../../../src/domain/types.js';
+import { AppError } from '../../../src/lib/errors.js';
+import { generateKey } from '../../../src/lib/pki.js';
+import { buildBundle, checkBundle, readStoredCert } from '../../../src/store/bundle.js';
+import { createCertFactory } from '../../support/cert-factory.js';
+
+const DAY = 86_400_000;
+
+test('buildBundle: key, leaf, chain, each block ending in a newline, no blank lines', async () => {
+  const ca = await createCertFactory();
+  const issued = await ca.issue(['a.example.test']);
+  const text = buildBundle({ keyPem: issued.keyPem.trimEnd(), certPem: issued.certPem.trimEnd(), chainPem: `\n${issued.chainPem}` });
+  assert.equal(text, issued.keyPem + issued.certPem + issued.chainPem);
+  assert.doesNotMatch(text, /\n\n/);
+  const checked = checkBundle(text, ['a.example.test'], new Date());
+  assert.equal(checked.chainPems.length, 1);
+});
+
+test('checkBundle rejects every bad bundle with a stable reason', async () => {
+  const ca = await createCertFactory();
+  const other = await createCertFactory('other');
+  const good = await ca.issue(['a.example.test', 'www.a.example.test']);
+  const names = ['a.example.test', 'www.a.example.test'];
+  const expired = await ca.issue(names, { notBefore: new Date(Date.now() - 10 * DAY), notAfter: new Date(Date.now() - DAY) });
+  const foreign = await other.issue(names);
+  const join = (c: IssuedCertificate): string => c.keyPem + c.certPem + c.chainPem;
+  const cases: Array<[string, string, readonly string[], string]> = [
+    ['mismatched key', generateKey('ec256').keyPem + good.certPem + good.chainPem, names, 'KEY_MISMATCH'],
+    ['key of another type', generateKey('rsa2048').keyPem + good.certPem + good.chainPem, names, 'KEY_MISMATCH'],
+    ['truncated in the chain', join(good).slice(0, -100), names, 'PEM_INVALID'],
+    ['truncated at a block boundary inside the leaf', good.keyPem + good.certPem.slice(0, 60), names, 'PEM_INVALID'],
+    ['no certificate', good.keyPem, names, 'PEM_INVALID'],
+    ['no key', good.certPem + good.chainPem, names, 'PEM_INVALID'],
+    ['empty', '', names, 'PEM_INVALID'],
+    ['garbage', 'hello world\n', names, 'PEM_INVALID'],
+    ['expired leaf', join(expired), names, 'EXPIRED'],
+    ['a name missing', join(good), ['a.example.test'], 'NAMES_MISMATCH'],
+    ['an extra name', join(good), [...names, 'b.example.test'], 'NAMES_MISMATCH'],
+    ['other names', join(good), ['b.example.test', 'www.a.example.test'], 'NAMES_MISMATCH'],
+    ['chain of another CA', good.keyPem + good.certPem + foreign.chainPem, names, 'CHAIN_INVALID'],
+    ['chain certificate corrupted', good.keyPem + good.certPem + good.chainPem.replace(/\n[A-Za-z0-9+/]{8}/, '\nAAAAAAAA'), names, 'PEM_INVALID'],
+  ];
+  for (const [label, text, want, reason] of cases) {
+    assert.throws(() => checkBundle(text, want, new Date()), (err: unknown) => {
+      assert.ok(err instanceof AppError, label);
+      assert.equal(err.code, 'BUNDLE_INVALID', label);
+      assert.equal(err.details.reason, reason, label);
+      return true;
+    }, label);
+  }
+  // the same names in another order and case are the same set
+  assert.doesNotThrow(() => checkBundle(join(good), ['WWW.a.example.test', 'a.example.test'], new Date()));
+  // no chain at all is accepted (a CA may send the leaf alone)
+  assert.doesNotThrow(() => checkBundle(good.keyPem + good.certPem, names, new Date()));
+});
+
+test('readStoredCert: ours are parsed (leaf expiry), anything else is null', async () => {
+  const ca = await createCertFactory();
+  const good = await ca.issue(['a.example.test']);
+  const stored = readStoredCert('a.example.test', good.keyPem + good.certPem + good.chainPem);
+  assert.ok(stored);
+  assert.equal(stored.keyType, 'ec256');
+  assert.deepEqual(stored.names, ['a.example.test']);
+  assert.equal(stored.certPem, good.certPem);
+  assert.ok(stored.notAfter.getTime() < Date.now() + 11 * DAY, 'the leaf expiry, not the chain\'s (30 days)');
+  assert.equal(readStoredCert('x', good.certPem), null);
+  assert.equal(readStoredCert('x', generateKey('ec256').keyPem + good.certPem), null);
+  assert.equal(readStoredCert('x', 'junk'), null);
+});

@@ -1,0 +1,202 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile, mkdir, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CertSpec, CertState } from '../../../src/domain/types.js';
+import { silentLogger } from '../../../src/lib/logger.js';
+import { FileStore } from '../../../src/store/file-store.js';
+import { stateFromStoredCert } from '../../../src/store/state.js';
+import { createCertFactory } from '../../support/cert-factory.js';
+
+const logger = silentLogger();
+const spec = (name: string, names: string[] = [name]): CertSpec => ({ name, names, requestedBy: [{ source: 'static' }] });
+
+async function tempStore(t: { after: (fn: () => Promise<void>) => void }, opts: Partial<ConstructorParameters<typeof FileStore>[0]> = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'store-test-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const store = new FileStore({ dir, logger, ...opts });
+  return { dir, store };
+}
+const mode = async (p: string): Promise<number> => (await stat(p)).mode & 0o777;
+
+test('init refuses a missing storage directory with STORAGE_DIR_MISSING', async () => {
+  const store = new FileStore({ dir: join(tmpdir(), 'does-not-exist-' + process.pid), logger });
+  await assert.rejects(store.init(), { code: 'STORAGE_DIR_MISSING' });
+});
+
+test('init creates the 0.6.1 layout, is idempotent, and never touches an existing default.pem', async (t) => {
+  const { dir, store } = await tempStore(t);
+  await store.init();
+  const entries = (await readdir(dir)).sort();
+  assert.deepEqual(entries, ['.staging', 'certs', 'default.pem', 'state', 'unmanaged-certs']);
+  assert.deepEqual(await readdir(join(dir, 'certs')), []);
+  assert.deepEqual(await readdir(join(dir, 'unmanaged-certs')), []);
+  const first = await readFile(join(dir, 'default.pem'), 'utf8');
+  assert.match(first, /^-----BEGIN PRIVATE KEY-----\n[\s\S]*-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\n[\s\S]*-----END CERTIFICATE-----\n$/);
+  assert.equal(await mode(join(dir, 'default.pem')), 0o600);
+  assert.equal(await mode(join(dir, 'certs')), 0o755);
+  const st = await stat(join(dir, 'default.pem'));
+  await store.init();
+  assert.equal(await readFile(join(dir, 'default.pem'), 'utf8'), first, 'not regenerated');
+  assert.equal((await stat(join(dir, 'default.pem'))).ino, st.ino, 'not replaced');
+  // an operator's own default.pem (even garbage) is never read or replaced
+  await writeFile(join(dir, 'default.pem'), 'operator file\n');
+  await store.init();
+  assert.equal(await readFile(join(dir, 'default.pem'), 'utf8'), 'operator file\n');
+  assert.deepEqual((await readdir(dir)).sort(), entries);
+});
+
+test('init removes stale temp files of dead writers from .staging', async (t) => {
+  const { dir, store } = await tempStore(t);
+  await store.init();
+  const { hostname } = await import('node:os');
+  const host = hostname().replace(/[^A-Za-z0-9-]/g, '-');
+  const dead = `a.example.pem.${host}.999999999.abcdef.tmp`;
+  const live = `a.example.pem.${host}.1.abcdef.tmp`; // pid 1 is alive
+  await writeFile(join(dir, '.staging', dead), 'partial');
+  await writeFile(join(dir, '.staging', live), 'partial');
+  await store.init();
+  assert.deepEqual(await readdir(join(dir, '.staging')), [live]);
+});
+
+test('install writes key+leaf+chain with mode 0600, atomically, and rejects bad bundles keeping the old file', async (t) => {
+  const { dir, store } = await tempStore(t);
+  await store.init();
+  const ca = await createCertFactory();
+  const first = await ca.issue(['a.example.test', 'www.a.example.test']);
+  const s = spec('a.example.test', ['a.example.test', 'www.a.example.test']);
+  const stored = await store.install(s, first);
+  const file = join(dir, 'certs', 'a.example.test.pem');
+  assert.equal(await readFile(file, 'utf8'), first.keyPem + first.certPem + first.chainPem);
+  assert.equal(await mode(file), 0o600);
+  assert.deepEqual(stored.names, ['a.example.test', 'www.a.example.test']);
+  assert.deepEqual(await readdir(join(dir, '.staging')), [], 'no temp file left');
+
+  const wrongNames = await ca.issue(['b.example.test']);
+  await assert.rejects(store.install(s, wrongNames), { code: 'BUNDLE_INVALID' });
+  await assert.rejects(store.install(s, { ...first, keyPem: (await ca.issue(['x.test'])).keyPem }), { code: 'BUNDLE_INVALID' });
+  await assert.rejects(store.install(s, { ...first, chainPem: first.chainPem.slice(0, 100) }), { code: 'BUNDLE_INVALID' });
+  assert.equal(await readFile(file, 'utf8'), first.keyPem + first.certPem + first.chainPem, 'previous bundle stays');
+  assert.deepEqual(await readdir(join(dir, 'certs')), ['a.example.test.pem']);
+
+  const renewed = await ca.issue(['www.a.example.test', 'a.example.test']);
+  const again = await store.install(s, renewed);
+  assert.notEqual(again.serial, stored.serial);
+  assert.equal(await readFile(file, 'utf8'), renewed.keyPem + renewed.certPem + renewed.chainPem);
+});
+
+test('names are validated again as file names (INVALID_NAME)', async (t) => {
+  const { store } = await tempStore(t);
+  await store.init();
+  const ca = await createCertFactory();
+  const c = await ca.issue(['a.example.test']);
+  for (const bad of ['../x', 'a/b', '.hidden', '', 'a\u0000b', '..']) {
+    await assert.rejects(store.install(spec(bad, ['a.example.test']), c), { code: 'INVALID_NAME' }, JSON.stringify(bad));
+    await assert.rejects(store.archive(bad), { code: 'INVALID_NAME' });
+    await assert.rejects(store.saveState(bad, null), { code: 'INVALID_NAME' });
+  }
+});
+
+test('list: managed bundles with leaf expiry, Python-written bundles adopted, everything else unmanaged and untouched', async (t) => {
+  const { dir, store } = await tempStore(t);
+  await store.init();
+  const ca = await createCertFactory();
+  const ours = await ca.issue(['a.example.test']);
+  await store.install(spec('a.example.test'), ours);
+  // 0.6.1 wrote PKCS#1 RSA keys, same order (key, leaf, chain), no mode
+  const { createPrivateKey } = await import('node:crypto');
+  const py = await ca.issue(['py.example.test'], { keyType: 'rsa2048' });
+  const pkcs1 = createPrivateKey(py.keyPem).export({ type: 'pkcs1', format: 'pem' }).toString();
+  await writeFile(join(dir, 'certs', 'py.example.test.pem'), pkcs1 + py.certPem + py.chainPem, { mode: 0o644 });
+  const junk: Record<string, string> = {
+    'junk.pem': 'not a pem\n',
+    'half.pem': (ours.keyPem + ours.certPem).slice(0, 300),
+    'mismatch.pem': py.keyPem + ours.certPem,
+    'notes.txt': 'hello',
+    'x.example.pem.new': ours.keyPem + ours.certPem,
+  };
+  for (const [f, body] of Object.entries(junk)) await writeFile(join(dir, 'certs', f), body);
+  await mkdir(join(dir, 'certs', 'dir.pem'));
+  await symlink(join(dir, 'certs', 'a.example.test.pem'), join(dir, 'certs', 'link.pem'));
+  const { certs, unmanaged } = await store.list();
+  assert.deepEqual(certs.map((c) => c.name), ['a.example.test', 'py.example.test']);
+  assert.equal(certs[1]!.keyType, 'rsa2048');
+  assert.deepEqual(unmanaged, ['dir.pem', 'half.pem', 'junk.pem', 'link.pem', 'mismatch.pem', 'notes.txt', 'x.example.pem.new']);
+  for (const [f, body] of Object.entries(junk)) assert.equal(await readFile(join(dir, 'certs', f), 'utf8'), body, f);
+});
+
+test('archive moves the bundle out of certs/ and is idempotent', async (t) => {
+  const { dir, store } = await tempStore(t, { now: () => new Date('2026-11-22T10:00:00.000Z') });
+  await store.init();
+  const ca = await createCertFactory();
+  const c = await ca.issue(['a.example.test']);
+  await store.install(spec('a.example.test'), c);
+  await store.archive('a.example.test');
+  await store.archive('a.example.test');
+  assert.deepEqual(await readdir(join(dir, 'certs')), []);
+  assert.deepEqual(await readdir(join(dir, 'archive')), ['a.example.test.2026-11-22T10-00-00.000Z.pem']);
+  await store.install(spec('a.example.test'), c);
+  await store.archive('a.example.test');
+  assert.deepEqual((await readdir(join(dir, 'archive'))).sort(), ['a.example.test.2026-11-22T10-00-00.000Z-1.pem', 'a.example.test.2026-11-22T10-00-00.000Z.pem']);
+  assert.equal(await readFile(join(dir, 'archive', 'a.example.test.2026-11-22T10-00-00.000Z.pem'), 'utf8'), c.keyPem + c.certPem + c.chainPem);
+});
+
+test('state: atomic round trip, deletion, corrupt records skipped, rebuild from the PEMs', async (t) => {
+  const { dir, store } = await tempStore(t);
+  await store.init();
+  const state: CertState = { name: 'a.example.test', names: ['a.example.test'], requestedBy: [{ source: 'marathon', appId: '/web', portIndex: 0 }], failures: 2, lastError: { code: 'X', detail: 'd', at: new Date().toISOString() } };
+  await store.saveState('a.example.test', state);
+  assert.equal(await mode(join(dir, 'state', 'a.example.test.json')), 0o600);
+  await writeFile(join(dir, 'state', 'bad.json'), '{"name": "bad", "names": [');
+  await writeFile(join(dir, 'state', 'other.json'), JSON.stringify({ ...state, name: 'a.example.test' }));
+  await writeFile(join(dir, 'state', 'shape.json'), JSON.stringify({ name: 'shape', names: 'x', requestedBy: [], failures: 0 }));
+  const loaded = await store.loadStates();
+  assert.deepEqual([...loaded.keys()], ['a.example.test']);
+  assert.deepEqual(loaded.get('a.example.test'), state);
+  await store.saveState('a.example.test', null);
+  await store.saveState('a.example.test', null);
+  assert.equal((await store.loadStates()).size, 0);
+  assert.deepEqual(await readdir(join(dir, '.staging')), []);
+
+  // deleting state/ entirely never loses a certificate: records are rebuilt from certs/
+  const ca = await createCertFactory();
+  await store.install(spec('a.example.test'), await ca.issue(['a.example.test']));
+  await rm(join(dir, 'state'), { recursive: true });
+  assert.equal((await store.loadStates()).size, 0);
+  const { certs } = await store.list();
+  const rebuilt = stateFromStoredCert(certs[0]!);
+  assert.equal(rebuilt.name, 'a.example.test');
+  assert.equal(rebuilt.serial, certs[0]!.serial);
+  assert.equal(rebuilt.notAfter, certs[0]!.notAfter.toISOString());
+  assert.equal(rebuilt.failures, 0);
+  await store.init();
+  await store.saveState('a.example.test', rebuilt);
+  assert.deepEqual((await store.loadStates()).get('a.example.test'), rebuilt);
+});
+
+test('account key: null when absent, written 0600 atomically', async (t) => {
+  const { dir, store } = await tempStore(t, { fileMode: 0o640 });
+  await store.init();
+  assert.equal(await store.readAccountKey(), null);
+  await store.writeAccountKey('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----');
+  assert.equal(await store.readAccountKey(), '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
+  assert.equal(await mode(join(dir, 'client.key')), 0o600, 'client.key is 0600 whatever fileMode is');
+  assert.equal(await mode(join(dir, 'default.pem')), 0o640, 'fileMode applies to bundles and default.pem');
+  await store.checkWritable();
+});
+
+test('configurable group and directory modes for split-user HAProxy setups', async (t) => {
+  const gid = process.getgid!();
+  const { dir, store } = await tempStore(t, { group: gid });
+  await store.init();
+  const ca = await createCertFactory();
+  await store.install(spec('a.example.test'), await ca.issue(['a.example.test']));
+  const file = join(dir, 'certs', 'a.example.test.pem');
+  assert.equal(await mode(file), 0o640, 'group-readable when a group is configured');
+  assert.equal((await stat(file)).gid, gid);
+  assert.equal(await mode(join(dir, 'certs')), 0o750);
+  const explicit = new FileStore({ dir, logger, dirMode: 0o710 });
+  await explicit.init();
+  assert.equal(await mode(join(dir, 'certs')), 0o710, 'explicit dirMode applied to existing directories');
+});
