@@ -2,7 +2,7 @@
  * Certificate keys and CSRs (RFC 8555 §7.4 finalize; RFC 2986 PKCS#10) with WebCrypto + @peculiar/x509.
  * A fresh key is made for every order: keys are never reused across certificates.
  */
-import './reflect-polyfill.js';
+import '../lib/reflect-metadata.js';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import type { KeyType } from '../domain/types.js';

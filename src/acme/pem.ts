@@ -1,7 +1,7 @@
 /**
  * PEM helpers and the RFC 9773 §4.1 ARI certificate identifier.
  */
-import './reflect-polyfill.js';
+import '../lib/reflect-metadata.js';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { AppError } from '../lib/errors.js';
