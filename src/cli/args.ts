@@ -54,7 +54,7 @@ export const OPTIONS: readonly Option[] = [
   { name: 'eab-hmac-key', kind: 'string', metavar: 'KEY', secret: true, help: 'External Account Binding HMAC key, base64url (prefer the environment variable MARATHON_ACME_EAB_HMAC_KEY)' },
   { name: 'max-concurrent-orders', kind: 'int', metavar: 'N', default: DEFAULTS.maxConcurrentOrders, help: 'Certificate orders running at the same time' },
   { name: 'resync-interval', kind: 'seconds', metavar: 'SECONDS', default: DEFAULTS.resyncInterval, help: 'Re-read all Marathon apps at least this often, events or not' },
-  { name: 'order-budget', kind: 'int', metavar: 'N', default: DEFAULTS.orderBudget, help: "New orders allowed per account per 3 hours, ARI renewals exempt (Let's Encrypt allows 300); excess work waits instead of being refused" },
+  { name: 'order-budget', kind: 'int', metavar: 'N', default: DEFAULTS.orderBudget, help: "New orders allowed per account per 3 hours, ARI renewals exempt (Let's Encrypt allows 300); excess work waits instead of being refused. 0 disables the budget" },
   { name: 'acme-ca-cert', kind: 'string', metavar: 'FILE', help: "PEM file of a CA to trust for the ACME server (a private CA, Pebble); NODE_EXTRA_CA_CERTS works too. TLS verification is never disabled" },
   { name: 'marathon-token', kind: 'string', metavar: 'TOKEN', secret: true, help: 'DC/OS authentication token for Marathon, sent as "Authorization: token=..." (prefer MARATHON_ACME_MARATHON_TOKEN)' },
   { name: 'haproxy-socket', kind: 'string', metavar: 'PATH', help: "HAProxy (>= 2.2) admin stats socket: update certificates over the runtime API, without a reload" },

@@ -55,3 +55,17 @@ test('VERSION matches package.json', () => {
   const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
   assert.equal(VERSION, pkg.version);
 });
+
+import { SlidingWindow } from '../../src/lib/sliding-window.js';
+
+test('SlidingWindow counts events in the window and says when the next fits', () => {
+  const w = new SlidingWindow(2, 1000);
+  assert.equal(w.available(0), true);
+  w.record(0);
+  w.record(100);
+  assert.equal(w.available(500), false);
+  assert.equal(w.nextFreeAt(500), 1000);
+  assert.equal(w.available(1000), true, 'the first event left the window');
+  assert.equal(w.used(1100), 0);
+  assert.equal(new SlidingWindow(0, 1000).available(0), false, 'a zero budget never admits');
+});
