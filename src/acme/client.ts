@@ -42,7 +42,7 @@ export interface AcmeClientOptions {
   requestTimeoutMs?: number;
   /** Extra PEM CA to trust for the CA's TLS certificate (else system roots + NODE_EXTRA_CA_CERTS). */
   ca?: string;
-  /** How many times one request is re-sent after `badNonce` (default 10). */
+  /** How many times one request is re-sent after `badNonce` (default 15: cheap, and enough for Pebble's 50% injection). */
   badNonceRetries?: number;
   /** How long a fetched directory is reused (default 1 h). */
   directoryTtlMs?: number;
@@ -98,7 +98,7 @@ export class AcmeClient {
     this.directoryUrl = opts.directoryUrl;
     this.log = opts.logger.child({ component: 'acme' });
     this.transport = new Transport({ logger: this.log, metrics: opts.metrics, requestTimeoutMs: opts.requestTimeoutMs, ca: opts.ca });
-    this.badNonceRetries = opts.badNonceRetries ?? 10;
+    this.badNonceRetries = opts.badNonceRetries ?? 15;
     this.directoryTtlMs = opts.directoryTtlMs ?? 3_600_000;
   }
 

@@ -4,6 +4,7 @@
  */
 import type { Challenge, IssueRequest, Issuer, Solver } from '../domain/contracts.js';
 import type { IssuedCertificate, RenewalInfo } from '../domain/types.js';
+import { abortReason } from '../lib/abort.js';
 import { AppError, isAbortError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { AcmeClient, type AcmeAuthorization, type AcmeClientOptions, type AcmeOrder } from './client.js';
@@ -98,7 +99,7 @@ export class AcmeIssuer implements Issuer {
       return cert;
     } catch (err) {
       // A caller's abort surfaces as the caller's AbortError, the order budget as ACME_TIMEOUT.
-      if (signal.aborted) throw isAbortError(err) ? err : signal.reason;
+      if (signal.aborted) throw isAbortError(err) ? err : abortReason(signal);
       this.log.warn({ domain: names[0], err: describe(err) }, 'acme order failed');
       throw err;
     } finally {

@@ -1,0 +1,88 @@
+/**
+ * Pebble configurations beyond the defaults: External Account Binding (Pebble's EAB example config) and
+ * 50% badNonce injection.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { AcmeError, AcmeIssuer, ACME_CODES } from '../../../src/acme/index.js';
+import { AppError } from '../../../src/lib/errors.js';
+import { silentLogger } from '../../../src/lib/logger.js';
+import { createMetrics } from '../../../src/lib/metrics.js';
+import { startPebble, type PebbleInstance } from '../../support/pebble.js';
+import { startHttp01Server, type Http01Server } from '../../support/http01-server.js';
+import { MemoryKeyStore, opensslVerify, uniqueName } from '../../support/acme-helpers.js';
+
+/** The MAC keys of /usr/share/doc/pebble/examples/pebble-config-external-account-bindings.json. */
+const EXAMPLE_EAB = {
+  'kid-1': 'zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W',
+  'kid-2': 'b10lLJs8l1GPIzsLP0s6pMt8O0XVGnfTaCeROxQM0BIt2XrJMDHJZBM5NuQmQJQH',
+};
+
+describe('Pebble requiring External Account Binding', () => {
+  let pebble: PebbleInstance;
+  let web: Http01Server;
+  before(async () => {
+    pebble = await startPebble({ eab: EXAMPLE_EAB });
+    web = await startHttp01Server(pebble.httpPort);
+  });
+  after(async () => {
+    await web?.close();
+    await pebble?.stop();
+  });
+  const issuer = (eab?: { kid: string; hmacKey: string }): AcmeIssuer =>
+    new AcmeIssuer({ directoryUrl: pebble.directoryUrl, ca: pebble.caPem, accountKey: new MemoryKeyStore(), solvers: [web.solver], logger: silentLogger(), ...(eab ? { eab } : {}) });
+
+  it('announces the requirement and refuses to register without EAB credentials', async () => {
+    const a = issuer();
+    assert.equal((await a.directoryMeta(AbortSignal.timeout(5000))).externalAccountRequired, true);
+    const err = await a.accountUrl(AbortSignal.timeout(5000)).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof AppError && err.code === ACME_CODES.eabRequired, String(err));
+    a.close();
+  });
+
+  it('registers with a valid binding and issues a certificate', async () => {
+    const a = issuer({ kid: 'kid-1', hmacKey: EXAMPLE_EAB['kid-1'] });
+    const cert = await a.issue({ names: [uniqueName('eab')], keyType: 'ec256' }, AbortSignal.timeout(20_000));
+    assert.match(opensslVerify(await pebble.rootPem(), cert.chainPem, cert.certPem), /OK/);
+    a.close();
+  });
+
+  it('reports a wrong MAC key as a typed ACME problem', async () => {
+    const a = issuer({ kid: 'kid-2', hmacKey: EXAMPLE_EAB['kid-1'] });
+    const err = await a.accountUrl(AbortSignal.timeout(5000)).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof AcmeError, String(err));
+    // Pebble answers 403 unauthorized for a MAC that does not verify.
+    assert.equal(err.status, 403);
+    assert.equal(err.type, 'unauthorized');
+    assert.ok(err.detail.length > 0);
+    a.close();
+  });
+});
+
+describe('Pebble rejecting 50% of nonces', () => {
+  let pebble: PebbleInstance;
+  let web: Http01Server;
+  before(async () => {
+    pebble = await startPebble({ env: { PEBBLE_WFE_NONCEREJECT: '50' } });
+    web = await startHttp01Server(pebble.httpPort);
+  });
+  after(async () => {
+    await web?.close();
+    await pebble?.stop();
+  });
+
+  it('still registers, issues SAN certificates and revokes, retrying badNonce with fresh nonces', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const a = new AcmeIssuer({ directoryUrl: pebble.directoryUrl, ca: pebble.caPem, accountKey: new MemoryKeyStore(), solvers: [web.solver], logger: silentLogger(), metrics });
+    const root = await pebble.rootPem();
+    for (let i = 0; i < 3; i++) {
+      const cert = await a.issue({ names: [uniqueName('nonce-a'), uniqueName('nonce-b')], keyType: 'ec256' }, AbortSignal.timeout(20_000));
+      assert.match(opensslVerify(root, cert.chainPem, cert.certPem), /OK/);
+      if (i === 0) await a.revoke(cert.certPem, 4, AbortSignal.timeout(10_000));
+    }
+    a.close();
+    const m = (await metrics.acmeRequestDuration.get()).values.filter((v) => v.metricName?.endsWith('_count'));
+    const rejected = m.filter((v) => v.labels['status'] === '400').reduce((n, v) => n + v.value, 0);
+    assert.ok(rejected > 3, `badNonce answers were seen and retried (${rejected})`);
+  });
+});
