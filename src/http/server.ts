@@ -1,0 +1,117 @@
+/**
+ * The daemon's HTTP server (`--listen`, default :8000), node:http with a fixed route table:
+ *   GET /.well-known/acme-challenge/ping   200 application/json {"message": "pong"} (0.6.1, exact)
+ *   GET /.well-known/acme-challenge/<tok>  200 text/plain key authorization, else 404 (0.6.1)
+ *   GET /health                            200/503 JSON checks (0.6.1 answered a permanent 501)
+ *   GET /metrics                           Prometheus text
+ *   GET /status                            JSON: every certificate, why it exists, its state
+ *   POST /removals/release                 release removals held by the mass-removal guard
+ * Other methods on these paths: 405; other paths: 404. HEAD is answered like GET without a body.
+ * marathon-lb routes only /.well-known/acme-challenge/ to us, so the rest is reachable in-cluster only.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../lib/logger.js';
+import type { Health } from './health.js';
+
+const CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
+/** RFC 8555 §8.3: the token is base64url; anything else is not ours. */
+const TOKEN_RE = /^[A-Za-z0-9_-]{1,256}$/;
+
+export interface HttpHandlers {
+  /** Key authorization for a token, or undefined. */
+  challenge(token: string): string | undefined;
+  health(): Promise<Health>;
+  metrics(): Promise<{ contentType: string; body: string }>;
+  status(): unknown;
+  releaseRemovals(): string[];
+}
+
+export class HttpServer {
+  private server: Server | undefined;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly handlers: HttpHandlers,
+    logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'http' });
+  }
+
+  /** Listen; rejects (e.g. EADDRINUSE, EACCES) so the caller can exit with a clear error. */
+  async listen(port: number, host?: string): Promise<AddressInfo> {
+    const server = createServer((req, res) => {
+      this.route(req, res).catch((err: unknown) => {
+        this.log.error({ err: err instanceof Error ? err.message : String(err), path: req.url }, 'request failed');
+        if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ error: 'internal error' }), req.method === 'HEAD');
+        else res.destroy();
+      });
+    });
+    server.keepAliveTimeout = 5000;
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = server.address() as AddressInfo;
+    this.log.info({ address: addr.address, port: addr.port }, 'listening');
+    return addr;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 2000).unref();
+    });
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const method = req.method ?? 'GET';
+    const head = method === 'HEAD';
+    const isGet = method === 'GET' || head;
+    if (path.startsWith(CHALLENGE_PREFIX)) {
+      if (!isGet) return send(res, 405, 'text/plain', 'Method Not Allowed\n', false);
+      const token = path.slice(CHALLENGE_PREFIX.length);
+      if (token === 'ping') return send(res, 200, 'application/json', '{"message": "pong"}', head);
+      const answer = TOKEN_RE.test(token) ? this.handlers.challenge(token) : undefined;
+      this.log.debug({ token, found: answer !== undefined, user_agent: req.headers['user-agent'] }, 'challenge request');
+      if (answer === undefined) return send(res, 404, 'text/plain', 'Not Found\n', head);
+      return send(res, 200, 'text/plain', answer, head);
+    }
+    switch (path) {
+      case '/health': {
+        if (!isGet) return send(res, 405, 'text/plain', 'Method Not Allowed\n', false);
+        const h = await this.handlers.health();
+        return send(res, h.healthy ? 200 : 503, 'application/json', JSON.stringify({ status: h.healthy ? 'ok' : 'unhealthy', checks: h.checks }), head);
+      }
+      case '/metrics': {
+        if (!isGet) return send(res, 405, 'text/plain', 'Method Not Allowed\n', false);
+        const m = await this.handlers.metrics();
+        return send(res, 200, m.contentType, m.body, head);
+      }
+      case '/status':
+        if (!isGet) return send(res, 405, 'text/plain', 'Method Not Allowed\n', false);
+        return send(res, 200, 'application/json', JSON.stringify(this.handlers.status(), null, 2), head);
+      case '/removals/release':
+        if (method !== 'POST') return send(res, 405, 'text/plain', 'Method Not Allowed\n', false);
+        return send(res, 200, 'application/json', JSON.stringify({ released: this.handlers.releaseRemovals() }), false);
+      default:
+        return send(res, 404, 'text/plain', 'Not Found\n', head);
+    }
+  }
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string, head: boolean): void {
+  const buf = Buffer.from(body, 'utf8');
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': buf.length, 'Cache-Control': 'no-store' });
+  res.end(head ? undefined : buf);
+}
