@@ -1,0 +1,142 @@
+/**
+ * DNS name validation and normalisation for names that become ACME identifiers AND file names
+ * (`certs/<name>.pem`). Pure: no I/O, no project imports (node:url and node:net are pure helpers).
+ *
+ * 0.6.1 passed label values verbatim to the CA and to the file system
+ * (reference/marathon-acme-behaviour.md §4.1 "No validation or normalisation"). Label values are
+ * untrusted input (ARCHITECTURE.md), so every name is normalised here and rejected with a stable code
+ * and a reason when it cannot be a certificate name.
+ */
+import { domainToASCII } from 'node:url';
+import { isIP } from 'node:net';
+
+export interface NormalizeOptions {
+  /** Accept a leading `*.` label (only useful with DNS-01; HTTP-01 cannot validate wildcards). */
+  readonly allowWildcard?: boolean;
+}
+
+/** Stable problem codes produced by {@link normalizeName} (part of the public surface: logs, metrics). */
+export type NameProblemCode =
+  | 'INVALID_NAME'
+  | 'NAME_TOO_LONG'
+  | 'WILDCARD_NOT_SUPPORTED'
+  | 'IP_ADDRESS_NOT_SUPPORTED';
+
+export type NormalizeResult =
+  | { readonly ok: true; readonly name: string }
+  | { readonly ok: false; readonly code: NameProblemCode; readonly reason: string };
+
+/** RFC 1123 §2.1 host label: letters, digits, hyphen; not starting or ending with a hyphen. */
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** Characters that could make a name escape `certs/` or truncate a path (NUL), checked on the raw value. */
+const PATH_CHARS = /[/\\\0]/;
+const ASCII_FAST = /^[a-z0-9.*-]+$/;
+const MAX_NAME = 253;
+const MAX_LABEL = 63;
+
+function fail(code: NameProblemCode, reason: string): NormalizeResult {
+  return { ok: false, code, reason };
+}
+
+/**
+ * Normalise one DNS name: trim, lower case, drop one trailing dot, IDN → A-labels (UTS #46 via
+ * `domainToASCII`), then check RFC 1123 label syntax, label ≤ 63 and total ≤ 253 octets, at least two
+ * labels, no all-numeric top-level label, no IP literal, no wildcard unless allowed, and nothing that
+ * could escape a directory (`/`, `\`, NUL, `..`, a leading `.`).
+ *
+ * Contract: total (never throws, whatever `raw` is); the returned name is safe as a file stem.
+ */
+export function normalizeName(raw: unknown, opts: NormalizeOptions = {}): NormalizeResult {
+  if (typeof raw !== 'string') return fail('INVALID_NAME', 'name is not a string');
+  let name = raw.trim();
+  if (name.length === 0) return fail('INVALID_NAME', 'name is empty');
+  // Checked before IDN mapping: domainToASCII('a/b.com') returns 'a' (URL host parsing stops at '/').
+  if (PATH_CHARS.test(name)) return fail('INVALID_NAME', 'name contains a path separator or NUL');
+  if (name.startsWith('.')) return fail('INVALID_NAME', 'name starts with a dot');
+  if (name.includes('..')) return fail('INVALID_NAME', 'name contains an empty label (..)');
+  if (name.length > 4 * MAX_NAME) return fail('NAME_TOO_LONG', 'name is longer than 253 characters');
+  name = name.toLowerCase();
+  if (name.endsWith('.')) name = name.slice(0, -1);
+  if (isIpLiteral(name)) return fail('IP_ADDRESS_NOT_SUPPORTED', 'IP addresses cannot be certificate names here');
+
+  let wildcard = false;
+  if (name.startsWith('*.')) {
+    if (opts.allowWildcard !== true) {
+      return fail('WILDCARD_NOT_SUPPORTED', 'wildcard names need DNS-01; HTTP-01 cannot validate them');
+    }
+    wildcard = true;
+    name = name.slice(2);
+  }
+  if (name.includes('*')) return fail('INVALID_NAME', 'a wildcard is only allowed as the whole first label');
+
+  const ascii = toAscii(name);
+  if (ascii === null) return fail('INVALID_NAME', 'not a valid internationalised domain name');
+  if (PATH_CHARS.test(ascii) || ascii.includes('..')) return fail('INVALID_NAME', 'name maps to a path character');
+  const syntax = checkSyntax(ascii, wildcard ? 2 : 0);
+  if (syntax !== null) return syntax;
+  return { ok: true, name: wildcard ? `*.${ascii}` : ascii };
+}
+
+/** IPv4/IPv6 literals, bracketed or not. */
+function isIpLiteral(name: string): boolean {
+  if (name.startsWith('[') && name.endsWith(']')) return true;
+  return isIP(name) !== 0;
+}
+
+/**
+ * IDNA to-ASCII. Plain LDH names without `xn--` labels skip the conversion (fast path for the common
+ * case; the result would be identical). Returns null when the name is not valid IDNA.
+ */
+function toAscii(name: string): string | null {
+  if (ASCII_FAST.test(name) && !name.includes('xn--')) return name;
+  const ascii = domainToASCII(name);
+  return ascii === '' ? null : ascii;
+}
+
+function checkSyntax(ascii: string, extra: number): NormalizeResult | null {
+  if (ascii.length + extra > MAX_NAME) return fail('NAME_TOO_LONG', 'name is longer than 253 characters');
+  const labels = ascii.split('.');
+  if (labels.length < 2) return fail('INVALID_NAME', 'name needs at least two labels');
+  for (const label of labels) {
+    if (label.length === 0) return fail('INVALID_NAME', 'name contains an empty label');
+    if (label.length > MAX_LABEL) return fail('NAME_TOO_LONG', 'a label is longer than 63 characters');
+    if (!LABEL.test(label)) return fail('INVALID_NAME', 'a label has characters outside a-z, 0-9 and inner hyphens (RFC 1123)');
+  }
+  // RFC 3696 §2: a top-level label is never all-numeric (this also rejects partial IPv4 like 10.1.2).
+  if (/^[0-9]+$/.test(labels[labels.length - 1]!)) return fail('INVALID_NAME', 'the top-level label is all-numeric');
+  return null;
+}
+
+/**
+ * Normalise an `--allowed-domains` entry to a bare suffix: trim, lower case, drop a leading `*.` or
+ * `.` and a trailing dot, IDN → A-label. Returns null for an entry that cannot be a suffix.
+ */
+export function normalizeSuffix(raw: string): string | null {
+  let s = raw.trim().toLowerCase();
+  if (s.startsWith('*.')) s = s.slice(2);
+  else if (s.startsWith('.')) s = s.slice(1);
+  if (s.endsWith('.')) s = s.slice(0, -1);
+  if (s.length === 0 || PATH_CHARS.test(s)) return null;
+  const ascii = toAscii(s);
+  return ascii === null || ascii.length === 0 ? null : ascii;
+}
+
+/**
+ * `--allowed-domains` suffix matching: suffix `example.com` allows `example.com` itself and any name
+ * below it (`a.example.com`, `*.example.com`), never `badexample.com`. An empty or absent list allows
+ * everything. `name` must already be normalised; suffixes are normalised here.
+ */
+export function isAllowed(name: string, suffixes: readonly string[] | undefined): boolean {
+  if (suffixes === undefined || suffixes.length === 0) return true;
+  const bare = name.startsWith('*.') ? name.slice(2) : name;
+  for (const raw of suffixes) {
+    const s = normalizeSuffix(raw);
+    if (s === null) continue;
+    if (bare === s || bare.endsWith(`.${s}`)) {
+      // `*.example.com` asks for every subdomain, which is inside `example.com`; but a bare wildcard of
+      // the suffix's parent (`*.com` with suffix `example.com`) is not.
+      return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isAllowed, normalizeName, normalizeSuffix } from '../../../src/domain/names.js';
+
+test('normalizeName accepts and normalises valid names', () => {
+  const cases: Array<[string, string, string]> = [
+    ['plain', 'example.com', 'example.com'],
+    ['trimmed', '  example.com \t', 'example.com'],
+    ['lower-cased', 'WWW.Example.COM', 'www.example.com'],
+    ['one trailing dot removed', 'example.com.', 'example.com'],
+    ['IDN to A-label', 'bücher.de', 'xn--bcher-kva.de'],
+    ['IDN upper case', 'BÜCHER.de', 'xn--bcher-kva.de'],
+    ['A-label kept', 'xn--bcher-kva.de', 'xn--bcher-kva.de'],
+    ['ideographic full stop (UTS #46 mapping)', 'example。com', 'example.com'],
+    ['digits and inner hyphens', 'a-1.b--c.example.com', 'a-1.b--c.example.com'],
+    ['63-char label', `${'a'.repeat(63)}.com`, `${'a'.repeat(63)}.com`],
+  ];
+  for (const [name, input, want] of cases) assert.deepEqual(normalizeName(input), { ok: true, name: want }, name);
+  const name253 = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+  assert.equal(name253.length, 253);
+  assert.deepEqual(normalizeName(name253), { ok: true, name: name253 }, 'exactly 253 characters');
+  assert.equal(normalizeName(`${name253}.`).ok, true, '253 plus the trailing dot');
+});
+
+test('normalizeName rejects with a stable code', () => {
+  const cases: Array<[string, unknown, string]> = [
+    ['not a string', 42, 'INVALID_NAME'],
+    ['empty', '', 'INVALID_NAME'],
+    ['whitespace only', '   ', 'INVALID_NAME'],
+    ['single label', 'localhost', 'INVALID_NAME'],
+    ['slash', 'a/b.example.com', 'INVALID_NAME'],
+    ['path traversal', '../etc/passwd', 'INVALID_NAME'],
+    ['dot dot', 'a..example.com', 'INVALID_NAME'],
+    ['backslash', 'a\\b.example.com', 'INVALID_NAME'],
+    ['NUL', 'a\u0000.example.com', 'INVALID_NAME'],
+    ['leading dot', '.example.com', 'INVALID_NAME'],
+    ['two trailing dots', 'example.com..', 'INVALID_NAME'],
+    ['underscore', 'a_b.example.com', 'INVALID_NAME'],
+    ['leading hyphen', '-a.example.com', 'INVALID_NAME'],
+    ['trailing hyphen', 'a-.example.com', 'INVALID_NAME'],
+    ['space inside', 'a b.example.com', 'INVALID_NAME'],
+    ['colon (port)', 'example.com:443', 'INVALID_NAME'],
+    ['fullwidth solidus maps to /', 'a／b.example.com', 'INVALID_NAME'],
+    ['bad punycode', 'xn--zz.com', 'INVALID_NAME'],
+    ['numeric TLD', 'example.123', 'INVALID_NAME'],
+    ['partial IPv4', '10.1.2', 'INVALID_NAME'],
+    ['label too long', `${'a'.repeat(64)}.com`, 'NAME_TOO_LONG'],
+    ['name too long', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}`, 'NAME_TOO_LONG'],
+    ['huge', 'a.'.repeat(5000) + 'com', 'NAME_TOO_LONG'],
+    ['wildcard', '*.example.com', 'WILDCARD_NOT_SUPPORTED'],
+    ['inner wildcard', 'a.*.example.com', 'INVALID_NAME'],
+    ['IPv4', '192.168.1.1', 'IP_ADDRESS_NOT_SUPPORTED'],
+    ['IPv6', '::1', 'IP_ADDRESS_NOT_SUPPORTED'],
+    ['bracketed IPv6', '[2001:db8::1]', 'IP_ADDRESS_NOT_SUPPORTED'],
+  ];
+  for (const [name, input, code] of cases) {
+    const r = normalizeName(input);
+    assert.equal(r.ok, false, name);
+    if (!r.ok) {
+      assert.equal(r.code, code, name);
+      assert.ok(r.reason.length > 0, name);
+    }
+  }
+});
+
+test('normalizeName allows a leading wildcard only when asked', () => {
+  assert.deepEqual(normalizeName('*.Example.com', { allowWildcard: true }), { ok: true, name: '*.example.com' });
+  assert.equal(normalizeName('*.com', { allowWildcard: true }).ok, false, 'wildcard needs two labels under it');
+  assert.equal(normalizeName('a*.example.com', { allowWildcard: true }).ok, false);
+});
+
+test('isAllowed matches suffixes on label boundaries', () => {
+  const cases: Array<[string, string[] | undefined, boolean]> = [
+    ['example.com', undefined, true],
+    ['example.com', [], true],
+    ['example.com', ['example.com'], true],
+    ['a.example.com', ['example.com'], true],
+    ['a.b.example.com', ['example.com'], true],
+    ['*.example.com', ['example.com'], true],
+    ['badexample.com', ['example.com'], false],
+    ['example.com.evil.net', ['example.com'], false],
+    ['a.example.com', ['  Example.COM. '], true],
+    ['a.example.com', ['*.example.com'], true],
+    ['a.example.com', ['.example.com'], true],
+    ['a.example.org', ['example.com', 'example.org'], true],
+    ['xn--bcher-kva.de', ['bücher.de'], true],
+    ['a.example.com', ['other.com'], false],
+  ];
+  for (const [name, suffixes, want] of cases) assert.equal(isAllowed(name, suffixes), want, `${name} in ${JSON.stringify(suffixes)}`);
+  assert.equal(normalizeSuffix(' '), null);
+  assert.equal(normalizeSuffix('a/b'), null);
+});
