@@ -8,6 +8,7 @@
  */
 import { plan, type Decision, type Work } from '../domain/plan.js';
 import { recordFailure, recordRenewalInfo, recordSuccess } from '../domain/policy.js';
+import { mergeSnapshots } from '../domain/labels.js';
 import type { Issuer, Notifier, Store } from '../domain/contracts.js';
 import type { CertSpec, CertState, KeyType, Problem, Snapshot, StoredCert } from '../domain/types.js';
 import { describeError, isAbortError } from '../lib/errors.js';
@@ -15,7 +16,6 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { SlidingWindow } from '../lib/sliding-window.js';
 import { failureFacts } from './failure.js';
-import { mergeSnapshots } from './merge.js';
 
 const HOUR = 3600_000;
 const MAX_SLEEP_MS = HOUR;
@@ -91,7 +91,7 @@ export class Reconciler {
   private readonly random: () => number;
   private readonly snapshots = new Map<string, { snapshot: Snapshot; at: number }>();
   private desired = new Map<string, CertSpec>();
-  private problems: Problem[] = [];
+  private problems: readonly Problem[] = [];
   private stored = new Map<string, StoredCert>();
   private unmanaged: readonly string[] = [];
   private states = new Map<string, CertState>();
@@ -139,7 +139,7 @@ export class Reconciler {
   setSnapshot(source: string, snapshot: Snapshot): void {
     this.snapshots.set(source, { snapshot, at: this.now() });
     const merged = mergeSnapshots([...this.snapshots.values()].map((s) => s.snapshot));
-    this.desired = merged.desired;
+    this.desired = new Map(merged.specs.map((s) => [s.name, s]));
     this.problems = merged.problems;
     this.updateProblemMetrics();
     this.trigger();
