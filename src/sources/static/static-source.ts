@@ -1,0 +1,59 @@
+/**
+ * The static source: certificates named on the command line (`--domains` / MARATHON_ACME_DOMAINS),
+ * what rancher-lets-encrypt's DOMAINS did. Same validation as Marathon labels; one snapshot at start.
+ */
+import type { Source, SourceHandlers, SourceStatus } from '../../domain/contracts.js';
+import { excerpt, SpecCollector } from '../../domain/labels.js';
+import { isAllowed, normalizeName } from '../../domain/names.js';
+import type { Problem, Snapshot } from '../../domain/types.js';
+
+/** Pure: raw name lists (one per certificate) -> snapshot. Invalid or disallowed names become problems. */
+export function staticSnapshot(certs: readonly (readonly string[])[], allowedDomains: readonly string[]): Snapshot {
+  const collector = new SpecCollector();
+  const problems: Problem[] = [];
+  certs.forEach((raw, index) => {
+    const names: string[] = [];
+    for (const r of raw) {
+      const n = normalizeName(r);
+      if (!n.ok) {
+        problems.push({ source: 'static', label: 'MARATHON_ACME_DOMAINS', value: excerpt(r), code: n.code, reason: n.reason });
+      } else if (!isAllowed(n.name, allowedDomains)) {
+        problems.push({ source: 'static', label: 'MARATHON_ACME_DOMAINS', value: excerpt(r), code: 'DOMAIN_NOT_ALLOWED', reason: 'name is outside --allowed-domains' });
+      } else if (!names.includes(n.name)) {
+        names.push(n.name);
+      }
+    }
+    if (names.length > 0) collector.add(names, [{ source: 'static', portIndex: index }]);
+  });
+  return { specs: collector.specList(), problems: [...problems, ...collector.problems] };
+}
+
+export class StaticSource implements Source {
+  readonly name = 'static';
+  private readonly snapshot: Snapshot;
+  private at: Date | undefined;
+  private handlers: SourceHandlers | undefined;
+
+  constructor(certs: readonly (readonly string[])[], allowedDomains: readonly string[]) {
+    this.snapshot = staticSnapshot(certs, allowedDomains);
+  }
+
+  /** Emits its one snapshot, then waits for `signal`. */
+  async run(signal: AbortSignal, handlers: SourceHandlers): Promise<void> {
+    this.handlers = handlers;
+    this.resync();
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+
+  resync(): void {
+    this.at = new Date();
+    this.handlers?.onSnapshot(this.snapshot);
+  }
+
+  status(): SourceStatus {
+    return this.at ? { lastSnapshotAt: this.at } : {};
+  }
+}
