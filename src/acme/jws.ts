@@ -35,7 +35,7 @@ export function algorithmFor(key: KeyObject): JwsAlg {
 
 /** The public JWK of a (private or public) key, with only the required members. */
 export function publicJwk(key: KeyObject): Jwk {
-  const jwk = createPublicKey(key).export({ format: 'jwk' });
+  const jwk = (key.type === 'public' ? key : createPublicKey(key)).export({ format: 'jwk' });
   if (jwk.kty === 'EC') return { kty: 'EC', crv: jwk.crv!, x: jwk.x!, y: jwk.y! };
   if (jwk.kty === 'RSA') return { kty: 'RSA', n: jwk.n!, e: jwk.e! };
   throw new AppError(ACME_CODES.accountKey, 'unsupported account key type', { details: { kty: jwk.kty } });

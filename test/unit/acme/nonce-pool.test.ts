@@ -1,0 +1,36 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { NoncePool } from '../../../src/acme/index.js';
+
+describe('NoncePool (RFC 8555 §6.5)', () => {
+  it('hands out each nonce exactly once, newest first', () => {
+    const p = new NoncePool();
+    p.add('a');
+    p.add('b');
+    assert.equal(p.take(), 'b');
+    assert.equal(p.take(), 'a');
+    assert.equal(p.take(), undefined);
+  });
+
+  it('ignores missing and malformed nonces (§6.5.1: base64url)', () => {
+    const p = new NoncePool();
+    p.add(undefined);
+    p.add('');
+    p.add('not a nonce!');
+    assert.equal(p.size, 0);
+  });
+
+  it('is bounded, dropping the oldest', () => {
+    const p = new NoncePool(3);
+    for (const n of ['n1', 'n2', 'n3', 'n4', 'n5']) p.add(n);
+    assert.equal(p.size, 3);
+    assert.deepEqual([p.take(), p.take(), p.take(), p.take()], ['n5', 'n4', 'n3', undefined]);
+  });
+
+  it('clears', () => {
+    const p = new NoncePool();
+    p.add('x');
+    p.clear();
+    assert.equal(p.take(), undefined);
+  });
+});

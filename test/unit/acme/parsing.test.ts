@@ -1,0 +1,87 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { parseAccountKey, parseDirectory, parseLinks, parseRenewalInfo, USER_AGENT } from '../../../src/acme/index.js';
+import { nextDelay } from '../../../src/acme/poll.js';
+import { AppError } from '../../../src/lib/errors.js';
+import { VERSION } from '../../../src/version.js';
+
+describe('account keys', () => {
+  it('loads a PKCS#1 RSA key as the Python marathon-acme wrote it', () => {
+    const pem = execFileSync('openssl', ['genrsa', '-traditional', '2048'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    assert.match(pem, /BEGIN RSA PRIVATE KEY/);
+    assert.equal(parseAccountKey(pem).asymmetricKeyType, 'rsa');
+  });
+
+  it('loads PKCS#8 EC and SEC1 EC keys', () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    assert.equal(parseAccountKey(privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()).asymmetricKeyType, 'ec');
+    assert.equal(parseAccountKey(privateKey.export({ format: 'pem', type: 'sec1' }).toString()).asymmetricKeyType, 'ec');
+  });
+
+  it('rejects garbage and too-small RSA keys with ACME_ACCOUNT_KEY', () => {
+    const isKeyError = (e: unknown): boolean => e instanceof AppError && e.code === 'ACME_ACCOUNT_KEY';
+    assert.throws(() => parseAccountKey('garbage'), isKeyError);
+    const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs1' }).toString();
+    assert.throws(() => parseAccountKey(small), isKeyError);
+  });
+});
+
+describe('directory (RFC 8555 §7.1.1)', () => {
+  const base = { newNonce: 'n', newAccount: 'a', newOrder: 'o', revokeCert: 'r', keyChange: 'k' };
+  it('reads meta, profiles and ARI support', () => {
+    const d = parseDirectory({ ...base, renewalInfo: 'ri', meta: { termsOfService: 'tos', profiles: { classic: 'default', shortlived: '6 days' }, externalAccountRequired: true, caaIdentities: ['x'] } }, 'u');
+    assert.equal(d.renewalInfo, 'ri');
+    assert.deepEqual(d.meta, { termsOfService: 'tos', caaIdentities: ['x'], profiles: { classic: 'default', shortlived: '6 days' }, externalAccountRequired: true, renewalInfo: true });
+  });
+  it('treats an absent meta as no profiles, no EAB, no ARI', () => {
+    const d = parseDirectory(base, 'u');
+    assert.deepEqual(d.meta, { caaIdentities: [], profiles: {}, externalAccountRequired: false, renewalInfo: false });
+  });
+  it('rejects a directory without a required URL', () => {
+    assert.throws(() => parseDirectory({ ...base, newOrder: undefined }, 'u'), (e: unknown) => e instanceof AppError && e.code === 'ACME_BAD_RESPONSE');
+  });
+});
+
+describe('Link headers (RFC 8288)', () => {
+  it('finds alternate chains among other links', () => {
+    const links = parseLinks(['<https://ca/dir>;rel="index", <https://ca/cert/1/1>;rel="alternate"', '<https://ca/cert/1/2>; rel=alternate']);
+    assert.deepEqual(links.filter((l) => l.rel === 'alternate').map((l) => l.url), ['https://ca/cert/1/1', 'https://ca/cert/1/2']);
+    assert.deepEqual(parseLinks(undefined), []);
+  });
+});
+
+describe('renewalInfo responses (RFC 9773 §4.2)', () => {
+  const header = (v?: string) => ({ header: (n: string) => (n === 'retry-after' ? v : undefined) });
+  it('returns the window, explanationURL and Retry-After', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    const info = parseRenewalInfo({ suggestedWindow: { start: '2026-02-01T00:00:00Z', end: '2026-02-02T00:00:00Z' }, explanationURL: 'https://ca/why' }, header('21600'), 'u', now);
+    assert.equal(info.start.toISOString(), '2026-02-01T00:00:00.000Z');
+    assert.equal(info.end.toISOString(), '2026-02-02T00:00:00.000Z');
+    assert.equal(info.explanationUrl, 'https://ca/why');
+    assert.equal(info.retryAfterMs, 21_600_000);
+  });
+  it('rejects a window that ends before it starts', () => {
+    assert.throws(() => parseRenewalInfo({ suggestedWindow: { start: '2026-02-02T00:00:00Z', end: '2026-02-01T00:00:00Z' } }, header(), 'u'), AppError);
+  });
+});
+
+describe('polling delays', () => {
+  it('starts short and grows to the ceiling without Retry-After', () => {
+    const o = { initialMs: 20, maxMs: 1000 };
+    assert.equal(nextDelay(0, undefined, o), 20);
+    assert.equal(nextDelay(1, undefined, o), 30);
+    assert.equal(nextDelay(20, undefined, o), 1000);
+  });
+  it('honours Retry-After', () => {
+    const now = 1_000_000;
+    assert.equal(nextDelay(0, new Date(now + 3000), { initialMs: 20, maxMs: 1000 }, now), 3000);
+  });
+});
+
+describe('User-Agent', () => {
+  it('is marathon-acme/<version>', () => {
+    assert.equal(USER_AGENT, `marathon-acme/${VERSION}`);
+  });
+});
