@@ -78,6 +78,10 @@ export type PortCountResult =
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+/** An own property (inherited ones are never labels or fields). */
+function own(o: Record<string, unknown>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+}
 /** Python's `key in d` for JSON: present and not null (null is treated as absent, see portCount). */
 function has(o: Record<string, unknown>, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, key) && o[key] !== null && o[key] !== undefined;
@@ -262,13 +266,13 @@ function readApp(ctx: Ctx, app: unknown, index: number): void {
     ctx.problems.push({ source: 'marathon', code: PROBLEM_CODES.BAD_APP, reason: `app #${index} is not an object`, value: excerpt(app) });
     return;
   }
-  const id = app['id'];
+  const id = own(app, 'id');
   if (typeof id !== 'string' || id.length === 0) {
     ctx.problems.push({ source: 'marathon', code: PROBLEM_CODES.BAD_APP, reason: `app #${index} has no string id`, value: excerpt(id) });
     return;
   }
   const appId = excerpt(id);
-  const labels = app['labels'];
+  const labels = own(app, 'labels');
   if (!isObject(labels)) {
     // 0.6.1 failed the whole sync with KeyError here (§4.1 step 1); Marathon always sends {}.
     ctx.problems.push({ source: 'marathon', appId, code: PROBLEM_CODES.BAD_APP, reason: 'app has no labels object', value: excerpt(labels) });
@@ -279,10 +283,10 @@ function readApp(ctx: Ctx, app: unknown, index: number): void {
     ctx.problems.push({ source: 'marathon', appId, code: PROBLEM_CODES.BAD_APP, reason: ports.reason });
     return;
   }
-  const appGroup = labels['HAPROXY_GROUP'];
+  const appGroup = own(labels, 'HAPROXY_GROUP');
   for (let n = 0; n < ports.count; n++) {
     const portGroupKey = `HAPROXY_${n}_GROUP`;
-    const portGroup = has(labels, portGroupKey) ? labels[portGroupKey] : appGroup;
+    const portGroup = has(labels, portGroupKey) ? own(labels, portGroupKey) : appGroup;
     if (portGroup !== ctx.opts.group) continue;
     readPort(ctx, labels, appId, n);
   }
@@ -291,7 +295,7 @@ function readApp(ctx: Ctx, app: unknown, index: number): void {
 
 function readPort(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: number): void {
   const label = `MARATHON_ACME_${n}_DOMAIN`;
-  const value = labels[label];
+  const value = own(labels, label);
   if (value === undefined || value === null) return;
   const problem = (code: string, reason: string, v?: unknown): void => {
     ctx.problems.push({ source: 'marathon', appId, portIndex: n, label, ...(v !== undefined ? { value: excerpt(v) } : {}), code, reason });
@@ -327,7 +331,7 @@ function readPort(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: n
 /** `MARATHON_ACME_{n}_SAN` = true/false (case-insensitive, trimmed) overrides the global flag. */
 function sanMode(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: number): boolean {
   const label = `MARATHON_ACME_${n}_SAN`;
-  const v = labels[label];
+  const v = own(labels, label);
   if (v === undefined || v === null) return ctx.opts.san;
   const s = typeof v === 'string' ? v.trim().toLowerCase() : '';
   if (s === 'true') return true;
@@ -342,7 +346,7 @@ function sanMode(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: nu
 const ACME_LABEL = /^MARATHON_ACME_(\d+)_DOMAIN$/;
 /** A non-empty domain label for a port index ≥ the port count: 0.6.1 ignored it silently; we say so. */
 function reportOutOfRange(ctx: Ctx, labels: Record<string, unknown>, appId: string, count: number): void {
-  for (const key in labels) {
+  for (const key of Object.keys(labels)) {
     if (key.charCodeAt(0) !== 77 /* M */ || !key.startsWith('MARATHON_ACME_')) continue;
     const m = ACME_LABEL.exec(key);
     if (m === null) continue;

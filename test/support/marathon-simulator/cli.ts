@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/**
+ * Run the Marathon simulator as a process (demo, benchmarks):
+ *
+ *   node dist/test/support/marathon-simulator/cli.js --port 8080 [--host 127.0.0.1]
+ *        [--apps file.json] [--generate 10000[:5000]] [--auth user:pass] [--token T]
+ *        [--keepalive-ms 10000] [--standby-of http://leader:8080]
+ *
+ * `--apps` takes `{"apps": [...]}` (a saved `/v2/apps` answer) or a bare list. Prints one line
+ * `marathon simulator listening on <url>` when ready; stops on SIGTERM/SIGINT.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { generateCluster, startMarathonSimulator, type SimulatorOptions } from './index.js';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '8080' },
+      host: { type: 'string', default: '127.0.0.1' },
+      apps: { type: 'string' },
+      generate: { type: 'string' },
+      auth: { type: 'string' },
+      token: { type: 'string' },
+      'keepalive-ms': { type: 'string' },
+      'standby-of': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write('usage: cli.js --port 8080 [--host H] [--apps file.json] [--generate N[:ACME]] [--auth user:pass] [--token T] [--keepalive-ms MS] [--standby-of URL]\n');
+    return;
+  }
+  let apps: unknown[] = [];
+  if (values.apps !== undefined) {
+    const parsed: unknown = JSON.parse(readFileSync(values.apps, 'utf8'));
+    apps = Array.isArray(parsed) ? parsed : ((parsed as { apps?: unknown[] }).apps ?? []);
+  }
+  if (values.generate !== undefined) {
+    const [n, acme] = values.generate.split(':').map((s) => Number(s));
+    apps = apps.concat(generateCluster({ apps: n ?? 10_000, ...(acme !== undefined ? { acmeApps: acme } : {}) }));
+  }
+  let basicAuth: SimulatorOptions['basicAuth'];
+  if (values.auth !== undefined) {
+    const i = values.auth.indexOf(':');
+    basicAuth = { username: values.auth.slice(0, i), password: values.auth.slice(i + 1) };
+  }
+  const sim = await startMarathonSimulator({
+    port: Number(values.port),
+    host: values.host,
+    apps,
+    ...(basicAuth ? { basicAuth } : {}),
+    ...(values.token !== undefined ? { token: values.token } : {}),
+    ...(values['keepalive-ms'] !== undefined ? { keepAliveMs: Number(values['keepalive-ms']) } : {}),
+    ...(values['standby-of'] !== undefined ? { standbyOf: values['standby-of'] } : {}),
+  });
+  process.stdout.write(`marathon simulator listening on ${sim.url} (${apps.length} apps)\n`);
+  const stop = (): void => {
+    sim.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`marathon simulator failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
