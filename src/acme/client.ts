@@ -134,7 +134,8 @@ export class AcmeClient {
     const pooled = this.nonces.take();
     if (pooled) return pooled;
     const dir = await this.directory(signal);
-    const res = await this.send({ method: 'HEAD', url: dir.newNonce, operation: 'newNonce', signal });
+    // Not pooled: this nonce is used right away, and a pooled copy would be sent a second time.
+    const res = await this.send({ method: 'HEAD', url: dir.newNonce, operation: 'newNonce', signal }, false);
     const nonce = res.header('replay-nonce');
     if (res.status >= 400 || !nonce) throw res.status >= 400 ? this.problem(res, dir.newNonce) : new AppError(ACME_CODES.badResponse, 'newNonce answered without Replay-Nonce', { details: { url: dir.newNonce } });
     return nonce;
@@ -142,10 +143,11 @@ export class AcmeClient {
 
   // ---- transport wrappers ----
 
-  private async send(req: Parameters<Transport['request']>[0]): Promise<HttpResponse> {
+  /** One HTTP exchange; every Replay-Nonce goes to the pool unless `poolNonce` is false. */
+  private async send(req: Parameters<Transport['request']>[0], poolNonce = true): Promise<HttpResponse> {
     try {
       const res = await this.transport.request(req);
-      this.nonces.add(res.header('replay-nonce'));
+      if (poolNonce) this.nonces.add(res.header('replay-nonce'));
       this.lastOutcome = res.status >= 500 ? { reachable: false, error: `HTTP ${res.status} from ${req.operation}` } : { reachable: true };
       return res;
     } catch (err) {

@@ -1,0 +1,150 @@
+/**
+ * What Debian's Pebble 2.4 cannot show, against the in-repo RFC-following ACME test server: ARI
+ * (RFC 9773), profiles, 429/5xx with Retry-After (never retried by the client), Retry-After while polling,
+ * alternate chains, and nonce discipline on badNonce.
+ */
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { AcmeError, AcmeIssuer, ACME_CODES, USER_AGENT } from '../../../src/acme/index.js';
+import { createLogger, silentLogger, type Logger } from '../../../src/lib/logger.js';
+import { Http01Solver } from '../../../src/lib/http01-solver.js';
+import { startAcmeTestServer, type AcmeTestServer } from '../../support/acme-test-server.js';
+import { MemoryKeyStore } from '../../support/acme-helpers.js';
+
+const PROFILES = { classic: 'The same profile you are used to', shortlived: 'A short-lived certificate profile' };
+
+describe('AcmeIssuer against the ACME test server', () => {
+  let server: AcmeTestServer;
+  let issuer: AcmeIssuer;
+  let solver: Http01Solver;
+  const make = (logger: Logger = silentLogger()): AcmeIssuer =>
+    new AcmeIssuer({ directoryUrl: server.directoryUrl, ca: server.caPem, accountKey: new MemoryKeyStore(), solvers: [solver], logger, orderTimeoutMs: 10_000 });
+
+  before(async () => {
+    server = await startAcmeTestServer({ profiles: PROFILES });
+  });
+  after(async () => {
+    issuer?.close();
+    await server?.close();
+  });
+  beforeEach(() => {
+    server.behaviour = {};
+    solver = new Http01Solver();
+    issuer?.close();
+    issuer = make();
+  });
+  const newOrders = (): AcmeTestServer['log'] => server.log.filter((l) => l.path === '/new-order');
+
+  it('issues, computes the RFC 9773 certID the server expects, and reads renewalInfo', async () => {
+    const cert = await issuer.issue({ names: ['ari.example'], keyType: 'ec256' }, AbortSignal.timeout(10_000));
+    const serial = new X509Certificate(cert.certPem).serialNumber.toLowerCase();
+    const expected = [...server.certIds.entries()].find(([s]) => s.replace(/^00/, '') === serial.replace(/^00/, ''))?.[1];
+    assert.ok(expected);
+    assert.equal(issuer.certId(cert.certPem), expected);
+    const start = new Date(Date.now() + 3_600_000);
+    const end = new Date(Date.now() + 7_200_000);
+    server.behaviour.ari = { start, end, explanationURL: 'https://ca.example/incident/1', retryAfterSeconds: 3600 };
+    const info = await issuer.renewalInfo(cert.certPem, AbortSignal.timeout(5000));
+    assert.ok(info);
+    assert.equal(info.start.toISOString(), start.toISOString());
+    assert.equal(info.end.toISOString(), end.toISOString());
+    assert.equal(info.explanationUrl, 'https://ca.example/incident/1');
+    assert.ok(info.retryAfterMs !== undefined && Math.abs(info.retryAfterMs - 3_600_000) < 5000);
+    assert.equal((await issuer.directoryMeta(AbortSignal.timeout(5000))).renewalInfo, true);
+  });
+
+  it('sends `replaces` with the certID of the replaced certificate', async () => {
+    const old = await issuer.issue({ names: ['replace.example'], keyType: 'ec256' }, AbortSignal.timeout(10_000));
+    const certId = issuer.certId(old.certPem);
+    await issuer.issue({ names: ['replace.example'], keyType: 'ec256', replaces: certId }, AbortSignal.timeout(10_000));
+    assert.equal((newOrders().at(-1)?.payload as { replaces?: string }).replaces, certId);
+  });
+
+  it('lists profiles and sends only a listed one; an unlisted one is omitted with a warning', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(c: Buffer, _e, cb) { lines.push(c.toString()); cb(); } });
+    issuer.close();
+    issuer = make(createLogger({ level: 'warn', destination: sink }));
+    assert.deepEqual((await issuer.directoryMeta(AbortSignal.timeout(5000))).profiles, PROFILES);
+    await issuer.issue({ names: ['profile.example'], keyType: 'ec256', profile: 'shortlived' }, AbortSignal.timeout(10_000));
+    assert.equal((newOrders().at(-1)?.payload as { profile?: string }).profile, 'shortlived');
+    await issuer.issue({ names: ['profile2.example'], keyType: 'ec256', profile: 'tlsclient' }, AbortSignal.timeout(10_000));
+    assert.equal('profile' in (newOrders().at(-1)?.payload as object), false);
+    assert.ok(lines.some((l) => l.includes('acme profile not offered by the CA')), lines.join(''));
+  });
+
+  it('surfaces 429 rateLimited with retryAfter, after exactly one newOrder request', async () => {
+    await issuer.accountUrl(AbortSignal.timeout(5000));
+    server.behaviour.rateLimitSeconds = 3600;
+    const before = newOrders().length;
+    const t0 = Date.now();
+    const err = await issuer.issue({ names: ['limited.example'], keyType: 'ec256' }, AbortSignal.timeout(10_000)).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof AcmeError, String(err));
+    assert.equal(err.code, ACME_CODES.problem);
+    assert.equal(err.type, 'rateLimited');
+    assert.equal(err.status, 429);
+    assert.ok(err.url?.endsWith('/new-order'));
+    assert.ok(err.retryAfter && Math.abs(err.retryAfter.getTime() - (t0 + 3_600_000)) < 5000, String(err.retryAfter));
+    assert.equal(newOrders().length - before, 1, 'the client never loops on 429');
+  });
+
+  it('surfaces 5xx with Retry-After without retrying', async () => {
+    await issuer.accountUrl(AbortSignal.timeout(5000));
+    server.behaviour.newOrderStatus = 503;
+    const before = newOrders().length;
+    const err = await issuer.issue({ names: ['down.example'], keyType: 'ec256' }, AbortSignal.timeout(10_000)).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof AcmeError && err.status === 503 && err.type === 'serverInternal', String(err));
+    assert.ok(err.retryAfter);
+    assert.equal(newOrders().length - before, 1);
+  });
+
+  it('retries every badNonce with the fresh nonce of the error response and never re-sends a nonce', async () => {
+    server.behaviour.rejectFirstNonce = true;
+    const sentBefore = server.badNoncesSent;
+    const newNoncesBefore = server.log.filter((l) => l.path === '/new-nonce').length;
+    await issuer.issue({ names: ['nonce1.example', 'nonce2.example'], keyType: 'ec256' }, AbortSignal.timeout(10_000));
+    assert.ok(server.badNoncesSent - sentBefore >= 6, `badNonce injected ${server.badNoncesSent - sentBefore} times`);
+    assert.deepEqual(server.reusedNonces, []);
+    assert.ok(server.log.filter((l) => l.path === '/new-nonce').length - newNoncesBefore <= 2, 'nonces come from responses (newNonce only at start and for the 2 concurrent authorizations)');
+  });
+
+  it('honours Retry-After while polling an authorization', async () => {
+    server.behaviour.pendingPolls = { count: 1, retryAfterSeconds: 1 };
+    const t0 = Date.now();
+    await issuer.issue({ names: ['slow.example'], keyType: 'ec256' }, AbortSignal.timeout(10_000));
+    const ms = Date.now() - t0;
+    assert.ok(ms >= 900, `waited only ${ms} ms`);
+    assert.ok(ms < 4000, `took ${ms} ms`);
+  });
+
+  it('picks the alternate chain by the top certificate\'s issuer CN', async () => {
+    const def = await issuer.issue({ names: ['chain.example'], keyType: 'ec256' }, AbortSignal.timeout(10_000));
+    const alt = await issuer.issue({ names: ['chain.example'], keyType: 'ec256', preferredChain: server.chains.alternateTop }, AbortSignal.timeout(10_000));
+    const issuerCn = (pem: string): string => /CN=([^\n,]+)/.exec(new X509Certificate(pem).issuer)?.[1] ?? '';
+    assert.equal(issuerCn(def.chainPem), server.chains.defaultTop);
+    assert.equal(issuerCn(alt.chainPem), server.chains.alternateTop);
+    const unknown = await issuer.issue({ names: ['chain.example'], keyType: 'ec256', preferredChain: 'Nobody' }, AbortSignal.timeout(10_000));
+    assert.equal(issuerCn(unknown.chainPem), server.chains.defaultTop, 'falls back to the default chain');
+  });
+
+  it('sends User-Agent marathon-acme/<version> on every request', async () => {
+    await issuer.accountUrl(AbortSignal.timeout(5000));
+    assert.ok(server.log.length > 0);
+    for (const l of server.log) assert.equal(l.userAgent, USER_AGENT);
+  });
+
+  it('returns null from renewalInfo when the CA offers no ARI', async () => {
+    const noAri = await startAcmeTestServer({ ari: false });
+    const a = new AcmeIssuer({ directoryUrl: noAri.directoryUrl, ca: noAri.caPem, accountKey: new MemoryKeyStore(), solvers: [new Http01Solver()], logger: silentLogger() });
+    try {
+      const cert = await a.issue({ names: ['noari.example'], keyType: 'ec256' }, AbortSignal.timeout(10_000));
+      assert.equal(await a.renewalInfo(cert.certPem, AbortSignal.timeout(5000)), null);
+      assert.equal((await a.directoryMeta(AbortSignal.timeout(5000))).renewalInfo, false);
+    } finally {
+      a.close();
+      await noAri.close();
+    }
+  });
+});
