@@ -1,29 +1,38 @@
 /**
- * Certificate keys and CSRs (RFC 8555 §7.4 finalize; RFC 2986 PKCS#10) with WebCrypto + @peculiar/x509.
- * A fresh key is made for every order: keys are never reused across certificates.
+ * Certificate keys and CSRs (RFC 8555 §7.4 finalize; RFC 2986 PKCS#10) with node:crypto and a small DER
+ * encoder. A fresh key is made for every order: keys are never reused across certificates.
  */
-import '../lib/reflect-metadata.js';
-import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { createPublicKey, generateKeyPair, sign, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { KeyType } from '../domain/types.js';
-import { derToPem } from './pem.js';
+import { oid, seq, set, tlv } from './der.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+const generateKeyPairAsync = promisify(generateKeyPair);
 
-function algorithms(keyType: KeyType): { gen: webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams; sign: webcrypto.Algorithm | webcrypto.EcdsaParams } {
-  switch (keyType) {
-    case 'ec256':
-      return { gen: { name: 'ECDSA', namedCurve: 'P-256' }, sign: { name: 'ECDSA', hash: 'SHA-256' } as webcrypto.EcdsaParams };
-    case 'ec384':
-      return { gen: { name: 'ECDSA', namedCurve: 'P-384' }, sign: { name: 'ECDSA', hash: 'SHA-384' } as webcrypto.EcdsaParams };
-    case 'rsa2048':
-    case 'rsa3072':
-    case 'rsa4096': {
-      const bits = Number(keyType.slice(3));
-      const gen: webcrypto.RsaHashedKeyGenParams = { name: 'RSASSA-PKCS1-v1_5', modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' };
-      return { gen, sign: { name: 'RSASSA-PKCS1-v1_5' } };
-    }
+async function generate(keyType: KeyType): Promise<KeyObject> {
+  if (keyType === 'ec256' || keyType === 'ec384') {
+    return (await generateKeyPairAsync('ec', { namedCurve: keyType === 'ec256' ? 'P-256' : 'P-384' })).privateKey;
   }
+  return (await generateKeyPairAsync('rsa', { modulusLength: Number(keyType.slice(3)) })).privateKey;
+}
+
+/** signatureAlgorithm (RFC 5758 §3.2 ecdsa-with-SHA256/384, RFC 4055 sha256WithRSAEncryption) and hash. */
+function signatureAlgorithm(keyType: KeyType): { der: Buffer; hash: string } {
+  if (keyType === 'ec256') return { der: seq(oid('1.2.840.10045.4.3.2')), hash: 'sha256' };
+  if (keyType === 'ec384') return { der: seq(oid('1.2.840.10045.4.3.3')), hash: 'sha384' };
+  return { der: seq(oid('1.2.840.113549.1.1.11'), Buffer.from([0x05, 0x00])), hash: 'sha256' };
+}
+
+/** PKCS#10 CertificationRequestInfo: subject CN (when it fits) and a SAN extension request. */
+function requestInfo(names: readonly string[], key: KeyObject): Buffer {
+  const first = names[0]!;
+  // RFC 5280 ub-common-name = 64; a longer first name is only in the SAN.
+  const subject = first.length <= 64 ? seq(set(seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from(first, 'utf8'))))) : seq();
+  const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
+  const san = seq(...names.map((n) => tlv(0x82, Buffer.from(n, 'ascii')))); // GeneralName dNSName [2] IA5String
+  const extensions = seq(seq(oid('2.5.29.17'), tlv(0x04, san)));
+  const attributes = tlv(0xa0, seq(oid('1.2.840.113549.1.9.14'), set(extensions))); // extensionRequest (RFC 2985)
+  return seq(tlv(0x02, Buffer.from([0])), subject, spki, attributes);
 }
 
 /**
@@ -31,15 +40,10 @@ function algorithms(keyType: KeyType): { gen: webcrypto.RsaHashedKeyGenParams | 
  * subjectAltName; the first as CN when it fits (RFC 5280 ub-common-name = 64).
  */
 export async function createKeyAndCsr(names: readonly string[], keyType: KeyType): Promise<{ keyPem: string; csrDer: Buffer }> {
-  const { gen, sign } = algorithms(keyType);
-  const keys = (await webcrypto.subtle.generateKey(gen, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const first = names[0]!;
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    ...(first.length <= 64 ? { name: [{ CN: [first] }] } : {}),
-    keys,
-    signingAlgorithm: sign,
-    extensions: [new x509.SubjectAlternativeNameExtension(names.map((n) => ({ type: 'dns' as const, value: n })))],
-  });
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return { keyPem: derToPem('PRIVATE KEY', pkcs8), csrDer: Buffer.from(csr.rawData) };
+  const key = await generate(keyType);
+  const info = requestInfo(names, key);
+  const alg = signatureAlgorithm(keyType);
+  const signature = sign(alg.hash, info, key); // DER ECDSA-Sig-Value / PKCS#1 v1.5, as X.509 wants
+  const csrDer = seq(info, alg.der, tlv(0x03, Buffer.from([0]), signature));
+  return { keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(), csrDer };
 }

@@ -19,7 +19,10 @@ export interface AcmeIssuerOptions extends AcmeClientOptions {
   solvers: Solver[];
   /** Budget for one whole order, from newOrder to download (default 180 000 ms). */
   orderTimeoutMs?: number;
-  /** First poll delay without Retry-After (default 20 ms), growing ×1.5 ... */
+  /**
+   * First poll delay when the CA sends no Retry-After (default 10 ms), growing ×1.5 ... A CA that sends
+   * Retry-After (Let's Encrypt does) sets the pace instead; Pebble 2.4 sends none and validates in ~15 ms.
+   */
   pollInitialMs?: number;
   /** ... up to this ceiling (default 1000 ms). */
   pollMaxMs?: number;
@@ -38,7 +41,7 @@ export class AcmeIssuer implements Issuer {
     this.client = new AcmeClient(opts);
     this.log = opts.logger.child({ component: 'acme-issuer' });
     this.orderTimeoutMs = opts.orderTimeoutMs ?? 180_000;
-    this.pollInitialMs = opts.pollInitialMs ?? 20;
+    this.pollInitialMs = opts.pollInitialMs ?? 10;
     this.pollMaxMs = opts.pollMaxMs ?? 1000;
   }
 
@@ -75,7 +78,7 @@ export class AcmeIssuer implements Issuer {
   }
 
   async revoke(certPem: string, reason: number, signal: AbortSignal): Promise<void> {
-    const der = Buffer.from(parseCertificate(certPem).rawData);
+    const der = parseCertificate(certPem).raw;
     await this.client.revoke(der, reason, signal);
     this.log.info({ operation: 'revokeCert', reason }, 'acme certificate revoked');
   }
@@ -117,7 +120,10 @@ export class AcmeIssuer implements Issuer {
     const { url, order } = await this.client.newOrder({ names, ...(profile ? { profile } : {}), ...(request.replaces ? { replaces: request.replaces } : {}) }, signal);
     await this.authorizeAll(order.authorizations, signal, deadline);
     const poll = this.pollOptions(signal, deadline, url);
-    const ready = await pollUntil(() => this.client.getOrder(url, signal), (o) => o.status !== 'pending', { value: order }, { ...poll, what: 'order' });
+    // All authorizations are valid now, so the order is normally `ready` at once (RFC 8555 §7.1.6): look
+    // right away instead of after a poll delay.
+    const now = await this.client.getOrder(url, signal);
+    const ready = await pollUntil(() => this.client.getOrder(url, signal), (o) => o.status !== 'pending', now, { ...poll, what: 'order' });
     if (ready.status !== 'ready' && ready.status !== 'valid') throw orderError(ready, url);
     const { keyPem, csrDer } = await keyAndCsr;
     let final = ready;

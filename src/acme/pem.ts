@@ -1,13 +1,10 @@
 /**
- * PEM helpers and the RFC 9773 §4.1 ARI certificate identifier.
+ * PEM helpers and the RFC 9773 §4.1 ARI certificate identifier (node:crypto + the DER reader in der.ts).
  */
-import '../lib/reflect-metadata.js';
-import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { X509Certificate } from 'node:crypto';
 import { AppError } from '../lib/errors.js';
+import { certificateIds } from './der.js';
 import { ACME_CODES } from './errors.js';
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
@@ -23,17 +20,12 @@ export function splitChain(text: string): { certPem: string; chainPem: string } 
   return { certPem: blocks[0]!, chainPem: blocks.slice(1).join('') };
 }
 
-export function derToPem(label: string, der: ArrayBuffer | Buffer): string {
-  const b64 = Buffer.from(der as ArrayBuffer).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
-}
-
 /** Parse the first certificate of a PEM text; AppError ACME_BAD_CERTIFICATE when impossible. */
-export function parseCertificate(pem: string): x509.X509Certificate {
+export function parseCertificate(pem: string): X509Certificate {
   const first = pemCertificates(pem)[0];
   if (!first) throw new AppError(ACME_CODES.badCertificate, 'no certificate in PEM');
   try {
-    return new x509.X509Certificate(first);
+    return new X509Certificate(first);
   } catch (err) {
     throw new AppError(ACME_CODES.badCertificate, 'certificate cannot be parsed', { cause: err });
   }
@@ -41,7 +33,7 @@ export function parseCertificate(pem: string): x509.X509Certificate {
 
 /**
  * RFC 9773 §4.1: base64url(AKI keyIdentifier) "." base64url(serial number DER content octets).
- * Both inputs are hex; the serial must be the INTEGER's content octets as encoded (leading 00 kept).
+ * Both inputs are hex (colons allowed); the serial must be the INTEGER's content octets (leading 00 kept).
  */
 export function certIdFromHex(akiKeyIdHex: string, serialHex: string): string {
   const clean = (h: string): string => h.replace(/[^0-9a-f]/gi, '');
@@ -50,24 +42,17 @@ export function certIdFromHex(akiKeyIdHex: string, serialHex: string): string {
   return `${Buffer.from(clean(akiKeyIdHex), 'hex').toString('base64url')}.${Buffer.from(serial, 'hex').toString('base64url')}`;
 }
 
-/** The ARI certID of the first certificate in `certPem`. */
+/** The ARI certID of the first certificate in `certPem`, from its DER (serial octets exactly as encoded). */
 export function certIdOf(certPem: string): string {
-  const cert = parseCertificate(certPem);
-  const aki = cert.getExtension(x509.AuthorityKeyIdentifierExtension);
-  if (!aki?.keyId) throw new AppError(ACME_CODES.badCertificate, 'certificate has no authority key identifier');
-  return certIdFromHex(aki.keyId, derSerialHex(cert));
-}
-
-/**
- * The serial's DER content octets in hex. @peculiar/x509 returns the raw INTEGER bytes; normalise to the
- * minimal two's-complement form DER requires, so a positive serial with the high bit set keeps its 00.
- */
-function derSerialHex(cert: x509.X509Certificate): string {
-  let hex = cert.serialNumber.toLowerCase();
-  if (hex.length % 2 === 1) hex = `0${hex}`;
-  while (hex.length > 2 && hex.startsWith('00') && parseInt(hex.slice(2, 4), 16) < 0x80) hex = hex.slice(2);
-  if (parseInt(hex.slice(0, 2), 16) >= 0x80) hex = `00${hex}`;
-  return hex;
+  const der = parseCertificate(certPem).raw;
+  let ids: ReturnType<typeof certificateIds>;
+  try {
+    ids = certificateIds(der);
+  } catch (err) {
+    throw new AppError(ACME_CODES.badCertificate, 'certificate DER cannot be read', { cause: err });
+  }
+  if (!ids.aki) throw new AppError(ACME_CODES.badCertificate, 'certificate has no authority key identifier');
+  return `${ids.aki.toString('base64url')}.${ids.serial.toString('base64url')}`;
 }
 
 /** The CN of the issuer of the last (top) certificate in a chain text, for preferred-chain selection. */
@@ -75,6 +60,6 @@ export function topIssuerCn(chainText: string): string | undefined {
   const blocks = pemCertificates(chainText);
   const top = blocks[blocks.length - 1];
   if (!top) return undefined;
-  const cert = new x509.X509Certificate(top);
-  return cert.issuerName.getField('CN')[0];
+  // Node renders the issuer DN one attribute per line: "C=US\nO=...\nCN=...".
+  return /^CN=(.*)$/m.exec(new X509Certificate(top).issuer)?.[1];
 }
