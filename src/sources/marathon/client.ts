@@ -25,8 +25,10 @@ import { AppError, isAbortError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 
 export interface MarathonEndpoint {
-  /** Base URL without credentials, query or fragment; `pathname` without trailing slash. */
+  /** Base URL without credentials, query or fragment. */
   readonly base: URL;
+  /** The base path without trailing slash (`''` or e.g. `/marathon`); request paths are appended. */
+  readonly basePath: string;
   /** Log-safe form (no credentials). */
   readonly display: string;
   /** `Basic ...` from the URL's userinfo, if any. */
@@ -62,9 +64,9 @@ export function parseMarathonUrls(input: string | readonly string[]): MarathonEn
     url.password = '';
     url.hash = '';
     url.search = '';
-    url.pathname = url.pathname.replace(/\/+$/, '');
-    const display = `${url.protocol}//${url.host}${url.pathname}`;
-    return basicAuth === undefined ? { base: url, display } : { base: url, display, basicAuth };
+    const basePath = url.pathname.replace(/\/+$/, '');
+    const display = `${url.protocol}//${url.host}${basePath}`;
+    return basicAuth === undefined ? { base: url, basePath, display } : { base: url, basePath, display, basicAuth };
   });
 }
 
@@ -180,7 +182,7 @@ export class MarathonClient {
       const index = (this.preferred + k) % n;
       const ep = this.endpoints[index]!;
       const target = new URL(ep.base.href);
-      target.pathname = `${ep.base.pathname}${path}`;
+      target.pathname = `${ep.basePath}${path}`;
       if (query !== undefined) target.search = query.toString();
       try {
         const res = await this.getFollowingRedirects(target, ep, accept, extraHeaders, signal);
@@ -287,11 +289,14 @@ export class MarathonClient {
       const chunks: Buffer[] = [];
       let size = 0;
       let idle: NodeJS.Timeout | undefined;
+      let settled = false;
       const fail = (err: unknown): void => {
+        if (settled) return;
+        settled = true; // before destroy(): it may emit 'aborted' synchronously
         clearTimeout(idle);
         signal?.removeEventListener('abort', onAbort);
-        res.destroy();
         reject(err);
+        res.destroy();
       };
       const onAbort = (): void => fail(signal?.reason instanceof Error ? signal.reason : abortError());
       const arm = (): void => {
@@ -314,6 +319,8 @@ export class MarathonClient {
         arm();
       });
       res.once('end', () => {
+        if (settled) return;
+        settled = true;
         clearTimeout(idle);
         signal?.removeEventListener('abort', onAbort);
         resolve(Buffer.concat(chunks, size).toString('utf8'));

@@ -7,7 +7,9 @@
  *   Marathon has no replay, reference/marathon-api.md §2.2),
  * - on every relevant event: `api_post_event`, `deployment_success`, `app_terminated_event`,
  *   `group_change_success` (`api_post_event` does not fire for deletes or group changes, §2.3),
- * - every `resyncIntervalMs` (safety net; 0.6.1 had none, §3.6), and on `resync()`.
+ * - every `resyncIntervalMs` (safety net; 0.6.1 had none, §3.6), and on `resync()`,
+ * - after each failed attempt to open the stream (so a broken stream still yields snapshots and
+ *   reports read errors, at the reconnect pace).
  * `event_stream_attached` is subscribed to (0.6.1 did) but never triggers a re-list by itself:
  * Marathon broadcasts every client's attach to every stream, and our connect already re-lists.
  *
@@ -139,6 +141,7 @@ export class MarathonSource implements Source {
     this.handlers = handlers;
     this.dirty = false;
     this.log.info({ urls: this.client.endpoints.map((e) => e.display), group: this.o.group }, 'marathon source starting');
+    this.armResync();
     try {
       await this.streamLoop(signal);
     } finally {
@@ -186,6 +189,8 @@ export class MarathonSource implements Source {
         if (signal.aborted || isAbortError(err)) break;
         this.recordError(err);
         this.log.warn({ err: describeError(err) }, 'event stream failed, reconnecting');
+        // Without a stream, still read (and report failures): degraded mode polls at the reconnect pace.
+        if (upSince === undefined) this.requestSync('stream-unavailable', 0);
       }
       this.setStream('disconnected');
       const upFor = upSince === undefined ? 0 : Date.now() - upSince;

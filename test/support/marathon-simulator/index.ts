@@ -41,6 +41,8 @@ export interface SimulatorOptions {
   readonly standbyOf?: string;
   /** `version` in /v2/info. */
   readonly version?: string;
+  /** Serve under this path prefix (e.g. `/marathon`, like DC/OS admin router); other paths 404. */
+  readonly basePath?: string;
 }
 
 export interface RecordedRequest {
@@ -318,9 +320,14 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = url.pathname;
+    const base = (opts.basePath ?? '').replace(/\/+$/, '');
+    if (base !== '' && url.pathname !== base && !url.pathname.startsWith(`${base}/`)) {
+      requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.search, headers: { ...req.headers }, rawHeaders: [...req.rawHeaders] });
+      return send(res, 404, { message: 'Not found' });
+    }
+    const path = url.pathname.slice(base.length) || '/';
     const method = req.method ?? 'GET';
-    requests.push({ method, path, query: url.search, headers: { ...req.headers }, rawHeaders: [...req.rawHeaders] });
+    requests.push({ method, path: url.pathname, query: url.search, headers: { ...req.headers }, rawHeaders: [...req.rawHeaders] });
 
     if (!authorized(req)) {
       if (opts.token !== undefined) return send(res, 401, { message: 'Invalid authentication token.' });
@@ -329,7 +336,8 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
     if (path === '/v2/events') {
       if (standbyOf !== null) {
         // Marathon ≥1.7 standby: 302 to the leader's stream, same query (§1.4).
-        const loc = new URL('/v2/events', standbyOf);
+        const loc = new URL(standbyOf);
+        loc.pathname = `${loc.pathname.replace(/\/+$/, '')}/v2/events`;
         loc.search = url.search;
         res.writeHead(302, { Location: loc.href, 'Content-Length': '0' });
         res.end();
