@@ -10,7 +10,7 @@
  * - `stop()` kills exactly the PIDs it started (also registered for process exit) and removes the temp dir.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
 import net from 'node:net';
@@ -110,14 +110,30 @@ async function waitReady(url: string, ca: string, child: ChildProcess, name: str
   }
 }
 
-function spawnTracked(bin: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
-  const child = spawn(bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Spawn with output going to a log file in the temp dir (Pebble logs every request: piping that through
+ * this process would cost it CPU and memory). `output()` reads the tail, for error messages.
+ */
+function spawnTracked(bin: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, logName: string): { child: ChildProcess; output: () => string } {
+  const logPath = join(cwd, logName);
+  const fd = openSync(logPath, 'w');
+  let child: ChildProcess;
+  try {
+    child = spawn(bin, args, { cwd, env, stdio: ['ignore', fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
   track(child);
-  let out = '';
-  const keep = (c: Buffer): void => { out = (out + c.toString('utf8')).slice(-4000); };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  return { child, output: () => out };
+  return {
+    child,
+    output: () => {
+      try {
+        return readFileSync(logPath, 'utf8').slice(-4000);
+      } catch {
+        return '';
+      }
+    },
+  };
 }
 
 async function killAndWait(child: ChildProcess): Promise<void> {
@@ -163,12 +179,12 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<PebbleInsta
     const cts = spawnTracked(CHALLTESTSRV_BIN, [
       '-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '',
       '-management', `127.0.0.1:${ctsMgmt}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '',
-    ], dir, { PATH: process.env.PATH ?? '/usr/bin:/bin' });
+    ], dir, { PATH: process.env.PATH ?? '/usr/bin:/bin' }, 'challtestsrv.log');
     children.push(cts.child);
     await waitReady(`http://127.0.0.1:${ctsMgmt}/`, tls.caPem, cts.child, 'pebble-challtestsrv', cts.output, deadline);
 
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', PEBBLE_VA_NOSLEEP: '1', ...opts.env };
-    const peb = spawnTracked(PEBBLE_BIN, ['-config', join(dir, 'pebble-config.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], dir, env);
+    const peb = spawnTracked(PEBBLE_BIN, ['-config', join(dir, 'pebble-config.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], dir, env, 'pebble.log');
     children.push(peb.child);
     const directoryUrl = `https://127.0.0.1:${listen}/dir`;
     await waitReady(directoryUrl, tls.caPem, peb.child, 'pebble', peb.output, deadline);
