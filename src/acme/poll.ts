@@ -22,7 +22,8 @@ export interface PollOptions {
 
 /** Delay before the next poll: Retry-After if given (clamped to the deadline), else the backoff step. */
 export function nextDelay(step: number, retryAfter: Date | undefined, opts: Pick<PollOptions, 'initialMs' | 'maxMs'>, now = Date.now()): number {
-  if (retryAfter) return Math.max(0, retryAfter.getTime() - now);
+  // A Retry-After in the past (clock skew) must not turn into a busy loop: never poll faster than initialMs.
+  if (retryAfter) return Math.max(opts.initialMs, retryAfter.getTime() - now);
   return Math.min(opts.maxMs, opts.initialMs * 1.5 ** step);
 }
 

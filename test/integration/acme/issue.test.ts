@@ -11,6 +11,7 @@ import { AcmeError, AcmeIssuer, ACME_CODES } from '../../../src/acme/index.js';
 import { AppError, isAbortError } from '../../../src/lib/errors.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import { Http01Solver } from '../../../src/lib/http01-solver.js';
+import type { Challenge, Solver } from '../../../src/domain/contracts.js';
 import { startPebble, type PebbleInstance } from '../../support/pebble.js';
 import { startHttp01Server, type Http01Server } from '../../support/http01-server.js';
 import { MemoryKeyStore, opensslVerify, sanNames, uniqueName } from '../../support/acme-helpers.js';
@@ -28,7 +29,7 @@ describe('AcmeIssuer against Pebble', () => {
     await pebble?.stop();
   });
 
-  const makeIssuer = (keys = new MemoryKeyStore(), solver: Http01Solver = web.solver, extra: Partial<ConstructorParameters<typeof AcmeIssuer>[0]> = {}): AcmeIssuer =>
+  const makeIssuer = (keys = new MemoryKeyStore(), solver: Solver = web.solver, extra: Partial<ConstructorParameters<typeof AcmeIssuer>[0]> = {}): AcmeIssuer =>
     new AcmeIssuer({ directoryUrl: pebble.directoryUrl, ca: pebble.caPem, accountKey: keys, email: 'ops@example.test', solvers: [solver], logger: silentLogger(), orderTimeoutMs: 20_000, ...extra });
 
   it('registers a new account, stores a P-256 PKCS#8 key, and finds the same account again', async () => {
@@ -121,6 +122,18 @@ describe('AcmeIssuer against Pebble', () => {
     issuer.close();
   });
 
+  it('revokes with the certificate\'s own key (jwk-signed, RFC 8555 §7.6) from a different account', async () => {
+    const issuer = makeIssuer();
+    const cert = await issuer.issue({ names: [uniqueName('revoke-key')], keyType: 'ec256' }, AbortSignal.timeout(20_000));
+    issuer.close();
+    const other = makeIssuer();
+    const der = new X509Certificate(cert.certPem).raw;
+    await other.client.revoke(der, 1, AbortSignal.timeout(10_000), cert.keyPem);
+    const serial = new X509Certificate(cert.certPem).serialNumber.toLowerCase();
+    assert.match((await pebble.management(`/cert-status-by-serial/${serial}`)).body, /"Status":\s*"Revoked"/i);
+    other.close();
+  });
+
   it('rolls the account key over and keeps the account', async () => {
     const keys = new MemoryKeyStore();
     const issuer = makeIssuer(keys);
@@ -146,14 +159,13 @@ describe('AcmeIssuer against Pebble', () => {
     const solver = new Http01Solver();
     let presented!: () => void;
     const presentedP = new Promise<void>((r) => { presented = r; });
-    const slow = {
-      type: 'http-01' as const,
-      present: async (c: Parameters<Http01Solver['present']>[0], s: AbortSignal) => { await solver.present(c, s); presented(); },
-      cleanUp: (c: Parameters<Http01Solver['cleanUp']>[0]) => solver.cleanUp(c),
+    const slow: Solver = {
+      type: 'http-01',
+      present: async (c: Challenge, s: AbortSignal) => { await solver.present(c, s); presented(); },
+      cleanUp: (c: Challenge) => solver.cleanUp(c),
     };
     // Nothing serves `solver`, and polling is slow, so the order would sit in pending for a while.
-    const issuer = makeIssuer(new MemoryKeyStore(), solver as unknown as Http01Solver, { pollInitialMs: 2000 });
-    (issuer as unknown as { opts: { solvers: unknown[] } }).opts.solvers = [slow];
+    const issuer = makeIssuer(new MemoryKeyStore(), slow, { pollInitialMs: 2000 });
     const ctl = new AbortController();
     const p = issuer.issue({ names: [uniqueName('cancel')], keyType: 'ec256' }, ctl.signal);
     await presentedP;

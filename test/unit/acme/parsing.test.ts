@@ -78,6 +78,10 @@ describe('polling delays', () => {
     const now = 1_000_000;
     assert.equal(nextDelay(0, new Date(now + 3000), { initialMs: 20, maxMs: 1000 }, now), 3000);
   });
+  it('never polls faster than the first delay, even with a Retry-After in the past', () => {
+    const now = 1_000_000;
+    assert.equal(nextDelay(5, new Date(now - 3000), { initialMs: 20, maxMs: 1000 }, now), 20);
+  });
 });
 
 describe('User-Agent', () => {
