@@ -4,6 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { AcmeError, AcmeIssuer, ACME_CODES } from '../../../src/acme/index.js';
 import { AppError } from '../../../src/lib/errors.js';
 import { silentLogger } from '../../../src/lib/logger.js';
@@ -84,5 +85,38 @@ describe('Pebble rejecting 50% of nonces', () => {
     const m = (await metrics.acmeRequestDuration.get()).values.filter((v) => v.metricName?.endsWith('_count'));
     const rejected = m.filter((v) => v.labels['status'] === '400').reduce((n, v) => n + v.value, 0);
     assert.ok(rejected > 3, `badNonce answers were seen and retried (${rejected})`);
+  });
+});
+
+describe('Pebble with short-lived certificates and an alternate root', () => {
+  let pebble: PebbleInstance;
+  let web: Http01Server;
+  before(async () => {
+    pebble = await startPebble({ certificateValidityPeriod: 300, env: { PEBBLE_ALTERNATE_ROOTS: '1' } });
+    web = await startHttp01Server(pebble.httpPort);
+  });
+  after(async () => {
+    await web?.close();
+    await pebble?.stop();
+  });
+
+  it('issues 5-minute certificates and picks the alternate chain by its root\'s CN', async () => {
+    const a = new AcmeIssuer({ directoryUrl: pebble.directoryUrl, ca: pebble.caPem, accountKey: new MemoryKeyStore(), solvers: [web.solver], logger: silentLogger() });
+    const altRootPem = (await pebble.management('/roots/1')).body;
+    const altRootCn = /CN=([^\n,]+)/.exec(new X509Certificate(altRootPem).subject)?.[1];
+    const defaultRootCn = /CN=([^\n,]+)/.exec(new X509Certificate(await pebble.rootPem()).subject)?.[1];
+    assert.ok(altRootCn && defaultRootCn && altRootCn !== defaultRootCn);
+
+    const def = await a.issue({ names: [uniqueName('short')], keyType: 'ec256' }, AbortSignal.timeout(20_000));
+    const leaf = new X509Certificate(def.certPem);
+    const lifetimeS = (Date.parse(leaf.validTo) - Date.parse(leaf.validFrom)) / 1000;
+    assert.ok(lifetimeS >= 299 && lifetimeS <= 301, `lifetime ${lifetimeS} s`);
+    assert.match(opensslVerify(await pebble.rootPem(), def.chainPem, def.certPem), /OK/);
+
+    const alt = await a.issue({ names: [uniqueName('alt')], keyType: 'ec256', preferredChain: altRootCn }, AbortSignal.timeout(20_000));
+    assert.match(opensslVerify(altRootPem, alt.chainPem, alt.certPem), /OK/);
+    const defaultRoot = await pebble.rootPem();
+    assert.throws(() => opensslVerify(defaultRoot, alt.chainPem, alt.certPem), 'the alternate chain does not lead to the default root');
+    a.close();
   });
 });
