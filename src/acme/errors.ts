@@ -30,6 +30,8 @@ export const ACME_CODES = {
   profileUnsupported: 'ACME_PROFILE_UNSUPPORTED',
   /** No configured solver handles any challenge the CA offered. */
   noSolver: 'ACME_NO_SOLVER',
+  /** A plain-http ACME URL for a host that is not loopback (RFC 8555 §6.1 requires HTTPS). */
+  insecureUrl: 'ACME_INSECURE_URL',
   /** The certificate given (revoke, ARI) cannot be parsed or lacks what is needed. */
   badCertificate: 'ACME_BAD_CERTIFICATE',
 } as const;

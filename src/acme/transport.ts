@@ -16,6 +16,7 @@ import { VERSION } from '../version.js';
 import { ACME_CODES } from './errors.js';
 
 export const USER_AGENT = `marathon-acme/${VERSION}`;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 /** Answers larger than this are refused (a certificate chain is a few KB). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -96,8 +97,9 @@ export class Transport {
       if (req.signal?.aborted) return reject(abortReason(req.signal));
       const url = new URL(req.url);
       const isHttps = url.protocol === 'https:';
-      if (!isHttps && url.protocol !== 'http:') {
-        return reject(new AppError(ACME_CODES.badResponse, 'unsupported URL scheme', { details: { url: req.url } }));
+      // RFC 8555 §6.1: HTTPS only. Plain http is allowed to loopback (local test CAs, sidecar proxies).
+      if (!isHttps && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+        return reject(new AppError(ACME_CODES.insecureUrl, 'ACME URL must be https', { details: { url: req.url } }));
       }
       const headers: Record<string, string> = { 'user-agent': USER_AGENT, 'accept-language': 'en', ...req.headers };
       if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));

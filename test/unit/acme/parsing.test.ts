@@ -4,6 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { parseAccountKey, parseDirectory, parseLinks, parseRenewalInfo, USER_AGENT } from '../../../src/acme/index.js';
 import { nextDelay } from '../../../src/acme/poll.js';
+import { Transport } from '../../../src/acme/transport.js';
+import { silentLogger } from '../../../src/lib/logger.js';
 import { AppError } from '../../../src/lib/errors.js';
 import { VERSION } from '../../../src/version.js';
 
@@ -81,6 +83,14 @@ describe('polling delays', () => {
   it('never polls faster than the first delay, even with a Retry-After in the past', () => {
     const now = 1_000_000;
     assert.equal(nextDelay(5, new Date(now - 3000), { initialMs: 20, maxMs: 1000 }, now), 20);
+  });
+});
+
+describe('transport', () => {
+  it('refuses plain http to a non-loopback host (RFC 8555 §6.1), before any connection', async () => {
+    const t = new Transport({ logger: silentLogger() });
+    await assert.rejects(t.request({ method: 'GET', url: 'http://acme.example/dir', operation: 'directory' }), (e: unknown) => e instanceof AppError && e.code === 'ACME_INSECURE_URL');
+    t.close();
   });
 });
 
