@@ -30,7 +30,7 @@ import type { Logger } from '../lib/logger.js';
 import { selfSignedCert } from '../lib/pki.js';
 import { buildBundle, checkBundle, readStoredCert } from './bundle.js';
 import { cleanStaging, fsyncDir, writeDurable } from './durable.js';
-import { assertSafeName } from './names.js';
+import { assertSafeName } from '../lib/file-names.js';
 import { parseStateRecord } from './state.js';
 
 export interface FileStoreOptions {

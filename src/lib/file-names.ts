@@ -1,9 +1,9 @@
 /**
- * Defensive file-name validation. Certificate names are validated and normalised by the sources
+ * Defensive file-name validation (generic: no domain knowledge). Certificate names are validated and normalised by the sources
  * already; the store checks again because a name becomes a path (`certs/<name>.pem`) and a mistake
  * there could write outside the storage directory or hide a file from HAProxy.
  */
-import { AppError } from '../lib/errors.js';
+import { AppError } from './errors.js';
 
 /** Longest stem so that `<name>.pem` and `<name>.<timestamp>.pem` stay under NAME_MAX (255). */
 const MAX_STEM = 220;

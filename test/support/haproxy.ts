@@ -1,0 +1,293 @@
+/**
+ * A real HAProxy (Debian's 2.6, /usr/sbin/haproxy) for integration tests, the demo and e2e tests,
+ * configured the way marathon-lb serves marathon-acme's storage directory:
+ *
+ * - master-worker mode (`-W -S <master.sock>`), reloads by SIGUSR2 to the master, like marathon-lb's
+ *   Docker image (marathon-api.md §3.2);
+ * - HTTPS on a free loopback port: `bind ... ssl crt <dir>/default.pem crt <dir>/certs/` — default.pem
+ *   FIRST so it stays the certificate for clients without (or with unknown) SNI (test-environment.md);
+ * - HTTP on a free loopback port routing `/.well-known/acme-challenge/` to `acmeBackend` (`host:port`),
+ *   as marathon-lb does with marathon-acme's labels;
+ * - a stats socket at level admin (runtime API), global maxconn 4096 (the machine's open-file limit
+ *   stops HAProxy with marathon-lb's 50,000).
+ *
+ * Processes: only the master it spawned and the workers it saw are ever signalled, by PID, also on
+ * failure and at process exit. Throws (never skips) when haproxy is missing.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { haproxyCommand } from '../../src/notify/haproxy-cli.js';
+
+export const HAPROXY_BIN = process.env.HAPROXY_BIN ?? '/usr/sbin/haproxy';
+
+export interface StartHaproxyOptions {
+  /** The marathon-acme storage directory (must contain default.pem and certs/). */
+  readonly storageDir: string;
+  /** `host:port` that serves `/.well-known/acme-challenge/`; without it those requests get 503. */
+  readonly acmeBackend?: string;
+  /** Where the config, sockets and pid live; a fresh temp directory by default. */
+  readonly workDir?: string;
+  readonly httpsPort?: number;
+  readonly httpPort?: number;
+  /** Extra lines for the `global` section. */
+  readonly extraGlobal?: readonly string[];
+  readonly startTimeoutMs?: number;
+}
+
+export interface HaproxyHandle {
+  readonly httpsPort: number;
+  readonly httpPort: number;
+  readonly masterSocket: string;
+  readonly statsSocket: string;
+  readonly configPath: string;
+  /** The crt directory as HAProxy names it (no trailing slash): the implicit crt-list for the runtime API. */
+  readonly certsDir: string;
+  /** SIGUSR2 to the master; resolves when a new worker serves, rejects if HAProxy refused the config. */
+  reload(): Promise<{ readonly ms: number; readonly workers: readonly number[] }>;
+  /** The master's PID. */
+  pid(): number;
+  /** Current (not old) worker PIDs, from `show proc` on the master socket. */
+  workerPids(): Promise<number[]>;
+  /** Master and worker reload counters from `show proc`. */
+  reloadCounters(): Promise<{ reloads: number; failed: number }>;
+  /** `haproxy -c -f <cfg>`: does HAProxy accept the configuration and every certificate now? */
+  check(): Promise<{ ok: boolean; output: string }>;
+  /** Everything HAProxy printed so far. */
+  output(): string;
+  /** Stop the master and every worker seen, by PID. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1 (bound then released; fine for tests on loopback). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface HaproxyConfigParams {
+  readonly storageDir: string;
+  readonly httpsPort: number;
+  readonly httpPort: number;
+  readonly statsSocket: string;
+  readonly acmeBackend?: string;
+  readonly extraGlobal?: readonly string[];
+}
+
+/** The configuration text (exported so crash tests can `haproxy -c` a directory without running it). */
+export function haproxyConfig(p: HaproxyConfigParams): string {
+  const acme = p.acmeBackend
+    ? `backend acme\n  server acme ${p.acmeBackend}\n`
+    : `backend acme\n  http-request return status 503 content-type text/plain string "no acme backend"\n`;
+  return `global
+  maxconn 4096
+  stats socket ${p.statsSocket} mode 600 level admin expose-fd listeners
+  stats timeout 30s
+${(p.extraGlobal ?? []).map((l) => `  ${l}\n`).join('')}
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+
+frontend http_in
+  bind 127.0.0.1:${p.httpPort}
+  acl acme path_beg /.well-known/acme-challenge/
+  use_backend acme if acme
+  http-request return status 404 content-type text/plain string "not found" if !acme
+
+frontend https_in
+  bind 127.0.0.1:${p.httpsPort} ssl crt ${join(p.storageDir, 'default.pem')} crt ${join(p.storageDir, 'certs')}/
+  http-request return status 200 content-type text/plain string "tls ok"
+
+${acme}`;
+}
+
+/** Run `haproxy -c -f <cfg>`. */
+export function checkConfig(configPath: string): Promise<{ ok: boolean; output: string }> {
+  assertHaproxyInstalled();
+  return new Promise((resolve) => {
+    execFile(HAPROXY_BIN, ['-c', '-q', '-f', configPath], (err, stdout, stderr) => {
+      resolve({ ok: err === null, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+function assertHaproxyInstalled(): void {
+  if (!existsSync(HAPROXY_BIN)) throw new Error(`haproxy not found at ${HAPROXY_BIN} (apt-get install haproxy); these tests need a real HAProxy`);
+}
+
+const live = new Set<number>();
+let exitHookInstalled = false;
+
+/** Last resort: kill what we started if the test process exits without stop(). */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const pid of live) killQuietly(pid, 'SIGKILL');
+  });
+}
+
+function killQuietly(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Start HAProxy and wait until the HTTPS port answers and a worker is listed. */
+export async function startHaproxy(options: StartHaproxyOptions): Promise<HaproxyHandle> {
+  assertHaproxyInstalled();
+  installExitHook();
+  const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'haproxy-')));
+  const httpsPort = options.httpsPort ?? (await freePort());
+  const httpPort = options.httpPort ?? (await freePort());
+  const masterSocket = join(workDir, 'master.sock');
+  const statsSocket = join(workDir, 'stats.sock');
+  const configPath = join(workDir, 'haproxy.cfg');
+  const certsDir = join(options.storageDir, 'certs');
+  await writeFile(configPath, haproxyConfig({ ...options, httpsPort, httpPort, statsSocket }));
+
+  const child = spawn(HAPROXY_BIN, ['-W', '-S', `${masterSocket},mode,600`, '-f', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const masterPid = child.pid!;
+  live.add(masterPid);
+  const workersSeen = new Set<number>();
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => { live.delete(masterPid); resolve(); }));
+
+  const showProc = async (): Promise<ProcInfo> => {
+    const info = parseShowProc(await haproxyCommand(masterSocket, 'show proc', { timeoutMs: 2000 }));
+    for (const w of [...info.workers, ...info.oldWorkers]) { workersSeen.add(w); live.add(w); }
+    return info;
+  };
+
+  const stop = async (): Promise<void> => {
+    if (alive(masterPid) && child.exitCode === null) {
+      killQuietly(masterPid, 'SIGTERM');
+      await Promise.race([exited, delay(5000)]);
+    }
+    for (const pid of [masterPid, ...workersSeen]) {
+      if (alive(pid)) killQuietly(pid, 'SIGKILL');
+      live.delete(pid);
+    }
+    await Promise.race([exited, delay(2000)]);
+  };
+
+  try {
+    await waitReady(child, showProc, httpsPort, options.startTimeoutMs ?? 10_000, () => out);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return {
+    httpsPort, httpPort, masterSocket, statsSocket, configPath, certsDir,
+    pid: () => masterPid,
+    workerPids: async () => (await showProc()).workers,
+    reloadCounters: async () => { const i = await showProc(); return { reloads: i.reloads, failed: i.failed }; },
+    check: () => checkConfig(configPath),
+    output: () => out,
+    stop,
+    reload: () => reloadAndWait(masterPid, showProc, () => out),
+  };
+}
+
+async function waitReady(child: ChildProcess, showProc: () => Promise<ProcInfo>, httpsPort: number, timeoutMs: number, out: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`haproxy exited at start (code ${child.exitCode}):\n${out()}`);
+    try {
+      const info = await showProc();
+      if (info.workers.length > 0 && (await canConnect(httpsPort))) return;
+    } catch {
+      /* master socket not there yet */
+    }
+    if (Date.now() > deadline) throw new Error(`haproxy not ready after ${timeoutMs} ms:\n${out()}`);
+    await delay(20);
+  }
+}
+
+async function reloadAndWait(masterPid: number, showProc: () => Promise<ProcInfo>, out: () => string): Promise<{ ms: number; workers: number[] }> {
+  const t0 = performance.now();
+  const before = await showProc();
+  process.kill(masterPid, 'SIGUSR2');
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    await delay(10);
+    let info: ProcInfo;
+    try {
+      info = await showProc();
+    } catch {
+      continue; // the master re-executes itself during a reload; its socket is briefly gone
+    }
+    if (info.failed > before.failed) throw new Error(`haproxy refused the reload:\n${out().split('\n').slice(-12).join('\n')}`);
+    if (info.reloads > before.reloads && info.workers.some((w) => !before.workers.includes(w))) {
+      return { ms: performance.now() - t0, workers: info.workers };
+    }
+    if (Date.now() > deadline) throw new Error(`haproxy reload did not complete:\n${out()}`);
+  }
+}
+
+export interface ProcInfo {
+  readonly reloads: number;
+  readonly failed: number;
+  readonly workers: number[];
+  readonly oldWorkers: number[];
+}
+
+/** Parse `show proc` of the HAProxy 2.6 master CLI. */
+export function parseShowProc(text: string): ProcInfo {
+  let section = 'master';
+  let reloads = -1;
+  let failed = 0;
+  const workers: number[] = [];
+  const oldWorkers: number[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# workers')) section = 'workers';
+    else if (line.startsWith('# old workers')) section = 'old';
+    else if (line.startsWith('# programs')) section = 'programs';
+    const m = /^(\d+)\s+(master|worker)\s+(\d+)(?:\s+\[failed: (\d+)\])?/.exec(line);
+    if (!m) continue;
+    if (m[2] === 'master') {
+      reloads = Number(m[3]);
+      failed = Number(m[4] ?? 0);
+    } else if (section === 'workers') workers.push(Number(m[1]));
+    else if (section === 'old') oldWorkers.push(Number(m[1]));
+  }
+  if (reloads < 0) throw new Error(`unexpected show proc output: ${text.slice(0, 200)}`);
+  return { reloads, failed, workers, oldWorkers };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
