@@ -12,6 +12,7 @@
  * - logs carry the operation, URL and status, never key material.
  */
 import type { KeyObject } from 'node:crypto';
+import { abortReason } from '../lib/abort.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
@@ -118,12 +119,14 @@ export class AcmeClient {
   /** The directory, fetched once and reused for `directoryTtlMs`; concurrent callers share one fetch. */
   async directory(signal: AbortSignal): Promise<Directory> {
     if (this.dir && Date.now() - this.dir.at < this.directoryTtlMs) return this.dir.value;
-    this.dirPending ??= this.fetchDirectory(signal).finally(() => { this.dirPending = undefined; });
-    return this.dirPending;
+    // Shared by concurrent callers, so it does not take any one caller's signal (one caller cancelling
+    // must not fail the others); the request timeout bounds it, and each caller can still stop waiting.
+    this.dirPending ??= this.fetchDirectory().finally(() => { this.dirPending = undefined; });
+    return untilAborted(this.dirPending, signal);
   }
 
-  private async fetchDirectory(signal: AbortSignal): Promise<Directory> {
-    const res = await this.send({ method: 'GET', url: this.directoryUrl, operation: 'directory', signal });
+  private async fetchDirectory(): Promise<Directory> {
+    const res = await this.send({ method: 'GET', url: this.directoryUrl, operation: 'directory' });
     if (res.status !== 200) throw this.problem(res, this.directoryUrl);
     const value = parseDirectory(parseJson(res, this.directoryUrl), this.directoryUrl);
     this.dir = { value, at: Date.now() };
@@ -170,10 +173,12 @@ export class AcmeClient {
    */
   private async post(url: string, payload: Payload, o: PostOptions): Promise<HttpResponse> {
     let reRegistered = false;
+    let fresh: string | undefined; // the nonce of the last badNonce answer (RFC 8555 §6.5)
     for (let attempt = 0; ; attempt++) {
       const account = o.jwkKey ? undefined : await this.ensureAccount(o.signal);
       const key = o.jwkKey ?? account!.key;
-      const nonce = await this.nonce(o.signal);
+      const nonce = fresh !== undefined && this.nonces.claim(fresh) ? fresh : await this.nonce(o.signal);
+      fresh = undefined;
       const body = typeof payload === 'function' ? (payload as (a: Account | undefined) => unknown)(account) : payload;
       const jws = signJws(key, body, { url, nonce, ...(account ? { kid: account.url } : {}) });
       const res = await this.send({
@@ -183,6 +188,7 @@ export class AcmeClient {
       if (res.status < 400) return res;
       const err = this.problem(res, url);
       if (err.type === 'badNonce' && attempt < this.badNonceRetries) {
+        fresh = res.header('replay-nonce');
         this.log.debug({ operation: o.operation, url, attempt }, 'acme bad nonce, retrying with fresh nonce');
         continue;
       }
@@ -206,14 +212,15 @@ export class AcmeClient {
 
   /** The account, registered (or found) once per client; concurrent callers share it. */
   async ensureAccount(signal: AbortSignal): Promise<{ url: string; key: KeyObject }> {
-    this.account ??= this.loadOrRegister(signal).then(
+    // Shared like the directory: bounded by request timeouts, not by the first caller's signal.
+    this.account ??= this.loadOrRegister(new AbortController().signal).then(
       (a) => (this.resolvedAccount = a),
       (err: unknown) => {
         this.account = undefined;
         throw err;
       },
     );
-    return this.account;
+    return untilAborted(this.account, signal);
   }
 
   /** The account URL (`kid`), registering if needed. */
@@ -377,6 +384,19 @@ export class AcmeClient {
     if (res.status !== 200) throw this.problem(res, url);
     return parseRenewalInfo(parseJson(res, url), res, url);
   }
+}
+
+/** `p`, or the signal's AbortError as soon as `signal` fires (p keeps running for its other waiters). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
+    );
+  });
 }
 
 function parseCertKey(pem: string): KeyObject {

@@ -21,6 +21,14 @@ export class NoncePool {
     return this.nonces.pop();
   }
 
+  /** Take this particular nonce if it is still in the pool (true), so no one else can use it. */
+  claim(nonce: string | undefined): boolean {
+    const i = nonce === undefined ? -1 : this.nonces.lastIndexOf(nonce);
+    if (i < 0) return false;
+    this.nonces.splice(i, 1);
+    return true;
+  }
+
   /** Drop every nonce (after a CA restart they are all stale). */
   clear(): void {
     this.nonces.length = 0;

@@ -58,6 +58,8 @@ export interface AcmeTestServer {
   /** Nonces a client sent more than once (must stay empty). */
   reusedNonces: string[];
   badNoncesSent: number;
+  /** Retries after an injected badNonce that used exactly the nonce carried by that error (RFC 8555 §6.5). */
+  retriesWithCarriedNonce: number;
   /** certID (computed by the server, independently of the client) of each issued certificate by serial hex. */
   certIds: Map<string, string>;
   /** Issuer CNs of the default and the alternate chain's top certificates. */
@@ -111,8 +113,9 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
   const authzs = new Map<string, Authz>();
   const certs = new Map<string, string>();
   const attempts = new Map<string, number>();
+  const pendingRetryNonce = new Map<string, string>();
   const state: AcmeTestServer = {
-    directoryUrl: '', caPem: tls.caPem, behaviour: {}, log: [], reusedNonces: [], badNoncesSent: 0, certIds: new Map(),
+    directoryUrl: '', caPem: tls.caPem, behaviour: {}, log: [], reusedNonces: [], badNoncesSent: 0, retriesWithCarriedNonce: 0, certIds: new Map(),
     chains: { defaultTop: root.name, alternateTop: altRoot.name },
     close: async () => undefined,
   };
@@ -165,8 +168,12 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
       attempts.set(key, n);
       if (n === 1) {
         state.badNoncesSent += 1;
-        return void problem(res, 400, 'badNonce', 'injected bad nonce');
+        const carried = newNonce();
+        pendingRetryNonce.set(key, carried);
+        return void problem(res, 400, 'badNonce', 'injected bad nonce', { 'replay-nonce': carried });
       }
+      if (pendingRetryNonce.get(key) === nonce) state.retriesWithCarriedNonce += 1;
+      pendingRetryNonce.delete(key);
     }
     if (header['url'] !== url) return void problem(res, 401, 'unauthorized', 'url header mismatch');
     const alg = ALG[String(header['alg'])];

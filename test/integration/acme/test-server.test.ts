@@ -103,11 +103,20 @@ describe('AcmeIssuer against the ACME test server', () => {
   it('retries every badNonce with the fresh nonce of the error response and never re-sends a nonce', async () => {
     server.behaviour.rejectFirstNonce = true;
     const sentBefore = server.badNoncesSent;
+    const followedBefore = server.retriesWithCarriedNonce;
     const newNoncesBefore = server.log.filter((l) => l.path === '/new-nonce').length;
-    await issuer.issue({ names: ['nonce1.example', 'nonce2.example'], keyType: 'ec256' }, AbortSignal.timeout(10_000));
-    assert.ok(server.badNoncesSent - sentBefore >= 6, `badNonce injected ${server.badNoncesSent - sentBefore} times`);
+    await issuer.issue({ names: ['nonce1.example'], keyType: 'ec256' }, AbortSignal.timeout(10_000));
+    const injected = server.badNoncesSent - sentBefore;
+    assert.ok(injected >= 6, `badNonce injected ${injected} times`);
+    assert.equal(server.retriesWithCarriedNonce - followedBefore, injected, 'each retry used the nonce its badNonce answer carried');
     assert.deepEqual(server.reusedNonces, []);
-    assert.ok(server.log.filter((l) => l.path === '/new-nonce').length - newNoncesBefore <= 2, 'nonces come from responses (newNonce only at start and for the 2 concurrent authorizations)');
+    assert.equal(server.log.filter((l) => l.path === '/new-nonce').length - newNoncesBefore, 1, 'only the very first nonce came from newNonce');
+  });
+
+  it('never re-sends a nonce with concurrent authorizations and badNonce everywhere', async () => {
+    server.behaviour.rejectFirstNonce = true;
+    await issuer.issue({ names: ['nonce2.example', 'nonce3.example', 'nonce4.example'], keyType: 'ec256' }, AbortSignal.timeout(10_000));
+    assert.deepEqual(server.reusedNonces, []);
   });
 
   it('honours Retry-After while polling an authorization', async () => {

@@ -27,6 +27,17 @@ describe('NoncePool (RFC 8555 §6.5)', () => {
     assert.deepEqual([p.take(), p.take(), p.take(), p.take()], ['n5', 'n4', 'n3', undefined]);
   });
 
+  it('claims a particular nonce once (the one a badNonce answer carried)', () => {
+    const p = new NoncePool();
+    p.add('a');
+    p.add('b');
+    assert.equal(p.claim('a'), true);
+    assert.equal(p.claim('a'), false);
+    assert.equal(p.claim(undefined), false);
+    assert.equal(p.take(), 'b');
+    assert.equal(p.take(), undefined);
+  });
+
   it('clears', () => {
     const p = new NoncePool();
     p.add('x');
