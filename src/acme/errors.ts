@@ -20,6 +20,8 @@ export const ACME_CODES = {
   network: 'ACME_NETWORK',
   /** A request, or the whole order, exceeded its time budget. */
   timeout: 'ACME_TIMEOUT',
+  /** The caller's request cannot be ordered (e.g. no names). */
+  badRequest: 'ACME_BAD_REQUEST',
   /** The CA's answer could not be understood (not JSON, missing header, unexpected status). */
   badResponse: 'ACME_BAD_RESPONSE',
   /** The account key cannot be used (unsupported type, too small, unreadable PEM). */

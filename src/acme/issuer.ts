@@ -89,7 +89,7 @@ export class AcmeIssuer implements Issuer {
 
   async issue(request: IssueRequest, signal: AbortSignal): Promise<IssuedCertificate> {
     const names = [...request.names];
-    if (names.length === 0) throw new AppError('ACME_BAD_REQUEST', 'an order needs at least one name');
+    if (names.length === 0) throw new AppError(ACME_CODES.badRequest, 'an order needs at least one name');
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(new AppError(ACME_CODES.timeout, 'ACME order timed out', { details: { names, timeoutMs: this.orderTimeoutMs } })), this.orderTimeoutMs);
     const onAbort = (): void => ctl.abort(signal.reason);
@@ -156,6 +156,7 @@ export class AcmeIssuer implements Issuer {
   private async authorizeAll(urls: string[], signal: AbortSignal, deadline: number): Promise<void> {
     const ctl = new AbortController();
     const onAbort = (): void => ctl.abort(signal.reason);
+    if (signal.aborted) onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const results = await Promise.allSettled(urls.map((u) => this.authorize(u, ctl.signal, deadline).catch((err: unknown) => {
