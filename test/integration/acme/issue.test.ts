@@ -206,6 +206,18 @@ describe('AcmeIssuer against Pebble', () => {
     issuer.close();
   });
 
+  it('trusts the CA through NODE_EXTRA_CA_CERTS when no `ca` option is given', async () => {
+    const index = new URL('../../../src/acme/index.js', import.meta.url).href;
+    const logger = new URL('../../../src/lib/logger.js', import.meta.url).href;
+    const script = `import { AcmeIssuer } from '${index}'; import { silentLogger } from '${logger}';
+      const a = new AcmeIssuer({ directoryUrl: process.argv[1], accountKey: { read: async () => null, write: async () => {} }, solvers: [], logger: silentLogger() });
+      const m = await a.directoryMeta(AbortSignal.timeout(5000)); a.close(); console.log(JSON.stringify(m));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, pebble.directoryUrl], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: pebble.caCertPath }, encoding: 'utf8', timeout: 10_000,
+    });
+    assert.equal((JSON.parse(out) as { renewalInfo: boolean }).renewalInfo, false);
+  });
+
   it('refuses a server whose certificate it does not trust (TLS is verified)', async () => {
     const issuer = makeIssuer(new MemoryKeyStore(), web.solver, { ca: undefined });
     const err = await issuer.directoryMeta(AbortSignal.timeout(5000)).then(() => undefined, (e: unknown) => e);
