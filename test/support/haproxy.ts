@@ -53,7 +53,9 @@ export interface HaproxyHandle {
   /** Current (not old) worker PIDs, from `show proc` on the master socket. */
   workerPids(): Promise<number[]>;
   /** Master and worker reload counters from `show proc`. */
-  reloadCounters(): Promise<{ reloads: number; failed: number }>;
+  reloadCounters(): Promise<{ reloads: number; failed: number; workers: number[] }>;
+  /** Wait until the master has completed a reload after `since` (e.g. one triggered elsewhere); rejects on a failed one. */
+  waitForReload(since: { reloads: number; failed: number; workers: readonly number[] }, timeoutMs?: number): Promise<void>;
   /** `haproxy -c -f <cfg>`: does HAProxy accept the configuration and every certificate now? */
   check(): Promise<{ ok: boolean; output: string }>;
   /** Everything HAProxy printed so far. */
@@ -206,11 +208,21 @@ export async function startHaproxy(options: StartHaproxyOptions): Promise<Haprox
     httpsPort, httpPort, masterSocket, statsSocket, configPath, certsDir,
     pid: () => masterPid,
     workerPids: async () => (await showProc()).workers,
-    reloadCounters: async () => { const i = await showProc(); return { reloads: i.reloads, failed: i.failed }; },
+    reloadCounters: async () => { const i = await showProc(); return { reloads: i.reloads, failed: i.failed, workers: i.workers }; },
     check: () => checkConfig(configPath),
     output: () => out,
     stop,
     reload: () => reloadAndWait(masterPid, showProc, () => out),
+    waitForReload: async (since, timeoutMs = 15_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const info = await showProc().catch(() => null); // socket briefly gone while the master re-executes
+        if (info && info.failed > since.failed) throw new Error(`haproxy refused the reload:\n${out.split('\n').slice(-12).join('\n')}`);
+        if (info && info.reloads > since.reloads && info.workers.some((w) => !since.workers.includes(w))) return;
+        if (Date.now() > deadline) throw new Error('haproxy reload did not happen');
+        await delay(10);
+      }
+    },
   };
 }
 

@@ -1,0 +1,124 @@
+/**
+ * HaproxyRuntimeNotifier against a REAL HAProxy 2.6: certificates added, swapped and removed over the
+ * stats socket without any reload (master and worker PIDs unchanged), and the fallback reload when the
+ * runtime API refuses.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { X509Certificate } from 'node:crypto';
+import type { CertSpec } from '../../../src/domain/types.js';
+import { silentLogger } from '../../../src/lib/logger.js';
+import { createMetrics } from '../../../src/lib/metrics.js';
+import { FileStore } from '../../../src/store/file-store.js';
+import { HaproxyRuntimeNotifier } from '../../../src/notify/haproxy-runtime.js';
+import { createCertFactory } from '../../support/cert-factory.js';
+import { startHaproxy, type HaproxyHandle } from '../../support/haproxy.js';
+import { presentedCert } from '../../support/tls-fetch.js';
+
+const logger = silentLogger();
+const spec = (name: string): CertSpec => ({ name, names: [name], requestedBy: [{ source: 'static' }] });
+const fp = (pem: string): string => new X509Certificate(pem).fingerprint256;
+const signal = (): AbortSignal => new AbortController().signal;
+
+async function setup(t: { after: (fn: () => Promise<void>) => void }) {
+  const dir = await mkdtemp(join(tmpdir(), 'store-rt-'));
+  const store = new FileStore({ dir, logger });
+  await store.init();
+  const hap = await startHaproxy({ storageDir: dir });
+  t.after(async () => {
+    await hap.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const def = await readFile(store.defaultPemPath, 'utf8');
+  return { dir, store, hap, defaultFp: fp(def.slice(def.indexOf('-----BEGIN CERTIFICATE-----'))) };
+}
+
+async function pids(hap: HaproxyHandle): Promise<string> {
+  return `${hap.pid()}:${(await hap.workerPids()).join(',')}`;
+}
+
+test('runtime API: new, renewed and removed certificates are served without HAProxy reloading', async (t) => {
+  const { store, hap, defaultFp } = await setup(t);
+  const ca = await createCertFactory();
+  const metrics = createMetrics({ defaultMetrics: false });
+  const notifier = new HaproxyRuntimeNotifier({ statsSocket: hap.statsSocket, certsDir: `${hap.certsDir}/`, logger, metrics });
+  t.after(() => notifier.stop());
+  const before = await pids(hap);
+  const counters = await hap.reloadCounters();
+
+  // a new certificate (not loaded at start)
+  const a1 = await ca.issue(['a.example.test']);
+  const b1 = await ca.issue(['b.example.test', 'www.b.example.test']);
+  await store.install(spec('a.example.test'), a1);
+  await store.install({ ...spec('b.example.test'), names: ['b.example.test', 'www.b.example.test'] }, b1);
+  let t0 = performance.now();
+  assert.deepEqual(await notifier.notify({ written: ['a.example.test', 'b.example.test'], removed: [] }, signal()), { ok: true });
+  const addMs = performance.now() - t0;
+  assert.equal((await presentedCert(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256, fp(a1.certPem));
+  assert.equal((await presentedCert(hap.httpsPort, { servername: 'www.b.example.test', ca: ca.rootPem })).fingerprint256, fp(b1.certPem));
+
+  // a renewal swaps the certificate in place
+  const a2 = await ca.issue(['a.example.test']);
+  await store.install(spec('a.example.test'), a2);
+  t0 = performance.now();
+  assert.deepEqual(await notifier.notify({ written: ['a.example.test'], removed: [] }, signal()), { ok: true });
+  const swapMs = performance.now() - t0;
+  assert.equal((await presentedCert(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256, fp(a2.certPem));
+
+  // a removal takes it out; the name falls back to default.pem
+  await store.archive('b.example.test');
+  assert.deepEqual(await notifier.notify({ written: [], removed: ['b.example.test'] }, signal()), { ok: true });
+  assert.equal((await presentedCert(hap.httpsPort, { servername: 'b.example.test', insecureForFingerprint: true })).fingerprint256, defaultFp);
+  // removing again is harmless
+  assert.deepEqual(await notifier.notify({ written: [], removed: ['b.example.test'] }, signal()), { ok: true });
+
+  assert.equal(await pids(hap), before, 'no reload: master and worker PIDs unchanged');
+  assert.deepEqual(await hap.reloadCounters(), counters, 'no reload, no failed reload');
+  // the files agree with memory: a reload now serves the same certificates
+  assert.ok((await hap.check()).ok);
+  await hap.reload();
+  assert.equal((await presentedCert(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256, fp(a2.certPem));
+  assert.match(await metrics.registry.metrics(), /notifier="haproxy-runtime",result="success"\} 4/);
+  t.diagnostic(`runtime add of 2 certs: ${addMs.toFixed(0)} ms; swap of 1: ${swapMs.toFixed(0)} ms`);
+});
+
+test('runtime API refusal falls back to a reload (master CLI), which serves the written file', async (t) => {
+  const { store, hap } = await setup(t);
+  const ca = await createCertFactory();
+  const metrics = createMetrics({ defaultMetrics: false });
+  // a crt-list name HAProxy does not know: every runtime step is refused
+  const notifier = new HaproxyRuntimeNotifier({
+    statsSocket: hap.statsSocket, certsDir: '/not/the/bind/line/certs', logger, metrics,
+    fallback: { kind: 'master-socket', path: hap.masterSocket },
+  });
+  t.after(() => notifier.stop());
+  const counters = await hap.reloadCounters();
+  const c = await ca.issue(['f.example.test']);
+  await store.install(spec('f.example.test'), c);
+  const res = await notifier.notify({ written: ['f.example.test'], removed: [] }, signal());
+  assert.equal(res.ok, true);
+  assert.match(res.detail!, /reloaded instead/);
+  await hap.waitForReload(counters);
+  assert.equal((await presentedCert(hap.httpsPort, { servername: 'f.example.test', ca: ca.rootPem })).fingerprint256, fp(c.certPem));
+  assert.match(await metrics.registry.metrics(), /notifier="haproxy-runtime",result="fallback"\} 1/);
+});
+
+test('runtime API unreachable and no working fallback: ok false, retried in the background', async (t) => {
+  const { store } = await setup(t);
+  const ca = await createCertFactory();
+  const notifier = new HaproxyRuntimeNotifier({
+    statsSocket: '/nonexistent/stats.sock', certsDir: store.certsDir, logger,
+    fallback: { kind: 'command', argv: ['/bin/false'] },
+    retry: { baseMs: 10_000, capMs: 10_000, factor: 1, jitter: 0 },
+  });
+  await store.install(spec('g.example.test'), await ca.issue(['g.example.test']));
+  const res = await notifier.notify({ written: ['g.example.test'], removed: [] }, signal());
+  assert.equal(res.ok, false);
+  assert.match(res.detail!, /reload failed: exit 1/);
+  assert.deepEqual(notifier.pendingRetries(), ['reload']);
+  await notifier.stop();
+  assert.deepEqual(notifier.pendingRetries(), []);
+});
