@@ -48,7 +48,9 @@ export const PROBLEM_CODES = {
 const MAX_EXCERPT = 120;
 
 /** A printable, bounded excerpt of an untrusted value for a problem record. */
+const PRINTABLE_SHORT = /^[\x20-\x7e]{0,120}$/;
 export function excerpt(value: unknown): string {
+  if (typeof value === 'string' && PRINTABLE_SHORT.test(value)) return value;
   let s: string;
   try {
     s = typeof value === 'string' ? value : String(JSON.stringify(value));
@@ -171,7 +173,7 @@ export function portCount(app: Record<string, unknown>): PortCountResult {
  * Order of specs is the order of first appearance (deterministic for a given input).
  */
 export class SpecCollector {
-  private readonly specs = new Map<string, { names: readonly string[]; key: string; requestedBy: Requester[]; reqKeys: Set<string> }>();
+  private readonly specs = new Map<string, { names: readonly string[]; key: string; requestedBy: Requester[] }>();
   readonly problems: Problem[] = [];
 
   add(names: readonly string[], requesters: readonly Requester[]): void {
@@ -180,7 +182,7 @@ export class SpecCollector {
     const key = names.join(' ');
     const existing = this.specs.get(name);
     if (existing === undefined) {
-      const entry = { names: [...names], key, requestedBy: [] as Requester[], reqKeys: new Set<string>() };
+      const entry = { names: [...names], key, requestedBy: [] as Requester[] };
       this.specs.set(name, entry);
       this.addRequesters(entry, requesters);
       return;
@@ -200,11 +202,10 @@ export class SpecCollector {
     this.addRequesters(existing, requesters);
   }
 
-  private addRequesters(entry: { requestedBy: Requester[]; reqKeys: Set<string> }, requesters: readonly Requester[]): void {
+  /** Requester lists are short (usually one entry): a linear duplicate check beats a Set per spec. */
+  private addRequesters(entry: { requestedBy: Requester[] }, requesters: readonly Requester[]): void {
     for (const r of requesters) {
-      const k = `${r.source}\u0000${r.appId ?? ''}\u0000${r.portIndex ?? ''}`;
-      if (entry.reqKeys.has(k)) continue;
-      entry.reqKeys.add(k);
+      if (entry.requestedBy.some((x) => x.source === r.source && x.appId === r.appId && x.portIndex === r.portIndex)) continue;
       entry.requestedBy.push(r);
     }
   }
@@ -240,25 +241,55 @@ interface Ctx {
 }
 
 /**
+ * Incremental form of {@link appsToSnapshot}: feed apps one by one (as a streaming reader of
+ * `/v2/apps` produces them), then `build()`. Each `addApp` is total (never throws).
+ */
+export class SnapshotBuilder {
+  private readonly ctx: Ctx;
+  private index = 0;
+
+  constructor(opts: LabelOptions) {
+    const suffixes = opts.allowedDomains?.map((s) => normalizeSuffix(s)).filter((s): s is string => s !== null);
+    this.ctx = { opts, suffixes, collector: new SpecCollector(), problems: [] };
+  }
+
+  addApp(app: unknown): void {
+    const i = this.index++;
+    try {
+      readApp(this.ctx, app, i);
+    } catch (err) {
+      // Defence in depth: readApp is written to be total; a bug must still not hide every other app.
+      this.ctx.problems.push({ source: 'marathon', code: PROBLEM_CODES.BAD_APP, reason: `internal error reading app #${i}: ${excerpt(String(err))}` });
+    }
+  }
+
+  /** The snapshot of every app added so far. */
+  build(): Snapshot {
+    return { specs: this.ctx.collector.specList(), problems: [...this.ctx.problems, ...this.ctx.collector.problems] };
+  }
+}
+
+/**
  * One full reading of `/v2/apps` → desired certificates and problems. Never throws.
  * `apps` is the `apps` array of the response (anything else yields a single BAD_APP problem).
  */
 export function appsToSnapshot(apps: unknown, opts: LabelOptions): Snapshot {
-  const suffixes = opts.allowedDomains?.map((s) => normalizeSuffix(s)).filter((s): s is string => s !== null);
-  const ctx: Ctx = { opts, suffixes, collector: new SpecCollector(), problems: [] };
+  const b = new SnapshotBuilder(opts);
   if (!Array.isArray(apps)) {
-    ctx.problems.push({ source: 'marathon', code: PROBLEM_CODES.BAD_APP, reason: 'apps is not a list', value: excerpt(apps) });
-  } else {
-    for (let i = 0; i < apps.length; i++) {
-      try {
-        readApp(ctx, apps[i], i);
-      } catch (err) {
-        // Defence in depth: readApp is written to be total; a bug must still not hide every other app.
-        ctx.problems.push({ source: 'marathon', code: PROBLEM_CODES.BAD_APP, reason: `internal error reading app #${i}: ${excerpt(String(err))}` });
-      }
-    }
+    const s = b.build();
+    return { specs: s.specs, problems: [{ source: 'marathon', code: PROBLEM_CODES.BAD_APP, reason: 'apps is not a list', value: excerpt(apps) }] };
   }
-  return { specs: ctx.collector.specList(), problems: [...ctx.problems, ...ctx.collector.problems] };
+  for (let i = 0; i < apps.length; i++) b.addApp(apps[i]);
+  return b.build();
+}
+
+/** Label names per port index, built once (no template strings per app and port). */
+const KEY_CACHE = 64;
+const GROUP_KEYS = Array.from({ length: KEY_CACHE }, (_, n) => `HAPROXY_${n}_GROUP`);
+const DOMAIN_KEYS = Array.from({ length: KEY_CACHE }, (_, n) => `MARATHON_ACME_${n}_DOMAIN`);
+const SAN_KEYS = Array.from({ length: KEY_CACHE }, (_, n) => `MARATHON_ACME_${n}_SAN`);
+function key(cache: readonly string[], n: number, make: (n: number) => string): string {
+  return n < KEY_CACHE ? cache[n]! : make(n);
 }
 
 function readApp(ctx: Ctx, app: unknown, index: number): void {
@@ -285,7 +316,7 @@ function readApp(ctx: Ctx, app: unknown, index: number): void {
   }
   const appGroup = own(labels, 'HAPROXY_GROUP');
   for (let n = 0; n < ports.count; n++) {
-    const portGroupKey = `HAPROXY_${n}_GROUP`;
+    const portGroupKey = key(GROUP_KEYS, n, (k) => `HAPROXY_${k}_GROUP`);
     const portGroup = has(labels, portGroupKey) ? own(labels, portGroupKey) : appGroup;
     if (portGroup !== ctx.opts.group) continue;
     readPort(ctx, labels, appId, n);
@@ -294,7 +325,7 @@ function readApp(ctx: Ctx, app: unknown, index: number): void {
 }
 
 function readPort(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: number): void {
-  const label = `MARATHON_ACME_${n}_DOMAIN`;
+  const label = key(DOMAIN_KEYS, n, (k) => `MARATHON_ACME_${k}_DOMAIN`);
   const value = own(labels, label);
   if (value === undefined || value === null) return;
   const problem = (code: string, reason: string, v?: unknown): void => {
@@ -330,7 +361,7 @@ function readPort(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: n
 
 /** `MARATHON_ACME_{n}_SAN` = true/false (case-insensitive, trimmed) overrides the global flag. */
 function sanMode(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: number): boolean {
-  const label = `MARATHON_ACME_${n}_SAN`;
+  const label = key(SAN_KEYS, n, (k) => `MARATHON_ACME_${k}_SAN`);
   const v = own(labels, label);
   if (v === undefined || v === null) return ctx.opts.san;
   const s = typeof v === 'string' ? v.trim().toLowerCase() : '';
@@ -346,8 +377,8 @@ function sanMode(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: nu
 const ACME_LABEL = /^MARATHON_ACME_(\d+)_DOMAIN$/;
 /** A non-empty domain label for a port index ≥ the port count: 0.6.1 ignored it silently; we say so. */
 function reportOutOfRange(ctx: Ctx, labels: Record<string, unknown>, appId: string, count: number): void {
-  for (const key of Object.keys(labels)) {
-    if (key.charCodeAt(0) !== 77 /* M */ || !key.startsWith('MARATHON_ACME_')) continue;
+  for (const key in labels) {
+    if (key.charCodeAt(0) !== 77 /* M */ || !key.startsWith('MARATHON_ACME_') || !Object.prototype.hasOwnProperty.call(labels, key)) continue;
     const m = ACME_LABEL.exec(key);
     if (m === null) continue;
     const n = Number(m[1]);

@@ -31,6 +31,9 @@ const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Characters that could make a name escape `certs/` or truncate a path (NUL), checked on the raw value. */
 const PATH_CHARS = /[/\\\0]/;
 const ASCII_FAST = /^[a-z0-9.*-]+$/;
+/** At least two RFC 1123 labels, lower case, no trailing dot (length checked separately). */
+const NORMAL_LDH = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const ALL_DIGITS_TLD = /\.[0-9]+$/;
 const MAX_NAME = 253;
 const MAX_LABEL = 63;
 
@@ -48,6 +51,8 @@ function fail(code: NameProblemCode, reason: string): NormalizeResult {
  */
 export function normalizeName(raw: unknown, opts: NormalizeOptions = {}): NormalizeResult {
   if (typeof raw !== 'string') return fail('INVALID_NAME', 'name is not a string');
+  // Fast path: an already-normal LDH name (the common case) needs no copies.
+  if (raw.length <= MAX_NAME && NORMAL_LDH.test(raw) && !raw.includes('xn--') && !ALL_DIGITS_TLD.test(raw)) return { ok: true, name: raw };
   let name = raw.trim();
   if (name.length === 0) return fail('INVALID_NAME', 'name is empty');
   // Checked before IDN mapping: domainToASCII('a/b.com') returns 'a' (URL host parsing stops at '/').

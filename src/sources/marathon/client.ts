@@ -23,6 +23,7 @@ import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { AppError, isAbortError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import { AppsBodyError, AppsStreamParser } from './apps-stream.js';
 
 export interface MarathonEndpoint {
   /** Base URL without credentials, query or fragment. */
@@ -133,25 +134,30 @@ export class MarathonClient {
   /**
    * `GET /v2/apps` → the `apps` array, verbatim. Rejects with AppError:
    * MARATHON_UNREACHABLE (every endpoint failed; `cause` is the last failure), MARATHON_HTTP_STATUS,
-   * MARATHON_BAD_CONTENT_TYPE, MARATHON_BAD_RESPONSE (not JSON / no `apps` list), or an AbortError.
+   * MARATHON_BAD_CONTENT_TYPE, MARATHON_BAD_RESPONSE (not JSON / no `apps` list), MARATHON_TIMEOUT,
+   * or an AbortError.
    */
   async getApps(signal?: AbortSignal): Promise<unknown[]> {
-    const { response, url } = await this.requestWithFailover('/v2/apps', undefined, 'application/json', signal);
-    const body = await this.readBody(response, url, signal);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch (err) {
-      throw new AppError('MARATHON_BAD_RESPONSE', 'Marathon /v2/apps response is not valid JSON', { cause: err, details: { url } });
-    }
-    const apps = typeof parsed === 'object' && parsed !== null ? (parsed as { apps?: unknown }).apps : undefined;
-    if (!Array.isArray(apps)) {
-      // 0.6.1: 'Unable to get value for "apps" from Marathon response' — and never "no apps".
-      throw new AppError('MARATHON_BAD_RESPONSE', 'Marathon /v2/apps response has no apps list', {
-        details: { url, body_excerpt: body.slice(0, 200) },
-      });
-    }
+    const apps: unknown[] = [];
+    await this.streamApps((app) => apps.push(app), signal);
     return apps;
+  }
+
+  /**
+   * `GET /v2/apps`, handing each app to `onApp` as soon as it is read (see apps-stream.ts: the body is
+   * never held whole). Resolves with the number of apps once the WHOLE body was read and validated;
+   * rejects like `getApps` — in which case the apps already delivered must be discarded (never treat
+   * a partial reading as a snapshot).
+   */
+  async streamApps(onApp: (app: unknown) => void, signal?: AbortSignal): Promise<number> {
+    const { response, url } = await this.requestWithFailover('/v2/apps', undefined, 'application/json', signal);
+    const parser = new AppsStreamParser(onApp);
+    await this.readBody(response, url, signal, (chunk) => parser.feed(chunk));
+    try {
+      return parser.end();
+    } catch (err) {
+      throw bodyError(err, url);
+    }
   }
 
   /**
@@ -283,10 +289,9 @@ export class MarathonClient {
     });
   }
 
-  /** Read a whole body as UTF-8, with the idle timeout and a size cap. */
-  private readBody(res: IncomingMessage, url: string, signal: AbortSignal | undefined): Promise<string> {
+  /** Stream a body into `consume`, with the idle timeout and a size cap. */
+  private readBody(res: IncomingMessage, url: string, signal: AbortSignal | undefined, consume: (chunk: Buffer) => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
       let size = 0;
       let idle: NodeJS.Timeout | undefined;
       let settled = false;
@@ -310,12 +315,18 @@ export class MarathonClient {
       signal?.addEventListener('abort', onAbort, { once: true });
       arm();
       res.on('data', (chunk: Buffer) => {
+        if (settled) return;
         size += chunk.length;
         if (size > this.maxBodyBytes) {
           fail(new AppError('MARATHON_BAD_RESPONSE', 'Marathon response is too large', { details: { url, max_bytes: this.maxBodyBytes } }));
           return;
         }
-        chunks.push(chunk);
+        try {
+          consume(chunk);
+        } catch (err) {
+          fail(bodyError(err, url));
+          return;
+        }
         arm();
       });
       res.once('end', () => {
@@ -323,12 +334,18 @@ export class MarathonClient {
         settled = true;
         clearTimeout(idle);
         signal?.removeEventListener('abort', onAbort);
-        resolve(Buffer.concat(chunks, size).toString('utf8'));
+        resolve();
       });
       res.once('error', (err) => fail(new AppError('MARATHON_TRANSPORT', 'reading the Marathon response failed', { cause: err, details: { url } })));
       res.once('aborted', () => fail(new AppError('MARATHON_TRANSPORT', 'Marathon closed the connection mid-response', { details: { url } })));
     });
   }
+}
+
+/** A body parse failure as a typed error (what `onApp` throws passes through unchanged). */
+function bodyError(err: unknown, url: string): unknown {
+  if (err instanceof AppsBodyError) return new AppError('MARATHON_BAD_RESPONSE', err.message, { cause: err.cause ?? err, details: { url } });
+  return err;
 }
 
 function abortError(): Error {

@@ -23,7 +23,7 @@
  */
 import type { Source, SourceHandlers, SourceStatus } from '../../domain/contracts.js';
 import type { Problem, Snapshot } from '../../domain/types.js';
-import { appsToSnapshot } from '../../domain/labels.js';
+import { SnapshotBuilder } from '../../domain/labels.js';
 import { AppError, describeError, isAbortError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Metrics } from '../../lib/metrics.js';
@@ -311,14 +311,16 @@ export class MarathonSource implements Source {
     const started = process.hrtime.bigint();
     let ok = false;
     try {
-      const apps = await this.client.getApps(signal);
-      const snapshot = appsToSnapshot(apps, this.o);
+      // Apps are translated as they stream in; the builder is dropped if the reading fails.
+      const builder = new SnapshotBuilder(this.o);
+      const appCount = await this.client.streamApps((app) => builder.addApp(app), signal);
+      const snapshot = builder.build();
       ok = true;
       this.syncFailures = 0;
       this.observe(started, 'success');
       this.lastSnapshotAt = new Date();
       this.reportProblems(snapshot.problems);
-      this.log.info({ reason, apps: apps.length, certificates: snapshot.specs.length, problems: snapshot.problems.length }, 'marathon snapshot read');
+      this.log.info({ reason, apps: appCount, certificates: snapshot.specs.length, problems: snapshot.problems.length }, 'marathon snapshot read');
       safeCall(() => handlers.onSnapshot(snapshot), this.log);
     } catch (err) {
       if (signal.aborted || isAbortError(err)) return;
