@@ -32,7 +32,7 @@ interface Option {
 export const OPTIONS: readonly Option[] = [
   { name: 'acme', short: 'a', kind: 'string', metavar: 'ACME', default: DEFAULTS.acme, help: 'The address for the ACME Directory Resource. An ACME v1 (acme-v01) URL is mapped to its v2 equivalent' },
   { name: 'email', short: 'e', kind: 'string', metavar: 'EMAIL', help: 'An email address to register with the ACME service (optional)' },
-  { name: 'marathon', short: 'm', kind: 'string', metavar: 'MARATHON[,MARATHON,...]', default: DEFAULTS.marathon, help: 'The addresses for the Marathon HTTP API, tried in order. user:pass@ in a URL is sent as Basic auth' },
+  { name: 'marathon', short: 'm', kind: 'string', metavar: 'MARATHON[,MARATHON,...]', default: DEFAULTS.marathon, help: "The addresses for the Marathon HTTP API, tried in order. user:pass@ in a URL is sent as Basic auth. 'none' disables Marathon (static --domains only)" },
   { name: 'lb', short: 'l', kind: 'string', metavar: 'LB[,LB,...]', default: DEFAULTS.lb, help: "The addresses for the marathon-lb HTTP API, all signalled after changes. 'none' disables signalling" },
   { name: 'group', short: 'g', kind: 'string', metavar: 'GROUP', default: DEFAULTS.group, help: 'The marathon-lb group to issue certificates for' },
   { name: 'allow-multiple-certs', kind: 'boolean', help: 'Allow multiple certificates for a single app port. This allows multiple domains for an app, but is not recommended (see --san)' },
@@ -163,7 +163,7 @@ function build(storageDir: string, raw: (name: string) => string | boolean | und
     storageDir,
     acme: acme.url,
     ...(nonEmpty(str('email')) ? { email: str('email')!.trim() } : {}),
-    marathon: list(str('marathon') ?? DEFAULTS.marathon),
+    marathon: (str('marathon') ?? DEFAULTS.marathon).trim() === 'none' ? [] : list(str('marathon') ?? DEFAULTS.marathon),
     lb: lbRaw.trim() === 'none' ? [] : list(lbRaw),
     group: str('group') ?? DEFAULTS.group,
     allowMultipleCerts: bool('allow-multiple-certs'),

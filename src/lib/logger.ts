@@ -42,9 +42,25 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: REDACT, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: serializeErr },
     },
     dest as DestinationStream,
   );
+}
+
+/**
+ * The `err` field: an Error becomes `{ code?, message, cause? }` (no stack: failures here are expected
+ * events, not crashes — a stack is added only for errors without a code, which are bugs); anything else
+ * (a string, an already-described `{ code, message }`) is logged as it is.
+ */
+export function serializeErr(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const code = (err as { code?: unknown }).code;
+  const out: Record<string, unknown> = { message: err.message };
+  if (typeof code === 'string' || typeof code === 'number') out.code = code;
+  else out.stack = err.stack;
+  if (err.cause instanceof Error) out.cause = err.cause.message;
+  return out;
 }
 
 /** A logger that drops everything (tests, benchmarks). */

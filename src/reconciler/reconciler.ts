@@ -138,6 +138,7 @@ export class Reconciler {
   /** A source delivered a full snapshot. */
   setSnapshot(source: string, snapshot: Snapshot): void {
     this.snapshots.set(source, { snapshot, at: this.now() });
+    this.opts.metrics?.lastSnapshotTimestamp.set({ source }, this.now() / 1000);
     const merged = mergeSnapshots([...this.snapshots.values()].map((s) => s.snapshot));
     this.desired = new Map(merged.specs.map((s) => [s.name, s]));
     this.problems = merged.problems;

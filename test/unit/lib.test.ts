@@ -69,3 +69,22 @@ test('SlidingWindow counts events in the window and says when the next fits', ()
   assert.equal(w.used(1100), 0);
   assert.equal(new SlidingWindow(0, 1000).available(0), false, 'a zero budget never admits');
 });
+
+import { createLogger, serializeErr } from '../../src/lib/logger.js';
+import { Writable } from 'node:stream';
+import { AppError } from '../../src/lib/errors.js';
+
+test('logger: err fields are readable and secrets are redacted', () => {
+  const lines: string[] = [];
+  const dest = new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } });
+  const log = createLogger({ destination: dest, format: 'json' });
+  log.warn({ err: new AppError('ACME_NETWORK', 'connect refused', { cause: new Error('ECONNREFUSED') }), headers: { authorization: 'Basic c2VjcmV0' }, eabHmacKey: 'k' }, 'request failed');
+  log.info({ err: { code: 'X', message: 'described' } }, 'plain');
+  const rec = JSON.parse(lines[0]!) as Record<string, unknown>;
+  assert.deepEqual(rec.err, { message: 'connect refused', code: 'ACME_NETWORK', cause: 'ECONNREFUSED' });
+  assert.equal((rec.headers as Record<string, unknown>).authorization, '[redacted]');
+  assert.equal(rec.eabHmacKey, '[redacted]');
+  assert.equal(rec.msg, 'request failed');
+  assert.deepEqual((JSON.parse(lines[1]!) as Record<string, unknown>).err, { code: 'X', message: 'described' });
+  assert.equal(serializeErr('text'), 'text');
+});

@@ -1,0 +1,12 @@
+#!/bin/sh
+# The 0.6.1 image's entrypoint contract: if the first argument is an option or an existing directory,
+# run marathon-acme with the arguments (as MARATHON_ACME_USER=uid:gid if set); otherwise run the
+# arguments as a command.
+set -e
+if [ "${1#-}" != "$1" ] || [ -d "$1" ]; then
+  set -- node /app/dist/src/main.js "$@"
+  if [ -n "${MARATHON_ACME_USER:-}" ]; then
+    set -- gosu "$MARATHON_ACME_USER" "$@"
+  fi
+fi
+exec "$@"
