@@ -239,3 +239,32 @@ test('openEvents follows a standby\'s 302 to the leader; non-200 and wrong type 
     await leader.stop();
   }
 });
+
+test('credentials go along to the leader after the 302; a stalled stream endpoint fails over', async () => {
+  const creds = { username: 'u', password: 'p' };
+  const leader = await startMarathonSimulator({ basicAuth: creds });
+  const standby = await startMarathonSimulator({ basicAuth: creds, standbyOf: leader.url });
+  const stalled = await startMarathonSimulator({});
+  try {
+    const withCreds = (u: string): string => u.replace('http://', () => 'http://u:p@');
+    const client = new MarathonClient({ urls: withCreds(standby.url), logger: silentLogger() });
+    const ev = await client.openEvents(['api_post_event']);
+    assert.equal(ev.response.statusCode, 200);
+    assert.ok(ev.url.startsWith(leader.url), ev.url);
+    assert.ok(!ev.url.includes('u:p@'));
+    ev.response.destroy();
+    assert.equal(leader.controls.requests().at(-1)!.headers['authorization'], `Basic ${Buffer.from('u:p').toString('base64')}`);
+
+    stalled.controls.stall({ eventsConnect: true });
+    const failover = new MarathonClient({ urls: [stalled.url, withCreds(leader.url)], timeoutMs: 300, logger: silentLogger() });
+    const ev2 = await failover.openEvents(['api_post_event']);
+    assert.ok(ev2.url.startsWith(leader.url));
+    assert.equal(failover.preferredIndex, 1);
+    ev2.response.destroy();
+  } finally {
+    stalled.controls.stall({});
+    await stalled.stop();
+    await standby.stop();
+    await leader.stop();
+  }
+});
