@@ -6,8 +6,6 @@
  * ones never touch the event loop for long except key generation (RSA 4096 takes ~0.5 s).
  * Parse failures throw `AppError` with code `PEM_INVALID` or `CERT_INVALID` (with the cause kept).
  */
-// Must come first: @peculiar/x509 needs a Reflect metadata polyfill at load time.
-import './reflect-metadata.js';
 import {
   createPrivateKey,
   createPublicKey,
@@ -17,11 +15,23 @@ import {
   webcrypto,
   type KeyObject,
 } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import type * as X509Lib from '@peculiar/x509';
 import type { KeyType } from '../domain/types.js';
 import { AppError } from './errors.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+/**
+ * @peculiar/x509 is loaded only to CREATE certificates (default.pem, test CAs): it costs ~150 ms at
+ * start-up and needs a Reflect metadata polyfill first. Reading certificates uses node:crypto only.
+ */
+let x509Lib: Promise<typeof X509Lib> | undefined;
+function loadX509(): Promise<typeof X509Lib> {
+  x509Lib ??= import('./reflect-metadata.js').then(async () => {
+    const lib = await import('@peculiar/x509');
+    lib.cryptoProvider.set(webcrypto as unknown as Parameters<typeof lib.cryptoProvider.set>[0]);
+    return lib;
+  });
+  return x509Lib;
+}
 
 /** One PEM block: its label (`CERTIFICATE`, `PRIVATE KEY`, ...) and its text, ending in exactly one newline. */
 export interface PemBlock {
@@ -195,7 +205,7 @@ export function ensureNewline(text: string): string {
 /** Read the facts of a (leaf) certificate. Throws `CERT_INVALID`. */
 export function readLeaf(certPem: string): LeafInfo {
   const cert = parseCert(certPem);
-  const sanNames = sanDnsNames(certPem);
+  const sanNames = sanDnsNames(cert);
   const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1]?.toLowerCase();
   const names = cn !== undefined && sanNames.includes(cn) ? [cn, ...sanNames.filter((n) => n !== cn)] : sanNames;
   return {
@@ -219,17 +229,41 @@ function isSelfSigned(cert: NodeX509): boolean {
 }
 
 /** SAN dNSName values of a certificate, lower case, deduplicated, in order. */
-function sanDnsNames(certPem: string): string[] {
-  let san: x509.SubjectAlternativeNameExtension | null;
-  try {
-    san = new x509.X509Certificate(certPem).getExtension(x509.SubjectAlternativeNameExtension);
-  } catch (err) {
-    throw new AppError('CERT_INVALID', 'certificate extensions do not parse', { cause: err, details: { reason: 'bad extensions' } });
-  }
+function sanDnsNames(cert: NodeX509): string[] {
   const out: string[] = [];
-  for (const item of san?.names.items ?? []) {
-    const v = item.value.toLowerCase();
-    if (item.type === 'dns' && !out.includes(v)) out.push(v);
+  for (const { type, value } of parseSubjectAltName(cert.subjectAltName ?? '')) {
+    const v = value.toLowerCase();
+    if (type === 'DNS' && !out.includes(v)) out.push(v);
+  }
+  return out;
+}
+
+/**
+ * Parse Node's `X509Certificate.subjectAltName` text: entries `TYPE:value` separated by ", "; a value
+ * that could be ambiguous (commas, quotes, non-ASCII) is a JSON string literal (Node >= 17.3,
+ * CVE-2021-44532), so a crafted name can never be split into two entries.
+ */
+export function parseSubjectAltName(text: string): Array<{ type: string; value: string }> {
+  const out: Array<{ type: string; value: string }> = [];
+  let i = 0;
+  while (i < text.length) {
+    const colon = text.indexOf(':', i);
+    if (colon < 0) throw new AppError('CERT_INVALID', 'subjectAltName does not parse', { details: { reason: 'bad SAN text' } });
+    const type = text.slice(i, colon);
+    let value: string;
+    let end: number;
+    if (text[colon + 1] === '"') {
+      end = colon + 2;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      value = JSON.parse(text.slice(colon + 1, end + 1)) as string;
+      end += 1;
+    } else {
+      end = text.indexOf(', ', colon);
+      if (end < 0) end = text.length;
+      value = text.slice(colon + 1, end);
+    }
+    out.push({ type, value });
+    i = end + 2;
   }
   return out;
 }
@@ -270,6 +304,7 @@ export interface CreateCertificateOptions {
 
 /** Create and sign an X.509 certificate with SHA-256. Returns its PEM (ending in a newline). */
 export async function createCertificate(opts: CreateCertificateOptions): Promise<string> {
+  const x509 = await loadX509();
   const signer = opts.issuer ?? { certPem: undefined, keyPem: opts.keyPem };
   const signingKey = await importSigningKey(signer.keyPem);
   const publicDer = createPublicKey(opts.keyPem).export({ type: 'spki', format: 'der' });
@@ -283,13 +318,13 @@ export async function createCertificate(opts: CreateCertificateOptions): Promise
     publicKey: new Uint8Array(publicDer),
     signingKey: signingKey.key,
     signingAlgorithm: signingKey.algorithm,
-    extensions: opts.noExtensions ? [] : certificateExtensions(opts),
+    extensions: opts.noExtensions ? [] : certificateExtensions(x509, opts),
   });
   return ensureNewline(cert.toString('pem'));
 }
 
-function certificateExtensions(opts: CreateCertificateOptions): x509.Extension[] {
-  const ext: x509.Extension[] = [];
+function certificateExtensions(x509: typeof X509Lib, opts: CreateCertificateOptions): X509Lib.Extension[] {
+  const ext: X509Lib.Extension[] = [];
   if (opts.isCa) {
     ext.push(new x509.BasicConstraintsExtension(true, undefined, true));
     ext.push(new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true));

@@ -63,3 +63,15 @@ test('selfSignedCert has the properties of 0.6.1 default.pem (behaviour spec 5.5
   assert.match(text, /Signature Algorithm: sha256WithRSAEncryption/);
   assert.doesNotMatch(text, /X509v3 extensions/, 'no extensions, like the original');
 });
+
+test('parseSubjectAltName reads Node\'s SAN text, including JSON-quoted values', async () => {
+  const { parseSubjectAltName } = await import('../../../src/lib/pki.js');
+  assert.deepEqual(parseSubjectAltName('DNS:a.example, DNS:b.example, IP Address:127.0.0.1'), [
+    { type: 'DNS', value: 'a.example' }, { type: 'DNS', value: 'b.example' }, { type: 'IP Address', value: '127.0.0.1' },
+  ]);
+  assert.deepEqual(parseSubjectAltName('DNS:"evil, DNS:x.example", DNS:ok.example'), [
+    { type: 'DNS', value: 'evil, DNS:x.example' }, { type: 'DNS', value: 'ok.example' },
+  ]);
+  assert.deepEqual(parseSubjectAltName('DNS:"q\\"uote"'), [{ type: 'DNS', value: 'q"uote' }]);
+  assert.deepEqual(parseSubjectAltName(''), []);
+});
