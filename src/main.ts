@@ -21,6 +21,7 @@ import { MarathonSource } from './sources/marathon/index.js';
 import { StaticSource } from './sources/static/static-source.js';
 import { buildNotifier } from './notify/build.js';
 import { Reconciler } from './reconciler/reconciler.js';
+import { FAILURE_BACKOFF } from './domain/policy.js';
 import { HttpServer } from './http/server.js';
 import { evaluateHealth } from './http/health.js';
 import { Http01Solver } from './lib/http01-solver.js';
@@ -110,6 +111,10 @@ async function run(config: Config, logger: Logger): Promise<number> {
     productionCa: config.acme === LE_PRODUCTION,
     maxConcurrentOrders: config.maxConcurrentOrders,
     orderBudget: config.orderBudget,
+    backoff: { ...FAILURE_BACKOFF, baseMs: config.backoffMinMs, capMs: config.backoffMaxMs },
+    requestResync: () => {
+      for (const s of sources) s.resync();
+    },
   });
 
   const marathon = sources.find((s) => s.name === 'marathon');

@@ -55,6 +55,8 @@ export const OPTIONS: readonly Option[] = [
   { name: 'max-concurrent-orders', kind: 'int', metavar: 'N', default: DEFAULTS.maxConcurrentOrders, help: 'Certificate orders running at the same time' },
   { name: 'resync-interval', kind: 'seconds', metavar: 'SECONDS', default: DEFAULTS.resyncInterval, help: 'Re-read all Marathon apps at least this often, events or not' },
   { name: 'order-budget', kind: 'int', metavar: 'N', default: DEFAULTS.orderBudget, help: "New orders allowed per account per 3 hours, ARI renewals exempt (Let's Encrypt allows 300); excess work waits instead of being refused. 0 disables the budget" },
+  { name: 'backoff-min', kind: 'seconds', metavar: 'SECONDS', default: DEFAULTS.backoffMin, help: 'First retry delay after a failed order; it doubles per failure (with jitter), up to --backoff-max. The CA\'s Retry-After always wins when longer' },
+  { name: 'backoff-max', kind: 'seconds', metavar: 'SECONDS', default: DEFAULTS.backoffMax, help: 'Longest retry delay after failed orders' },
   { name: 'acme-ca-cert', kind: 'string', metavar: 'FILE', help: "PEM file of a CA to trust for the ACME server (a private CA, Pebble); NODE_EXTRA_CA_CERTS works too. TLS verification is never disabled" },
   { name: 'marathon-token', kind: 'string', metavar: 'TOKEN', secret: true, help: 'DC/OS authentication token for Marathon, sent as "Authorization: token=..." (prefer MARATHON_ACME_MARATHON_TOKEN)' },
   { name: 'haproxy-socket', kind: 'string', metavar: 'PATH', help: "HAProxy (>= 2.2) admin stats socket: update certificates over the runtime API, without a reload" },
@@ -157,6 +159,8 @@ function build(storageDir: string, raw: (name: string) => string | boolean | und
   }
   const concurrency = num('max-concurrent-orders', 'int', DEFAULTS.maxConcurrentOrders)!;
   if (concurrency < 1) throw new UsageError(`argument --max-concurrent-orders: must be at least 1`);
+  const backoff = { min: num('backoff-min', 'seconds', DEFAULTS.backoffMin)!, max: num('backoff-max', 'seconds', DEFAULTS.backoffMax)! };
+  if (backoff.min <= 0 || backoff.max < backoff.min) throw new UsageError('arguments --backoff-min and --backoff-max: need 0 < min <= max');
   const notify = str('notify-command');
   const format = choice<LogFormat>('log-format', ['text', 'json']);
   const config: Config = {
@@ -185,6 +189,8 @@ function build(storageDir: string, raw: (name: string) => string | boolean | und
     maxConcurrentOrders: concurrency,
     resyncIntervalMs: Math.max(1, num('resync-interval', 'seconds', DEFAULTS.resyncInterval)!) * 1000,
     orderBudget: num('order-budget', 'int', DEFAULTS.orderBudget)!,
+    backoffMinMs: backoff.min * 1000,
+    backoffMaxMs: backoff.max * 1000,
     ...(caFile !== undefined ? { acmeCaCert: caFile } : {}),
     ...(nonEmpty(str('marathon-token')) ? { marathonToken: str('marathon-token')!.trim() } : {}),
     ...(nonEmpty(str('haproxy-socket')) ? { haproxySocket: str('haproxy-socket')!.trim() } : {}),

@@ -50,6 +50,9 @@ export interface Config {
   readonly haproxySocket?: string;
   /** argv of a command run after each batch of changes (no shell). */
   readonly notifyCommand?: readonly string[];
+  /** Per-certificate failure backoff: first delay and cap, in ms. */
+  readonly backoffMinMs: number;
+  readonly backoffMaxMs: number;
   /** Numeric group id given to written files and directories (split-user HAProxy setups). */
   readonly storageGroup?: number;
 }
@@ -72,6 +75,8 @@ export const DEFAULTS = {
   maxConcurrentOrders: 5,
   resyncInterval: 300,
   orderBudget: 250,
+  backoffMin: 300,
+  backoffMax: 86400,
 } as const;
 
 /**

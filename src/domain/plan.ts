@@ -20,8 +20,8 @@ export type Decision =
   | { readonly kind: 'hold-removal'; readonly name: string; readonly reason: string }
   /** Drop a state record that no longer has a certificate or a wish behind it. */
   | { readonly kind: 'forget'; readonly name: string; readonly reason: string }
-  /** Nothing now; look again at `at` (if set). */
-  | { readonly kind: 'none'; readonly name: string; readonly reason: string; readonly at?: Date };
+  /** Nothing now; look again at `at` (if set). `needsSnapshot`: a fresh successful reading would let it proceed. */
+  | { readonly kind: 'none'; readonly name: string; readonly reason: string; readonly at?: Date; readonly needsSnapshot?: boolean };
 
 export interface PlanPolicy {
   readonly removeAfterMs: number;
@@ -132,7 +132,7 @@ function decideUnwanted(name: string, stored: StoredCert | undefined, state: Cer
   if (state?.unwantedSince === undefined) return { kind: 'mark-unwanted', name, reason: 'no longer requested' };
   const deadline = Date.parse(state.unwantedSince) + input.policy.removeAfterMs;
   if (input.now.getTime() < deadline) return { kind: 'none', name, reason: 'unwanted, in removal grace', at: new Date(deadline) };
-  if (input.desiredAt.getTime() < deadline) return { kind: 'none', name, reason: 'unwanted, waiting for a snapshot after the grace' };
+  if (input.desiredAt.getTime() < deadline) return { kind: 'none', name, reason: 'unwanted, waiting for a snapshot after the grace', needsSnapshot: true };
   return { kind: 'remove', name, reason: 'unwanted for longer than remove-after' };
 }
 

@@ -55,9 +55,9 @@ export interface FailureFacts {
  * The state after a failed attempt: one more failure, the error recorded, and the next attempt set to
  * the latest of (exponential backoff with jitter, the CA's Retry-After, the hourly validation budget).
  */
-export function recordFailure(state: CertState, failure: FailureFacts, now: Date, random: number): CertState {
+export function recordFailure(state: CertState, failure: FailureFacts, now: Date, random: number, backoff: BackoffPolicy = FAILURE_BACKOFF): CertState {
   const failures = state.failures + 1;
-  let next = now.getTime() + backoffDelay(FAILURE_BACKOFF, failures, random);
+  let next = now.getTime() + backoffDelay(backoff, failures, random);
   if (failure.retryAfter && failure.retryAfter.getTime() > next) next = failure.retryAfter.getTime();
   let failedValidations = (state.failedValidations ?? []).filter((t) => Date.parse(t) > now.getTime() - HOUR);
   if (failure.type !== undefined && VALIDATION_FAILURES.has(failure.type)) {

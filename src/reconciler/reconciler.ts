@@ -15,6 +15,7 @@ import { describeError, isAbortError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { SlidingWindow } from '../lib/sliding-window.js';
+import type { BackoffPolicy } from '../lib/backoff.js';
 import { failureFacts } from './failure.js';
 
 const HOUR = 3600_000;
@@ -41,12 +42,19 @@ export interface ReconcilerOptions {
   readonly maxConcurrentOrders: number;
   /** New orders per 3 hours; 0 = no budget. Renewals are exempt (as Let's Encrypt exempts them). */
   readonly orderBudget: number;
+  /** Failure backoff (default: 5 minutes doubling to a day). */
+  readonly backoff?: BackoffPolicy;
   /** Batch window for load-balancer notifications (default 1 s; at most `notifyMaxDelayMs`). */
   readonly notifyDebounceMs?: number;
   readonly notifyMaxDelayMs?: number;
+  /** Ask the sources for a fresh reading (a removal is due but the last snapshot predates its deadline). */
+  readonly requestResync?: () => void;
   readonly clock?: () => number;
   readonly random?: () => number;
 }
+
+/** At most one resync request per this interval, whatever the plans say. */
+const RESYNC_REQUEST_INTERVAL_MS = 10_000;
 
 type JobKind = Work | 'check-ari' | 'remove';
 interface Job {
@@ -105,6 +113,7 @@ export class Reconciler {
   private releaseRequested = false;
   private loaded = false;
   private lastPlanAt: number | undefined;
+  private lastResyncRequest = 0;
   private planTimer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
   private planning = false;
@@ -275,6 +284,7 @@ export class Reconciler {
         }
         await this.apply(d, now);
       }
+      if (p.decisions.some((d) => d.kind === 'none' && d.needsSnapshot)) wakeAt = Math.min(wakeAt, this.requestResync(now));
       this.reportHeld(held);
       wakeAt = Math.min(wakeAt, this.dispatch());
       this.lastPlanAt = now;
@@ -290,6 +300,17 @@ export class Reconciler {
         this.trigger();
       }
     }
+  }
+
+  /** Ask the sources for a fresh snapshot (rate-limited); returns when to plan again if none came. */
+  private requestResync(now: number): number {
+    if (!this.opts.requestResync) return Infinity;
+    if (now - this.lastResyncRequest >= RESYNC_REQUEST_INTERVAL_MS) {
+      this.lastResyncRequest = now;
+      this.log.debug({}, 'removal due: asking the sources for a fresh snapshot');
+      this.opts.requestResync();
+    }
+    return this.lastResyncRequest + RESYNC_REQUEST_INTERVAL_MS;
   }
 
   private async apply(d: Decision, now: number): Promise<void> {
@@ -397,7 +418,7 @@ export class Reconciler {
       if (this.signal.aborted && isAbortError(err)) return;
       const facts = failureFacts(err);
       const now = this.now();
-      let next = recordFailure(before, facts, new Date(now), this.random());
+      let next = recordFailure(before, facts, new Date(now), this.random(), this.opts.backoff);
       // RFC 9773 §5: the replaced certificate was already replaced; the next order goes without `replaces`.
       if (facts.type === 'alreadyReplaced') {
         const { ari: _a, ...rest } = next;

@@ -45,6 +45,13 @@ export interface PebbleInstance {
   rootPem(): Promise<string>;
   /** Intermediate (`/intermediates/0`). */
   intermediatePem(): Promise<string>;
+  /** Stop Pebble itself (an outage): connections to its ports are refused until `resume()`. */
+  pause(): Promise<void>;
+  /**
+   * Start Pebble again on the same ports with the same TLS certificate. Like a real Pebble restart,
+   * its state is new: accounts are gone (clients must register again) and the root is regenerated.
+   */
+  resume(): Promise<void>;
   /** GET a management path (e.g. `/cert-status-by-serial/<hex>`): status and body. */
   management(path: string): Promise<{ status: number; body: string }>;
   stop(): Promise<void>;
@@ -184,10 +191,14 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<PebbleInsta
     await waitReady(`http://127.0.0.1:${ctsMgmt}/`, tls.caPem, cts.child, 'pebble-challtestsrv', cts.output, deadline);
 
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', PEBBLE_VA_NOSLEEP: '1', ...opts.env };
-    const peb = spawnTracked(PEBBLE_BIN, ['-config', join(dir, 'pebble-config.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], dir, env, 'pebble.log');
-    children.push(peb.child);
     const directoryUrl = `https://127.0.0.1:${listen}/dir`;
-    await waitReady(directoryUrl, tls.caPem, peb.child, 'pebble', peb.output, deadline);
+    const startPebbleProcess = async (until: number): Promise<ChildProcess> => {
+      const peb = spawnTracked(PEBBLE_BIN, ['-config', join(dir, 'pebble-config.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], dir, env, 'pebble.log');
+      children.push(peb.child);
+      await waitReady(directoryUrl, tls.caPem, peb.child, 'pebble', peb.output, until);
+      return peb.child;
+    };
+    let pebbleChild: ChildProcess | undefined = await startPebbleProcess(deadline);
 
     const managementUrl = `https://127.0.0.1:${mgmt}`;
     const management = (path: string): Promise<{ status: number; body: string }> => httpsGet(`${managementUrl}${path}`, tls.caPem);
@@ -201,6 +212,13 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<PebbleInsta
       rootPem: () => pem('/roots/0'),
       intermediatePem: () => pem('/intermediates/0'),
       management,
+      async pause() {
+        if (pebbleChild) await killAndWait(pebbleChild);
+        pebbleChild = undefined;
+      },
+      async resume() {
+        if (!pebbleChild) pebbleChild = await startPebbleProcess(Date.now() + (opts.startTimeoutMs ?? 15_000));
+      },
       stop,
     };
   } catch (err) {

@@ -181,3 +181,20 @@ test('the mass-removal guard holds, and an operator release lets it through', as
   await until(() => t.store.archived.length === 4, 'archived after release');
   await t.stop();
 });
+
+test('a removal waiting for a fresh snapshot asks the sources for one', async () => {
+  let now = Date.now();
+  let resyncs = 0;
+  const t = setup({ removeAfterMs: 1000, requestResync: () => { resyncs++; } }, () => now);
+  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example'), spec('c.example')));
+  await until(() => t.store.certs.size === 3, 'installed');
+  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
+  await until(() => t.store.states.get('c.example')?.unwantedSince !== undefined, 'grace started');
+  now += 2000;
+  t.r.trigger();
+  await until(() => resyncs === 1, 'a resync requested');
+  assert.equal(t.store.archived.length, 0, 'not removed on the strength of an old snapshot');
+  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
+  await until(() => t.store.archived.includes('c.example'), 'removed after the fresh snapshot');
+  await t.stop();
+});

@@ -1,0 +1,106 @@
+/**
+ * The daemon end to end, with every real component this machine can run: the Marathon simulator,
+ * marathon-acme as a child process, Pebble validating HTTP-01 through HAProxy, the marathon-lb
+ * stand-in reloading HAProxy, and TLS handshakes against what HAProxy serves.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { join } from 'node:path';
+import { startStack, app, type Stack } from '../support/stack.js';
+import { probeTls } from '../support/tls-probe.js';
+
+const labels = (name: string): Record<string, string> => ({ HAPROXY_GROUP: 'external', HAPROXY_0_VHOST: name, MARATHON_ACME_0_DOMAIN: name });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+test('issue, serve, remove, renew, survive a CA outage', { timeout: 240_000 }, async (t) => {
+  const stack: Stack = await startStack({
+    apps: [app('/e2e/a', labels('a.e2e.test')), app('/e2e/b', labels('b.e2e.test')), app('/e2e/c', labels('c.e2e.test'))],
+    // 40-second certificates make renewal observable; short grace and backoff make removal and recovery so.
+    pebble: { certificateValidityPeriod: 40 },
+    daemonArgs: ['--remove-after', '3', '--backoff-min', '1', '--backoff-max', '4', '--resync-interval', '30'],
+  });
+  t.after(() => stack.stop());
+
+  await t.test('certificates are issued and HAProxy serves them, verified with SNI', async () => {
+    for (const name of ['a.e2e.test', 'b.e2e.test', 'c.e2e.test']) {
+      const c = await stack.waitServed(name);
+      assert.equal(c.authorized, true);
+      assert.deepEqual(c.altNames, [name]);
+    }
+    const defaultPem = readFileSync(join(stack.storageDir, 'default.pem'), 'utf8');
+    const noSni = await probeTls(stack.haproxy.httpsPort, { insecureFingerprintOnly: true });
+    assert.equal(noSni.fingerprint256, new X509Certificate(defaultPem).fingerprint256, 'no SNI gets default.pem');
+    assert.ok(stack.mlb.calls.length < 3, `one marathon-lb signal per batch, not per certificate (got ${stack.mlb.calls.length})`);
+    assert.ok(stack.mlb.calls.every((c) => c.method === 'POST' && c.path === '/_mlb_signal/usr1'));
+  });
+
+  await t.test('health, metrics and status tell the truth', async () => {
+    const health = await fetch(`${stack.daemonUrl}/health`);
+    assert.equal(health.status, 200, await health.clone().text());
+    const metrics = await (await fetch(`${stack.daemonUrl}/metrics`)).text();
+    assert.match(metrics, /marathon_acme_certificate_expiry_timestamp_seconds\{domain="a\.e2e\.test"\} \d+/);
+    assert.match(metrics, /marathon_acme_orders_total\{result="success",problem_type=""\} [3-9]/);
+    const status = (await (await fetch(`${stack.daemonUrl}/status`)).json()) as { certificates: Array<{ name: string; state: string; requestedBy: Array<{ appId: string }> }> };
+    const a = status.certificates.find((c) => c.name === 'a.e2e.test');
+    assert.equal(a?.state, 'valid');
+    assert.equal(a?.requestedBy[0]?.appId, '/e2e/a');
+  });
+
+  await t.test('an app that goes away loses its certificate after --remove-after', async () => {
+    assert.ok(stack.sim.apps.remove('/e2e/c'));
+    const file = join(stack.storageDir, 'certs', 'c.e2e.test.pem');
+    await until('c.e2e.test archived', () => !existsSync(file));
+    assert.ok(readdirSync(join(stack.storageDir, 'archive')).some((f) => f.startsWith('c.e2e.test.')), 'moved to the archive, not deleted');
+    const defaultFp = new X509Certificate(readFileSync(join(stack.storageDir, 'default.pem'), 'utf8')).fingerprint256;
+    await until('HAProxy no longer serves c.e2e.test', async () => (await probeTls(stack.haproxy.httpsPort, { servername: 'c.e2e.test', insecureFingerprintOnly: true })).fingerprint256 === defaultFp);
+    await stack.daemon.waitForLog((l) => l.msg === 'certificate removed' && l.domain === 'c.e2e.test', 1000, 'removal log');
+    // The others are untouched.
+    assert.equal((await stack.served('a.e2e.test')).authorized, true);
+  });
+
+  await t.test('a short-lived certificate is renewed before it expires', async () => {
+    const first = await stack.served('b.e2e.test');
+    const renewed = await stack.waitServed('b.e2e.test', { notSerial: first.serial, timeoutMs: 60_000 });
+    assert.equal(renewed.authorized, true);
+    assert.ok(renewed.validTo > first.validTo);
+    assert.ok(first.validTo.getTime() > Date.now() - 1000, 'renewed while the old one was still valid');
+    await stack.daemon.waitForLog((l) => l.msg === 'renewing certificate' && l.domain === 'b.e2e.test', 1000, 'renewal log');
+  });
+
+  await t.test('the CA going away is survived with backoff, and work resumes when it is back', async () => {
+    await stack.pebble.pause();
+    stack.sim.apps.add(app('/e2e/d', labels('d.e2e.test')));
+    await stack.daemon.waitForLog((l) => l.msg === 'certificate order failed' && l.domain === 'd.e2e.test', 30_000, 'a failed order while the CA is down');
+    await sleep(6000);
+    const failures = stack.daemon.logs.filter((l) => l.msg === 'certificate order failed' && l.domain === 'd.e2e.test').length;
+    assert.ok(failures <= 5, `backoff, not a hot loop: ${failures} attempts in ~6 s with --backoff-min 1 --backoff-max 4`);
+    assert.equal((await fetch(`${stack.daemonUrl}/.well-known/acme-challenge/ping`)).status, 200, 'still serving');
+    const status = (await (await fetch(`${stack.daemonUrl}/status`)).json()) as { certificates: Array<{ name: string; state: string; lastError?: { code: string } }> };
+    const d = status.certificates.find((c) => c.name === 'd.e2e.test');
+    assert.equal(d?.state, 'failing');
+    assert.match(d?.lastError?.code ?? '', /ACME_NETWORK|ACME_TIMEOUT/);
+    await stack.pebble.resume();
+    // A restarted Pebble has forgotten the account: the daemon must register again on its own.
+    const served = await stack.waitServed('d.e2e.test', { timeoutMs: 60_000 });
+    assert.equal(served.authorized, true);
+    assert.equal(stack.daemon.logs.filter((l) => l.level === 'fatal').length, 0);
+  });
+
+  await t.test('SIGTERM stops the daemon cleanly with status 0', async () => {
+    const started = Date.now();
+    assert.equal(await stack.daemon.stop(), 0);
+    assert.ok(Date.now() - started < 10_000);
+  });
+});
