@@ -10,8 +10,9 @@
  *  - fetch + translate: what `MarathonSource` does per re-list — `MarathonClient.streamApps()` over
  *    HTTP feeding `SnapshotBuilder` app by app — median; and the translate step alone on parsed apps;
  *  - the ratio fetch+translate / floor (target < 2x);
- *  - peak RSS of a fresh child process (`--rss-child`) doing `runs` fetch+translate cycles, beside that
- *    process's RSS before the first fetch (Node + modules). Target < 128 MB.
+ *  - peak RSS of fresh child processes (`--rss-child`): one re-list; `runs` re-lists 1 s apart (the
+ *    source never re-lists faster: minSyncIntervalMs); `runs` re-lists back to back (worst case);
+ *    beside the RSS before the first fetch (Node + modules). Target < 128 MB.
  * Figures only, no assertions.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
@@ -70,11 +71,14 @@ async function fetchAndTranslate(client: MarathonClient): Promise<{ certs: numbe
 }
 
 /** Child mode: RSS of a process that only fetches and translates. */
-async function rssChild(url: string, runs: number): Promise<void> {
+async function rssChild(url: string, runs: number, gapMs: number): Promise<void> {
   const client = new MarathonClient({ urls: url, logger: silentLogger() });
   const baselineMb = process.memoryUsage().rss / 1024 / 1024;
   let certs = 0;
-  for (let i = 0; i < runs; i++) certs = (await fetchAndTranslate(client)).certs;
+  for (let i = 0; i < runs; i++) {
+    certs = (await fetchAndTranslate(client)).certs;
+    if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+  }
   console.log(JSON.stringify({ baselineMb, peakMb: process.resourceUsage().maxRSS / 1024, certs }));
 }
 
@@ -85,10 +89,11 @@ async function main(): Promise<void> {
       acme: { type: 'string', default: '5000' },
       runs: { type: 'string', default: '10' },
       'rss-child': { type: 'string' },
+      'gap-ms': { type: 'string', default: '0' },
     },
   });
   const runs = Number(values.runs);
-  if (values['rss-child'] !== undefined) return rssChild(values['rss-child'], runs);
+  if (values['rss-child'] !== undefined) return rssChild(values['rss-child'], runs, Number(values['gap-ms']));
 
   const sim = await startSimulator(Number(values.apps), Number(values.acme));
   try {
@@ -122,8 +127,14 @@ async function main(): Promise<void> {
       appsToSnapshot(apps, LABEL_OPTS);
       translate.push(ms(t));
     }
-    const rss = await execFileAsync(process.execPath, [fileURLToPath(import.meta.url), '--rss-child', sim.url, '--runs', String(runs)]);
-    const mem = JSON.parse(rss.stdout.trim().split('\n').at(-1)!) as { baselineMb: number; peakMb: number };
+    const rssOf = async (gapMs: number): Promise<{ baselineMb: number; peakMb: number }> => {
+      const out = await execFileAsync(process.execPath, [fileURLToPath(import.meta.url), '--rss-child', sim.url, '--runs', String(runs), '--gap-ms', String(gapMs)]);
+      return JSON.parse(out.stdout.trim().split('\n').at(-1)!) as { baselineMb: number; peakMb: number };
+    };
+    const one = await execFileAsync(process.execPath, [fileURLToPath(import.meta.url), '--rss-child', sim.url, '--runs', '1']);
+    const single = JSON.parse(one.stdout.trim().split('\n').at(-1)!) as { baselineMb: number; peakMb: number };
+    const paced = await rssOf(1000);
+    const mem = await rssOf(0);
 
     const f = median(floor);
     const tt = median(total);
@@ -133,7 +144,9 @@ async function main(): Promise<void> {
     console.log(`fetch + translate (HTTP, streamed) : ${tt.toFixed(1)} ms  (${certs} certificates)`);
     console.log(`translate alone (appsToSnapshot)   : ${median(translate).toFixed(1)} ms  (apps already parsed)`);
     console.log(`ratio fetch+translate / floor      : ${(tt / f).toFixed(2)}x   (target < 2x)`);
-    console.log(`peak RSS, fetch+translate process  : ${mem.peakMb.toFixed(0)} MB   (target < 128 MB; ${mem.baselineMb.toFixed(0)} MB before the first fetch)`);
+    console.log(`peak RSS, one re-list              : ${single.peakMb.toFixed(0)} MB   (target < 128 MB; ${single.baselineMb.toFixed(0)} MB before the first fetch)`);
+    console.log(`peak RSS, ${runs} re-lists 1 s apart    : ${paced.peakMb.toFixed(0)} MB   (the source's fastest pace: minSyncIntervalMs 1000)`);
+    console.log(`peak RSS, ${runs} re-lists back to back : ${mem.peakMb.toFixed(0)} MB   (worst case; V8's young generation grows with the allocation rate)`);
   } finally {
     sim.child.kill('SIGTERM');
   }

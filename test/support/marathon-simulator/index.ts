@@ -128,7 +128,8 @@ function normalizeId(id: string): string {
 export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promise<MarathonSimulator> {
   const apps = new Map<string, unknown>();
   let rawApps: unknown[] | null = null;
-  let appsBody: string | null = null;
+  /** The serialised `/v2/apps` answer, cached as bytes until the apps change. */
+  let appsBody: Buffer | null = null;
   const streams = new Set<Stream>();
   const requests: RecordedRequest[] = [];
   let appsRequests = 0;
@@ -153,8 +154,8 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
     return rawApps ?? [...apps.values()];
   }
 
-  function getAppsBody(): string {
-    if (appsBody === null) appsBody = JSON.stringify({ apps: appList() });
+  function getAppsBody(): Buffer {
+    if (appsBody === null) appsBody = Buffer.from(JSON.stringify({ apps: appList() }), 'utf8');
     return appsBody;
   }
 
@@ -390,12 +391,18 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
       }
       const body = getAppsBody();
       if (stall.apps === 'body') {
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
-        res.write(body.slice(0, Math.floor(body.length / 2)));
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(body.length) });
+        res.write(body.subarray(0, Math.floor(body.length / 2)));
         stalled.add(res);
         return;
       }
-      return send(res, 200, body, { 'Content-Type': 'application/json; charset=utf-8' });
+      res.writeHead(200, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Content-Length': String(body.length),
+        'X-Marathon-Leader': `http://${hostPort}`,
+      });
+      res.end(body);
+      return;
     }
     if (method === 'POST') {
       let app: unknown;

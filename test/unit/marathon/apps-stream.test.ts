@@ -52,7 +52,10 @@ const TRICKY = [
   [],
   [{}],
   {},
-  { id: '/nested', container: { docker: { portMappings: [{ a: [[[]]] }] } } },
+  { id: '/nested', container: { docker: { portMappings: [{ a: [[[]]] }, { b: 1 }, {}] } } },
+  // Separators inside strings and deeper levels must never be taken for app boundaries.
+  { id: '/evil},{', labels: { MARATHON_ACME_0_DOMAIN: 'x"},{"id":"/injected', y: '},{', z: '\\},{' } },
+  { id: '/deep', a: [{}, {}], b: { c: [{ d: '},{' }, {}] } },
 ];
 
 test('gives JSON.parse(body).apps for any chunking', () => {
