@@ -247,20 +247,25 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
       return;
     }
     // Events are written on the response; without chunked encoding the bytes go out verbatim.
+    const open = (): boolean => !res.writableEnded && !res.destroyed;
     const stream: Stream = {
       types,
       remoteAddress,
-      write: (b) => void res.write(b),
+      write: (b) => {
+        if (open()) res.write(b);
+      },
       end: () => res.end(),
       destroy: () => res.destroy(),
     };
+    res.on('error', () => undefined); // a client gone mid-write is normal for a stream
     streams.add(stream);
     if (keepAliveMs > 0) {
+      // Jetty's heartbeat: "\r", flush, "\n" (reference/marathon-api.md §2.2).
       stream.timer = setInterval(() => {
-        if (stall.streams) return;
+        if (stall.streams || !open()) return;
         res.write('\r');
         setImmediate(() => {
-          if (!res.destroyed) res.write('\n');
+          if (open()) res.write('\n');
         });
       }, keepAliveMs);
     }
