@@ -14,19 +14,16 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AcmeIssuer } from '../src/acme/index.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { startPebble, type PebbleInstance } from '../test/support/pebble.js';
 import { startHttp01Server, type Http01Server } from '../test/support/http01-server.js';
 import { MemoryKeyStore } from '../test/support/acme-helpers.js';
+import { legoPerCert } from './lego.js';
 
 const execFileAsync = promisify(execFile);
 const NAMES = 20;
-const LEGO_BIN = '/usr/bin/lego';
 
 const name = (): string => `bench-${randomBytes(6).toString('hex')}.example.test`;
 
@@ -63,23 +60,6 @@ async function orders(issuer: AcmeIssuer, count: number, concurrency: number): P
   return (performance.now() - t0) / count;
 }
 
-async function legoPerCert(count: number): Promise<number> {
-  const pebble = await startPebble();
-  const dir = mkdtempSync(join(tmpdir(), 'lego-bench-'));
-  try {
-    const t0 = performance.now();
-    for (let i = 0; i < count; i++) {
-      await execFileAsync(LEGO_BIN, [
-        '--server', pebble.directoryUrl, '--accept-tos', '--email', 'bench@example.test', '--path', dir,
-        '--http', '--http.port', `127.0.0.1:${pebble.httpPort}`, '--domains', name(), 'run',
-      ], { env: { ...process.env, LEGO_CA_CERTIFICATES: pebble.caCertPath }, timeout: 120_000 });
-    }
-    return (performance.now() - t0) / count;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-    await pebble.stop();
-  }
-}
 
 function fmt(ms: number): string {
   return `${ms.toFixed(1)} ms`;
@@ -130,7 +110,7 @@ async function main(): Promise<void> {
 
   let lego: number | undefined;
   try {
-    lego = await legoPerCert(legoCount);
+    lego = await legoPerCert(legoCount, name);
   } catch (err) {
     console.log(`lego failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
   }

@@ -23,6 +23,8 @@ const MAX_SLEEP_MS = HOUR;
 /** After an unexpected failure of a check or a removal, wait this long before the next try (no hot loop). */
 const DEFER_MS = HOUR;
 const REMOVE_RETRY_MS = 5 * 60_000;
+/** Flush delay when no other order could join the batch. */
+const IDLE_FLUSH_MS = 20;
 
 export interface ReconcilerOptions {
   readonly store: Store;
@@ -502,7 +504,14 @@ export class Reconciler {
   private queueChange(kind: 'written' | 'removed', name: string): void {
     if (this.pending.written.size + this.pending.removed.size === 0) this.pending.since = this.now();
     this.pending[kind].add(name);
-    this.scheduleFlush(this.opts.notifyDebounceMs ?? 1000);
+    // Nothing else in flight means nothing to batch with: tell the load balancers almost at once.
+    this.scheduleFlush(this.ordersInFlight(name) ? (this.opts.notifyDebounceMs ?? 1000) : IDLE_FLUSH_MS);
+  }
+
+  /** Orders running or queued, other than `except`'s own (theirs would join the batch). */
+  private ordersInFlight(except?: string): boolean {
+    for (const j of this.jobs.values()) if ((j.kind === 'issue' || j.kind === 'renew') && j.name !== except) return true;
+    return false;
   }
 
   private scheduleFlush(delay: number): void {
@@ -512,8 +521,7 @@ export class Reconciler {
 
   /** One notification per batch: waits while orders still run (up to notifyMaxDelayMs). */
   private async flush(): Promise<void> {
-    const busy = [...this.jobs.values()].some((j) => j.running && (j.kind === 'issue' || j.kind === 'renew'));
-    if (busy && this.now() - this.pending.since < (this.opts.notifyMaxDelayMs ?? 30_000) && !this.signal.aborted) {
+    if (this.ordersInFlight() && this.now() - this.pending.since < (this.opts.notifyMaxDelayMs ?? 30_000) && !this.signal.aborted) {
       this.scheduleFlush(this.opts.notifyDebounceMs ?? 1000);
       return;
     }
