@@ -34,6 +34,7 @@ const OPEN_ARR = 0x5b;
 const CLOSE_ARR = 0x5d;
 const APPS_KEY = /"apps"\s*:\s*$/;
 const ELEMENT_SEPARATOR = Buffer.from('},{');
+const APP_SEPARATOR = Buffer.from('},{"id":"');
 /** Batches of about this many bytes: fewer objects alive at once when the GC runs (less promotion). */
 const BATCH_BYTES = 16 * 1024;
 
@@ -81,8 +82,7 @@ export class AppsStreamParser {
    * Returns where to continue (`from` when nothing was cut).
    */
   private shortcut(chunk: Buffer, from: number): number {
-    let cut = from + BATCH_BYTES < chunk.length ? chunk.lastIndexOf(ELEMENT_SEPARATOR, from + BATCH_BYTES) : -1;
-    if (cut < from) cut = chunk.lastIndexOf(ELEMENT_SEPARATOR);
+    const cut = lastCandidate(chunk, from);
     if (cut < from) return from;
     const parts = this.pending.length === 0 ? [chunk.subarray(from, cut + 1)] : [...this.pending, chunk.subarray(from, cut + 1)];
     const text = parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8');
@@ -229,3 +229,16 @@ export class AppsStreamParser {
   }
 }
 
+/**
+ * The last likely app boundary (`}` of `},{`) within about BATCH_BYTES after `from`, else in the whole
+ * chunk; -1 if none. Marathon writes `id` first in every app, so `},{"id":"` is preferred: a bare
+ * `},{` is also common between port mappings or health checks, deeper inside an app.
+ */
+function lastCandidate(chunk: Buffer, from: number): number {
+  const limit = from + BATCH_BYTES < chunk.length ? from + BATCH_BYTES : chunk.length;
+  let cut = chunk.lastIndexOf(APP_SEPARATOR, limit);
+  if (cut < from) cut = chunk.lastIndexOf(APP_SEPARATOR);
+  if (cut < from) cut = chunk.lastIndexOf(ELEMENT_SEPARATOR, limit);
+  if (cut < from) cut = chunk.lastIndexOf(ELEMENT_SEPARATOR);
+  return cut;
+}

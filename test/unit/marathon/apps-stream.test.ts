@@ -56,6 +56,7 @@ const TRICKY = [
   // Separators inside strings and deeper levels must never be taken for app boundaries.
   { id: '/evil},{', labels: { MARATHON_ACME_0_DOMAIN: 'x"},{"id":"/injected', y: '},{', z: '\\},{' } },
   { id: '/deep', a: [{}, {}], b: { c: [{ d: '},{' }, {}] } },
+  { id: '/deployments', deployments: [{ id: 'd1' }, { id: 'd2' }], x: [[{ id: '},{"id":"' }, { id: 'y' }]] },
 ];
 
 test('gives JSON.parse(body).apps for any chunking', () => {
