@@ -10,7 +10,7 @@
  * serving the old certificate until the next issuance).
  */
 import type { Change, Notifier } from '../domain/contracts.js';
-import { abortReason, withTimeout } from '../lib/abort.js';
+import { abortReason } from '../lib/abort.js';
 import type { BackoffPolicy } from '../lib/backoff.js';
 import { AppError, describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -89,17 +89,19 @@ export class MarathonLbNotifier implements Notifier {
   }
 
   private async request(target: Target, outer: AbortSignal): Promise<Outcome> {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
       const res = await fetch(target.endpoint, {
         method: 'POST',
         headers: target.authorization ? { authorization: target.authorization } : {},
-        signal: withTimeout(this.timeoutMs, outer),
+        signal: AbortSignal.any([outer, timeout]),
         redirect: 'manual',
       });
       await res.arrayBuffer().catch(() => undefined);
       return res.status < 400 ? { ok: true } : { ok: false, reason: `HTTP ${res.status}` };
     } catch (err) {
       if (outer.aborted) return { ok: false, reason: 'aborted' };
+      if (timeout.aborted) return { ok: false, reason: `timeout after ${this.timeoutMs} ms` };
       const d = describeError(err);
       const cause = describeError((err as { cause?: unknown }).cause ?? err);
       return { ok: false, reason: d.message === 'fetch failed' ? cause.code ?? cause.message : `${d.code ?? ''} ${d.message}`.trim() };
