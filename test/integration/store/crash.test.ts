@@ -75,6 +75,12 @@ test(`SIGKILL during installs (${KILLS} kills): certs/ only ever holds complete 
   const cfg = join(dir, 'haproxy.cfg');
   await writeFile(cfg, haproxyConfig({ storageDir: dir, httpsPort: await freePort(), httpPort: await freePort(), statsSocket: join(dir, 'stats.sock') }));
 
+  // The check has teeth: HAProxy refuses a crt directory holding a file it cannot parse.
+  await writeFile(join(store.certsDir, 'partial.pem'), pool[0]!.keyPem + pool[0]!.certPem.slice(0, 200));
+  assert.equal((await checkConfig(cfg)).ok, false, 'haproxy -c must refuse a partial bundle');
+  await rm(join(store.certsDir, 'partial.pem'));
+  assert.equal((await checkConfig(cfg)).ok, true);
+
   const t0 = performance.now();
   let installs = 0;
   let killedMidWrite = 0;

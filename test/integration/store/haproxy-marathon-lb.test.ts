@@ -147,3 +147,22 @@ test('an LB that fails is retried in the background until it answers; the batch 
   assert.equal((await presentedCert(haps[1]!.httpsPort, { servername: 'r.example.test', ca: ca.rootPem })).fingerprint256, fp(c.certPem));
   assert.equal(good.calls.length, 1);
 });
+
+test('the harness routes /.well-known/acme-challenge/ on its HTTP port to the configured acmeBackend', async (t) => {
+  const { createServer } = await import('node:http');
+  const seen: string[] = [];
+  const backend = createServer((req, res) => { seen.push(req.url!); res.end('token-answer'); });
+  await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => backend.close(() => r())));
+  const dir = await mkdtemp(join(tmpdir(), 'store-hap-'));
+  const store = new FileStore({ dir, logger });
+  await store.init();
+  const addr = backend.address();
+  const hap = await startHaproxy({ storageDir: dir, acmeBackend: `127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}` });
+  t.after(async () => { await hap.stop(); await rm(dir, { recursive: true, force: true }); });
+  const res = await fetch(`http://127.0.0.1:${hap.httpPort}/.well-known/acme-challenge/abc`);
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), 'token-answer');
+  assert.deepEqual(seen, ['/.well-known/acme-challenge/abc']);
+  assert.equal((await fetch(`http://127.0.0.1:${hap.httpPort}/other`)).status, 404);
+});
