@@ -7,6 +7,7 @@ import type { CertSpec, CertState } from '../../../src/domain/types.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import { FileStore } from '../../../src/store/file-store.js';
 import { stateFromStoredCert } from '../../../src/store/state.js';
+import { readLeaf } from '../../../src/lib/pki.js';
 import { createCertFactory } from '../../support/cert-factory.js';
 
 const logger = silentLogger();
@@ -36,6 +37,11 @@ test('init creates the 0.6.1 layout, is idempotent, and never touches an existin
   assert.match(first, /^-----BEGIN PRIVATE KEY-----\n[\s\S]*-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\n[\s\S]*-----END CERTIFICATE-----\n$/);
   assert.equal(await mode(join(dir, 'default.pem')), 0o600);
   assert.equal(await mode(join(dir, 'certs')), 0o755);
+  const leaf = readLeaf(first.slice(first.indexOf('-----BEGIN CERTIFICATE-----')));
+  assert.equal(leaf.subject, 'CN=*');
+  assert.equal(leaf.issuer, 'CN=*');
+  assert.ok(leaf.selfSigned);
+  assert.ok(Math.abs(leaf.notAfter.getTime() - leaf.notBefore.getTime() - 3651 * 86_400_000) < 10_000, 'now-1d .. now+3650d');
   const st = await stat(join(dir, 'default.pem'));
   await store.init();
   assert.equal(await readFile(join(dir, 'default.pem'), 'utf8'), first, 'not regenerated');
