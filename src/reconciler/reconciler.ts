@@ -7,7 +7,7 @@
  * `start(signal)` resolves after `signal` aborts and in-flight writes have finished.
  */
 import { plan, type Decision, type Work } from '../domain/plan.js';
-import { recordFailure, recordRenewalInfo, recordSuccess } from '../domain/policy.js';
+import { recordFailure, recordRenewalInfo, recordSuccess, stateFromCert } from '../domain/policy.js';
 import { mergeSnapshots } from '../domain/labels.js';
 import type { Issuer, Notifier, Store } from '../domain/contracts.js';
 import type { CertSpec, CertState, KeyType, Problem, Snapshot, StoredCert } from '../domain/types.js';
@@ -285,6 +285,8 @@ export class Reconciler {
           continue;
         }
         await this.apply(d, now);
+        // These change the state the plan was made from (e.g. a grace now has a deadline): plan again.
+        if (d.kind === 'mark-unwanted' || d.kind === 'clear-unwanted' || d.kind === 'forget') this.planAgain = true;
       }
       if (p.decisions.some((d) => d.kind === 'none' && d.needsSnapshot)) wakeAt = Math.min(wakeAt, this.requestResync(now));
       this.reportHeld(held);
@@ -573,9 +575,4 @@ export class Reconciler {
     for (const s of ['valid', 'pending', 'failing', 'expired', 'unwanted', 'held']) m.certificates.set({ state: s }, byState.get(s) ?? 0);
     void now;
   }
-}
-
-/** A state record rebuilt from a certificate on disk (no key type: it may be adopted from 0.6.1). */
-export function stateFromCert(c: StoredCert): CertState {
-  return { name: c.name, names: c.names, requestedBy: [], failures: 0, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), serial: c.serial };
 }

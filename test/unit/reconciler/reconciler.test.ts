@@ -198,3 +198,17 @@ test('a removal waiting for a fresh snapshot asks the sources for one', async ()
   await until(() => t.store.archived.includes('c.example'), 'removed after the fresh snapshot');
   await t.stop();
 });
+
+test('a removal grace that ends is acted on without any outside trigger', async () => {
+  const wanted = snap(spec('a.example'), spec('b.example'));
+  let r: Reconciler | undefined;
+  // Like a real source: a resync request produces a fresh snapshot.
+  const t = setup({ removeAfterMs: 300, requestResync: () => setTimeout(() => r!.setSnapshot('marathon', wanted), 10) });
+  r = t.r;
+  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example'), spec('c.example')));
+  await until(() => t.store.certs.size === 3, 'installed');
+  t.r.setSnapshot('marathon', wanted);
+  // Nothing else happens from here: the reconciler's own wake-up at the deadline must do it.
+  await until(() => t.store.archived.includes('c.example'), 'archived once the grace ended', 3000);
+  await t.stop();
+});
