@@ -112,6 +112,15 @@ export function recordRenewalInfo(state: CertState, cert: StoredCert, info: Rene
   };
 }
 
+/**
+ * A state record rebuilt from a certificate on disk (state deleted, or a bundle adopted from the Python
+ * marathon-acme): the leaf's facts, no failures, no history. No key type is recorded on purpose: only a
+ * key type *we* chose can have "changed", so adopted RSA certificates are not all reissued on migration.
+ */
+export function stateFromCert(c: StoredCert): CertState {
+  return { name: c.name, names: [...c.names], requestedBy: [], failures: 0, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), serial: c.serial };
+}
+
 /** True when the issuer name is a known test CA (Let's Encrypt staging, "Fake LE", Pebble). */
 export function isTestIssuer(issuer: string): boolean {
   return /\(STAGING\)|Fake LE|Pebble/i.test(issuer);

@@ -1,5 +1,5 @@
 /** The certificate store: the storage directory shared with marathon-lb. */
 export { FileStore, type FileStoreOptions } from './file-store.js';
 export { buildBundle, checkBundle, readStoredCert, type BundleProblem, type CheckedBundle } from './bundle.js';
-export { parseStateRecord, stateFromStoredCert } from './state.js';
+export { parseStateRecord } from './state.js';
 export { assertSafeName, unsafeReason } from '../lib/file-names.js';

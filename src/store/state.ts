@@ -2,7 +2,7 @@
  * State records (`state/<name>.json`): parsing with a shape check, and rebuilding a record from a
  * bundle when the record is missing — so deleting `state/` never loses a certificate. Pure.
  */
-import type { CertState, Requester, StoredCert } from '../domain/types.js';
+import type { CertState } from '../domain/types.js';
 import { AppError } from '../lib/errors.js';
 
 /**
@@ -27,21 +27,4 @@ export function parseStateRecord(name: string, text: string): CertState {
 
 function corrupt(reason: string, cause?: unknown): AppError {
   return new AppError('STATE_CORRUPT', 'state record is corrupt', { cause, details: { reason } });
-}
-
-/**
- * A fresh record for a bundle found in `certs/` without one (state deleted, or a bundle adopted from
- * the Python marathon-acme): the leaf's facts, no failures, no history.
- */
-export function stateFromStoredCert(cert: StoredCert, requestedBy: readonly Requester[] = []): CertState {
-  return {
-    name: cert.name,
-    names: [...cert.names],
-    requestedBy: [...requestedBy],
-    ...(cert.keyType !== 'unknown' ? { keyType: cert.keyType } : {}),
-    notBefore: cert.notBefore.toISOString(),
-    notAfter: cert.notAfter.toISOString(),
-    serial: cert.serial,
-    failures: 0,
-  };
 }

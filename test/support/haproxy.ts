@@ -17,7 +17,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haproxyCommand } from '../../src/notify/haproxy-cli.js';
@@ -64,17 +64,8 @@ export interface HaproxyHandle {
   stop(): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1 (bound then released; fine for tests on loopback). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort } from './ports.js';
+import { freePort } from './ports.js';
 
 export interface HaproxyConfigParams {
   readonly storageDir: string;

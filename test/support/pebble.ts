@@ -13,7 +13,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTestTls } from './test-ca.js';
@@ -57,18 +56,8 @@ export interface PebbleInstance {
   stop(): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1 (closed again before returning; race window is tiny on loopback). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports.js';
+import { freePort } from './ports.js';
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;

@@ -16,7 +16,7 @@ import { MarathonLbNotifier } from '../../../src/notify/marathon-lb.js';
 import { createCertFactory } from '../../support/cert-factory.js';
 import { startHaproxy, type HaproxyHandle } from '../../support/haproxy.js';
 import { startMlbStandin, type MlbStandin } from '../../support/mlb-standin.js';
-import { presentedCert } from '../../support/tls-fetch.js';
+import { probeTls } from '../../support/tls-probe.js';
 
 const logger = silentLogger();
 const spec = (name: string): CertSpec => ({ name, names: [name], requestedBy: [{ source: 'static' }] });
@@ -57,7 +57,7 @@ test('after install + one marathon-lb signal, SNI gets exactly the new certifica
   const workersBefore = await hap.workerPids();
 
   // nothing installed yet: the name falls back to default.pem
-  const before = await presentedCert(hap.httpsPort, { servername: 'a.example.test', insecureForFingerprint: true });
+  const before = await probeTls(hap.httpsPort, { servername: 'a.example.test', insecureFingerprintOnly: true });
   assert.equal(before.fingerprint256, defaultFp);
 
   const first = await ca.issue(['a.example.test']);
@@ -69,12 +69,12 @@ test('after install + one marathon-lb signal, SNI gets exactly the new certifica
   assert.equal(lb.calls[0]!.path, '/_mlb_signal/usr1');
   assert.equal(lb.calls[0]!.authorization, `Basic ${Buffer.from('mlb:s3cret').toString('base64')}`);
 
-  const got = await presentedCert(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem });
+  const got = await probeTls(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem });
   assert.ok(got.authorized);
   assert.equal(got.fingerprint256, fp(first.certPem), 'exactly the new certificate');
-  const noSni = await presentedCert(hap.httpsPort, { insecureForFingerprint: true });
+  const noSni = await probeTls(hap.httpsPort, { insecureFingerprintOnly: true });
   assert.equal(noSni.fingerprint256, defaultFp, 'no SNI: default.pem');
-  const unknown = await presentedCert(hap.httpsPort, { servername: 'unknown.example.test', insecureForFingerprint: true });
+  const unknown = await probeTls(hap.httpsPort, { servername: 'unknown.example.test', insecureFingerprintOnly: true });
   assert.equal(unknown.fingerprint256, defaultFp, 'unknown SNI: default.pem');
 
   // renewal: replace the bundle, signal again
@@ -82,13 +82,13 @@ test('after install + one marathon-lb signal, SNI gets exactly the new certifica
   await store.install(spec('a.example.test'), renewed);
   await notifier.notify({ written: ['a.example.test'], removed: [] }, new AbortController().signal);
   await lb.waitForReloads(2);
-  assert.equal((await presentedCert(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256, fp(renewed.certPem));
+  assert.equal((await probeTls(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256, fp(renewed.certPem));
 
   // removal: archived out of certs/, signal, the name falls back to default.pem
   await store.archive('a.example.test');
   await notifier.notify({ written: [], removed: ['a.example.test'] }, new AbortController().signal);
   await lb.waitForReloads(3);
-  assert.equal((await presentedCert(hap.httpsPort, { servername: 'a.example.test', insecureForFingerprint: true })).fingerprint256, defaultFp);
+  assert.equal((await probeTls(hap.httpsPort, { servername: 'a.example.test', insecureFingerprintOnly: true })).fingerprint256, defaultFp);
 
   assert.deepEqual(lb.reloadErrors, []);
   assert.equal(hap.pid(), masterBefore, 'the master survives reloads');
@@ -117,7 +117,7 @@ test('50 bundles written + one notify = one reload per marathon-lb', async (t) =
   }
   for (const hap of haps) {
     for (const i of [0, 17, 49]) {
-      const got = await presentedCert(hap.httpsPort, { servername: names[i]!, ca: ca.rootPem });
+      const got = await probeTls(hap.httpsPort, { servername: names[i]!, ca: ca.rootPem });
       assert.equal(got.fingerprint256, fp(issued[i]!.certPem));
     }
   }
@@ -144,7 +144,7 @@ test('an LB that fails is retried in the background until it answers; the batch 
   await bad.waitForReloads(1);
   assert.ok(bad.calls.length >= 3, 'retried');
   assert.deepEqual(notifier.pendingRetries(), []);
-  assert.equal((await presentedCert(haps[1]!.httpsPort, { servername: 'r.example.test', ca: ca.rootPem })).fingerprint256, fp(c.certPem));
+  assert.equal((await probeTls(haps[1]!.httpsPort, { servername: 'r.example.test', ca: ca.rootPem })).fingerprint256, fp(c.certPem));
   assert.equal(good.calls.length, 1);
 });
 

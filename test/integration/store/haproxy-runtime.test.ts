@@ -16,7 +16,7 @@ import { FileStore } from '../../../src/store/file-store.js';
 import { HaproxyRuntimeNotifier } from '../../../src/notify/haproxy-runtime.js';
 import { createCertFactory } from '../../support/cert-factory.js';
 import { startHaproxy, type HaproxyHandle } from '../../support/haproxy.js';
-import { presentedCert } from '../../support/tls-fetch.js';
+import { probeTls } from '../../support/tls-probe.js';
 
 const logger = silentLogger();
 const spec = (name: string): CertSpec => ({ name, names: [name], requestedBy: [{ source: 'static' }] });
@@ -57,8 +57,8 @@ test('runtime API: new, renewed and removed certificates are served without HAPr
   let t0 = performance.now();
   assert.deepEqual(await notifier.notify({ written: ['a.example.test', 'b.example.test'], removed: [] }, signal()), { ok: true });
   const addMs = performance.now() - t0;
-  assert.equal((await presentedCert(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256, fp(a1.certPem));
-  assert.equal((await presentedCert(hap.httpsPort, { servername: 'www.b.example.test', ca: ca.rootPem })).fingerprint256, fp(b1.certPem));
+  assert.equal((await probeTls(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256, fp(a1.certPem));
+  assert.equal((await probeTls(hap.httpsPort, { servername: 'www.b.example.test', ca: ca.rootPem })).fingerprint256, fp(b1.certPem));
 
   // a renewal swaps the certificate in place
   const a2 = await ca.issue(['a.example.test']);
@@ -66,12 +66,12 @@ test('runtime API: new, renewed and removed certificates are served without HAPr
   t0 = performance.now();
   assert.deepEqual(await notifier.notify({ written: ['a.example.test'], removed: [] }, signal()), { ok: true });
   const swapMs = performance.now() - t0;
-  assert.equal((await presentedCert(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256, fp(a2.certPem));
+  assert.equal((await probeTls(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256, fp(a2.certPem));
 
   // a removal takes it out; the name falls back to default.pem
   await store.archive('b.example.test');
   assert.deepEqual(await notifier.notify({ written: [], removed: ['b.example.test'] }, signal()), { ok: true });
-  assert.equal((await presentedCert(hap.httpsPort, { servername: 'b.example.test', insecureForFingerprint: true })).fingerprint256, defaultFp);
+  assert.equal((await probeTls(hap.httpsPort, { servername: 'b.example.test', insecureFingerprintOnly: true })).fingerprint256, defaultFp);
   // removing again is harmless
   assert.deepEqual(await notifier.notify({ written: [], removed: ['b.example.test'] }, signal()), { ok: true });
 
@@ -80,7 +80,7 @@ test('runtime API: new, renewed and removed certificates are served without HAPr
   // the files agree with memory: a reload now serves the same certificates
   assert.ok((await hap.check()).ok);
   await hap.reload();
-  assert.equal((await presentedCert(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256, fp(a2.certPem));
+  assert.equal((await probeTls(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256, fp(a2.certPem));
   assert.match(await metrics.registry.metrics(), /notifier="haproxy-runtime",result="success"\} 4/);
   t.diagnostic(`runtime add of 2 certs: ${addMs.toFixed(0)} ms; swap of 1: ${swapMs.toFixed(0)} ms`);
 });
@@ -102,7 +102,7 @@ test('runtime API refusal falls back to a reload (master CLI), which serves the 
   assert.equal(res.ok, true);
   assert.match(res.detail!, /reloaded instead/);
   await hap.waitForReload(counters);
-  assert.equal((await presentedCert(hap.httpsPort, { servername: 'f.example.test', ca: ca.rootPem })).fingerprint256, fp(c.certPem));
+  assert.equal((await probeTls(hap.httpsPort, { servername: 'f.example.test', ca: ca.rootPem })).fingerprint256, fp(c.certPem));
   assert.match(await metrics.registry.metrics(), /notifier="haproxy-runtime",result="fallback"\} 1/);
 });
 

@@ -6,16 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppsBodyError, AppsStreamParser } from '../../../src/sources/marathon/apps-stream.js';
 import { generateCluster } from '../../support/marathon-simulator/generator.js';
+import { seededRandom } from '../../support/random.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function readChunks(chunks: Buffer[]): unknown[] {
   const out: unknown[] = [];

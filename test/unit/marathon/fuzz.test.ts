@@ -8,16 +8,9 @@ import assert from 'node:assert/strict';
 import { appsToSnapshot, type LabelOptions } from '../../../src/domain/labels.js';
 import { normalizeName, isAllowed } from '../../../src/domain/names.js';
 import type { Snapshot } from '../../../src/domain/types.js';
+import { seededRandom } from '../../support/random.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const NASTY = [
   '', ' ', ',', 'example.com', 'EXAMPLE.com.', 'a.example.com,b.example.com', 'bücher.de', '*.example.com', '../x', 'a/b',

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SseLineTooLongError, SseParser } from '../../../src/sources/marathon/sse.js';
+import { seededRandom } from '../../support/random.js';
 
 type Ev = [string, string];
 
@@ -17,16 +18,7 @@ function parseChunks(chunks: Buffer[], max?: number): Ev[] {
   return out;
 }
 
-/** Deterministic PRNG so a failure is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** Whole, byte by byte, and 50 random chunkings must all give `want`. */
 function check(name: string, input: string | Buffer, want: Ev[]): void {

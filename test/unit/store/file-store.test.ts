@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { CertSpec, CertState } from '../../../src/domain/types.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import { FileStore } from '../../../src/store/file-store.js';
-import { stateFromStoredCert } from '../../../src/store/state.js';
+import { stateFromCert } from '../../../src/domain/policy.js';
 import { readLeaf } from '../../../src/lib/pki.js';
 import { createCertFactory } from '../../support/cert-factory.js';
 
@@ -171,7 +171,7 @@ test('state: atomic round trip, deletion, corrupt records skipped, rebuild from 
   await rm(join(dir, 'state'), { recursive: true });
   assert.equal((await store.loadStates()).size, 0);
   const { certs } = await store.list();
-  const rebuilt = stateFromStoredCert(certs[0]!);
+  const rebuilt = stateFromCert(certs[0]!);
   assert.equal(rebuilt.name, 'a.example.test');
   assert.equal(rebuilt.serial, certs[0]!.serial);
   assert.equal(rebuilt.notAfter, certs[0]!.notAfter.toISOString());
