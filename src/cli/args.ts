@@ -60,6 +60,7 @@ export const OPTIONS: readonly Option[] = [
   { name: 'acme-ca-cert', kind: 'string', metavar: 'FILE', help: "PEM file of a CA to trust for the ACME server (a private CA, Pebble); NODE_EXTRA_CA_CERTS works too. TLS verification is never disabled" },
   { name: 'marathon-token', kind: 'string', metavar: 'TOKEN', secret: true, help: 'DC/OS authentication token for Marathon, sent as "Authorization: token=..." (prefer MARATHON_ACME_MARATHON_TOKEN)' },
   { name: 'haproxy-socket', kind: 'string', metavar: 'PATH', help: "HAProxy (>= 2.2) admin stats socket: update certificates over the runtime API, without a reload" },
+  { name: 'haproxy-master-socket', kind: 'string', metavar: 'PATH', help: "HAProxy master CLI socket (haproxy -W -S PATH): with --haproxy-socket, reload through it when the runtime API refuses a change" },
   { name: 'notify-command', kind: 'string', metavar: 'COMMAND', help: 'Command run after each batch of certificate changes, split on spaces, run without a shell; changed names are in MARATHON_ACME_WRITTEN / MARATHON_ACME_REMOVED' },
   { name: 'storage-group', kind: 'int', metavar: 'GID', help: 'Group id given to written files and directories, so an HAProxy running as another user can read them (files 0640, directories 0750)' },
   { name: 'version', kind: 'boolean', help: "show program's version number and exit" },
@@ -194,6 +195,7 @@ function build(storageDir: string, raw: (name: string) => string | boolean | und
     ...(caFile !== undefined ? { acmeCaCert: caFile } : {}),
     ...(nonEmpty(str('marathon-token')) ? { marathonToken: str('marathon-token')!.trim() } : {}),
     ...(nonEmpty(str('haproxy-socket')) ? { haproxySocket: str('haproxy-socket')!.trim() } : {}),
+    ...(nonEmpty(str('haproxy-master-socket')) ? { haproxyMasterSocket: str('haproxy-master-socket')!.trim() } : {}),
     ...(nonEmpty(notify) ? { notifyCommand: notify!.trim().split(/\s+/) } : {}),
     ...(str('storage-group') !== undefined ? { storageGroup: num('storage-group', 'int')! } : {}),
   };

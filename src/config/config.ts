@@ -48,6 +48,8 @@ export interface Config {
   readonly acmeCaCert?: string;
   readonly marathonToken?: string;
   readonly haproxySocket?: string;
+  /** HAProxy master CLI socket: the fallback reload when the runtime API refuses. */
+  readonly haproxyMasterSocket?: string;
   /** argv of a command run after each batch of changes (no shell). */
   readonly notifyCommand?: readonly string[];
   /** Per-certificate failure backoff: first delay and cap, in ms. */

@@ -17,7 +17,10 @@ export function buildNotifier(config: Config, logger: Logger, metrics?: Metrics)
   const list: Notifier[] = [];
   if (config.lb.length > 0) list.push(new MarathonLbNotifier({ urls: config.lb, logger, ...(metrics ? { metrics } : {}) }));
   if (config.haproxySocket) {
-    list.push(new HaproxyRuntimeNotifier({ statsSocket: config.haproxySocket, certsDir: join(config.storageDir, 'certs'), logger, ...(metrics ? { metrics } : {}) }));
+    list.push(new HaproxyRuntimeNotifier({
+      statsSocket: config.haproxySocket, certsDir: join(config.storageDir, 'certs'), logger, ...(metrics ? { metrics } : {}),
+      ...(config.haproxyMasterSocket ? { fallback: { kind: 'master-socket' as const, path: config.haproxyMasterSocket } } : {}),
+    }));
   }
   if (config.notifyCommand && config.notifyCommand.length > 0) list.push(new CommandNotifier({ argv: config.notifyCommand, logger, ...(metrics ? { metrics } : {}) }));
   if (list.length === 1) return list[0]!;
