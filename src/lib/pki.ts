@@ -25,7 +25,7 @@ import { AppError } from './errors.js';
  */
 let x509Lib: Promise<typeof X509Lib> | undefined;
 function loadX509(): Promise<typeof X509Lib> {
-  x509Lib ??= import('./reflect-metadata.js').then(async () => {
+  x509Lib ??= import('reflect-metadata').then(async () => {
     const lib = await import('@peculiar/x509');
     lib.cryptoProvider.set(webcrypto as unknown as Parameters<typeof lib.cryptoProvider.set>[0]);
     return lib;

@@ -8,7 +8,7 @@
  * the nonce. Challenges are accepted without contacting anybody (validation is Pebble's job in other tests).
  * HTTPS on 127.0.0.1 with a throw-away CA: trust `caPem`.
  */
-import '../../src/lib/reflect-metadata.js';
+import 'reflect-metadata';
 import { createHash, createPublicKey, randomBytes, verify, webcrypto, type JsonWebKey, type KeyObject } from 'node:crypto';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
