@@ -97,7 +97,7 @@ async function run(config: Config, logger: Logger): Promise<number> {
       resyncIntervalMs: config.resyncIntervalMs, ...(config.marathonToken ? { token: config.marathonToken } : {}), logger, metrics,
     }));
   }
-  if (config.domains.length > 0) sources.push(new StaticSource(config.domains, config.allowedDomains));
+  if (config.domains.length > 0) sources.push(new StaticSource(config.domains, config.allowedDomains, logger.child({ component: 'static' })));
 
   const reconciler = new Reconciler({
     store, issuer, notifier, logger, metrics,

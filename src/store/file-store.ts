@@ -209,7 +209,7 @@ export class FileStore implements Store {
       throw err;
     }
     const stored = readStoredCert(spec.name, text)!;
-    this.log.info({ domain: spec.name, file: target, serial: stored.serial, not_after: stored.notAfter.toISOString() }, 'certificate installed');
+    this.log.debug({ domain: spec.name, file: target, serial: stored.serial }, 'bundle written');
     return stored;
   }
 

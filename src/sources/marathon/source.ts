@@ -354,17 +354,14 @@ export class MarathonSource implements Source {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.metrics.marathonSnapshotDuration.observe({ result }, seconds);
     this.metrics.marathonSnapshots.inc({ result });
-    if (result === 'success') this.metrics.lastSnapshotTimestamp.set({ source: 'marathon' }, Date.now() / 1000);
   }
 
-  /** Log each problem once per change (new ones at warn) and set the per-code gauge. */
+  /** Log each problem once per change (new ones at warn, resolved ones at info). */
   private reportProblems(problems: readonly Problem[]): void {
     const keys = new Set<string>();
-    const counts = new Map<string, number>();
     for (const p of problems) {
       const key = `${p.code}\u0000${p.appId ?? ''}\u0000${p.portIndex ?? ''}\u0000${p.label ?? ''}\u0000${p.value ?? ''}`;
       keys.add(key);
-      counts.set(p.code, (counts.get(p.code) ?? 0) + 1);
       if (!this.lastProblemKeys.has(key)) {
         this.log.warn({ app_id: p.appId, port_index: p.portIndex, label: p.label, value: p.value, code: p.code, reason: p.reason }, 'label problem');
       }
@@ -376,10 +373,7 @@ export class MarathonSource implements Source {
       }
     }
     this.lastProblemKeys = keys;
-    if (this.metrics !== undefined) {
-      this.metrics.labelProblems.reset();
-      for (const [code, n] of counts) this.metrics.labelProblems.set({ code }, n);
-    }
+    // The label_problems gauge is set by the reconciler from the merged snapshot of every source.
   }
 
   private recordError(err: unknown): void {

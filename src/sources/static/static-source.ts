@@ -6,6 +6,7 @@ import type { Source, SourceHandlers, SourceStatus } from '../../domain/contract
 import { excerpt, SpecCollector } from '../../domain/labels.js';
 import { isAllowed, normalizeName } from '../../domain/names.js';
 import type { Problem, Snapshot } from '../../domain/types.js';
+import type { Logger } from '../../lib/logger.js';
 
 /** Pure: raw name lists (one per certificate) -> snapshot. Invalid or disallowed names become problems. */
 export function staticSnapshot(certs: readonly (readonly string[])[], allowedDomains: readonly string[]): Snapshot {
@@ -34,13 +35,14 @@ export class StaticSource implements Source {
   private at: Date | undefined;
   private handlers: SourceHandlers | undefined;
 
-  constructor(certs: readonly (readonly string[])[], allowedDomains: readonly string[]) {
+  constructor(certs: readonly (readonly string[])[], allowedDomains: readonly string[], private readonly logger?: Logger) {
     this.snapshot = staticSnapshot(certs, allowedDomains);
   }
 
   /** Emits its one snapshot, then waits for `signal`. */
   async run(signal: AbortSignal, handlers: SourceHandlers): Promise<void> {
     this.handlers = handlers;
+    for (const p of this.snapshot.problems) this.logger?.warn({ source: 'static', value: p.value, code: p.code, reason: p.reason }, 'label problem');
     this.resync();
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();

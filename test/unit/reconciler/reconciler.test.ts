@@ -212,3 +212,15 @@ test('a removal grace that ends is acted on without any outside trigger', async 
   await until(() => t.store.archived.includes('c.example'), 'archived once the grace ended', 3000);
   await t.stop();
 });
+
+test('label problems of every source are counted by code in one gauge', async () => {
+  const metrics = createMetrics({ defaultMetrics: false });
+  const t = setup({ metrics, sources: ['marathon', 'static'] });
+  t.r.setSnapshot('marathon', { specs: [spec('a.example')], problems: [{ source: 'marathon', appId: '/x', code: 'INVALID_NAME', reason: 'r' }] });
+  t.r.setSnapshot('static', { specs: [], problems: [{ source: 'static', code: 'INVALID_NAME', reason: 'r' }, { source: 'static', code: 'DOMAIN_NOT_ALLOWED', reason: 'r' }] });
+  const text = await metrics.registry.metrics();
+  assert.match(text, /marathon_acme_label_problems\{code="INVALID_NAME"\} 2/);
+  assert.match(text, /marathon_acme_label_problems\{code="DOMAIN_NOT_ALLOWED"\} 1/);
+  assert.equal(t.r.status().problems.length, 3);
+  await t.stop();
+});
