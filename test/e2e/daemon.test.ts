@@ -98,9 +98,28 @@ test('issue, serve, remove, renew, survive a CA outage', { timeout: 240_000 }, a
     assert.equal(stack.daemon.logs.filter((l) => l.level === 'fatal').length, 0);
   });
 
+  await t.test('SIGHUP re-reads Marathon at once', async () => {
+    const before = stack.sim.controls.appsRequestCount();
+    process.kill(stack.daemon.pid, 'SIGHUP');
+    await stack.daemon.waitForLog((l) => l.msg === 'SIGHUP: resyncing', 5000, 'SIGHUP log');
+    await until('a re-list after SIGHUP', () => stack.sim.controls.appsRequestCount() > before, 5000);
+  });
+
   await t.test('SIGTERM stops the daemon cleanly with status 0', async () => {
     const started = Date.now();
     assert.equal(await stack.daemon.stop(), 0);
     assert.ok(Date.now() - started < 10_000);
+  });
+
+  await t.test('after a restart, the certificates on disk are adopted, not ordered again', async () => {
+    await stack.restartDaemon();
+    const loaded = await stack.daemon.waitForLog((l) => l.msg === 'storage loaded', 15_000, 'storage loaded');
+    assert.equal(loaded.certificates, 3, 'a, b and d are on disk');
+    await stack.daemon.waitForLog((l) => l.msg === 'marathon snapshot read', 15_000, 'first snapshot');
+    await sleep(2000);
+    const fresh = stack.daemon.logs.filter((l) => l.msg === 'ordering certificate' && l.reason === 'no certificate');
+    assert.deepEqual(fresh, [], 'nothing is issued from scratch after a restart');
+    assert.equal((await stack.served('a.e2e.test')).altNames[0], 'a.e2e.test');
+    assert.equal(await stack.daemon.stop(), 0);
   });
 });
