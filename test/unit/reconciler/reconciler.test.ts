@@ -45,7 +45,7 @@ class FakeIssuer implements Issuer {
   }
   async renewalInfo(certPem: string) { return this.ari(certPem); }
   certId(certPem: string) { return `id-${certPem}`; }
-  async revoke(certPem: string) { this.revoked.push(certPem); }
+  async revoke(certPem: string, _reason?: number) { this.revoked.push(certPem); }
   status() { return { reachable: true, directoryUrl: 'x' }; }
 }
 
@@ -222,5 +222,26 @@ test('label problems of every source are counted by code in one gauge', async ()
   assert.match(text, /marathon_acme_label_problems\{code="INVALID_NAME"\} 2/);
   assert.match(text, /marathon_acme_label_problems\{code="DOMAIN_NOT_ALLOWED"\} 1/);
   assert.equal(t.r.status().problems.length, 3);
+  await t.stop();
+});
+
+test('--revoke-removed revokes (cessationOfOperation) before archiving; a failed revocation still archives', async () => {
+  let now = Date.now();
+  const t = setup({ removeAfterMs: 1000, revokeRemoved: true }, () => now);
+  const revokeReasons: number[] = [];
+  const realRevoke = t.issuer.revoke.bind(t.issuer);
+  t.issuer.revoke = async (pem: string, reason: number) => { revokeReasons.push(reason); if (pem === 'serial-2') throw new Error('CA says no'); return realRevoke(pem); };
+  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example'), spec('c.example')));
+  await until(() => t.store.certs.size === 3, 'installed');
+  const serials = new Map([...t.store.certs.values()].map((c) => [c.name, c.serial]));
+  t.r.setSnapshot('marathon', snap(spec('a.example')));
+  await until(() => t.store.states.get('b.example')?.unwantedSince !== undefined && t.store.states.get('c.example')?.unwantedSince !== undefined, 'grace started');
+  now += 2000;
+  t.r.setSnapshot('marathon', snap(spec('a.example')));
+  await until(() => t.store.archived.length === 2, 'both archived');
+  assert.deepEqual(revokeReasons, [5, 5]);
+  const revokedOk = t.issuer.revoked;
+  assert.equal(revokedOk.length, 1, 'one revocation succeeded, the failing one was still archived');
+  assert.ok([serials.get('b.example'), serials.get('c.example')].includes(revokedOk[0]));
   await t.stop();
 });
