@@ -119,7 +119,8 @@ test('issue, serve, remove, renew, survive a CA outage', { timeout: 240_000 }, a
     await sleep(2000);
     const fresh = stack.daemon.logs.filter((l) => l.msg === 'ordering certificate' && l.reason === 'no certificate');
     assert.deepEqual(fresh, [], 'nothing is issued from scratch after a restart');
-    assert.equal((await stack.served('a.e2e.test')).altNames[0], 'a.e2e.test');
+    // d.e2e.test was issued after Pebble's restart, so it chains to Pebble's current root.
+    assert.equal((await stack.served('d.e2e.test')).authorized, true);
     assert.equal(await stack.daemon.stop(), 0);
   });
 });
