@@ -103,7 +103,7 @@ function decideWanted(spec: CertSpec, stored: StoredCert | undefined, state: Cer
 }
 
 /** The renewal moment: the recorded one if it belongs to this very certificate, else the default. */
-function renewalTime(stored: StoredCert, state: CertState | undefined): { at: Date; urgentAt: Date; reason: string } {
+export function renewalTime(stored: StoredCert, state: CertState | undefined): { at: Date; urgentAt: Date; reason: string } {
   const dflt = chooseRenewalTime(stored, undefined, 0);
   if (state?.renewAt && state.serial === stored.serial) {
     return { at: new Date(state.renewAt), urgentAt: dflt.urgentAt, reason: state.ari ? 'ari-window' : 'two-thirds-lifetime' };

@@ -17,6 +17,9 @@ import type { Metrics } from '../lib/metrics.js';
 import { SlidingWindow } from '../lib/sliding-window.js';
 import type { BackoffPolicy } from '../lib/backoff.js';
 import { failureFacts } from './failure.js';
+import { certificateStatus, publishCertificateMetrics, publishProblemMetrics, type ReconcilerStatus } from './report.js';
+
+export type { CertificateStatus, ReconcilerStatus } from './report.js';
 
 const HOUR = 3600_000;
 const MAX_SLEEP_MS = HOUR;
@@ -67,32 +70,6 @@ interface Job {
   priority: number;
   ariRenewal: boolean;
   running: boolean;
-}
-
-/** One certificate as the status page and the API show it. */
-export interface CertificateStatus {
-  readonly name: string;
-  readonly names: readonly string[];
-  readonly requestedBy: CertSpec['requestedBy'];
-  readonly state: 'valid' | 'pending' | 'failing' | 'expired' | 'unwanted' | 'held';
-  readonly notAfter?: string;
-  readonly renewAt?: string;
-  readonly failures: number;
-  readonly lastError?: CertState['lastError'];
-  readonly nextAttempt?: string;
-  readonly unwantedSince?: string;
-  readonly job?: string;
-}
-
-export interface ReconcilerStatus {
-  readonly ready: boolean;
-  readonly lastPlanAt?: Date;
-  readonly certificates: readonly CertificateStatus[];
-  readonly unmanaged: readonly string[];
-  readonly heldRemovals: readonly string[];
-  readonly problems: readonly Problem[];
-  readonly queue: { readonly running: number; readonly queued: number };
-  readonly ariSupported?: boolean;
 }
 
 export class Reconciler {
@@ -153,7 +130,7 @@ export class Reconciler {
     const merged = mergeSnapshots([...this.snapshots.values()].map((s) => s.snapshot));
     this.desired = new Map(merged.specs.map((s) => [s.name, s]));
     this.problems = merged.problems;
-    this.updateProblemMetrics();
+    if (this.opts.metrics) publishProblemMetrics(this.opts.metrics, this.problems);
     this.trigger();
   }
 
@@ -189,7 +166,13 @@ export class Reconciler {
   status(): ReconcilerStatus {
     const now = this.now();
     const names = new Set([...this.desired.keys(), ...this.stored.keys(), ...this.states.keys()]);
-    const certificates = [...names].sort().map((name) => this.certStatus(name, now));
+    const certificates = [...names].sort().map((name) => {
+      const job = this.jobs.get(name);
+      return certificateStatus({
+        name, spec: this.desired.get(name), stored: this.stored.get(name), state: this.states.get(name), held: this.held.includes(name),
+        ...(job ? { job: `${job.kind}${job.running ? ' (running)' : ' (queued)'}: ${job.reason}` } : {}),
+      }, now);
+    });
     const running = [...this.jobs.values()].filter((j) => j.running).length;
     return {
       ready: this.loaded,
@@ -200,32 +183,6 @@ export class Reconciler {
       problems: this.problems,
       queue: { running, queued: this.jobs.size - running },
       ...(this.ariSupported !== undefined ? { ariSupported: this.ariSupported } : {}),
-    };
-  }
-
-  private certStatus(name: string, now: number): CertificateStatus {
-    const spec = this.desired.get(name);
-    const stored = this.stored.get(name);
-    const st = this.states.get(name);
-    const job = this.jobs.get(name);
-    const failing = (st?.failures ?? 0) > 0;
-    const state: CertificateStatus['state'] = this.held.includes(name) ? 'held'
-      : !spec ? 'unwanted'
-      : !stored ? (failing ? 'failing' : 'pending')
-      : stored.notAfter.getTime() <= now ? 'expired'
-      : failing ? 'failing' : 'valid';
-    return {
-      name,
-      names: spec?.names ?? stored?.names ?? st?.names ?? [name],
-      requestedBy: spec?.requestedBy ?? [],
-      state,
-      ...(stored ? { notAfter: stored.notAfter.toISOString() } : {}),
-      ...(st?.renewAt && stored && st.serial === stored.serial ? { renewAt: st.renewAt } : {}),
-      failures: st?.failures ?? 0,
-      ...(st?.lastError ? { lastError: st.lastError } : {}),
-      ...(st?.nextAttempt && Date.parse(st.nextAttempt) > now ? { nextAttempt: st.nextAttempt } : {}),
-      ...(st?.unwantedSince ? { unwantedSince: st.unwantedSince } : {}),
-      ...(job ? { job: `${job.kind}${job.running ? ' (running)' : ' (queued)'}: ${job.reason}` } : {}),
     };
   }
 
@@ -292,7 +249,7 @@ export class Reconciler {
       this.reportHeld(held);
       wakeAt = Math.min(wakeAt, this.dispatch());
       this.lastPlanAt = now;
-      this.updateCertMetrics(now);
+      if (this.opts.metrics) publishCertificateMetrics(this.opts.metrics, this.status().certificates);
       this.scheduleWake(wakeAt);
     } catch (err) {
       this.log.error({ err: describeError(err) }, 'plan failed');
@@ -477,10 +434,6 @@ export class Reconciler {
     this.stored.delete(name);
     this.states.delete(name);
     await this.opts.store.saveState(name, null);
-    this.opts.metrics?.certExpiry.remove({ domain: name });
-    this.opts.metrics?.certRenewal.remove({ domain: name });
-    this.opts.metrics?.certFailures.remove({ domain: name });
-    this.opts.metrics?.certBackoffUntil.remove({ domain: name });
     this.log.info({ domain: name, reason }, 'certificate removed');
     this.queueChange('removed', name);
   }
@@ -549,30 +502,5 @@ export class Reconciler {
     this.held = held;
     this.opts.metrics?.removalsHeld.set(held.length);
     if (changed && held.length > 0) this.log.error({ domains: held, count: held.length, managed: this.stored.size }, 'mass removal held; release with POST /removals/release after checking the Marathon group');
-  }
-
-  private updateProblemMetrics(): void {
-    const m = this.opts.metrics;
-    if (!m) return;
-    m.labelProblems.reset();
-    const counts = new Map<string, number>();
-    for (const p of this.problems) counts.set(p.code, (counts.get(p.code) ?? 0) + 1);
-    for (const [code, n] of counts) m.labelProblems.set({ code }, n);
-  }
-
-  private updateCertMetrics(now: number): void {
-    const m = this.opts.metrics;
-    if (!m) return;
-    const byState = new Map<string, number>();
-    for (const c of this.status().certificates) {
-      byState.set(c.state, (byState.get(c.state) ?? 0) + 1);
-      if (c.notAfter) m.certExpiry.set({ domain: c.name }, Date.parse(c.notAfter) / 1000);
-      if (c.renewAt) m.certRenewal.set({ domain: c.name }, Date.parse(c.renewAt) / 1000);
-      m.certFailures.set({ domain: c.name }, c.failures);
-      m.certBackoffUntil.set({ domain: c.name }, c.nextAttempt ? Date.parse(c.nextAttempt) / 1000 : 0);
-    }
-    m.certificates.reset();
-    for (const s of ['valid', 'pending', 'failing', 'expired', 'unwanted', 'held']) m.certificates.set({ state: s }, byState.get(s) ?? 0);
-    void now;
   }
 }

@@ -1,0 +1,96 @@
+/**
+ * What the reconciler shows: one status record per certificate (for /status, the logs and the
+ * metrics), and the metrics themselves. Pure functions of the reconciler's data.
+ */
+import { renewalTime } from '../domain/plan.js';
+import type { CertSpec, CertState, Problem, StoredCert } from '../domain/types.js';
+import type { Metrics } from '../lib/metrics.js';
+
+/** One certificate as the status page and the API show it. */
+export interface CertificateStatus {
+  readonly name: string;
+  readonly names: readonly string[];
+  readonly requestedBy: CertSpec['requestedBy'];
+  readonly state: CertificateState;
+  readonly notAfter?: string;
+  /** When it will be renewed (ARI or two thirds of the lifetime, bounded by the last twentieth). */
+  readonly renewAt?: string;
+  readonly failures: number;
+  readonly lastError?: CertState['lastError'];
+  readonly nextAttempt?: string;
+  readonly unwantedSince?: string;
+  readonly job?: string;
+}
+
+export const CERTIFICATE_STATES = ['valid', 'pending', 'failing', 'expired', 'unwanted', 'held'] as const;
+export type CertificateState = (typeof CERTIFICATE_STATES)[number];
+
+export interface ReconcilerStatus {
+  readonly ready: boolean;
+  readonly lastPlanAt?: Date;
+  readonly certificates: readonly CertificateStatus[];
+  readonly unmanaged: readonly string[];
+  readonly heldRemovals: readonly string[];
+  readonly problems: readonly Problem[];
+  readonly queue: { readonly running: number; readonly queued: number };
+  readonly ariSupported?: boolean;
+}
+
+export interface CertificateFacts {
+  readonly name: string;
+  readonly spec: CertSpec | undefined;
+  readonly stored: StoredCert | undefined;
+  readonly state: CertState | undefined;
+  readonly held: boolean;
+  /** The job on the queue for it, described. */
+  readonly job?: string;
+}
+
+export function certificateStatus(f: CertificateFacts, now: number): CertificateStatus {
+  const { spec, stored, state: st } = f;
+  const failing = (st?.failures ?? 0) > 0;
+  const state: CertificateState = f.held ? 'held'
+    : !spec ? 'unwanted'
+    : !stored ? (failing ? 'failing' : 'pending')
+    : stored.notAfter.getTime() <= now ? 'expired'
+    : failing ? 'failing' : 'valid';
+  const renewal = stored && !stored.selfSigned ? renewalTime(stored, st) : undefined;
+  return {
+    name: f.name,
+    names: spec?.names ?? stored?.names ?? st?.names ?? [f.name],
+    requestedBy: spec?.requestedBy ?? [],
+    state,
+    ...(stored ? { notAfter: stored.notAfter.toISOString() } : {}),
+    ...(renewal && spec ? { renewAt: new Date(Math.min(renewal.at.getTime(), renewal.urgentAt.getTime())).toISOString() } : {}),
+    failures: st?.failures ?? 0,
+    ...(st?.lastError ? { lastError: st.lastError } : {}),
+    ...(st?.nextAttempt && Date.parse(st.nextAttempt) > now ? { nextAttempt: st.nextAttempt } : {}),
+    ...(st?.unwantedSince ? { unwantedSince: st.unwantedSince } : {}),
+    ...(f.job ? { job: f.job } : {}),
+  };
+}
+
+/**
+ * Per-certificate gauges and the count by state, rebuilt from scratch each time so a certificate
+ * that is gone (removed, or forgotten before it was ever issued) leaves no stale series behind.
+ */
+export function publishCertificateMetrics(m: Metrics, certificates: readonly CertificateStatus[]): void {
+  for (const g of [m.certExpiry, m.certRenewal, m.certFailures, m.certBackoffUntil, m.certificates]) g.reset();
+  const byState = new Map<string, number>();
+  for (const c of certificates) {
+    byState.set(c.state, (byState.get(c.state) ?? 0) + 1);
+    if (c.notAfter) m.certExpiry.set({ domain: c.name }, Date.parse(c.notAfter) / 1000);
+    if (c.renewAt) m.certRenewal.set({ domain: c.name }, Date.parse(c.renewAt) / 1000);
+    m.certFailures.set({ domain: c.name }, c.failures);
+    m.certBackoffUntil.set({ domain: c.name }, c.nextAttempt ? Date.parse(c.nextAttempt) / 1000 : 0);
+  }
+  for (const s of CERTIFICATE_STATES) m.certificates.set({ state: s }, byState.get(s) ?? 0);
+}
+
+/** Rejected labels/apps of the merged snapshot, counted by problem code. */
+export function publishProblemMetrics(m: Metrics, problems: readonly Problem[]): void {
+  m.labelProblems.reset();
+  const counts = new Map<string, number>();
+  for (const p of problems) counts.set(p.code, (counts.get(p.code) ?? 0) + 1);
+  for (const [code, n] of counts) m.labelProblems.set({ code }, n);
+}
