@@ -487,6 +487,22 @@ export class Reconciler {
     const result = await this.opts.notifier.notify(change, new AbortController().signal).catch((err: unknown) => ({ ok: false, detail: describeError(err).message }));
     if (result.ok) this.log.info({ written: change.written, removed: change.removed }, 'load balancers notified');
     else this.log.warn({ written: change.written, removed: change.removed, detail: result.detail }, 'load balancers not notified; retrying in the background');
+    await this.recordDelivery(change.written, result.ok);
+  }
+
+  /**
+   * Delivery is part of a certificate's record: a failed one marks the written certificates pending
+   * (shown in /status); a later successful one clears every pending mark, because a reload loads
+   * every file. The notifiers themselves retry failed targets in the background.
+   */
+  private async recordDelivery(written: readonly string[], ok: boolean): Promise<void> {
+    const names = ok ? [...this.states.values()].filter((s) => s.deliveryPending).map((s) => s.name) : written;
+    for (const name of names) {
+      const state = this.states.get(name);
+      if (!state || (state.deliveryPending ?? false) === !ok) continue;
+      const { deliveryPending: _d, ...rest } = state;
+      await this.saveState(ok ? rest : { ...rest, deliveryPending: true });
+    }
   }
 
   private scheduleWake(at: number): void {

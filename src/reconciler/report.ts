@@ -19,6 +19,8 @@ export interface CertificateStatus {
   readonly lastError?: CertState['lastError'];
   readonly nextAttempt?: string;
   readonly unwantedSince?: string;
+  /** Written, but the load balancers have not confirmed a reload since. */
+  readonly deliveryPending?: boolean;
   readonly job?: string;
 }
 
@@ -66,6 +68,7 @@ export function certificateStatus(f: CertificateFacts, now: number): Certificate
     ...(st?.lastError ? { lastError: st.lastError } : {}),
     ...(st?.nextAttempt && Date.parse(st.nextAttempt) > now ? { nextAttempt: st.nextAttempt } : {}),
     ...(st?.unwantedSince ? { unwantedSince: st.unwantedSince } : {}),
+    ...(st?.deliveryPending ? { deliveryPending: true } : {}),
     ...(f.job ? { job: f.job } : {}),
   };
 }

@@ -245,3 +245,18 @@ test('--revoke-removed revokes (cessationOfOperation) before archiving; a failed
   assert.ok([serials.get('b.example'), serials.get('c.example')].includes(revokedOk[0]));
   await t.stop();
 });
+
+test('a failed delivery is recorded per certificate and cleared by the next successful one', async () => {
+  const t = setup();
+  let ok = false;
+  t.notifier.notify = async (c: Change) => { t.notifier.calls.push(c); return ok ? { ok: true } : { ok: false, detail: 'all LBs down' }; };
+  t.r.setSnapshot('marathon', snap(spec('a.example')));
+  await until(() => t.store.states.get('a.example')?.deliveryPending === true, 'delivery marked pending');
+  assert.equal(t.r.status().certificates[0]!.deliveryPending, true);
+  assert.equal(t.store.certs.has('a.example'), true, 'the certificate stays written');
+  ok = true;
+  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
+  await until(() => t.notifier.calls.length === 2, 'second delivery');
+  await until(() => t.store.states.get('a.example')?.deliveryPending === undefined, 'cleared by the successful reload');
+  await t.stop();
+});
