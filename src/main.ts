@@ -152,6 +152,14 @@ async function run(config: Config, logger: Logger): Promise<number> {
     }));
   }
 
+  // A stray rejection is a bug, but the loops that matter are failure-tolerant: log it loudly and keep
+  // answering challenges. A truly uncaught exception leaves unknown state: exit, the supervisor restarts.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection (bug); continuing'));
+  process.once('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception (bug); exiting');
+    process.exit(1);
+  });
+
   const onHup = (): void => {
     logger.info({}, 'SIGHUP: resyncing');
     for (const s of sources) s.resync();
