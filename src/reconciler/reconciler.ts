@@ -93,6 +93,7 @@ export class Reconciler {
   private loaded = false;
   private lastPlanAt: number | undefined;
   private lastResyncRequest = 0;
+  private budgetBlocked = false;
   private planTimer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
   private planning = false;
@@ -338,7 +339,10 @@ export class Reconciler {
       });
       this.running.add(p);
     }
-    if (wakeAt !== Infinity) this.log.warn({ queued: queued.length, next_order_at: new Date(wakeAt).toISOString() }, 'order budget exhausted, new orders wait');
+    const blocked = wakeAt !== Infinity;
+    if (blocked && !this.budgetBlocked) this.log.warn({ queued: queued.length, budget: this.opts.orderBudget, next_order_at: new Date(wakeAt).toISOString() }, 'order budget exhausted, new orders wait');
+    if (!blocked && this.budgetBlocked) this.log.info({}, 'order budget available again');
+    this.budgetBlocked = blocked;
     return wakeAt;
   }
 
