@@ -320,9 +320,11 @@ export class Reconciler {
     let wakeAt = Infinity;
     const queued = [...this.jobs.values()].filter((j) => !j.running).sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name));
     let running = this.jobs.size - queued.length;
+    let budgetChecked = false;
     for (const job of queued) {
       if (running >= this.opts.maxConcurrentOrders) break;
       if (job.kind === 'issue' && this.opts.orderBudget > 0) {
+        budgetChecked = true;
         const now = this.now();
         if (!this.budget.available(now)) {
           wakeAt = Math.min(wakeAt, this.budget.nextFreeAt(now));
@@ -340,6 +342,7 @@ export class Reconciler {
       this.running.add(p);
     }
     const blocked = wakeAt !== Infinity;
+    if (!budgetChecked) return wakeAt;
     if (blocked && !this.budgetBlocked) this.log.warn({ queued: queued.length, budget: this.opts.orderBudget, next_order_at: new Date(wakeAt).toISOString() }, 'order budget exhausted, new orders wait');
     if (!blocked && this.budgetBlocked) this.log.info({}, 'order budget available again');
     this.budgetBlocked = blocked;
