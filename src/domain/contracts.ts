@@ -2,7 +2,7 @@
  * The interfaces between the reconciler and the adapters. Adapters implement them; `main.ts` wires them.
  * Each contract states what MUST hold; optional abilities are separate small interfaces.
  */
-import type { CertSpec, CertState, IssuedCertificate, KeyType, RenewalInfo, Snapshot, StoredCert } from './types.js';
+import type { AccountState, CertSpec, CertState, IssuedCertificate, KeyType, RenewalInfo, Snapshot, StoredCert } from './types.js';
 
 /** A source of desired certificates (Marathon, static `--domains`). */
 export interface Source {
@@ -104,6 +104,10 @@ export interface Store {
   loadStates(): Promise<Map<string, CertState>>;
   /** Atomically write (or with null, delete) one state record. */
   saveState(name: string, state: CertState | null): Promise<void>;
+  /** The account-level record, or null if absent or unreadable (logged; never fatal). */
+  readAccountState(): Promise<AccountState | null>;
+  /** Atomically write the account-level record. */
+  writeAccountState(state: AccountState): Promise<void>;
   /** Throws if the storage directory cannot be written (for /health). */
   checkWritable(): Promise<void>;
 }

@@ -82,6 +82,12 @@ export interface StoredCert {
   readonly certPem: string;
 }
 
+/** Records about the ACME account as a whole, persisted beside the certificates' records. */
+export interface AccountState {
+  /** ISO times of recent new orders (the rate-limit budget), so a restart does not reset it. */
+  readonly newOrders: readonly string[];
+}
+
 /**
  * The daemon's record of one certificate's life. Persisted by the store as JSON, outside `certs/`.
  * Dates are ISO-8601 strings so the record round-trips through JSON unchanged.

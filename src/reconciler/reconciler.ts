@@ -196,6 +196,7 @@ export class Reconciler {
         this.states = states;
         // State is derived data: a certificate without a record gets one rebuilt from its PEM.
         for (const c of listing.certs) if (!this.states.has(c.name)) this.states.set(c.name, stateFromCert(c));
+        if (!this.loaded) await this.restoreBudget();
         this.loaded = true;
         this.log.info({ certificates: this.stored.size, unmanaged: this.unmanaged.length }, 'storage loaded');
         return;
@@ -331,6 +332,7 @@ export class Reconciler {
           continue;
         }
         this.budget.record(now);
+        void this.persistBudget(now);
       }
       job.running = true;
       running++;
@@ -347,6 +349,19 @@ export class Reconciler {
     if (!blocked && this.budgetBlocked) this.log.info({}, 'order budget available again');
     this.budgetBlocked = blocked;
     return wakeAt;
+  }
+
+  /** The new-order budget survives restarts: a crash-looping daemon must not reset its own rate limit. */
+  private async restoreBudget(): Promise<void> {
+    const account = await this.opts.store.readAccountState();
+    const times = (account?.newOrders ?? []).map((t) => Date.parse(t)).filter((t) => t > this.now() - 3 * HOUR);
+    this.budget.restore(times);
+    if (times.length > 0) this.log.info({ recent_orders: times.length, budget: this.opts.orderBudget }, 'order budget restored');
+  }
+
+  private async persistBudget(now: number): Promise<void> {
+    const newOrders = this.budget.times(now).map((t) => new Date(t).toISOString());
+    await this.opts.store.writeAccountState({ newOrders }).catch((err: unknown) => this.log.warn({ err: describeError(err) }, 'cannot write account state'));
   }
 
   private async runJob(job: Job): Promise<void> {

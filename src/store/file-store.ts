@@ -24,7 +24,7 @@
 import { access, chmod, chown, constants, copyFile, link, mkdir, readFile, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '../domain/contracts.js';
-import type { CertSpec, CertState, IssuedCertificate, StoredCert } from '../domain/types.js';
+import type { AccountState, CertSpec, CertState, IssuedCertificate, StoredCert } from '../domain/types.js';
 import { AppError, describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { selfSignedCert } from '../lib/pki.js';
@@ -273,6 +273,34 @@ export class FileStore implements Store {
   }
 
   /** Atomically write (or with null, delete) `state/<name>.json`. Idempotent. */
+  /** `<dir>/account-state.json`: outside `state/`, which holds one record per certificate. */
+  get accountStatePath(): string {
+    return join(this.dir, 'account-state.json');
+  }
+
+  async readAccountState(): Promise<AccountState | null> {
+    let text: string;
+    try {
+      text = await readFile(this.accountStatePath, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      this.log.warn({ file: this.accountStatePath, err: describeError(err) }, 'account state unreadable');
+      return null;
+    }
+    try {
+      const parsed = JSON.parse(text) as { newOrders?: unknown };
+      const newOrders = Array.isArray(parsed.newOrders) ? parsed.newOrders.filter((t): t is string => typeof t === 'string' && !Number.isNaN(Date.parse(t))) : [];
+      return { newOrders };
+    } catch (err) {
+      this.log.warn({ file: this.accountStatePath, err: describeError(err) }, 'account state corrupt; starting afresh');
+      return null;
+    }
+  }
+
+  async writeAccountState(state: AccountState): Promise<void> {
+    await writeDurable(this.stagingDir, this.accountStatePath, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+  }
+
   async saveState(name: string, state: CertState | null): Promise<void> {
     assertSafeName(name);
     const file = join(this.stateDir, `${name}.json`);

@@ -88,3 +88,11 @@ test('logger: err fields are readable and secrets are redacted', () => {
   assert.deepEqual((JSON.parse(lines[1]!) as Record<string, unknown>).err, { code: 'X', message: 'described' });
   assert.equal(serializeErr('text'), 'text');
 });
+
+test('SlidingWindow restores events recorded before a restart', () => {
+  const w = new SlidingWindow(2, 1000);
+  w.restore([500, 100]);
+  assert.deepEqual(w.times(600), [100, 500]);
+  assert.equal(w.available(600), false);
+  assert.equal(w.nextFreeAt(600), 1100);
+});

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Reconciler, type ReconcilerOptions } from '../../../src/reconciler/reconciler.js';
 import type { Change, Issuer, IssueRequest, Notifier, Store } from '../../../src/domain/contracts.js';
-import type { CertSpec, CertState, IssuedCertificate, RenewalInfo, Snapshot, StoredCert } from '../../../src/domain/types.js';
+import type { AccountState, CertSpec, CertState, IssuedCertificate, RenewalInfo, Snapshot, StoredCert } from '../../../src/domain/types.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import { createMetrics } from '../../../src/lib/metrics.js';
 
@@ -27,6 +27,9 @@ class MemStore implements Store {
   async archive(name: string) { this.certs.delete(name); this.archived.push(name); }
   async loadStates() { return new Map(this.states); }
   async saveState(name: string, s: CertState | null) { if (s) this.states.set(name, s); else this.states.delete(name); }
+  account: AccountState | null = null;
+  async readAccountState() { return this.account; }
+  async writeAccountState(s: AccountState) { this.account = s; }
   async checkWritable() {}
 }
 
@@ -59,8 +62,7 @@ class FakeNotifier implements Notifier {
 const spec = (name: string, ...more: string[]): CertSpec => ({ name, names: [name, ...more], requestedBy: [{ source: 'marathon', appId: `/${name}`, portIndex: 0 }] });
 const snap = (...specs: CertSpec[]): Snapshot => ({ specs, problems: [] });
 
-function setup(o: Partial<ReconcilerOptions> = {}, clock = () => Date.now()) {
-  const store = new MemStore(clock);
+function setup(o: Partial<ReconcilerOptions> = {}, clock = () => Date.now(), store = new MemStore(clock)) {
   const issuer = new FakeIssuer();
   const notifier = new FakeNotifier();
   const ac = new AbortController();
@@ -259,4 +261,18 @@ test('a failed delivery is recorded per certificate and cleared by the next succ
   await until(() => t.notifier.calls.length === 2, 'second delivery');
   await until(() => t.store.states.get('a.example')?.deliveryPending === undefined, 'cleared by the successful reload');
   await t.stop();
+});
+
+test('the order budget survives a restart', async () => {
+  const t1 = setup({ orderBudget: 2 });
+  t1.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
+  await until(() => t1.store.certs.size === 2, 'two installed');
+  await until(() => t1.store.account?.newOrders.length === 2, 'budget persisted');
+  await t1.stop();
+  const t2 = setup({ orderBudget: 2 }, undefined, t1.store);
+  t2.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example'), spec('c.example')));
+  await until(() => t2.r.status().queue.queued === 1, 'c.example queued');
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(t2.issuer.requests.length, 0, 'the orders made before the restart still count');
+  await t2.stop();
 });

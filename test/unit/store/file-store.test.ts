@@ -206,3 +206,18 @@ test('configurable group and directory modes for split-user HAProxy setups', asy
   await explicit.init();
   assert.equal(await mode(join(dir, 'certs')), 0o710, 'explicit dirMode applied to existing directories');
 });
+
+test('account state: absent is null, atomic 0600 round trip, a corrupt file is tolerated', async (t) => {
+  const { dir, store } = await tempStore(t);
+  await store.init();
+  assert.equal(await store.readAccountState(), null);
+  const state = { newOrders: ['2026-11-22T12:00:00.000Z', '2026-11-22T12:01:00.000Z'] };
+  await store.writeAccountState(state);
+  assert.deepEqual(await store.readAccountState(), state);
+  assert.equal((await stat(join(dir, 'account-state.json'))).mode & 0o777, 0o600);
+  assert.equal((await store.loadStates()).size, 0, 'not mistaken for a certificate record');
+  await writeFile(join(dir, 'account-state.json'), '{not json');
+  assert.equal(await store.readAccountState(), null);
+  await writeFile(join(dir, 'account-state.json'), JSON.stringify({ newOrders: ['bogus', 5, '2026-11-22T12:00:00.000Z'] }));
+  assert.deepEqual(await store.readAccountState(), { newOrders: ['2026-11-22T12:00:00.000Z'] });
+});
