@@ -131,7 +131,10 @@ async function run(config: Config, logger: Logger): Promise<number> {
         ...(m ? { marathon: { maxAgeMs: 3 * config.resyncIntervalMs + config.marathonTimeoutMs, ...(m.lastSnapshotAt ? { lastSnapshotAt: m.lastSnapshotAt.getTime() } : {}), ...(m.stream ? { stream: m.stream } : {}), ...(m.lastError ? { lastError: m.lastError.message } : {}) } } : {}),
       });
     },
-    metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+    metrics: async () => {
+      reconciler.publishMetrics();
+      return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
+    },
     status: () => ({ version: VERSION, sources: Object.fromEntries(sources.map((s) => [s.name, s.status()])), ca: issuer.status(), ...reconciler.status() }),
     releaseRemovals: () => reconciler.releaseRemovals(),
   }, logger);

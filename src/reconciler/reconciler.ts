@@ -15,7 +15,8 @@ import { describeError, isAbortError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { SlidingWindow } from '../lib/sliding-window.js';
-import type { BackoffPolicy } from '../lib/backoff.js';
+import { backoffDelay, type BackoffPolicy } from '../lib/backoff.js';
+import { sleep } from '../lib/abort.js';
 import { failureFacts } from './failure.js';
 import { certificateStatus, publishCertificateMetrics, publishProblemMetrics, type ReconcilerStatus } from './report.js';
 
@@ -26,6 +27,8 @@ const MAX_SLEEP_MS = HOUR;
 /** After an unexpected failure of a check or a removal, wait this long before the next try (no hot loop). */
 const DEFER_MS = HOUR;
 const REMOVE_RETRY_MS = 5 * 60_000;
+/** Re-reading an unreadable storage directory: 1 s doubling to a minute. */
+const STORAGE_RETRY: BackoffPolicy = { baseMs: 1000, capMs: 60_000, factor: 2, jitter: 0.2 };
 /** Flush delay when no other order could join the batch. */
 const IDLE_FLUSH_MS = 20;
 
@@ -164,6 +167,11 @@ export class Reconciler {
     }, 0);
   }
 
+  /** Bring the per-certificate metrics up to date (called when /metrics is scraped, not on every plan). */
+  publishMetrics(): void {
+    if (this.opts.metrics) publishCertificateMetrics(this.opts.metrics, this.status().certificates);
+  }
+
   status(): ReconcilerStatus {
     const now = this.now();
     const names = new Set([...this.desired.keys(), ...this.stored.keys(), ...this.states.keys()]);
@@ -201,9 +209,9 @@ export class Reconciler {
         this.log.info({ certificates: this.stored.size, unmanaged: this.unmanaged.length }, 'storage loaded');
         return;
       } catch (err) {
-        const retry = Math.min(60_000, 1000 * 2 ** attempt);
-        this.log.error({ err: describeError(err), retry_in: retry }, 'cannot read storage');
-        await new Promise((r) => setTimeout(r, retry));
+        const retry = backoffDelay(STORAGE_RETRY, attempt, this.random());
+        this.log.error({ err: describeError(err), retry_in: Math.round(retry / 1000) }, 'cannot read storage');
+        await sleep(retry, this.signal).catch(() => undefined);
       }
     }
   }
@@ -235,6 +243,7 @@ export class Reconciler {
         removalsReleased: released,
       });
       const held: string[] = [];
+      const queuedNow = new Set<string>();
       let wakeAt = p.wakeAt?.getTime() ?? Infinity;
       for (const d of p.decisions) {
         if (d.kind === 'hold-removal') held.push(d.name);
@@ -243,15 +252,15 @@ export class Reconciler {
           wakeAt = Math.min(wakeAt, retryAt);
           continue;
         }
-        await this.apply(d, now);
+        if (await this.apply(d, now)) queuedNow.add(d.name);
         // These change the state the plan was made from (e.g. a grace now has a deadline): plan again.
         if (d.kind === 'mark-unwanted' || d.kind === 'clear-unwanted' || d.kind === 'forget') this.planAgain = true;
       }
+      this.withdrawStaleJobs(queuedNow);
       if (p.decisions.some((d) => d.kind === 'none' && d.needsSnapshot)) wakeAt = Math.min(wakeAt, this.requestResync(now));
       this.reportHeld(held);
       wakeAt = Math.min(wakeAt, this.dispatch());
       this.lastPlanAt = now;
-      if (this.opts.metrics) publishCertificateMetrics(this.opts.metrics, this.status().certificates);
       this.scheduleWake(wakeAt);
     } catch (err) {
       this.log.error({ err: describeError(err) }, 'plan failed');
@@ -276,37 +285,50 @@ export class Reconciler {
     return this.lastResyncRequest + RESYNC_REQUEST_INTERVAL_MS;
   }
 
-  private async apply(d: Decision, now: number): Promise<void> {
+  /** Carry out one decision; true when it put a job on the queue. */
+  private async apply(d: Decision, now: number): Promise<boolean> {
     switch (d.kind) {
       case 'issue':
       case 'renew':
         this.enqueue({ name: d.name, kind: d.kind, spec: d.spec, reason: d.reason, priority: d.priority, ariRenewal: d.ariRenewal, running: false });
-        return;
+        return true;
       case 'check-ari':
         this.enqueue({ name: d.name, kind: 'check-ari', reason: d.reason, priority: -1, ariRenewal: false, running: false });
-        return;
+        return true;
       case 'remove':
         this.enqueue({ name: d.name, kind: 'remove', reason: d.reason, priority: -2, ariRenewal: false, running: false });
-        return;
+        return true;
       case 'mark-unwanted': {
         const state = this.stateOf(d.name);
         await this.saveState({ ...state, unwantedSince: new Date(now).toISOString() });
         this.log.info({ domain: d.name, remove_at: new Date(now + this.opts.removeAfterMs).toISOString() }, 'certificate no longer requested');
-        return;
+        return false;
       }
       case 'clear-unwanted': {
         const { unwantedSince: _u, ...rest } = this.stateOf(d.name);
         await this.saveState(rest);
         this.log.info({ domain: d.name }, 'certificate requested again');
-        return;
+        return false;
       }
       case 'forget':
         this.states.delete(d.name);
         await this.opts.store.saveState(d.name, null).catch((err: unknown) => this.log.warn({ domain: d.name, err: describeError(err) }, 'cannot delete state record'));
-        return;
+        return false;
       case 'hold-removal':
       case 'none':
-        return;
+        return false;
+    }
+  }
+
+  /**
+   * A queued job the latest plan no longer asks for is withdrawn: an app deleted while its order waited
+   * for the budget gets no certificate, and renewals of unwanted names stop at once. Running jobs finish.
+   */
+  private withdrawStaleJobs(queuedNow: ReadonlySet<string>): void {
+    for (const [name, job] of this.jobs) {
+      if (job.running || queuedNow.has(name)) continue;
+      this.jobs.delete(name);
+      this.log.info({ domain: name, job: job.kind }, 'queued job withdrawn: no longer needed');
     }
   }
 

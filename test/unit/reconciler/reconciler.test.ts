@@ -276,3 +276,15 @@ test('the order budget survives a restart', async () => {
   assert.equal(t2.issuer.requests.length, 0, 'the orders made before the restart still count');
   await t2.stop();
 });
+
+test('a queued order the latest plan no longer wants is withdrawn, never run', async () => {
+  const t = setup({ orderBudget: 1 });
+  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
+  await until(() => t.store.certs.size === 1 && t.r.status().queue.queued === 1, 'one installed, one waiting for the budget');
+  const waiting = t.r.status().certificates.find((c) => c.job?.startsWith('issue (queued)'))!.name;
+  const other = waiting === 'a.example' ? 'b.example' : 'a.example';
+  t.r.setSnapshot('marathon', snap(spec(other)));
+  await until(() => t.r.status().queue.queued === 0, 'withdrawn from the queue');
+  assert.deepEqual(t.issuer.requests.map((r) => r.names[0]), [other], 'the withdrawn name was never ordered');
+  await t.stop();
+});
