@@ -60,7 +60,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   try {
     return await run(config, logger);
   } catch (err) {
-    logger.fatal({ err: describeError(err) }, 'unhandled error, exiting');
+    logger.fatal({ err }, 'unhandled error, exiting');
     return 1;
   }
 }
@@ -72,7 +72,7 @@ async function run(config: Config, logger: Logger): Promise<number> {
   try {
     await store.init();
   } catch (err) {
-    logger.fatal({ err: describeError(err), storage_dir: config.storageDir }, 'cannot initialise the storage directory');
+    logger.fatal({ err, storage_dir: config.storageDir }, 'cannot initialise the storage directory');
     return 1;
   }
 
@@ -142,7 +142,7 @@ async function run(config: Config, logger: Logger): Promise<number> {
     await http.listen(config.listen.port, config.listen.host);
   } catch (err) {
     // 0.6.1 logged this and exited 0; a supervisor deserves a non-zero status.
-    logger.fatal({ err: describeError(err), port: config.listen.port, host: config.listen.host }, 'cannot listen');
+    logger.fatal({ err, port: config.listen.port, host: config.listen.host }, 'cannot listen');
     return 1;
   }
 
@@ -151,7 +151,7 @@ async function run(config: Config, logger: Logger): Promise<number> {
   for (const source of sources) {
     tasks.push(source.run(ac.signal, {
       onSnapshot: (snapshot) => reconciler.setSnapshot(source.name, snapshot),
-      onError: (err) => logger.warn({ source: source.name, err: describeError(err) }, 'source read failed'),
+      onError: (err) => logger.warn({ source: source.name, err }, 'source read failed'),
     }));
   }
 
@@ -198,7 +198,7 @@ async function warmUpAccount(issuer: AcmeIssuer, logger: Logger, signal: AbortSi
     } catch (err) {
       if (signal.aborted && isAbortError(err)) return;
       const retry = backoffDelay({ baseMs: 2000, capMs: 300_000, factor: 2, jitter: 0.3 }, attempt, Math.random());
-      logger.warn({ err: describeError(err), attempt, retry_in: Math.round(retry / 1000) }, 'ACME server not reachable');
+      logger.warn({ err, attempt, retry_in: Math.round(retry / 1000) }, 'ACME server not reachable');
       await sleep(retry, signal).catch(() => undefined);
     }
   }

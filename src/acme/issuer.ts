@@ -103,7 +103,7 @@ export class AcmeIssuer implements Issuer {
     } catch (err) {
       // A caller's abort surfaces as the caller's AbortError, the order budget as ACME_TIMEOUT.
       if (signal.aborted) throw isAbortError(err) ? err : abortReason(signal);
-      this.log.warn({ domain: names[0], err: describe(err) }, 'acme order failed');
+      this.log.warn({ domain: names[0], err }, 'acme order failed');
       throw err;
     } finally {
       clearTimeout(timer);
@@ -184,7 +184,7 @@ export class AcmeIssuer implements Issuer {
         { ...this.pollOptions(signal, deadline, url), what: 'authorization' });
       if (final.status !== 'valid') throw authorizationError(final, url);
     } finally {
-      await solver.cleanUp(challenge).catch((err: unknown) => this.log.warn({ domain: challenge.identifier, err: describe(err) }, 'acme challenge cleanup failed'));
+      await solver.cleanUp(challenge).catch((err: unknown) => this.log.warn({ domain: challenge.identifier, err }, 'acme challenge cleanup failed'));
     }
   }
 
@@ -232,8 +232,3 @@ function orderError(order: AcmeOrder, url: string): AcmeError {
   return new AcmeError(problemFields(problem, { status, url }), { code: ACME_CODES.orderInvalid });
 }
 
-function describe(err: unknown): Record<string, unknown> {
-  if (err instanceof AcmeError) return { code: err.code, type: err.type, detail: err.detail, status: err.status };
-  if (err instanceof AppError) return { code: err.code, message: err.message };
-  return { message: err instanceof Error ? err.message : String(err) };
-}

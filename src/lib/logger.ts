@@ -49,17 +49,22 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 }
 
 /**
- * The `err` field: an Error becomes `{ code?, message, cause? }` (no stack: failures here are expected
- * events, not crashes — a stack is added only for errors without a code, which are bugs); anything else
- * (a string, an already-described `{ code, message }`) is logged as it is.
+ * The `err` field: an Error becomes `{ message, code?, type?, detail?, status?, cause? }` — the ACME
+ * problem fields when present (an `AcmeError`), the cause's message — with no stack: failures here are
+ * expected events, not crashes; a stack is added only for errors without a code, which are bugs.
+ * Anything else (a string, an already-described `{ code, message }`) is logged as it is.
  */
 export function serializeErr(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
-  const code = (err as { code?: unknown }).code;
-  const out: Record<string, unknown> = { message: err.message };
-  if (typeof code === 'string' || typeof code === 'number') out.code = code;
-  else out.stack = err.stack;
-  if (err.cause instanceof Error) out.cause = err.cause.message;
+  const e = err as Error & { code?: unknown; type?: unknown; detail?: unknown; status?: unknown };
+  const out: Record<string, unknown> = { message: e.message };
+  if (typeof e.code === 'string' || typeof e.code === 'number') out.code = e.code;
+  else out.stack = e.stack;
+  for (const k of ['type', 'detail', 'status'] as const) {
+    const v = e[k];
+    if (typeof v === 'string' || typeof v === 'number') out[k] = v;
+  }
+  if (e.cause instanceof Error) out.cause = e.cause.message;
   return out;
 }
 

@@ -118,7 +118,7 @@ export class HaproxyRuntimeNotifier implements Notifier {
       } catch (err) {
         if (isAbortError(err) || signal.aborted) throw signal.reason ?? err;
         const d = err instanceof AppError ? refusalText(err) : describeError(err).message;
-        this.log.warn({ domain: name, err: describeError(err), answer: err instanceof AppError ? err.details.answer : undefined }, 'runtime certificate update refused');
+        this.log.warn({ domain: name, err, answer: err instanceof AppError ? err.details.answer : undefined }, 'runtime certificate update refused');
         problems.push(`${name}: ${d}`);
       }
     }
@@ -190,7 +190,7 @@ export class HaproxyRuntimeNotifier implements Notifier {
       return this.reloaded(fb.kind);
     } catch (err) {
       if (signal.aborted) throw abortReason(signal);
-      this.log.error({ fallback: fb.kind, err: describeError(err) }, 'haproxy fallback reload failed');
+      this.log.error({ fallback: fb.kind, err }, 'haproxy fallback reload failed');
       return describeError(err).message;
     }
   }

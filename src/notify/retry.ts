@@ -5,7 +5,7 @@
  */
 import { sleep } from '../lib/abort.js';
 import { backoffDelay, type BackoffPolicy } from '../lib/backoff.js';
-import { describeError, isAbortError } from '../lib/errors.js';
+import { isAbortError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 
 export const DEFAULT_RETRY: BackoffPolicy = { baseMs: 1000, capMs: 60_000, factor: 2, jitter: 0.5 };
@@ -58,7 +58,7 @@ export class BackgroundRetries {
         }
       } catch (err) {
         if (isAbortError(err) || signal.aborted) return;
-        this.log.warn({ target: entry.label, attempt: n, err: describeError(err) }, 'delivery retry failed');
+        this.log.warn({ target: entry.label, attempt: n, err }, 'delivery retry failed');
       }
     }
   }

@@ -210,7 +210,7 @@ export class Reconciler {
         return;
       } catch (err) {
         const retry = backoffDelay(STORAGE_RETRY, attempt, this.random());
-        this.log.error({ err: describeError(err), retry_in: Math.round(retry / 1000) }, 'cannot read storage');
+        this.log.error({ err, retry_in: Math.round(retry / 1000) }, 'cannot read storage');
         await sleep(retry, this.signal).catch(() => undefined);
       }
     }
@@ -263,7 +263,7 @@ export class Reconciler {
       this.lastPlanAt = now;
       this.scheduleWake(wakeAt);
     } catch (err) {
-      this.log.error({ err: describeError(err) }, 'plan failed');
+      this.log.error({ err }, 'plan failed');
       this.scheduleWake(this.now() + 60_000);
     } finally {
       this.planning = false;
@@ -312,7 +312,7 @@ export class Reconciler {
       }
       case 'forget':
         this.states.delete(d.name);
-        await this.opts.store.saveState(d.name, null).catch((err: unknown) => this.log.warn({ domain: d.name, err: describeError(err) }, 'cannot delete state record'));
+        await this.opts.store.saveState(d.name, null).catch((err: unknown) => this.log.warn({ domain: d.name, err }, 'cannot delete state record'));
         return false;
       case 'hold-removal':
       case 'none':
@@ -383,7 +383,7 @@ export class Reconciler {
 
   private async persistBudget(now: number): Promise<void> {
     const newOrders = this.budget.times(now).map((t) => new Date(t).toISOString());
-    await this.opts.store.writeAccountState({ newOrders }).catch((err: unknown) => this.log.warn({ err: describeError(err) }, 'cannot write account state'));
+    await this.opts.store.writeAccountState({ newOrders }).catch((err: unknown) => this.log.warn({ err }, 'cannot write account state'));
   }
 
   private async runJob(job: Job): Promise<void> {
@@ -392,7 +392,7 @@ export class Reconciler {
       else if (job.kind === 'remove') await this.remove(job.name, job.reason);
       else await this.order(job);
     } catch (err) {
-      if (!isAbortError(err)) this.log.error({ domain: job.name, err: describeError(err) }, 'job failed unexpectedly');
+      if (!isAbortError(err)) this.log.error({ domain: job.name, err }, 'job failed unexpectedly');
     }
   }
 
@@ -453,7 +453,7 @@ export class Reconciler {
     } catch (err) {
       if (isAbortError(err) && this.signal.aborted) return;
       this.deferred.set(`check-ari ${name}`, this.now() + DEFER_MS);
-      this.log.warn({ domain: name, err: describeError(err), retry_in: DEFER_MS / 1000 }, 'renewal information request failed');
+      this.log.warn({ domain: name, err, retry_in: DEFER_MS / 1000 }, 'renewal information request failed');
     }
   }
 
@@ -464,14 +464,14 @@ export class Reconciler {
         await this.opts.issuer.revoke(stored.certPem, 5, this.signal);
         this.log.info({ domain: name, serial: stored.serial }, 'certificate revoked');
       } catch (err) {
-        this.log.warn({ domain: name, err: describeError(err) }, 'revocation failed; archiving anyway');
+        this.log.warn({ domain: name, err }, 'revocation failed; archiving anyway');
       }
     }
     try {
       await this.opts.store.archive(name);
     } catch (err) {
       this.deferred.set(`remove ${name}`, this.now() + REMOVE_RETRY_MS);
-      this.log.error({ domain: name, err: describeError(err), retry_in: REMOVE_RETRY_MS / 1000 }, 'cannot archive certificate');
+      this.log.error({ domain: name, err, retry_in: REMOVE_RETRY_MS / 1000 }, 'cannot archive certificate');
       return;
     }
     this.deferred.delete(`remove ${name}`);
@@ -496,7 +496,7 @@ export class Reconciler {
       await this.opts.store.saveState(state.name, state);
     } catch (err) {
       // The in-memory record still drives backoff; only a restart would lose it.
-      this.log.error({ domain: state.name, err: describeError(err) }, 'cannot write state record');
+      this.log.error({ domain: state.name, err }, 'cannot write state record');
     }
   }
 

@@ -25,7 +25,7 @@ import { access, chmod, chown, constants, copyFile, link, mkdir, readFile, readd
 import { join } from 'node:path';
 import type { Store } from '../domain/contracts.js';
 import type { AccountState, CertSpec, CertState, IssuedCertificate, StoredCert } from '../domain/types.js';
-import { AppError, describeError } from '../lib/errors.js';
+import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { selfSignedCert } from '../lib/pki.js';
 import { buildBundle, checkBundle, readStoredCert } from './bundle.js';
@@ -205,7 +205,7 @@ export class FileStore implements Store {
     try {
       await writeDurable(this.stagingDir, target, text, this.bundleWrite({ check: (onDisk) => this.checkOnDisk(onDisk, text, spec) }));
     } catch (err) {
-      this.log.warn({ domain: spec.name, file: target, err: describeError(err) }, 'certificate not installed');
+      this.log.warn({ domain: spec.name, file: target, err }, 'certificate not installed');
       throw err;
     }
     const stored = readStoredCert(spec.name, text)!;
@@ -266,7 +266,7 @@ export class FileStore implements Store {
       try {
         out.set(name, parseStateRecord(name, await readFile(file, 'utf8')));
       } catch (err) {
-        this.log.warn({ file, err: describeError(err) }, 'state record skipped');
+        this.log.warn({ file, err }, 'state record skipped');
       }
     }
     return out;
@@ -284,7 +284,7 @@ export class FileStore implements Store {
       text = await readFile(this.accountStatePath, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      this.log.warn({ file: this.accountStatePath, err: describeError(err) }, 'account state unreadable');
+      this.log.warn({ file: this.accountStatePath, err }, 'account state unreadable');
       return null;
     }
     try {
@@ -292,7 +292,7 @@ export class FileStore implements Store {
       const newOrders = Array.isArray(parsed.newOrders) ? parsed.newOrders.filter((t): t is string => typeof t === 'string' && !Number.isNaN(Date.parse(t))) : [];
       return { newOrders };
     } catch (err) {
-      this.log.warn({ file: this.accountStatePath, err: describeError(err) }, 'account state corrupt; starting afresh');
+      this.log.warn({ file: this.accountStatePath, err }, 'account state corrupt; starting afresh');
       return null;
     }
   }

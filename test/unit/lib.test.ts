@@ -87,6 +87,10 @@ test('logger: err fields are readable and secrets are redacted', () => {
   assert.equal(rec.msg, 'request failed');
   assert.deepEqual((JSON.parse(lines[1]!) as Record<string, unknown>).err, { code: 'X', message: 'described' });
   assert.equal(serializeErr('text'), 'text');
+  const problem = Object.assign(new AppError('ACME_PROBLEM', 'rate limited'), { type: 'rateLimited', detail: 'too many', status: 429 });
+  assert.deepEqual(serializeErr(problem), { message: 'rate limited', code: 'ACME_PROBLEM', type: 'rateLimited', detail: 'too many', status: 429 });
+  const bug = serializeErr(new TypeError('x is undefined')) as Record<string, unknown>;
+  assert.match(String(bug.stack), /TypeError/, 'errors without a code are bugs: they keep their stack');
 });
 
 test('SlidingWindow restores events recorded before a restart', () => {

@@ -207,7 +207,7 @@ export class MarathonClient {
         if (isAbortError(err) || signal?.aborted) throw err;
         if (err instanceof AppError && !isTransport(err)) throw err;
         last = err;
-        this.log.warn({ url: ep.display, err: describe(err) }, 'marathon request failed, trying the next endpoint');
+        this.log.warn({ url: ep.display, err }, 'marathon request failed, trying the next endpoint');
       }
     }
     if (last instanceof AppError && last.code === 'MARATHON_HTTP_STATUS') throw last;
@@ -358,13 +358,6 @@ function isTransport(err: AppError): boolean {
   return err.code === 'MARATHON_TRANSPORT' || err.code === 'MARATHON_TIMEOUT';
 }
 
-function describe(err: unknown): { code?: string; message: string } {
-  if (err instanceof AppError) {
-    const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
-    return { code: err.code, message: `${err.message}${cause}` };
-  }
-  return { message: err instanceof Error ? err.message : String(err) };
-}
 
 /** Log-safe URL (no credentials). */
 export function safeUrl(url: URL): string {

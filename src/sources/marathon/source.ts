@@ -188,7 +188,7 @@ export class MarathonSource implements Source {
       } catch (err) {
         if (signal.aborted || isAbortError(err)) break;
         this.recordError(err);
-        this.log.warn({ err: describeError(err) }, 'event stream failed, reconnecting');
+        this.log.warn({ err }, 'event stream failed, reconnecting');
         // Without a stream, still read (and report failures): degraded mode polls at the reconnect pace.
         if (upSince === undefined) this.requestSync('stream-unavailable', 0);
       }
@@ -327,7 +327,7 @@ export class MarathonSource implements Source {
       this.observe(started, 'failure');
       this.syncFailures++;
       this.recordError(err);
-      this.log.error({ reason, err: describeError(err), attempt: this.syncFailures }, 'Sync failed');
+      this.log.error({ reason, err, attempt: this.syncFailures }, 'Sync failed');
       safeCall(() => handlers.onError(err), this.log);
     } finally {
       this.syncing = false;
@@ -386,7 +386,7 @@ function safeCall(fn: () => void, log: Logger): void {
   try {
     fn();
   } catch (err) {
-    log.error({ err: describeError(err) }, 'snapshot handler threw');
+    log.error({ err }, 'snapshot handler threw');
   }
 }
 
