@@ -31,6 +31,7 @@ import { describeError, isAbortError } from './lib/errors.js';
 import { sleep } from './lib/abort.js';
 import { backoffDelay } from './lib/backoff.js';
 import { VERSION } from './version.js';
+import { redactUrl } from './lib/urls.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 const STARTUP_GRACE_MS = 120_000;
@@ -213,10 +214,6 @@ function describeConfig(c: Config): Record<string, unknown> {
     profile: c.profile ?? null, remove_after: c.removeAfterMs / 1000, revoke_removed: c.revokeRemoved, max_concurrent_orders: c.maxConcurrentOrders,
     order_budget: c.orderBudget, eab: c.eab ? { kid: c.eab.kid } : null, haproxy_socket: c.haproxySocket ?? null,
   };
-}
-
-function redactUrl(u: string): string {
-  return u.replace(/\/\/[^/@]*@/, '//***@');
 }
 
 const invokedDirectly = (() => {

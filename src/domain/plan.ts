@@ -3,6 +3,7 @@
  * records) in, one decision per certificate out, each with a reason. Pure: the clock is an input.
  */
 import { chooseRenewalTime, isTestIssuer } from './policy.js';
+import { sameNames } from './name-rules.js';
 import type { CertSpec, CertState, KeyType, StoredCert } from './types.js';
 
 export type Work = 'issue' | 'renew';
@@ -146,11 +147,4 @@ function guardMassRemoval(decisions: Decision[], input: PlanInput): Decision[] {
   if (input.removalsReleased || removals <= 2 || removals <= input.policy.maxRemovalFraction * managed) return decisions;
   const reason = `held: ${removals} of ${managed} certificates would be removed at once`;
   return decisions.map((d) => (d.kind === 'remove' ? { kind: 'hold-removal', name: d.name, reason } : d));
-}
-
-/** Same set of names, order aside (the first name only picks the file). */
-export function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  const set = new Set(a.map((n) => n.toLowerCase()));
-  return b.every((n) => set.has(n.toLowerCase()));
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { plan, sameNames, type PlanInput, type PlanPolicy } from '../../../src/domain/plan.js';
+import { plan, type PlanInput, type PlanPolicy } from '../../../src/domain/plan.js';
+import { sameNames } from '../../../src/domain/name-rules.js';
 import { chooseRenewalTime, recordFailure, recordRenewalInfo, recordSuccess, MAX_FAILED_VALIDATIONS_PER_HOUR } from '../../../src/domain/policy.js';
 import type { CertSpec, CertState, StoredCert } from '../../../src/domain/types.js';
 
