@@ -97,7 +97,7 @@ test('new names are ordered, installed, and the load balancers are told once per
 
 test('a failing order backs off (no hot loop) and records the problem', async () => {
   const t = setup();
-  t.issuer.fail = () => Object.assign(new Error('rate limited'), { code: 'ACME_PROBLEM', type: 'urn:ietf:params:acme:error:rateLimited', detail: 'too many', retryAfter: new Date(Date.now() + 3 * 3600_000) });
+  t.issuer.fail = () => Object.assign(new Error('rate limited'), { code: 'ACME_PROBLEM', type: 'rateLimited', detail: 'too many', retryAfter: new Date(Date.now() + 3 * 3600_000) });
   t.r.setSnapshot('marathon', snap(spec('a.example')));
   await until(() => (t.store.states.get('a.example')?.failures ?? 0) === 1, 'a recorded failure');
   for (let i = 0; i < 10; i++) t.r.trigger();
