@@ -78,7 +78,7 @@ export interface Issuer {
   certId(certPem: string): string;
   /** Revoke by account key; `reason` is an RFC 5280 reason code (5 = cessationOfOperation). */
   revoke(certPem: string, reason: number, signal: AbortSignal): Promise<void>;
-  /** Reachability of the CA (directory fetched recently), for /health. */
+  /** Reachability of the CA as of the last exchange with it (our own cancellations do not count), for /health. */
   status(): { readonly reachable: boolean; readonly lastError?: string; readonly directoryUrl: string };
 }
 
