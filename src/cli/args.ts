@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { KEY_TYPES, type KeyType } from '../domain/types.js';
+import { normalizeSuffix } from '../domain/names.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../lib/logger.js';
 import { DEFAULTS, parseListen, upgradeAcmeUrl, type Config } from '../config/config.js';
 
@@ -179,7 +180,7 @@ function build(storageDir: string, raw: (name: string) => string | boolean | und
     logFormat: format ?? (process.stdout.isTTY ? 'text' : 'json'),
     domains: parseStaticDomains(str('domains') ?? ''),
     san: bool('san'),
-    allowedDomains: list(str('allowed-domains')).map((s) => s.toLowerCase().replace(/^\*?\./, '')),
+    allowedDomains: allowedDomains(str('allowed-domains')),
     removeAfterMs: num('remove-after', 'seconds', DEFAULTS.removeAfter)! * 1000,
     revokeRemoved: bool('revoke-removed'),
     maxRemovalFraction: num('max-removal-fraction', 'fraction', DEFAULTS.maxRemovalFraction)!,
@@ -200,6 +201,26 @@ function build(storageDir: string, raw: (name: string) => string | boolean | und
     ...(str('storage-group') !== undefined ? { storageGroup: num('storage-group', 'int')! } : {}),
   };
   return { kind: 'run', config: Object.freeze(config), warnings };
+}
+
+/**
+ * `--allowed-domains` → normalised suffixes, the only place they are normalised (`normalizeSuffix`).
+ * Fails closed: an entry that is not a domain (`https://example.com`, `example.com:443`) is a usage
+ * error, never silently dropped — dropping every entry would leave an empty list, which allows all.
+ * No value (or an empty one) means no restriction; a value with separators only is an error.
+ */
+export function allowedDomains(value: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') return [];
+  const entries = value.split(',').map((s) => s.trim());
+  const out: string[] = [];
+  for (const entry of entries) {
+    if (entry === '') continue;
+    const s = normalizeSuffix(entry);
+    if (s === null) throw new UsageError(`argument --allowed-domains: not a domain name: '${entry.replace(/[^\x20-\x7e]/g, '?')}'`);
+    if (!out.includes(s)) out.push(s);
+  }
+  if (out.length === 0) throw new UsageError('argument --allowed-domains: no domain given');
+  return out;
 }
 
 function nonEmpty(v: string | undefined): boolean {

@@ -16,7 +16,7 @@
  * of a port is used unless `allowMultipleCerts`.
  */
 import type { CertSpec, Problem, Requester, Snapshot } from './types.js';
-import { isAllowed, normalizeName, normalizeSuffix } from './names.js';
+import { isAllowed, normalizeName } from './names.js';
 
 export interface LabelOptions {
   /** `--group` (default `external`): exact, case-sensitive match; absent never matches. */
@@ -25,7 +25,10 @@ export interface LabelOptions {
   readonly allowMultipleCerts: boolean;
   /** Default SAN mode for ports without a `MARATHON_ACME_{n}_SAN` label. */
   readonly san: boolean;
-  /** `--allowed-domains` suffixes; absent or empty allows every name. */
+  /**
+   * `--allowed-domains` suffixes, already normalised by `normalizeSuffix` (configuration parsing does
+   * it once and rejects entries it cannot parse); absent or empty allows every name.
+   */
   readonly allowedDomains?: readonly string[];
 }
 
@@ -232,10 +235,30 @@ export function mergeSnapshots(snapshots: readonly Snapshot[]): Snapshot {
   return { specs: c.specList(), problems: [...problems, ...c.problems] };
 }
 
-/** Per-call context: options prepared once. */
+/**
+ * The rule every source applies to the raw names of one certificate: each name is normalised
+ * (`normalizeName`), must be inside `allowedDomains` (already normalised suffixes), and is kept once.
+ * A rejected name is handed to `reject` (with the raw value) and skipped. Returns the accepted names
+ * in order. Total when `reject` is.
+ */
+export function acceptNames(
+  raw: readonly string[],
+  allowedDomains: readonly string[] | undefined,
+  reject: (code: string, reason: string, raw: string) => void,
+): string[] {
+  const names: string[] = [];
+  for (const r of raw) {
+    const res = normalizeName(r);
+    if (!res.ok) reject(res.code, res.reason, r);
+    else if (!isAllowed(res.name, allowedDomains)) reject(PROBLEM_CODES.DOMAIN_NOT_ALLOWED, 'name is outside --allowed-domains', r);
+    else if (!names.includes(res.name)) names.push(res.name);
+  }
+  return names;
+}
+
+/** Per-call context. */
 interface Ctx {
   readonly opts: LabelOptions;
-  readonly suffixes: readonly string[] | undefined;
   readonly collector: SpecCollector;
   readonly problems: Problem[];
 }
@@ -249,8 +272,7 @@ export class SnapshotBuilder {
   private index = 0;
 
   constructor(opts: LabelOptions) {
-    const suffixes = opts.allowedDomains?.map((s) => normalizeSuffix(s)).filter((s): s is string => s !== null);
-    this.ctx = { opts, suffixes, collector: new SpecCollector(), problems: [] };
+    this.ctx = { opts, collector: new SpecCollector(), problems: [] };
   }
 
   addApp(app: unknown): void {
@@ -341,19 +363,7 @@ function readPort(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: n
     problem(PROBLEM_CODES.MULTIPLE_DOMAINS_IGNORED, `Multiple domains found for port ${n} of app ${appId}, only the first will be used`, value);
     wanted = raw.slice(0, 1);
   }
-  const names: string[] = [];
-  for (const r of wanted) {
-    const res = normalizeName(r);
-    if (!res.ok) {
-      problem(res.code, res.reason, r);
-      continue;
-    }
-    if (!isAllowed(res.name, ctx.suffixes)) {
-      problem(PROBLEM_CODES.DOMAIN_NOT_ALLOWED, 'name is outside --allowed-domains', r);
-      continue;
-    }
-    if (!names.includes(res.name)) names.push(res.name);
-  }
+  const names = acceptNames(wanted, ctx.opts.allowedDomains, problem);
   const requester: Requester = { source: 'marathon', appId, portIndex: n };
   if (san) ctx.collector.add(names, [requester]);
   else for (const name of names) ctx.collector.add([name], [requester]);

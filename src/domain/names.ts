@@ -114,7 +114,9 @@ function checkSyntax(ascii: string, extra: number): NormalizeResult | null {
 
 /**
  * Normalise an `--allowed-domains` entry to a bare suffix: trim, lower case, drop a leading `*.` or
- * `.` and a trailing dot, IDN → A-label. Returns null for an entry that cannot be a suffix.
+ * `.` and a trailing dot, IDN → A-labels, then check every label is RFC 1123 (a single label such as
+ * `com` is accepted). Returns null for an entry that cannot be a suffix (`https://example.com`,
+ * `example.com:443`, `example.com/`, empty). Called once, when the configuration is parsed.
  */
 export function normalizeSuffix(raw: string): string | null {
   let s = raw.trim().toLowerCase();
@@ -123,25 +125,23 @@ export function normalizeSuffix(raw: string): string | null {
   if (s.endsWith('.')) s = s.slice(0, -1);
   if (s.length === 0 || PATH_CHARS.test(s)) return null;
   const ascii = toAscii(s);
-  return ascii === null || ascii.length === 0 ? null : ascii;
+  if (ascii === null || ascii.length === 0 || ascii.length > MAX_NAME) return null;
+  for (const label of ascii.split('.')) if (!LABEL.test(label)) return null;
+  return ascii;
 }
 
 /**
  * `--allowed-domains` suffix matching: suffix `example.com` allows `example.com` itself and any name
- * below it (`a.example.com`, `*.example.com`), never `badexample.com`. An empty or absent list allows
- * everything. `name` must already be normalised; suffixes are normalised here.
+ * below it (`a.example.com`, `*.example.com`), never `badexample.com`; a wildcard is matched by the
+ * name under its `*.`, so `*.com` is not inside `example.com`. An absent or empty list allows
+ * everything (only configuration parsing decides whether a list may be empty). `name` must already be
+ * normalised (`normalizeName`) and `suffixes` too (`normalizeSuffix`): nothing is normalised here.
  */
 export function isAllowed(name: string, suffixes: readonly string[] | undefined): boolean {
   if (suffixes === undefined || suffixes.length === 0) return true;
   const bare = name.startsWith('*.') ? name.slice(2) : name;
-  for (const raw of suffixes) {
-    const s = normalizeSuffix(raw);
-    if (s === null) continue;
-    if (bare === s || bare.endsWith(`.${s}`)) {
-      // `*.example.com` asks for every subdomain, which is inside `example.com`; but a bare wildcard of
-      // the suffix's parent (`*.com` with suffix `example.com`) is not.
-      return true;
-    }
+  for (const s of suffixes) {
+    if (bare === s || (bare.length > s.length && bare.endsWith(s) && bare.charCodeAt(bare.length - s.length - 1) === 46 /* . */)) return true;
   }
   return false;
 }

@@ -3,27 +3,21 @@
  * what rancher-lets-encrypt's DOMAINS did. Same validation as Marathon labels; one snapshot at start.
  */
 import type { Source, SourceHandlers, SourceStatus } from '../../domain/contracts.js';
-import { excerpt, SpecCollector } from '../../domain/labels.js';
-import { isAllowed, normalizeName } from '../../domain/names.js';
+import { acceptNames, excerpt, SpecCollector } from '../../domain/labels.js';
 import type { Problem, Snapshot } from '../../domain/types.js';
 import type { Logger } from '../../lib/logger.js';
 
-/** Pure: raw name lists (one per certificate) -> snapshot. Invalid or disallowed names become problems. */
+/**
+ * Pure: raw name lists (one per certificate) -> snapshot. Invalid or disallowed names become problems.
+ * `allowedDomains` are normalised suffixes (see `LabelOptions.allowedDomains`); empty allows every name.
+ */
 export function staticSnapshot(certs: readonly (readonly string[])[], allowedDomains: readonly string[]): Snapshot {
   const collector = new SpecCollector();
   const problems: Problem[] = [];
   certs.forEach((raw, index) => {
-    const names: string[] = [];
-    for (const r of raw) {
-      const n = normalizeName(r);
-      if (!n.ok) {
-        problems.push({ source: 'static', label: 'MARATHON_ACME_DOMAINS', value: excerpt(r), code: n.code, reason: n.reason });
-      } else if (!isAllowed(n.name, allowedDomains)) {
-        problems.push({ source: 'static', label: 'MARATHON_ACME_DOMAINS', value: excerpt(r), code: 'DOMAIN_NOT_ALLOWED', reason: 'name is outside --allowed-domains' });
-      } else if (!names.includes(n.name)) {
-        names.push(n.name);
-      }
-    }
+    const names = acceptNames(raw, allowedDomains, (code, reason, r) => {
+      problems.push({ source: 'static', label: 'MARATHON_ACME_DOMAINS', value: excerpt(r), code, reason });
+    });
     if (names.length > 0) collector.add(names, [{ source: 'static', portIndex: index }]);
   });
   return { specs: collector.specList(), problems: [...problems, ...collector.problems] };

@@ -103,3 +103,23 @@ test('static --domains: ; separates certificates, , or space the names of one', 
   assert.deepEqual(parseStaticDomains(''), []);
   assert.deepEqual(run(['--lb', 'none', '/s']).lb, []);
 });
+
+test('--allowed-domains is normalised once, at parse time', () => {
+  assert.deepEqual(run(['/s']).allowedDomains, [], 'not given: no restriction');
+  assert.deepEqual(run(['/s'], { MARATHON_ACME_ALLOWED_DOMAINS: '' }).allowedDomains, [], 'empty: no restriction');
+  assert.deepEqual(run(['--allowed-domains', ' *.Example.COM., .other.org,bücher.de,example.com', '/s']).allowedDomains, ['example.com', 'other.org', 'xn--bcher-kva.de']);
+});
+
+test('--allowed-domains fails closed: an entry that is not a domain is a usage error naming it', () => {
+  for (const bad of ['https://example.com', 'example.com:443', 'example.com/', 'ok.example.com, example.com:443']) {
+    assert.throws(() => parseCli(['--allowed-domains', bad, '/s'], {}), (err: unknown) => {
+      assert.ok(err instanceof UsageError, bad);
+      assert.match(err.message, /^argument --allowed-domains: not a domain name: '/, bad);
+      assert.ok(err.message.includes(bad.split(', ').pop()!), `${bad}: ${err.message}`);
+      assert.ok(!err.message.includes('\n'));
+      return true;
+    });
+    assert.throws(() => parseCli(['/s'], { MARATHON_ACME_ALLOWED_DOMAINS: bad }), UsageError, `env ${bad}`);
+  }
+  assert.throws(() => parseCli(['--allowed-domains', ' , ', '/s'], {}), /--allowed-domains: no domain given/);
+});

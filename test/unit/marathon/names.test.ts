@@ -69,7 +69,7 @@ test('normalizeName allows a leading wildcard only when asked', () => {
   assert.equal(normalizeName('a*.example.com', { allowWildcard: true }).ok, false);
 });
 
-test('isAllowed matches suffixes on label boundaries', () => {
+test('isAllowed matches already-normalised suffixes on label boundaries', () => {
   const cases: Array<[string, string[] | undefined, boolean]> = [
     ['example.com', undefined, true],
     ['example.com', [], true],
@@ -77,16 +77,27 @@ test('isAllowed matches suffixes on label boundaries', () => {
     ['a.example.com', ['example.com'], true],
     ['a.b.example.com', ['example.com'], true],
     ['*.example.com', ['example.com'], true],
+    ['*.com', ['example.com'], false],
     ['badexample.com', ['example.com'], false],
     ['example.com.evil.net', ['example.com'], false],
-    ['a.example.com', ['  Example.COM. '], true],
-    ['a.example.com', ['*.example.com'], true],
-    ['a.example.com', ['.example.com'], true],
     ['a.example.org', ['example.com', 'example.org'], true],
-    ['xn--bcher-kva.de', ['bücher.de'], true],
+    ['xn--bcher-kva.de', ['xn--bcher-kva.de'], true],
     ['a.example.com', ['other.com'], false],
+    ['a.example.com', ['com'], true],
   ];
   for (const [name, suffixes, want] of cases) assert.equal(isAllowed(name, suffixes), want, `${name} in ${JSON.stringify(suffixes)}`);
-  assert.equal(normalizeSuffix(' '), null);
-  assert.equal(normalizeSuffix('a/b'), null);
+});
+
+test('normalizeSuffix: one canonical form, null for anything that is not a domain', () => {
+  const good: Array<[string, string]> = [
+    ['  Example.COM. ', 'example.com'],
+    ['*.example.com', 'example.com'],
+    ['.example.com', 'example.com'],
+    ['bücher.de', 'xn--bcher-kva.de'],
+    ['com', 'com'],
+  ];
+  for (const [raw, want] of good) assert.equal(normalizeSuffix(raw), want, raw);
+  for (const bad of [' ', '', 'a/b', 'https://example.com', 'example.com:443', 'example.com/', 'exa mple.com', '-a.com', 'a..com', '*', 'user@example.com', '_acme.example.com']) {
+    assert.equal(normalizeSuffix(bad), null, bad);
+  }
 });
