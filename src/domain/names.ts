@@ -9,6 +9,7 @@
  */
 import { domainToASCII } from 'node:url';
 import { isIP } from 'node:net';
+import { MAX_CERT_NAME_LENGTH } from './name-rules.js';
 
 export interface NormalizeOptions {
   /** Accept a leading `*.` label (only useful with DNS-01; HTTP-01 cannot validate wildcards). */
@@ -34,7 +35,11 @@ const ASCII_FAST = /^[a-z0-9.*-]+$/;
 /** At least two RFC 1123 labels, lower case, no trailing dot (length checked separately). */
 const NORMAL_LDH = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const ALL_DIGITS_TLD = /\.[0-9]+$/;
+/** DNS's limit (RFC 1035), for suffixes. */
 const MAX_NAME = 253;
+/** A certificate name must also fit `certs/<name>.pem` (name-rules.ts): 251, tighter than DNS. */
+const MAX_CERT_NAME = MAX_CERT_NAME_LENGTH;
+const TOO_LONG = `name is longer than ${MAX_CERT_NAME} characters (certs/<name>.pem must fit a file name)`;
 const MAX_LABEL = 63;
 
 function fail(code: NameProblemCode, reason: string): NormalizeResult {
@@ -43,7 +48,8 @@ function fail(code: NameProblemCode, reason: string): NormalizeResult {
 
 /**
  * Normalise one DNS name: trim, lower case, drop one trailing dot, IDN → A-labels (UTS #46 via
- * `domainToASCII`), then check RFC 1123 label syntax, label ≤ 63 and total ≤ 253 octets, at least two
+ * `domainToASCII`), then check RFC 1123 label syntax, label ≤ 63 and total ≤ 251 octets
+ * (`MAX_CERT_NAME_LENGTH`: the store must be able to write `<name>.pem`; DNS allows 253), at least two
  * labels, no all-numeric top-level label, no IP literal, no wildcard unless allowed, and nothing that
  * could escape a directory (`/`, `\`, NUL, `..`, a leading `.`).
  *
@@ -52,14 +58,14 @@ function fail(code: NameProblemCode, reason: string): NormalizeResult {
 export function normalizeName(raw: unknown, opts: NormalizeOptions = {}): NormalizeResult {
   if (typeof raw !== 'string') return fail('INVALID_NAME', 'name is not a string');
   // Fast path: an already-normal LDH name (the common case) needs no copies.
-  if (raw.length <= MAX_NAME && NORMAL_LDH.test(raw) && !raw.includes('xn--') && !ALL_DIGITS_TLD.test(raw)) return { ok: true, name: raw };
+  if (raw.length <= MAX_CERT_NAME && NORMAL_LDH.test(raw) && !raw.includes('xn--') && !ALL_DIGITS_TLD.test(raw)) return { ok: true, name: raw };
   let name = raw.trim();
   if (name.length === 0) return fail('INVALID_NAME', 'name is empty');
   // Checked before IDN mapping: domainToASCII('a/b.com') returns 'a' (URL host parsing stops at '/').
   if (PATH_CHARS.test(name)) return fail('INVALID_NAME', 'name contains a path separator or NUL');
   if (name.startsWith('.')) return fail('INVALID_NAME', 'name starts with a dot');
   if (name.includes('..')) return fail('INVALID_NAME', 'name contains an empty label (..)');
-  if (name.length > 4 * MAX_NAME) return fail('NAME_TOO_LONG', 'name is longer than 253 characters');
+  if (name.length > 4 * MAX_NAME) return fail('NAME_TOO_LONG', TOO_LONG);
   name = name.toLowerCase();
   if (name.endsWith('.')) name = name.slice(0, -1);
   if (isIpLiteral(name)) return fail('IP_ADDRESS_NOT_SUPPORTED', 'IP addresses cannot be certificate names here');
@@ -99,7 +105,7 @@ function toAscii(name: string): string | null {
 }
 
 function checkSyntax(ascii: string, extra: number): NormalizeResult | null {
-  if (ascii.length + extra > MAX_NAME) return fail('NAME_TOO_LONG', 'name is longer than 253 characters');
+  if (ascii.length + extra > MAX_CERT_NAME) return fail('NAME_TOO_LONG', TOO_LONG);
   const labels = ascii.split('.');
   if (labels.length < 2) return fail('INVALID_NAME', 'name needs at least two labels');
   for (const label of labels) {

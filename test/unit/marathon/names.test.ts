@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isAllowed, normalizeName, normalizeSuffix } from '../../../src/domain/names.js';
+import { MAX_CERT_NAME_LENGTH } from '../../../src/domain/name-rules.js';
 
 test('normalizeName accepts and normalises valid names', () => {
   const cases: Array<[string, string, string]> = [
@@ -16,10 +17,11 @@ test('normalizeName accepts and normalises valid names', () => {
     ['63-char label', `${'a'.repeat(63)}.com`, `${'a'.repeat(63)}.com`],
   ];
   for (const [name, input, want] of cases) assert.deepEqual(normalizeName(input), { ok: true, name: want }, name);
-  const name253 = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
-  assert.equal(name253.length, 253);
-  assert.deepEqual(normalizeName(name253), { ok: true, name: name253 }, 'exactly 253 characters');
-  assert.equal(normalizeName(`${name253}.`).ok, true, '253 plus the trailing dot');
+  const name251 = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(59)}`;
+  assert.equal(name251.length, MAX_CERT_NAME_LENGTH);
+  assert.deepEqual(normalizeName(name251), { ok: true, name: name251 }, 'exactly MAX_CERT_NAME_LENGTH characters');
+  assert.equal(normalizeName(`${name251}.`).ok, true, 'the longest name plus the trailing dot');
+  assert.deepEqual(normalizeName(`${name251}.`.toUpperCase()), { ok: true, name: name251 }, 'slow path, same limit');
 });
 
 test('normalizeName rejects with a stable code', () => {
@@ -46,6 +48,8 @@ test('normalizeName rejects with a stable code', () => {
     ['partial IPv4', '10.1.2', 'INVALID_NAME'],
     ['label too long', `${'a'.repeat(64)}.com`, 'NAME_TOO_LONG'],
     ['name too long', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}`, 'NAME_TOO_LONG'],
+    ['252: a DNS name, but certs/<name>.pem would not fit', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(60)}`, 'NAME_TOO_LONG'],
+    ['253: the DNS maximum, still too long for a file', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'D'.repeat(61)}`, 'NAME_TOO_LONG'],
     ['huge', 'a.'.repeat(5000) + 'com', 'NAME_TOO_LONG'],
     ['wildcard', '*.example.com', 'WILDCARD_NOT_SUPPORTED'],
     ['inner wildcard', 'a.*.example.com', 'INVALID_NAME'],
@@ -67,6 +71,10 @@ test('normalizeName allows a leading wildcard only when asked', () => {
   assert.deepEqual(normalizeName('*.Example.com', { allowWildcard: true }), { ok: true, name: '*.example.com' });
   assert.equal(normalizeName('*.com', { allowWildcard: true }).ok, false, 'wildcard needs two labels under it');
   assert.equal(normalizeName('a*.example.com', { allowWildcard: true }).ok, false);
+  const base249 = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}`;
+  assert.equal(normalizeName(`*.${base249}`, { allowWildcard: true }).ok, true, '*. plus 249 = 251');
+  const r = normalizeName(`*.${base249}d`, { allowWildcard: true });
+  assert.equal(r.ok ? 'ok' : r.code, 'NAME_TOO_LONG', '*. plus 250 = 252');
 });
 
 test('isAllowed matches already-normalised suffixes on label boundaries', () => {
