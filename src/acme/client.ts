@@ -146,7 +146,11 @@ export class AcmeClient {
 
   // ---- transport wrappers ----
 
-  /** One HTTP exchange; every Replay-Nonce goes to the pool unless `poolNonce` is false. */
+  /**
+   * One HTTP exchange; every Replay-Nonce goes to the pool unless `poolNonce` is false. Records the
+   * outcome for `status()` — except when the request was cancelled by its signal (our own abort says
+   * nothing about the CA, whatever the abort's reason).
+   */
   private async send(req: Parameters<Transport['request']>[0], poolNonce = true): Promise<HttpResponse> {
     try {
       const res = await this.transport.request(req);
@@ -154,6 +158,7 @@ export class AcmeClient {
       this.lastOutcome = res.status >= 500 ? { reachable: false, error: `HTTP ${res.status} from ${req.operation}` } : { reachable: true };
       return res;
     } catch (err) {
+      if (req.signal?.aborted) throw err;
       if (err instanceof AppError && (err.code === ACME_CODES.network || err.code === ACME_CODES.timeout)) {
         this.lastOutcome = { reachable: false, error: err.message };
       }

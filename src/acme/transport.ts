@@ -68,7 +68,11 @@ export class Transport {
 
   /**
    * Send one request. Resolves with any HTTP status (the caller interprets problems); rejects with
-   * AppError ACME_NETWORK / ACME_TIMEOUT, or the signal's AbortError when `signal` fires.
+   * AppError ACME_NETWORK / ACME_TIMEOUT, or the signal's reason when `signal` fires.
+   *
+   * The metric/log `status` is the HTTP status, `timeout` (this request's own timeout), `network`, or
+   * `aborted` whenever the caller's signal fired — whatever its reason (an order budget's ACME_TIMEOUT,
+   * a failed sibling authorization): our own cancellations are never counted as CA failures.
    */
   async request(req: HttpRequest): Promise<HttpResponse> {
     const started = process.hrtime.bigint();
@@ -78,7 +82,7 @@ export class Transport {
       status = String(res.status);
       return res;
     } catch (err) {
-      status = err instanceof AppError ? (err.code === ACME_CODES.timeout ? 'timeout' : 'network') : 'aborted';
+      status = req.signal?.aborted ? 'aborted' : err instanceof AppError && err.code === ACME_CODES.timeout ? 'timeout' : 'network';
       throw err;
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;

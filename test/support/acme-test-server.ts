@@ -37,6 +37,8 @@ export interface TestServerBehaviour {
   rejectFirstNonce?: boolean;
   /** Polls of a responded authorization that still answer `pending`, with this Retry-After (s). */
   pendingPolls?: { count: number; retryAfterSeconds: number };
+  /** Hold the answer to a challenge response (POST to the challenge URL) for this many ms. */
+  challengeDelayMs?: number;
   /** renewalInfo answer. */
   ari?: { start: Date; end: Date; explanationURL?: string; retryAfterSeconds?: number };
 }
@@ -310,6 +312,9 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
       return send(res, 200, authzJson(a));
     }
     if (kind === 'chall') {
+      const delay = state.behaviour.challengeDelayMs;
+      if (delay) await new Promise((r) => setTimeout(r, delay));
+      if (res.destroyed) return;
       const a = authzs.get(id);
       if (!a) return problem(res, 404, 'malformed', 'no such challenge');
       a.responded = true;

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { AcmeError, AcmeIssuer, ACME_CODES, USER_AGENT } from '../../../src/acme/index.js';
+import { AppError } from '../../../src/lib/errors.js';
 import { createLogger, silentLogger, type Logger } from '../../../src/lib/logger.js';
+import { createMetrics } from '../../../src/lib/metrics.js';
 import { Http01Solver } from '../../../src/lib/http01-solver.js';
 import { startAcmeTestServer, type AcmeTestServer } from '../../support/acme-test-server.js';
 import { MemoryKeyStore } from '../../support/acme-helpers.js';
@@ -142,6 +144,30 @@ describe('AcmeIssuer against the ACME test server', () => {
     await issuer.accountUrl(AbortSignal.timeout(5000));
     assert.ok(server.log.length > 0);
     for (const l of server.log) assert.equal(l.userAgent, USER_AGENT);
+  });
+
+  it('an order cancelled by its own budget is not a CA failure: status stays reachable, requests are labelled aborted', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    // The CA holds the challenge response for 3 s, so the order budget (300 ms) fires while that request is
+    // in flight: the request is cancelled with the order's ACME_TIMEOUT AppError as the abort reason.
+    const a = new AcmeIssuer({ directoryUrl: server.directoryUrl, ca: server.caPem, accountKey: new MemoryKeyStore(), solvers: [solver], logger: silentLogger(), metrics, orderTimeoutMs: 300 });
+    try {
+      await a.accountUrl(AbortSignal.timeout(5000));
+      server.behaviour.challengeDelayMs = 3000;
+      assert.equal(a.status().reachable, true);
+      const err = await a.issue({ names: ['budget.example'], keyType: 'ec256' }, AbortSignal.timeout(10_000)).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof AppError && err.code === ACME_CODES.timeout, `ACME_TIMEOUT expected, got ${String(err)}`);
+      assert.equal(a.status().reachable, true, 'our own abort does not make the CA unreachable');
+      assert.equal(a.status().lastError, undefined);
+      const counts = (await metrics.acmeRequestDuration.get()).values.filter((v) => v.metricName?.endsWith('_count') && v.value > 0);
+      const statuses = new Set(counts.map((v) => String(v.labels['status'])));
+      const aborted = counts.filter((v) => v.labels['status'] === 'aborted').map((v) => v.labels['operation']);
+      assert.deepEqual(aborted, ['respondChallenge'], `statuses: ${[...statuses].join(',')}`);
+      assert.ok(!statuses.has('timeout') && !statuses.has('network'), `statuses: ${[...statuses].join(',')}`);
+      assert.equal(solver.size, 0, 'cleanUp ran');
+    } finally {
+      a.close();
+    }
   });
 
   it('returns null from renewalInfo when the CA offers no ARI', async () => {
