@@ -1,7 +1,7 @@
 /**
- * Polling an order or authorization (RFC 8555 §7.5.1, §7.4): honour `Retry-After` when the CA sends it;
- * otherwise start short (a CA that validates quickly, such as Pebble, finishes in tens of ms) and grow
- * geometrically to a polite ceiling. Bounded by a deadline; cancellable.
+ * Polling an order or authorization (RFC 8555 §7.5.1, §7.4): start short (a CA that validates quickly,
+ * such as Pebble, finishes in tens of ms) and grow geometrically to a polite ceiling; wait longer when the
+ * CA's `Retry-After` asks for it. Bounded by a deadline (the wait is clamped to it); cancellable.
  */
 import { sleep } from '../lib/abort.js';
 import { AppError } from '../lib/errors.js';
@@ -20,11 +20,14 @@ export interface PollOptions {
   url: string;
 }
 
-/** Delay before the next poll: Retry-After if given (clamped to the deadline), else the backoff step. */
+/**
+ * Delay before the next poll: the growing backoff step (`initialMs` × 1.5^step, up to `maxMs`), or longer
+ * when the CA's `Retry-After` asks for more. Retry-After is a minimum, never a replacement: `Retry-After: 0`
+ * or a date in the past (clock skew) must not turn polling into a busy loop.
+ */
 export function nextDelay(step: number, retryAfter: Date | undefined, opts: Pick<PollOptions, 'initialMs' | 'maxMs'>, now = Date.now()): number {
-  // A Retry-After in the past (clock skew) must not turn into a busy loop: never poll faster than initialMs.
-  if (retryAfter) return Math.max(opts.initialMs, retryAfter.getTime() - now);
-  return Math.min(opts.maxMs, opts.initialMs * 1.5 ** step);
+  const backoff = Math.min(opts.maxMs, opts.initialMs * 1.5 ** step);
+  return retryAfter ? Math.max(backoff, retryAfter.getTime() - now) : backoff;
 }
 
 /**

@@ -76,13 +76,21 @@ describe('polling delays', () => {
     assert.equal(nextDelay(1, undefined, o), 30);
     assert.equal(nextDelay(20, undefined, o), 1000);
   });
-  it('honours Retry-After', () => {
+  it('honours a Retry-After longer than the backoff step', () => {
     const now = 1_000_000;
     assert.equal(nextDelay(0, new Date(now + 3000), { initialMs: 20, maxMs: 1000 }, now), 3000);
   });
-  it('never polls faster than the first delay, even with a Retry-After in the past', () => {
+  it('keeps growing when Retry-After is 0 or in the past (a minimum, not a replacement)', () => {
     const now = 1_000_000;
-    assert.equal(nextDelay(5, new Date(now - 3000), { initialMs: 20, maxMs: 1000 }, now), 20);
+    const o = { initialMs: 20, maxMs: 1000 };
+    for (const retryAfter of [new Date(now), new Date(now - 3000), new Date(now + 5)]) {
+      const delays = [0, 1, 2, 3, 20].map((step) => nextDelay(step, retryAfter, o, now));
+      assert.deepEqual(delays, [20, 30, 45, 67.5, 1000], `Retry-After ${retryAfter.getTime() - now} ms`);
+    }
+  });
+  it('uses the growing step when it exceeds a short Retry-After', () => {
+    const now = 1_000_000;
+    assert.equal(nextDelay(10, new Date(now + 100), { initialMs: 20, maxMs: 1000 }, now), Math.min(1000, 20 * 1.5 ** 10));
   });
 });
 
