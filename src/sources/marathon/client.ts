@@ -8,8 +8,10 @@
  *   instance — e.g. 502 "Could not determine the current leader" — is an instance problem, §1.4).
  *   A 4xx (auth, not found) is the same everywhere and fails at once.
  * - A base path is KEPT (`http://host/marathon` → `/marathon/v2/apps`; 0.6.1 dropped it, §3.1).
- * - `user:pass@` in a URL → `Authorization: Basic ...` (percent-decoded), stripped from every log
- *   line and error; a DC/OS token → `Authorization: token=...` (wins over Basic).
+ * - `user:pass@` in a URL → `Authorization: Basic ...` (percent-decoded, lib/urls `splitUserinfo`),
+ *   stripped from every log line and error (`redactUrl` for entries that do not parse); a DC/OS
+ *   token → `Authorization: token=...` (wins over Basic). Endpoint bases and redirect targets never
+ *   carry userinfo after parsing, so their `href` is log-safe.
  * - `timeoutMs` bounds the wait for response headers (0 disables, like `--marathon-timeout 0`);
  *   for `/v2/apps` it is also the body's idle timeout, so a stalled body cannot hang a sync forever.
  * - Non-200, a content type other than `application/json` / `text/event-stream`, bad JSON or no
@@ -23,6 +25,7 @@ import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { AppError, isAbortError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import { redactUrl, splitUserinfo } from '../../lib/urls.js';
 import { AppsBodyError, AppsStreamParser } from './apps-stream.js';
 
 export interface MarathonEndpoint {
@@ -46,42 +49,22 @@ export function parseMarathonUrls(input: string | readonly string[]): MarathonEn
     .filter((s) => s.length > 0);
   if (entries.length === 0) throw new AppError('CONFIG_INVALID', 'no Marathon URL given');
   return entries.map((entry) => {
-    let url: URL;
+    let parsed: URL;
     try {
-      url = new URL(entry);
+      parsed = new URL(entry);
     } catch (err) {
-      throw new AppError('CONFIG_INVALID', 'invalid Marathon URL', { cause: err, details: { url: redactUrlString(entry) } });
+      throw new AppError('CONFIG_INVALID', 'invalid Marathon URL', { cause: err, details: { url: redactUrl(entry) } });
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new AppError('CONFIG_INVALID', 'Marathon URL must be http or https', { details: { url: redactUrlString(entry) } });
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new AppError('CONFIG_INVALID', 'Marathon URL must be http or https', { details: { url: redactUrl(entry) } });
     }
-    let basicAuth: string | undefined;
-    if (url.username !== '' || url.password !== '') {
-      const user = safeDecode(url.username);
-      const pass = safeDecode(url.password);
-      basicAuth = `Basic ${Buffer.from(`${user}:${pass}`, 'utf8').toString('base64')}`;
-    }
-    url.username = '';
-    url.password = '';
+    const { url, authorization: basicAuth } = splitUserinfo(parsed);
     url.hash = '';
     url.search = '';
     const basePath = url.pathname.replace(/\/+$/, '');
     const display = `${url.protocol}//${url.host}${basePath}`;
     return basicAuth === undefined ? { base: url, basePath, display } : { base: url, basePath, display, basicAuth };
   });
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
-/** Remove `user:pass@` from a URL-ish string for logs. */
-export function redactUrlString(s: string): string {
-  return s.replace(/\/\/[^/@]*@/, '//');
 }
 
 export interface MarathonClientOptions {
@@ -192,7 +175,7 @@ export class MarathonClient {
       if (query !== undefined) target.search = query.toString();
       try {
         const res = await this.getFollowingRedirects(target, ep, accept, extraHeaders, signal);
-        const url = safeUrl(res.finalUrl);
+        const url = res.finalUrl.href;
         if (res.response.statusCode !== undefined && res.response.statusCode >= 500 && k < n - 1) {
           res.response.resume();
           last = statusError(res.response, url);
@@ -233,21 +216,21 @@ export class MarathonClient {
       if (status < 300 || status >= 400 || location === undefined) return { response, finalUrl: url };
       response.resume();
       if (hop >= MAX_REDIRECTS) {
-        throw new AppError('MARATHON_REDIRECT', 'too many redirects from Marathon', { details: { url: safeUrl(url) } });
+        throw new AppError('MARATHON_REDIRECT', 'too many redirects from Marathon', { details: { url: url.href } });
       }
       let next: URL;
       try {
         next = new URL(location, url);
       } catch (err) {
-        throw new AppError('MARATHON_REDIRECT', 'bad redirect location from Marathon', { cause: err, details: { url: safeUrl(url) } });
+        throw new AppError('MARATHON_REDIRECT', 'bad redirect location from Marathon', { cause: err, details: { url: url.href } });
       }
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-        throw new AppError('MARATHON_REDIRECT', 'redirect to a non-http URL', { details: { url: safeUrl(url) } });
+        throw new AppError('MARATHON_REDIRECT', 'redirect to a non-http URL', { details: { url: url.href } });
       }
       if (url.protocol === 'https:' && next.protocol === 'http:') auth = undefined;
       next.username = '';
       next.password = '';
-      this.log.info({ from: safeUrl(url), to: safeUrl(next), status }, 'following marathon redirect');
+      this.log.info({ from: url.href, to: next.href, status }, 'following marathon redirect');
       url = next;
     }
   }
@@ -269,20 +252,20 @@ export class MarathonClient {
       if (this.timeoutMs > 0) {
         timer = setTimeout(() => {
           req.destroy(new AppError('MARATHON_TIMEOUT', 'no response headers from Marathon in time', {
-            details: { url: safeUrl(url), timeout_ms: this.timeoutMs },
+            details: { url: url.href, timeout_ms: this.timeoutMs },
           }));
         }, this.timeoutMs);
       }
       req.once('response', (res) => {
         clearTimeout(timer);
-        this.log.debug({ method: 'GET', url: safeUrl(url), status: res.statusCode }, 'marathon request completed');
+        this.log.debug({ method: 'GET', url: url.href, status: res.statusCode }, 'marathon request completed');
         resolve(res);
       });
       req.once('error', (err) => {
         clearTimeout(timer);
         reject(err instanceof AppError || isAbortError(err) ? err : new AppError('MARATHON_TRANSPORT', 'request to Marathon failed', {
           cause: err,
-          details: { url: safeUrl(url) },
+          details: { url: url.href },
         }));
       });
       req.end();
@@ -356,16 +339,6 @@ function abortError(): Error {
 
 function isTransport(err: AppError): boolean {
   return err.code === 'MARATHON_TRANSPORT' || err.code === 'MARATHON_TIMEOUT';
-}
-
-
-/** Log-safe URL (no credentials). */
-export function safeUrl(url: URL): string {
-  if (url.username === '' && url.password === '') return url.href;
-  const u = new URL(url.href);
-  u.username = '';
-  u.password = '';
-  return u.href;
 }
 
 function statusError(res: IncomingMessage, url: string): AppError {

@@ -1,4 +1,2 @@
-/** The Marathon source: client, SSE parser and `MarathonSource` (see each module's doc comment). */
-export { MarathonSource, EVENT_TYPES, type MarathonSourceOptions } from './source.js';
-export { MarathonClient, parseMarathonUrls, redactUrlString, type MarathonClientOptions, type MarathonEndpoint, type EventStream } from './client.js';
-export { SseParser, SseLineTooLongError, type SseEventHandler } from './sse.js';
+/** The Marathon source (see source.ts; client.ts, sse.ts and apps-stream.ts are its parts). */
+export { MarathonSource } from './source.js';

@@ -31,6 +31,32 @@ test('parseMarathonUrls: trims, splits, strips credentials, keeps the base path'
   assert.throws(() => parseMarathonUrls('not a url'), (e: unknown) => codeOf(e) === 'CONFIG_INVALID');
 });
 
+test('parseMarathonUrls: a password with @ or / is sent whole and never shown, even in errors', () => {
+  const [ep] = parseMarathonUrls('http://user:p@ss@marathon:8080');
+  assert.equal(ep!.display, 'http://marathon:8080');
+  assert.equal(ep!.basicAuth, `Basic ${Buffer.from('user:p@ss').toString('base64')}`);
+  assert.equal(ep!.base.username, '');
+  assert.equal(ep!.base.password, '');
+  const details = (entry: string): string => {
+    try {
+      parseMarathonUrls(entry);
+    } catch (err) {
+      assert.equal(codeOf(err), 'CONFIG_INVALID', entry);
+      return JSON.stringify((err as AppError).details) + (err as Error).message;
+    }
+    return assert.fail(`${entry} was accepted`);
+  };
+  for (const [entry, secret] of [
+    ['ftp://user:p@ss@marathon', 'ss'],
+    ['http://user:se/cret@marathon:99999', 'cret'],
+    ['http://user:s3/cr@t@marathon:bad', 'cr'],
+  ] as const) {
+    const text = details(entry);
+    assert.ok(!text.includes(secret) && !text.includes('user'), `${entry} leaks: ${text}`);
+    assert.match(text, /\*\*\*@marathon/, entry);
+  }
+});
+
 test('getApps returns the apps list verbatim with Accept: application/json', async () => {
   const sim = await startMarathonSimulator({ apps: [APP] });
   try {
