@@ -1,6 +1,9 @@
 /**
  * `AcmeIssuer`: the daemon's `Issuer` over `AcmeClient` — one whole order from newOrder to a downloaded,
  * split certificate chain, with the challenges answered through the configured `Solver`s.
+ *
+ * Outcomes (issued, failed, revoked) are logged by the caller (the reconciler); this module logs them at
+ * debug only, so one event is one line at info/warn.
  */
 import type { Challenge, IssueRequest, Issuer, Solver } from '../domain/contracts.js';
 import type { IssuedCertificate, RenewalInfo } from '../domain/types.js';
@@ -80,7 +83,7 @@ export class AcmeIssuer implements Issuer {
   async revoke(certPem: string, reason: number, signal: AbortSignal): Promise<void> {
     const der = parseCertificate(certPem).raw;
     await this.client.revoke(der, reason, signal);
-    this.log.info({ operation: 'revokeCert', reason }, 'acme certificate revoked');
+    this.log.debug({ operation: 'revokeCert', reason }, 'acme certificate revoked');
   }
 
   close(): void {
@@ -98,12 +101,12 @@ export class AcmeIssuer implements Issuer {
     const started = Date.now();
     try {
       const cert = await this.runOrder(request, names, ctl.signal, started + this.orderTimeoutMs);
-      this.log.info({ domain: names[0], names: names.length, ms: Date.now() - started }, 'acme certificate issued');
+      this.log.debug({ domain: names[0], names: names.length, ms: Date.now() - started }, 'acme certificate issued');
       return cert;
     } catch (err) {
       // A caller's abort surfaces as the caller's AbortError, the order budget as ACME_TIMEOUT.
       if (signal.aborted) throw isAbortError(err) ? err : abortReason(signal);
-      this.log.warn({ domain: names[0], err }, 'acme order failed');
+      this.log.debug({ domain: names[0], err }, 'acme order failed');
       throw err;
     } finally {
       clearTimeout(timer);

@@ -92,6 +92,23 @@ describe('AcmeIssuer against the ACME test server', () => {
     assert.equal(newOrders().length - before, 1, 'the client never loops on 429');
   });
 
+  it('leaves outcomes to the caller: issued and failed orders log nothing at info or above', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(c: Buffer, _e, cb) { lines.push(c.toString()); cb(); } });
+    issuer.close();
+    issuer = make(createLogger({ level: 'debug', destination: sink }));
+    await issuer.issue({ names: ['quiet.example'], keyType: 'ec256' }, AbortSignal.timeout(10_000));
+    server.behaviour.rateLimitSeconds = 60;
+    await assert.rejects(issuer.issue({ names: ['quiet2.example'], keyType: 'ec256' }, AbortSignal.timeout(10_000)), AcmeError);
+    const records = lines.map((l) => JSON.parse(l) as { level: string; msg: string });
+    const byMsg = (m: string) => records.filter((r) => r.msg === m);
+    assert.equal(byMsg('acme certificate issued').length, 1, 'still logged, at debug');
+    assert.equal(byMsg('acme order failed').length, 1, 'still logged, at debug');
+    const loud = records.filter((r) => !['trace', 'debug'].includes(r.level) && r.msg !== 'acme account key created' && r.msg !== 'acme account registered');
+    assert.deepEqual(loud.map((r) => r.msg), []);
+    assert.ok([...byMsg('acme certificate issued'), ...byMsg('acme order failed')].every((r) => r.level === 'debug'));
+  });
+
   it('surfaces 5xx with Retry-After without retrying', async () => {
     await issuer.accountUrl(AbortSignal.timeout(5000));
     server.behaviour.newOrderStatus = 503;
