@@ -4,7 +4,9 @@
  * `MARATHON_ACME_WRITTEN`, `MARATHON_ACME_REMOVED` and `MARATHON_ACME_CHANGED` (space-separated; names
  * are validated DNS names, so they contain no spaces). Exit status 0 = success; the exit status and
  * the tail of stderr are logged. A failed run is retried in the background until it succeeds or a
- * newer batch supersedes it.
+ * newer batch supersedes it; the names of a batch whose run failed are kept and passed again with the
+ * next run (the latest event of a name wins: written then removed is passed as removed), so the
+ * command always receives every name changed since its last successful run.
  */
 import type { Change, Notifier } from '../domain/contracts.js';
 import { abortReason } from '../lib/abort.js';
@@ -12,8 +14,8 @@ import type { BackoffPolicy } from '../lib/backoff.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
-import { BackgroundRetries } from './retry.js';
-import { runCommand, type CommandResult } from './run-command.js';
+import { BackgroundRetries, PendingNames } from './retry.js';
+import { describeResult, runCommand } from './run-command.js';
 
 export interface CommandNotifierOptions {
   /** The command and its arguments, e.g. `['/usr/local/bin/reload-haproxy', '--quiet']`. */
@@ -33,6 +35,8 @@ export class CommandNotifier implements Notifier {
   readonly name = 'command';
   private readonly log: Logger;
   private readonly retries: BackgroundRetries;
+  /** Names changed since the last successful run. */
+  private readonly pending = new PendingNames();
 
   /** Throws `INVALID_COMMAND` for an empty argv. */
   constructor(private readonly options: CommandNotifierOptions) {
@@ -41,18 +45,29 @@ export class CommandNotifier implements Notifier {
     this.retries = new BackgroundRetries(this.log, options.retry, options.random);
   }
 
-  /** Run the command once for the batch; ok when it exits 0. Rejects only on abort. */
+  /**
+   * Run the command once for the batch plus the names earlier failed runs did not deliver; ok when it
+   * exits 0. Rejects only on abort.
+   */
   async notify(change: Change, signal: AbortSignal): Promise<{ readonly ok: boolean; readonly detail?: string }> {
     if (signal.aborted) throw abortReason(signal);
     if (change.written.length === 0 && change.removed.length === 0) return { ok: true, detail: 'nothing changed' };
-    this.retries.supersede();
-    const failure = await this.runOnce(change, signal);
+    this.retries.supersede(); // safe: this run carries everything still pending
+    this.pending.add(change);
+    const failure = await this.runPending(signal);
     if (failure === null) return { ok: true };
-    this.retries.start(this.options.argv[0]!, async (s) => (await this.runOnce(change, s)) === null);
+    this.retries.start(this.options.argv[0]!, async (s) => (await this.runPending(s)) === null);
     return { ok: false, detail: failure };
   }
 
-  /** null on success, else a one-line reason. */
+  /** Run with every pending name; forgets them on success. null on success, else a one-line reason. */
+  private async runPending(signal: AbortSignal): Promise<string | null> {
+    const batch = this.pending.take();
+    const failure = await this.runOnce(batch.change, signal);
+    if (failure === null) batch.delivered();
+    return failure;
+  }
+
   private async runOnce(change: Change, signal: AbortSignal): Promise<string | null> {
     const env = {
       ...this.options.env,
@@ -76,12 +91,4 @@ export class CommandNotifier implements Notifier {
   async stop(): Promise<void> {
     await this.retries.stop();
   }
-}
-
-function describeResult(r: CommandResult): string | null {
-  if (r.spawnError) return `could not start: ${r.spawnError}`;
-  if (r.timedOut) return 'timed out';
-  if (r.code === 0) return null;
-  const tail = r.stderr.trim().split('\n').pop() ?? '';
-  return `${r.code === null ? `killed by ${r.signal}` : `exit status ${r.code}`}${tail ? `: ${tail.slice(0, 200)}` : ''}`;
 }

@@ -10,8 +10,9 @@
  * Runtime changes live in memory only, so the store has already written the file (the next reload
  * reads the same thing). When the runtime API refuses anything, the configured fallback reload
  * (a command, the master CLI `reload`, or SIGUSR2 to the master) makes HAProxy re-read the files.
- * HAProxy allows one certificate transaction at a time, so batches are serialised and a failed
- * transaction is aborted.
+ * HAProxy allows one certificate transaction at a time, so batches and their background retries are
+ * serialised, a failed or interrupted transaction is aborted, and a stale one is aborted before a batch.
+ * Names a batch failed to deliver are kept and delivered with the next batch (or its retry).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,8 +24,8 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { assertSafeName } from '../lib/file-names.js';
 import { haproxyCommand } from './haproxy-cli.js';
-import { BackgroundRetries } from './retry.js';
-import { runCommand } from './run-command.js';
+import { BackgroundRetries, PendingNames } from './retry.js';
+import { describeResult, runCommand } from './run-command.js';
 
 /** How to make HAProxy re-read its files when the runtime API refuses. */
 export type ReloadFallback =
@@ -35,8 +36,14 @@ export type ReloadFallback =
 export interface HaproxyRuntimeNotifierOptions {
   /** Stats socket with `level admin`: a unix path or `host:port`. */
   readonly statsSocket: string;
-  /** The `crt` directory exactly as on the bind line (a trailing slash is ignored, as HAProxy does). */
+  /** Where this process reads the bundles (`<storage>/certs`). */
   readonly certsDir: string;
+  /**
+   * The `crt` directory exactly as on HAProxy's bind line (a trailing slash is ignored, as HAProxy
+   * does), when HAProxy sees the directory under another path (another container, another mount).
+   * Default: `certsDir`.
+   */
+  readonly haproxyCertsDir?: string;
   readonly logger: Logger;
   readonly metrics?: Metrics;
   readonly fallback?: ReloadFallback;
@@ -53,34 +60,55 @@ class Refused extends AppError {
   }
 }
 
+/** How long the cleanup `abort ssl cert` may take: it must go out even when the batch was aborted. */
+const ABORT_TX_TIMEOUT_MS = 2000;
+
+type Result = { readonly ok: boolean; readonly detail?: string };
+
 export class HaproxyRuntimeNotifier implements Notifier {
   readonly name = 'haproxy-runtime';
+  /** Local read path of the bundles. */
   private readonly certsDir: string;
+  /** HAProxy's name of the crt directory (CLI commands). */
+  private readonly crtDir: string;
   private readonly log: Logger;
   private readonly retries: BackgroundRetries;
+  /**
+   * Names not yet delivered. The runtime API only pushes the names it is given, so a newer batch that
+   * supersedes a retry must carry the older batch's undelivered names too.
+   */
+  private readonly pending = new PendingNames();
+  /** Every delivery and retry attempt runs here: HAProxy allows one certificate transaction at a time. */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: HaproxyRuntimeNotifierOptions) {
     this.certsDir = options.certsDir.replace(/\/+$/, '');
+    this.crtDir = (options.haproxyCertsDir ?? options.certsDir).replace(/\/+$/, '');
     this.log = options.logger.child({ component: 'notify', notifier: this.name });
     this.retries = new BackgroundRetries(this.log, options.retry, options.random);
   }
 
   /**
-   * Apply the batch over the runtime API; on any refusal, reload through the fallback. ok when every
+   * Apply the batch, plus every name an earlier batch failed to deliver, over the runtime API (the
+   * latest event of a name wins); on any refusal, reload through the fallback. ok when every pending
    * change was applied at runtime or the fallback reload succeeded; otherwise the fallback (or the
-   * whole batch, without one) is retried in the background. Rejects only on abort.
+   * pending changes, without one) is retried in the background. Rejects only on abort.
    */
-  notify(change: Change, signal: AbortSignal): Promise<{ readonly ok: boolean; readonly detail?: string }> {
-    const run = this.queue.then(() => this.deliver(change, signal));
+  notify(change: Change, signal: AbortSignal): Promise<Result> {
+    return this.serialised(() => this.deliver(change, signal));
+  }
+
+  private serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async deliver(change: Change, signal: AbortSignal): Promise<{ ok: boolean; detail?: string }> {
+  private async deliver(change: Change, signal: AbortSignal): Promise<Result> {
     if (signal.aborted) throw abortReason(signal);
-    this.retries.supersede();
-    const problems = await this.applyAll(change, signal);
+    this.retries.supersede(); // safe: this delivery carries everything still pending
+    this.pending.add(change);
+    const problems = await this.applyPending(signal);
     if (problems.length === 0) {
       this.count('success');
       return { ok: true };
@@ -88,26 +116,51 @@ export class HaproxyRuntimeNotifier implements Notifier {
     const detail = problems.join('; ');
     if (!this.options.fallback) {
       this.count('failure');
-      this.retries.start('runtime-api', async (s) => (await this.applyAll(change, s)).length === 0);
+      this.retries.start('runtime-api', (s) => this.serialised(async () => {
+        if (s.aborted) throw abortReason(s);
+        return (await this.applyPending(s)).length === 0;
+      }));
       return { ok: false, detail: `runtime API: ${detail}` };
     }
-    const reloaded = await this.reload(signal);
+    const reloaded = await this.reloadPending(signal);
     this.count(reloaded === null ? 'fallback' : 'failure');
     if (reloaded === null) return { ok: true, detail: `runtime API: ${detail}; reloaded instead` };
-    this.retries.start('reload', async (s) => (await this.reload(s)) === null);
+    this.retries.start('reload', (s) => this.serialised(async () => {
+      if (s.aborted) throw abortReason(s);
+      return (await this.reloadPending(s)) === null;
+    }));
     return { ok: false, detail: `runtime API: ${detail}; reload failed: ${reloaded}` };
   }
 
-  /** Apply every change; returns one line per name that failed. Rejects only on abort. */
-  private async applyAll(change: Change, signal: AbortSignal): Promise<string[]> {
-    const problems: string[] = [];
+  /** Apply everything pending; forgets what was applied. Returns one line per problem. */
+  private async applyPending(signal: AbortSignal): Promise<string[]> {
+    const batch = this.pending.take();
+    const { failed, lines } = await this.applyAll(batch.change, signal);
+    batch.delivered(failed);
+    return lines;
+  }
+
+  /** A reload re-reads every file: on success nothing is pending any more. */
+  private async reloadPending(signal: AbortSignal): Promise<string | null> {
+    const batch = this.pending.take();
+    const failure = await this.reload(signal);
+    if (failure === null) batch.delivered();
+    return failure;
+  }
+
+  /** Apply every change; returns the names that failed and one line per problem. Rejects only on abort. */
+  private async applyAll(change: Change, signal: AbortSignal): Promise<{ failed: string[]; lines: string[] }> {
+    if (change.written.length === 0 && change.removed.length === 0) return { failed: [], lines: [] };
     let entries: Set<string>;
     try {
+      await this.abortStaleTransaction(signal);
       entries = await this.crtListEntries(signal);
     } catch (err) {
       if (isAbortError(err) || signal.aborted) throw signal.reason ?? err;
-      return [`crt-list unreadable: ${describeError(err).message}`];
+      return { failed: [...change.written, ...change.removed], lines: [`crt-list unreadable: ${describeError(err).message}`] };
     }
+    const failed: string[] = [];
+    const lines: string[] = [];
     const steps: Array<[string, () => Promise<void>]> = [
       ...change.written.map((n): [string, () => Promise<void>] => [n, () => this.put(n, entries, signal)]),
       ...change.removed.map((n): [string, () => Promise<void>] => [n, () => this.remove(n, entries, signal)]),
@@ -119,46 +172,75 @@ export class HaproxyRuntimeNotifier implements Notifier {
         if (isAbortError(err) || signal.aborted) throw signal.reason ?? err;
         const d = err instanceof AppError ? refusalText(err) : describeError(err).message;
         this.log.warn({ domain: name, err, answer: err instanceof AppError ? err.details.answer : undefined }, 'runtime certificate update refused');
-        problems.push(`${name}: ${d}`);
+        failed.push(name);
+        lines.push(`${name}: ${d}`);
       }
     }
-    return problems;
+    return { failed, lines };
   }
 
   /** File names in the crt directory's implicit crt-list (`show ssl crt-list <dir>`). */
   private async crtListEntries(signal: AbortSignal): Promise<Set<string>> {
-    const answer = await this.cli(`show ssl crt-list ${this.certsDir}`, signal);
-    if (!answer.startsWith(`# ${this.certsDir}`)) throw new Refused('show ssl crt-list', answer);
+    const answer = await this.cli(`show ssl crt-list ${this.crtDir}`, signal);
+    if (!answer.startsWith(`# ${this.crtDir}`)) throw new Refused('show ssl crt-list', answer);
     return new Set(answer.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[0]!).filter((l) => l.length > 0));
   }
 
-  private fileOf(name: string): string {
+  /**
+   * A certificate transaction still open (`show ssl cert` lists it as `*<file>` under `# transaction`)
+   * would make every `set ssl cert` fail: one was left by a client that died mid-update. Every update of
+   * ours runs in the queue, so none of ours is in progress now: abort it.
+   */
+  private async abortStaleTransaction(signal: AbortSignal): Promise<void> {
+    const answer = await this.cli('show ssl cert', signal);
+    const lines = answer.split('\n');
+    const at = lines.findIndex((l) => l.trim() === '# transaction');
+    const open = at >= 0 ? lines[at + 1]?.trim() : undefined;
+    if (!open?.startsWith('*')) return;
+    const file = open.slice(1);
+    this.log.warn({ file }, 'aborting a stale HAProxy certificate transaction');
+    await this.abortTransaction(file);
+  }
+
+  /**
+   * `abort ssl cert <file>` with its own short timeout, never the batch's signal: it must go out even
+   * when the batch was aborted mid-transaction, or HAProxy's single transaction slot stays taken.
+   */
+  private async abortTransaction(file: string): Promise<void> {
+    await haproxyCommand(this.options.statsSocket, `abort ssl cert ${file}`, { timeoutMs: ABORT_TX_TIMEOUT_MS }).catch((err: unknown) => {
+      this.log.warn({ file, err }, 'could not abort the HAProxy certificate transaction');
+    });
+  }
+
+  /** The bundle's path for this process to read, and its name in HAProxy's CLI. */
+  private filesOf(name: string): { readonly local: string; readonly file: string } {
     assertSafeName(name);
-    return join(this.certsDir, `${name}.pem`);
+    return { local: join(this.certsDir, `${name}.pem`), file: join(this.crtDir, `${name}.pem`) };
   }
 
   /** Install or replace one certificate from its file. */
   private async put(name: string, entries: Set<string>, signal: AbortSignal): Promise<void> {
-    const file = this.fileOf(name);
-    const pem = await readFile(file, 'utf8');
+    const { local, file } = this.filesOf(name);
+    const pem = await readFile(local, 'utf8');
     const isNew = !entries.has(file);
     if (isNew) await this.expect(`new ssl cert ${file}`, /New empty certificate store|already exists/, signal);
-    const set = await this.cli(`set ssl cert ${file}`, signal, pem);
-    if (!/Transaction (created|updated)/.test(set)) throw new Refused('set ssl cert', set);
     try {
+      const set = await this.cli(`set ssl cert ${file}`, signal, pem);
+      if (!/Transaction (created|updated)/.test(set)) throw new Refused('set ssl cert', set);
       await this.expect(`commit ssl cert ${file}`, /Success!/, signal);
     } catch (err) {
-      await this.cli(`abort ssl cert ${file}`, signal).catch(() => undefined); // free HAProxy's single transaction slot
+      // the transaction may be open (set accepted, commit refused or cut off by an abort): free the slot
+      await this.abortTransaction(file);
       throw err;
     }
-    if (isNew) await this.expect(`add ssl crt-list ${this.certsDir} ${file}`, /Success!/, signal);
+    if (isNew) await this.expect(`add ssl crt-list ${this.crtDir} ${file}`, /Success!/, signal);
     this.log.info({ domain: name, file, new: isNew }, 'certificate updated at runtime');
   }
 
   /** Take one certificate out of the running HAProxy (the store has archived the file). */
   private async remove(name: string, entries: Set<string>, signal: AbortSignal): Promise<void> {
-    const file = this.fileOf(name);
-    if (entries.has(file)) await this.expect(`del ssl crt-list ${this.certsDir} ${file}`, /deleted in crtlist/, signal);
+    const { file } = this.filesOf(name);
+    if (entries.has(file)) await this.expect(`del ssl crt-list ${this.crtDir} ${file}`, /deleted in crtlist/, signal);
     await this.expect(`del ssl cert ${file}`, /deleted!|doesn't exist/, signal);
     this.log.info({ domain: name, file }, 'certificate removed at runtime');
   }
@@ -177,9 +259,8 @@ export class HaproxyRuntimeNotifier implements Notifier {
     const fb = this.options.fallback!;
     try {
       if (fb.kind === 'command') {
-        const r = await runCommand(fb.argv, { timeoutMs: fb.timeoutMs ?? 60_000, signal });
-        if (r.code === 0) return this.reloaded(fb.kind);
-        return r.spawnError ?? (r.timedOut ? 'timed out' : `exit ${r.code ?? r.signal}: ${r.stderr.trim().slice(-200)}`);
+        const failure = describeResult(await runCommand(fb.argv, { timeoutMs: fb.timeoutMs ?? 60_000, signal }));
+        return failure === null ? this.reloaded(fb.kind) : failure;
       }
       if (fb.kind === 'master-socket') {
         await haproxyCommand(fb.path, 'reload', { signal, timeoutMs: this.options.timeoutMs ?? 5000 });
@@ -206,6 +287,11 @@ export class HaproxyRuntimeNotifier implements Notifier {
 
   pendingRetries(): string[] {
     return this.retries.pending();
+  }
+
+  /** Names written or removed that HAProxy has not received yet (tests, diagnostics). */
+  undelivered(): Change {
+    return this.pending.take().change;
   }
 
   async stop(): Promise<void> {

@@ -1,14 +1,19 @@
 /**
  * Background retries for notifiers: failed deliveries are retried with exponential backoff until they
- * succeed, a newer batch supersedes them (`supersede()`), or the notifier stops. The newer batch
- * reaches every target anyway, so retrying an older one would only cause an extra reload.
+ * succeed, a newer batch supersedes them (`supersede()`), or the notifier stops.
+ *
+ * Superseding is only safe when the newer delivery covers everything the cancelled retry would have
+ * delivered: true for a marathon-lb signal (a reload re-reads every file), NOT for a delivery that
+ * only carries the batch's names (the HAProxy runtime API, a notify command). Those notifiers keep the
+ * undelivered names in `PendingNames` and deliver them with every newer batch.
  */
 import { sleep } from '../lib/abort.js';
 import { backoffDelay, type BackoffPolicy } from '../lib/backoff.js';
+import type { Change } from '../domain/contracts.js';
 import { isAbortError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 
-export const DEFAULT_RETRY: BackoffPolicy = { baseMs: 1000, capMs: 60_000, factor: 2, jitter: 0.5 };
+const DEFAULT_RETRY: BackoffPolicy = { baseMs: 1000, capMs: 60_000, factor: 2, jitter: 0.5 };
 
 interface Entry {
   readonly label: string;
@@ -17,6 +22,7 @@ interface Entry {
 
 export class BackgroundRetries {
   private ctl = new AbortController();
+  private stopped = false;
   private readonly entries = new Set<Entry>();
   private readonly running = new Set<Promise<void>>();
 
@@ -26,17 +32,20 @@ export class BackgroundRetries {
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** Cancel every pending retry (a newer batch is being delivered). */
+  /** Cancel every pending retry (a newer batch is being delivered). A no-op after `stop()`. */
   supersede(): void {
+    if (this.stopped) return;
     this.ctl.abort();
     this.ctl = new AbortController();
   }
 
   /**
    * Retry `attempt` (resolves true on success) after growing delays until it succeeds or is
-   * superseded/stopped. Never rejects; errors thrown by `attempt` count as failures.
+   * superseded/stopped. Never rejects; errors thrown by `attempt` count as failures. A no-op after
+   * `stop()` (no timer may keep a stopping process alive).
    */
   start(label: string, attempt: (signal: AbortSignal) => Promise<boolean>): void {
+    if (this.stopped) return;
     const entry: Entry = { label, ctl: this.ctl };
     this.entries.add(entry);
     const run = this.loop(entry, attempt).finally(() => {
@@ -68,8 +77,9 @@ export class BackgroundRetries {
     return [...this.entries].filter((e) => !e.ctl.signal.aborted).map((e) => e.label);
   }
 
-  /** Cancel everything and wait for the loops to end. */
+  /** Cancel everything and wait for the loops to end; later `start`/`supersede` calls do nothing. */
   async stop(): Promise<void> {
+    this.stopped = true;
     this.ctl.abort();
     await Promise.allSettled([...this.running]);
   }
@@ -77,5 +87,47 @@ export class BackgroundRetries {
   /** Resolves when no retry loop is running (tests). */
   async settled(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+}
+
+/**
+ * Names written or removed but not yet delivered, for notifiers whose delivery carries names. The
+ * latest event of a name wins (written then removed is a removal, and the reverse a write).
+ */
+export class PendingNames {
+  private readonly names = new Map<string, { readonly kind: 'written' | 'removed'; readonly gen: number }>();
+  private gen = 0;
+
+  /** Record a batch (its writes before its removals, as the store applied them). */
+  add(change: Change): void {
+    for (const n of change.written) this.set(n, 'written');
+    for (const n of change.removed) this.set(n, 'removed');
+  }
+
+  private set(name: string, kind: 'written' | 'removed'): void {
+    this.names.delete(name); // re-insert: keeps the order of the latest events
+    this.names.set(name, { kind, gen: (this.gen += 1) });
+  }
+
+  /**
+   * Everything pending, as one change, and `delivered(failed)` to call once it was delivered: it
+   * forgets the names of this snapshot except `failed`, unless a newer event arrived for them meanwhile.
+   */
+  take(): { readonly change: Change; delivered(failed?: Iterable<string>): void } {
+    const seen = new Map(this.names);
+    const written: string[] = [];
+    const removed: string[] = [];
+    for (const [n, e] of seen) (e.kind === 'written' ? written : removed).push(n);
+    return {
+      change: { written, removed },
+      delivered: (failed = []) => {
+        const keep = new Set(failed);
+        for (const [n, e] of seen) if (!keep.has(n) && this.names.get(n)?.gen === e.gen) this.names.delete(n);
+      },
+    };
+  }
+
+  get size(): number {
+    return this.names.size;
   }
 }

@@ -1,6 +1,9 @@
 /**
  * Run a configured command without a shell: argv list, extra environment, timeout (SIGTERM, then
  * SIGKILL after a grace period), bounded capture of stderr/stdout for the log.
+ *
+ * The child inherits this process's environment WITHOUT the daemon's secrets: the EAB HMAC key, the
+ * Marathon token, and the Marathon, marathon-lb and ACME directory URLs when they carry userinfo (`user:pass@`).
  */
 import { spawn } from 'node:child_process';
 
@@ -19,6 +22,22 @@ export interface CommandResult {
 const CAPTURE = 4096;
 const GRACE_MS = 2000;
 
+/** Secrets that never reach a child process. */
+const SECRET_VARS = ['MARATHON_ACME_EAB_HMAC_KEY', 'MARATHON_ACME_MARATHON_TOKEN'];
+/** URL variables that are secrets when they carry userinfo. */
+const URL_VARS = ['MARATHON_ACME_MARATHON', 'MARATHON_ACME_LB', 'MARATHON_ACME_ACME'];
+
+/** `env` without the daemon's secrets (see the module comment). Does not mutate. */
+export function childEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined || SECRET_VARS.includes(k)) continue;
+    if (URL_VARS.includes(k) && v.includes('@')) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
 /** Run `argv` to completion. Never rejects except with the abort reason when `signal` fires. */
 export function runCommand(argv: readonly string[], options: { env?: Record<string, string>; timeoutMs: number; signal?: AbortSignal; cwd?: string }): Promise<CommandResult> {
   const t0 = performance.now();
@@ -27,14 +46,17 @@ export function runCommand(argv: readonly string[], options: { env?: Record<stri
     const child = spawn(argv[0]!, argv.slice(1), {
       shell: false,
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, ...options.env },
+      env: { ...childEnv(process.env), ...options.env },
       ...(options.cwd ? { cwd: options.cwd } : {}),
     });
     let stderr = '';
     let timedOut = false;
+    let terminating = false;
     let spawnError: string | undefined;
     let killTimer: NodeJS.Timeout | undefined;
     const terminate = (): void => {
+      if (terminating) return; // timeout and abort may both fire: one SIGTERM, one SIGKILL timer
+      terminating = true;
       child.kill('SIGTERM');
       killTimer = setTimeout(() => child.kill('SIGKILL'), GRACE_MS);
     };
@@ -51,4 +73,13 @@ export function runCommand(argv: readonly string[], options: { env?: Record<stri
       resolve({ code, signal: sig, timedOut, stderr, ms: performance.now() - t0, ...(spawnError ? { spawnError } : {}) });
     });
   });
+}
+
+/** null when the command succeeded (exit 0), else a one-line reason for details and logs. */
+export function describeResult(r: CommandResult): string | null {
+  if (r.spawnError) return `could not start: ${r.spawnError}`;
+  if (r.timedOut) return 'timed out';
+  if (r.code === 0) return null;
+  const tail = r.stderr.trim().split('\n').pop() ?? '';
+  return `${r.code === null ? `killed by ${r.signal}` : `exit status ${r.code}`}${tail ? `: ${tail.slice(0, 200)}` : ''}`;
 }

@@ -14,6 +14,7 @@ import { silentLogger } from '../../../src/lib/logger.js';
 import { createMetrics } from '../../../src/lib/metrics.js';
 import { FileStore } from '../../../src/store/file-store.js';
 import { HaproxyRuntimeNotifier } from '../../../src/notify/haproxy-runtime.js';
+import { haproxyCommand } from '../../../src/notify/haproxy-cli.js';
 import { createCertFactory } from '../../support/cert-factory.js';
 import { startHaproxy, type HaproxyHandle } from '../../support/haproxy.js';
 import { probeTls } from '../../support/tls-probe.js';
@@ -117,8 +118,53 @@ test('runtime API unreachable and no working fallback: ok false, retried in the 
   await store.install(spec('g.example.test'), await ca.issue(['g.example.test']));
   const res = await notifier.notify({ written: ['g.example.test'], removed: [] }, signal());
   assert.equal(res.ok, false);
-  assert.match(res.detail!, /reload failed: exit 1/);
+  assert.match(res.detail!, /reload failed: exit status 1/);
   assert.deepEqual(notifier.pendingRetries(), ['reload']);
   await notifier.stop();
   assert.deepEqual(notifier.pendingRetries(), []);
+});
+
+test('runtime API: a stale open certificate transaction is aborted first, and an aborted batch leaves none open', async (t) => {
+  const { store, hap } = await setup(t);
+  const ca = await createCertFactory();
+  const notifier = new HaproxyRuntimeNotifier({ statsSocket: hap.statsSocket, certsDir: store.certsDir, haproxyCertsDir: hap.certsDir, logger });
+  t.after(() => notifier.stop());
+  const openTransaction = async (): Promise<string | undefined> => {
+    const lines = (await haproxyCommand(hap.statsSocket, 'show ssl cert')).split('\n');
+    const at = lines.indexOf('# transaction');
+    return at >= 0 ? lines[at + 1] : undefined;
+  };
+
+  const h1 = await ca.issue(['h.example.test']);
+  await store.install(spec('h.example.test'), h1);
+  assert.deepEqual(await notifier.notify({ written: ['h.example.test'], removed: [] }, signal()), { ok: true });
+
+  // another client died between `set` and `commit`: HAProxy refuses any other transaction...
+  const file = join(hap.certsDir, 'h.example.test.pem');
+  const set = await haproxyCommand(hap.statsSocket, `set ssl cert ${file}`, { payload: await readFile(file, 'utf8') });
+  assert.match(set, /Transaction created/);
+  assert.equal(await openTransaction(), `*${file}`);
+  const i1 = await ca.issue(['i.example.test']);
+  await store.install(spec('i.example.test'), i1);
+  // ...until the notifier aborts the stale one before its batch
+  assert.deepEqual(await notifier.notify({ written: ['i.example.test'], removed: [] }, signal()), { ok: true });
+  assert.equal(await openTransaction(), undefined);
+  assert.equal((await probeTls(hap.httpsPort, { servername: 'i.example.test', ca: ca.rootPem })).fingerprint256, fp(i1.certPem));
+
+  // batches aborted at any moment (also between `set` and `commit`) never leave a transaction open
+  let h = h1;
+  for (let delayMs = 0; delayMs <= 12; delayMs += 1) {
+    h = await ca.issue(['h.example.test']);
+    await store.install(spec('h.example.test'), h);
+    const ctl = new AbortController();
+    const p = notifier.notify({ written: ['h.example.test', 'i.example.test'], removed: [] }, ctl.signal);
+    setTimeout(() => ctl.abort(), delayMs);
+    await p.catch((err: unknown) => assert.equal((err as Error).name, 'AbortError'));
+    // the cleanup `abort ssl cert` goes out on its own timeout: give it a moment
+    for (let i = 0; i < 50 && (await openTransaction()) !== undefined; i += 1) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await openTransaction(), undefined, `transaction left open after an abort at ${delayMs} ms`);
+  }
+  // and the next batch goes through
+  assert.deepEqual(await notifier.notify({ written: ['h.example.test'], removed: [] }, signal()), { ok: true });
+  assert.equal((await probeTls(hap.httpsPort, { servername: 'h.example.test', ca: ca.rootPem })).fingerprint256, fp(h.certPem));
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -12,6 +12,9 @@ import { createLogger, silentLogger } from '../../../src/lib/logger.js';
 import { createMetrics } from '../../../src/lib/metrics.js';
 import { MarathonLbNotifier } from '../../../src/notify/marathon-lb.js';
 import { CommandNotifier } from '../../../src/notify/command.js';
+import { HaproxyRuntimeNotifier } from '../../../src/notify/haproxy-runtime.js';
+import { BackgroundRetries } from '../../../src/notify/retry.js';
+import { childEnv, describeResult, runCommand } from '../../../src/notify/run-command.js';
 import { FanoutNotifier } from '../../../src/notify/fanout.js';
 import { haproxyCommand } from '../../../src/notify/haproxy-cli.js';
 import { buildNotifier, NoopNotifier } from '../../../src/notify/build.js';
@@ -205,4 +208,173 @@ test('haproxyCommand: one command per connection, `<<` payload without blank lin
   assert.equal(received[0], 'set ssl cert /c/a.pem <<\nLINE1\nLINE2\n\n');
   await assert.rejects(haproxyCommand(join(dir, 'none.sock'), 'show info'), { code: 'HAPROXY_CLI_FAILED' });
   await assert.rejects(haproxyCommand(path, 'show info\nshutdown'), { code: 'HAPROXY_CLI_FAILED' });
+});
+
+/** A stand-in for HAProxy's stats socket: records the first line of each command, refuses `set ssl cert` for `refuse`d names. */
+async function fakeRuntime(t: { after: (fn: () => Promise<void>) => void }, certsDir: string) {
+  const dir = await mkdtemp(join(tmpdir(), 'rt-'));
+  const path = join(dir, 'stats.sock');
+  const commands: string[] = [];
+  const refuse = new Set<string>();
+  const crtList = new Set<string>();
+  const srv = createNetServer((c) => {
+    let buf = '';
+    c.on('data', (d) => (buf += d.toString()));
+    c.on('end', () => {
+      const line = buf.split('\n')[0]!.replace(/ <<$/, '');
+      commands.push(line);
+      const file = line.split(' ').pop()!;
+      const name = file.slice(certsDir.length + 1, -'.pem'.length);
+      let answer = 'Unknown command\n';
+      if (line === `show ssl crt-list ${certsDir}`) answer = `# ${certsDir}\n${[...crtList].join('\n')}\n`;
+      else if (line === 'show ssl cert') answer = '# filename\n';
+      else if (line.startsWith('new ssl cert')) answer = 'New empty certificate store!\n';
+      else if (line.startsWith('set ssl cert')) answer = refuse.has(name) ? 'unable to load the certificate\n' : `Transaction created for certificate ${file}!\n`;
+      else if (line.startsWith('commit ssl cert')) answer = 'Committing ... Success!\n';
+      else if (line.startsWith('abort ssl cert')) answer = 'Transaction aborted!\n';
+      else if (line.startsWith('add ssl crt-list')) { crtList.add(file); answer = 'Inserting certificate ... Success!\n'; }
+      else if (line.startsWith('del ssl crt-list')) { crtList.delete(file); answer = 'Entry deleted in crtlist!\n'; }
+      else if (line.startsWith('del ssl cert')) answer = 'Certificate deleted!\n';
+      c.end(answer);
+    });
+  });
+  await new Promise<void>((r) => srv.listen(path, r));
+  t.after(async () => {
+    await new Promise<void>((r) => srv.close(() => r()));
+    await rm(dir, { recursive: true, force: true });
+  });
+  /** The names each kind of command was sent for, since the last call. */
+  const sent = (): { set: string[]; del: string[] } => {
+    const of = (prefix: string) => commands.filter((c) => c.startsWith(prefix)).map((c) => c.split('/').pop()!.slice(0, -'.pem'.length));
+    const r = { set: of('set ssl cert'), del: of('del ssl cert') };
+    commands.length = 0;
+    return r;
+  };
+  return { path, refuse, sent, commands };
+}
+
+async function certsWith(t: { after: (fn: () => Promise<void>) => void }, names: string[]): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'rt-certs-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  for (const n of names) await writeFile(join(dir, `${n}.pem`), `PEM of ${n}\n`);
+  return dir;
+}
+
+test('HaproxyRuntimeNotifier: a newer batch carries the names an earlier one failed to deliver; ok only when nothing is pending', async (t) => {
+  const certsDir = await certsWith(t, ['a.test', 'b.test', 'c.test']);
+  const hap = await fakeRuntime(t, certsDir);
+  const n = new HaproxyRuntimeNotifier({ statsSocket: hap.path, certsDir, logger: silentLogger(), retry: { baseMs: 60_000, capMs: 60_000, factor: 1, jitter: 0 } });
+  t.after(() => n.stop());
+
+  hap.refuse.add('a.test');
+  const first = await n.notify({ written: ['a.test'], removed: [] }, never());
+  assert.equal(first.ok, false);
+  assert.match(first.detail!, /a\.test: HAProxy runtime API refused/);
+  assert.deepEqual(n.undelivered(), { written: ['a.test'], removed: [] });
+  assert.deepEqual(n.pendingRetries(), ['runtime-api']);
+  assert.deepEqual(hap.sent().set, ['a.test']);
+
+  // a still refused: b is delivered, the batch is not ok, a stays pending
+  const second = await n.notify({ written: ['b.test'], removed: [] }, never());
+  assert.equal(second.ok, false, 'ok only when everything pending was delivered');
+  assert.deepEqual(hap.sent().set, ['a.test', 'b.test']);
+  assert.deepEqual(n.undelivered(), { written: ['a.test'], removed: [] });
+
+  // the newer batch supersedes the retry AND delivers a
+  hap.refuse.clear();
+  assert.deepEqual(await n.notify({ written: ['c.test'], removed: [] }, never()), { ok: true });
+  assert.deepEqual(hap.sent().set.sort(), ['a.test', 'c.test']);
+  assert.deepEqual(n.undelivered(), { written: [], removed: [] });
+  assert.deepEqual(n.pendingRetries(), []);
+});
+
+test('HaproxyRuntimeNotifier: a name written (undelivered) then removed is only removed; retries deliver what is pending', async (t) => {
+  const certsDir = await certsWith(t, ['a.test', 'b.test']);
+  const hap = await fakeRuntime(t, certsDir);
+  const n = new HaproxyRuntimeNotifier({ statsSocket: hap.path, certsDir, logger: silentLogger(), retry: fast });
+  t.after(() => n.stop());
+  hap.refuse.add('a.test');
+  hap.refuse.add('b.test');
+  assert.equal((await n.notify({ written: ['a.test', 'b.test'], removed: [] }, never())).ok, false);
+  hap.sent();
+  // a removed before it was ever delivered: the removal wins, no second `set` for it
+  const r = await n.notify({ written: [], removed: ['a.test'] }, never());
+  assert.equal(r.ok, false, 'b is still refused');
+  const s = hap.sent();
+  assert.deepEqual(s.set, ['b.test']);
+  assert.deepEqual(s.del, ['a.test']);
+  assert.deepEqual(n.undelivered(), { written: ['b.test'], removed: [] });
+  // the background retry delivers b once HAProxy accepts it
+  hap.refuse.clear();
+  for (let i = 0; i < 100 && n.undelivered().written.length > 0; i += 1) await new Promise((res) => setTimeout(res, 20));
+  assert.deepEqual(n.undelivered(), { written: [], removed: [] });
+  assert.ok(hap.sent().set.includes('b.test'));
+});
+
+test('HaproxyRuntimeNotifier: haproxyCertsDir names the directory in CLI commands; certsDir is where files are read', async (t) => {
+  const certsDir = await certsWith(t, ['a.test']);
+  const hap = await fakeRuntime(t, '/etc/haproxy/certs');
+  const n = new HaproxyRuntimeNotifier({ statsSocket: hap.path, certsDir, haproxyCertsDir: '/etc/haproxy/certs/', logger: silentLogger() });
+  t.after(() => n.stop());
+  assert.deepEqual(await n.notify({ written: ['a.test'], removed: [] }, never()), { ok: true });
+  assert.ok(hap.commands.includes('set ssl cert /etc/haproxy/certs/a.test.pem'), hap.commands.join('\n'));
+  assert.ok(hap.commands.includes('add ssl crt-list /etc/haproxy/certs /etc/haproxy/certs/a.test.pem'));
+});
+
+test('CommandNotifier: a failed run\'s names are passed again with the next batch (latest event wins)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'cmd-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const out = join(dir, 'out');
+  const fail = join(dir, 'fail');
+  await writeFile(fail, '');
+  const n = new CommandNotifier({
+    argv: ['/bin/sh', '-c', 'printf "%s|%s\\n" "$MARATHON_ACME_WRITTEN" "$MARATHON_ACME_REMOVED" >> "$OUT"; test ! -e "$FAIL"'],
+    env: { OUT: out, FAIL: fail }, logger: silentLogger(), retry: { baseMs: 60_000, capMs: 60_000, factor: 1, jitter: 0 },
+  });
+  t.after(() => n.stop());
+  assert.equal((await n.notify({ written: ['a.test', 'b.test'], removed: [] }, never())).ok, false);
+  await rm(fail);
+  assert.deepEqual(await n.notify({ written: ['c.test'], removed: ['b.test'] }, never()), { ok: true });
+  assert.deepEqual(n.pendingRetries(), []);
+  assert.deepEqual(await n.notify({ written: ['d.test'], removed: [] }, never()), { ok: true });
+  assert.deepEqual((await readFile(out, 'utf8')).trim().split('\n'), ['a.test b.test|', 'a.test c.test|b.test', 'd.test|']);
+});
+
+test('BackgroundRetries: after stop(), start() and supersede() do nothing (no timer keeps the process alive)', async () => {
+  const r = new BackgroundRetries(silentLogger(), { baseMs: 60_000, capMs: 60_000, factor: 1, jitter: 0 });
+  r.start('x', async () => false);
+  assert.deepEqual(r.pending(), ['x']);
+  await r.stop();
+  assert.deepEqual(r.pending(), []);
+  r.supersede();
+  r.start('y', async () => false);
+  assert.deepEqual(r.pending(), [], 'nothing started after stop');
+  await r.settled();
+});
+
+test('runCommand: the child never sees the daemon\'s secrets', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'cmd-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const out = join(dir, 'env');
+  const vars: Record<string, string> = {
+    MARATHON_ACME_EAB_HMAC_KEY: 'hmac-secret',
+    MARATHON_ACME_MARATHON_TOKEN: 'token-secret',
+    MARATHON_ACME_MARATHON: 'http://user:marathon-secret@marathon:8080',
+    MARATHON_ACME_LB: 'http://lb1:9090,http://user:lb-secret@lb2:9090',
+    MARATHON_ACME_ACME: 'https://user:acme-secret@acme.test/directory',
+    MARATHON_ACME_EMAIL: 'ops@example.test',
+  };
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  t.after(() => { for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; } });
+  const r = await runCommand(['/bin/sh', '-c', 'env > "$OUT"'], { env: { OUT: out }, timeoutMs: 5000 });
+  assert.equal(describeResult(r), null);
+  const env = await readFile(out, 'utf8');
+  assert.doesNotMatch(env, /secret/);
+  assert.doesNotMatch(env, /MARATHON_ACME_(EAB_HMAC_KEY|MARATHON_TOKEN|MARATHON|LB|ACME)=/);
+  assert.match(env, /MARATHON_ACME_EMAIL=ops@example\.test/, 'other variables are inherited');
+  assert.match(env, /^PATH=/m);
+  // a URL without userinfo is not a secret
+  assert.deepEqual(childEnv({ MARATHON_ACME_LB: 'http://lb1:9090', MARATHON_ACME_MARATHON: 'http://m:8080' }), { MARATHON_ACME_LB: 'http://lb1:9090', MARATHON_ACME_MARATHON: 'http://m:8080' });
+  assert.equal(describeResult({ ...r, code: 2, stderr: 'a\nno config\n' }), 'exit status 2: no config');
 });
