@@ -102,6 +102,8 @@ export class MarathonSource implements Source {
   private syncTimerAt = 0;
   private lastSyncStart = -Infinity;
   private syncFailures = 0;
+  /** While `syncFailures > 0`: no re-list starts before this time (last failure + backoff delay). */
+  private retryNotBefore = 0;
   private resyncTimer: NodeJS.Timeout | undefined;
   private syncDone: Promise<void> = Promise.resolve();
   /** Number of completed re-lists (successful or not), for tests and status. */
@@ -279,7 +281,10 @@ export class MarathonSource implements Source {
 
   // ---------------------------------------------------------------- sync scheduling
 
-  /** Mark dirty and schedule a re-list `delayMs` from now, respecting the minimum interval. */
+  /**
+   * Mark dirty and schedule a re-list `delayMs` from now, respecting the minimum interval and, after a
+   * failed re-list, the retry backoff (events, reconnects and `resync()` never re-list sooner).
+   */
   private requestSync(reason: string, delayMs: number): void {
     if (this.handlers === undefined || this.signal?.aborted) return;
     this.dirty = true;
@@ -289,7 +294,9 @@ export class MarathonSource implements Source {
 
   private schedule(delayMs: number, reason: string): void {
     const now = Date.now();
-    const at = Math.max(now + delayMs, this.lastSyncStart + this.o.minSyncIntervalMs);
+    let at = Math.max(now + delayMs, this.lastSyncStart + this.o.minSyncIntervalMs);
+    // A failing Marathon (503 when overloaded) is retried at the backoff pace, whatever asks for a sync.
+    if (this.syncFailures > 0) at = Math.max(at, this.retryNotBefore);
     if (this.syncTimer !== undefined) {
       if (this.syncTimerAt <= at) return; // an earlier run is already planned
       clearTimeout(this.syncTimer);
@@ -336,7 +343,9 @@ export class MarathonSource implements Source {
     if (signal.aborted) return;
     if (!ok) {
       this.dirty = true;
-      this.schedule(backoffDelay(this.o.syncBackoff, this.syncFailures, this.o.random()), 'retry');
+      const delay = backoffDelay(this.o.syncBackoff, this.syncFailures, this.o.random());
+      this.retryNotBefore = Date.now() + delay;
+      this.schedule(delay, 'retry');
     } else if (this.dirty) {
       this.schedule(this.o.debounceMs, 'coalesced');
     }

@@ -284,3 +284,33 @@ test('run() resolves on abort even while connecting to an unreachable Marathon',
   await h.stop();
   assert.equal(h.source.status().stream, 'disconnected');
 });
+
+test('after a failed re-list, events, resync() and reconnects wait for the backoff (503 + event storm)', async () => {
+  await withSim({ apps: [acmeApp('/a', 'a.example.com')] }, async (sim) => {
+    // Fixed 1 s retry delay (no jitter): re-lists while failing must come at most once a second.
+    const h = run({ urls: sim.url, syncBackoff: { baseMs: 1000, capMs: 1000, factor: 1, jitter: 0 }, minSyncIntervalMs: 50, debounceMs: 10 });
+    try {
+      await waitFor(() => names(h.last()).join() === 'a.example.com', 'initial snapshot');
+      await waitFor(() => h.source.status().stream === 'connected', 'stream connected');
+      sim.controls.failWith(503);
+      const before = sim.controls.appsRequestCount();
+      const started = Date.now();
+      while (Date.now() - started < 3000) {
+        sim.controls.storm(20, 'api_post_event');
+        h.source.resync();
+        await delay(40);
+      }
+      const elapsed = Date.now() - started;
+      const relists = sim.controls.appsRequestCount() - before;
+      // First failure, then one retry per second: ~4 in 3 s. Without the backoff floor: one per 50 ms (~60).
+      assert.ok(relists >= 2, `Marathon is still retried while failing: ${relists}`);
+      assert.ok(relists <= Math.ceil(elapsed / 1000) + 2, `re-lists in ${elapsed} ms while failing: ${relists}`);
+      assert.ok(h.errors.length >= 1);
+      sim.controls.failWith(null);
+      sim.apps.add(acmeApp('/b', 'b.example.com'));
+      await waitFor(() => names(h.last()).join() === 'a.example.com,b.example.com', 'recovers after Marathon does');
+    } finally {
+      await h.stop();
+    }
+  });
+});
