@@ -336,14 +336,17 @@ function readApp(ctx: Ctx, app: unknown, index: number): void {
     ctx.problems.push({ source: 'marathon', appId, code: PROBLEM_CODES.BAD_APP, reason: ports.reason });
     return;
   }
-  const appGroup = own(labels, 'HAPROXY_GROUP');
   for (let n = 0; n < ports.count; n++) {
-    const portGroupKey = key(GROUP_KEYS, n, (k) => `HAPROXY_${k}_GROUP`);
-    const portGroup = has(labels, portGroupKey) ? own(labels, portGroupKey) : appGroup;
-    if (portGroup !== ctx.opts.group) continue;
-    readPort(ctx, labels, appId, n);
+    if (inGroup(ctx, labels, n)) readPort(ctx, labels, appId, n);
   }
   reportOutOfRange(ctx, labels, appId, ports.count);
+}
+
+/** Port n's group (`HAPROXY_{n}_GROUP`, else `HAPROXY_GROUP`) is `--group`. */
+function inGroup(ctx: Ctx, labels: Record<string, unknown>, n: number): boolean {
+  const portGroupKey = key(GROUP_KEYS, n, (k) => `HAPROXY_${k}_GROUP`);
+  const group = has(labels, portGroupKey) ? own(labels, portGroupKey) : own(labels, 'HAPROXY_GROUP');
+  return group === ctx.opts.group;
 }
 
 function readPort(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: number): void {
@@ -385,7 +388,10 @@ function sanMode(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: nu
 }
 
 const ACME_LABEL = /^MARATHON_ACME_(\d+)_DOMAIN$/;
-/** A non-empty domain label for a port index ≥ the port count: 0.6.1 ignored it silently; we say so. */
+/**
+ * A non-empty domain label for a port index ≥ the port count: 0.6.1 ignored it silently; we say so —
+ * but only when that port would be in `--group` (other groups' labels are none of our business).
+ */
 function reportOutOfRange(ctx: Ctx, labels: Record<string, unknown>, appId: string, count: number): void {
   for (const key in labels) {
     if (key.charCodeAt(0) !== 77 /* M */ || !key.startsWith('MARATHON_ACME_') || !Object.prototype.hasOwnProperty.call(labels, key)) continue;
@@ -393,7 +399,7 @@ function reportOutOfRange(ctx: Ctx, labels: Record<string, unknown>, appId: stri
     if (m === null) continue;
     const n = Number(m[1]);
     const v = labels[key];
-    if (n < count || typeof v !== 'string' || parseDomainLabel(v).length === 0) continue;
+    if (n < count || typeof v !== 'string' || parseDomainLabel(v).length === 0 || !inGroup(ctx, labels, n)) continue;
     ctx.problems.push({
       source: 'marathon', appId, portIndex: n, label: key, value: excerpt(v), code: PROBLEM_CODES.PORT_INDEX_OUT_OF_RANGE,
       reason: `the app has ${count} service port(s); this label is ignored`,

@@ -307,3 +307,25 @@ test('mergeSnapshots merges requesters and keeps the first of conflicting sets',
   assert.deepEqual(merged.problems.map((p) => p.code), ['INVALID_NAME', 'SAN_CONFLICT']);
   assert.deepEqual(mergeSnapshots([]), { specs: [], problems: [] });
 });
+
+test('PORT_INDEX_OUT_OF_RANGE only for ports in --group (port group label, else the app group)', () => {
+  const cases: Array<{ name: string; labels: Record<string, unknown>; problems: string[] }> = [
+    { name: 'app in --group', labels: { HAPROXY_GROUP: 'external', MARATHON_ACME_1_DOMAIN: 'b.com' }, problems: ['PORT_INDEX_OUT_OF_RANGE'] },
+    { name: 'app in another group', labels: { HAPROXY_GROUP: 'internal', MARATHON_ACME_1_DOMAIN: 'b.com' }, problems: [] },
+    { name: 'app without a group', labels: { MARATHON_ACME_1_DOMAIN: 'b.com' }, problems: [] },
+    { name: 'port group puts it in --group', labels: { HAPROXY_GROUP: 'internal', HAPROXY_1_GROUP: 'external', MARATHON_ACME_1_DOMAIN: 'b.com' }, problems: ['PORT_INDEX_OUT_OF_RANGE'] },
+    { name: 'port group takes it out of --group', labels: { HAPROXY_GROUP: 'external', HAPROXY_1_GROUP: 'internal', MARATHON_ACME_1_DOMAIN: 'b.com' }, problems: [] },
+    { name: 'group match is exact', labels: { HAPROXY_GROUP: 'External', MARATHON_ACME_1_DOMAIN: 'b.com' }, problems: [] },
+    {
+      name: 'only the ports in --group are reported',
+      labels: { HAPROXY_GROUP: 'internal', HAPROXY_2_GROUP: 'external', MARATHON_ACME_1_DOMAIN: 'b.com', MARATHON_ACME_2_DOMAIN: 'c.com', MARATHON_ACME_3_DOMAIN: 'd.com' },
+      problems: ['PORT_INDEX_OUT_OF_RANGE:2'],
+    },
+  ];
+  for (const c of cases) {
+    const s = appsToSnapshot([app('/a', c.labels, 1)], OPTS);
+    const got = s.problems.map((p) => (c.name.startsWith('only') ? `${p.code}:${p.portIndex}` : p.code));
+    assert.deepEqual(got, c.problems, c.name);
+    assert.deepEqual(s.specs, [], c.name);
+  }
+});
