@@ -26,6 +26,7 @@ import type { IncomingMessage } from 'node:http';
 import { AppError, isAbortError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { redactUrl, splitUserinfo } from '../../lib/urls.js';
+import { abortReason } from '../../lib/abort.js';
 import { AppsBodyError, AppsStreamParser } from './apps-stream.js';
 
 export interface MarathonEndpoint {
@@ -165,6 +166,7 @@ export class MarathonClient {
     signal: AbortSignal | undefined,
     extraHeaders: Record<string, string> = {},
   ): Promise<{ response: IncomingMessage; url: string }> {
+    /** The last transport failure (reaching the end of the loop means the last endpoint had one). */
     let last: unknown;
     const n = this.endpoints.length;
     for (let k = 0; k < n; k++) {
@@ -176,9 +178,9 @@ export class MarathonClient {
       try {
         const res = await this.getFollowingRedirects(target, ep, accept, extraHeaders, signal);
         const url = res.finalUrl.href;
+        // A 5xx moves on, except from the last endpoint tried: its status error is what the caller gets.
         if (res.response.statusCode !== undefined && res.response.statusCode >= 500 && k < n - 1) {
           res.response.resume();
-          last = statusError(res.response, url);
           this.log.warn({ url, status: res.response.statusCode }, 'marathon server error, trying the next endpoint');
           continue;
         }
@@ -193,7 +195,6 @@ export class MarathonClient {
         this.log.warn({ url: ep.display, err }, 'marathon request failed, trying the next endpoint');
       }
     }
-    if (last instanceof AppError && last.code === 'MARATHON_HTTP_STATUS') throw last;
     throw new AppError('MARATHON_UNREACHABLE', 'Failed to make a request to all Marathon endpoints', {
       cause: last,
       details: { urls: this.endpoints.map((e) => e.display), path },
@@ -286,7 +287,7 @@ export class MarathonClient {
         reject(err);
         res.destroy();
       };
-      const onAbort = (): void => fail(signal?.reason instanceof Error ? signal.reason : abortError());
+      const onAbort = (): void => fail(abortReason(signal!));
       const arm = (): void => {
         if (this.timeoutMs <= 0) return;
         clearTimeout(idle);
@@ -329,12 +330,6 @@ export class MarathonClient {
 function bodyError(err: unknown, url: string): unknown {
   if (err instanceof AppsBodyError) return new AppError('MARATHON_BAD_RESPONSE', err.message, { cause: err.cause ?? err, details: { url } });
   return err;
-}
-
-function abortError(): Error {
-  const e = new Error('The operation was aborted');
-  e.name = 'AbortError';
-  return e;
 }
 
 function isTransport(err: AppError): boolean {
