@@ -12,7 +12,7 @@
  * - logs carry the operation, URL and status, never key material.
  */
 import type { KeyObject } from 'node:crypto';
-import { abortReason } from '../lib/abort.js';
+import { untilAborted } from '../lib/abort.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
@@ -389,19 +389,6 @@ export class AcmeClient {
     if (res.status !== 200) throw this.problem(res, url);
     return parseRenewalInfo(parseJson(res, url), res, url);
   }
-}
-
-/** `p`, or the signal's AbortError as soon as `signal` fires (p keeps running for its other waiters). */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
-    );
-  });
 }
 
 function parseCertKey(pem: string): KeyObject {

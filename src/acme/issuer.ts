@@ -7,7 +7,7 @@
  */
 import type { Challenge, IssueRequest, Issuer, Solver } from '../domain/contracts.js';
 import type { IssuedCertificate, RenewalInfo } from '../domain/types.js';
-import { abortReason } from '../lib/abort.js';
+import { abortReason, withTimeout } from '../lib/abort.js';
 import { AppError, isAbortError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { AcmeClient, type AcmeAuthorization, type AcmeClientOptions, type AcmeOrder } from './client.js';
@@ -93,46 +93,44 @@ export class AcmeIssuer implements Issuer {
   async issue(request: IssueRequest, signal: AbortSignal): Promise<IssuedCertificate> {
     const names = [...request.names];
     if (names.length === 0) throw new AppError(ACME_CODES.badRequest, 'an order needs at least one name');
-    const ctl = new AbortController();
-    const timer = setTimeout(() => ctl.abort(new AppError(ACME_CODES.timeout, 'ACME order timed out', { details: { names, timeoutMs: this.orderTimeoutMs } })), this.orderTimeoutMs);
-    const onAbort = (): void => ctl.abort(signal.reason);
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    // One budget for the whole order: every request, poll and solver call gets this signal.
+    const order = withTimeout(signal, this.orderTimeoutMs, () => new AppError(ACME_CODES.timeout, 'ACME order timed out', { details: { names, timeoutMs: this.orderTimeoutMs } }));
     const started = Date.now();
     try {
-      const cert = await this.runOrder(request, names, ctl.signal, started + this.orderTimeoutMs);
+      const cert = await this.runOrder(request, names, order.signal);
       this.log.debug({ domain: names[0], names: names.length, ms: Date.now() - started }, 'acme certificate issued');
       return cert;
     } catch (err) {
-      // A caller's abort surfaces as the caller's AbortError, the order budget as ACME_TIMEOUT.
+      // A caller's abort surfaces as the caller's AbortError, the order budget as its ACME_TIMEOUT AppError
+      // (whatever a cancelled step rejected with).
       if (signal.aborted) throw isAbortError(err) ? err : abortReason(signal);
-      this.log.debug({ domain: names[0], err }, 'acme order failed');
-      throw err;
+      const failure = order.signal.aborted ? abortReason(order.signal) : err;
+      this.log.debug({ domain: names[0], err: failure }, 'acme order failed');
+      throw failure;
     } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      order.clear();
     }
   }
 
   /** The recipe: newOrder → authorizations → finalize → download → pick chain → split. */
-  private async runOrder(request: IssueRequest, names: string[], signal: AbortSignal, deadline: number): Promise<IssuedCertificate> {
+  private async runOrder(request: IssueRequest, names: string[], signal: AbortSignal): Promise<IssuedCertificate> {
     // The key and CSR do not depend on the CA: make them while the challenges run (RSA 4096 takes time).
     const keyAndCsr = createKeyAndCsr(names, request.keyType);
     keyAndCsr.catch(() => undefined);
     const profile = await this.usableProfile(request.profile, signal);
     const { url, order } = await this.client.newOrder({ names, ...(profile ? { profile } : {}), ...(request.replaces ? { replaces: request.replaces } : {}) }, signal);
-    await this.authorizeAll(order.authorizations, signal, deadline);
-    const poll = this.pollOptions(signal, deadline, url);
+    await this.authorizeAll(order.authorizations, signal);
+    const poll = this.pollOptions(signal);
     // All authorizations are valid now, so the order is normally `ready` at once (RFC 8555 §7.1.6): look
     // right away instead of after a poll delay.
     const now = await this.client.getOrder(url, signal);
-    const ready = await pollUntil(() => this.client.getOrder(url, signal), (o) => o.status !== 'pending', now, { ...poll, what: 'order' });
+    const ready = await pollUntil(() => this.client.getOrder(url, signal), (o) => o.status !== 'pending', now, poll);
     if (ready.status !== 'ready' && ready.status !== 'valid') throw orderError(ready, url);
     const { keyPem, csrDer } = await keyAndCsr;
     let final = ready;
     if (ready.status === 'ready') {
       const finalized = await this.client.finalize(ready.finalize, csrDer, signal);
-      final = await pollUntil(() => this.client.getOrder(url, signal), (o) => o.status === 'valid' || o.status === 'invalid', finalized, { ...poll, what: 'order' });
+      final = await pollUntil(() => this.client.getOrder(url, signal), (o) => o.status === 'valid' || o.status === 'invalid', finalized, poll);
     }
     if (final.status !== 'valid' || !final.certificate) throw orderError(final, url);
     const pem = await this.chooseChain(final.certificate, request.preferredChain, signal);
@@ -148,33 +146,28 @@ export class AcmeIssuer implements Issuer {
     return undefined;
   }
 
-  private pollOptions(signal: AbortSignal, deadline: number, url: string): Omit<PollOptions, 'what'> {
-    return { initialMs: this.pollInitialMs, maxMs: this.pollMaxMs, deadline, signal, url };
+  private pollOptions(signal: AbortSignal): PollOptions {
+    return { initialMs: this.pollInitialMs, maxMs: this.pollMaxMs, signal };
   }
 
   /**
    * All authorizations concurrently. The first failure cancels the others; every solver's cleanUp still
    * runs before this rejects (with the first real failure, not a sibling's AbortError).
    */
-  private async authorizeAll(urls: string[], signal: AbortSignal, deadline: number): Promise<void> {
-    const ctl = new AbortController();
-    const onAbort = (): void => ctl.abort(signal.reason);
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      const results = await Promise.allSettled(urls.map((u) => this.authorize(u, ctl.signal, deadline).catch((err: unknown) => {
-        if (!ctl.signal.aborted) ctl.abort(err);
-        throw err;
-      })));
-      const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
-      if (failures.length > 0) throw ctl.signal.reason ?? failures[0];
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
+  private async authorizeAll(urls: string[], signal: AbortSignal): Promise<void> {
+    const siblings = new AbortController();
+    const all = AbortSignal.any([signal, siblings.signal]);
+    const results = await Promise.allSettled(urls.map((u) => this.authorize(u, all).catch((err: unknown) => {
+      if (!all.aborted) siblings.abort(err);
+      throw err;
+    })));
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+    // `all.reason` is whichever came first: the order's own abort, or the first authorization failure.
+    if (failures.length > 0) throw all.aborted ? all.reason : failures[0];
   }
 
   /** One authorization (RFC 8555 §7.5): skip if valid; else present → respond → poll; cleanUp in finally. */
-  private async authorize(url: string, signal: AbortSignal, deadline: number): Promise<void> {
+  private async authorize(url: string, signal: AbortSignal): Promise<void> {
     const first = await this.client.getAuthorization(url, signal);
     const authz = first.value;
     if (authz.status === 'valid') return;
@@ -183,8 +176,7 @@ export class AcmeIssuer implements Issuer {
     await solver.present(challenge, signal);
     try {
       if (challengeStatus === 'pending') await this.client.respondChallenge(challengeUrl, signal);
-      const final = await pollUntil(() => this.client.getAuthorization(url, signal), (a) => a.status !== 'pending', first,
-        { ...this.pollOptions(signal, deadline, url), what: 'authorization' });
+      const final = await pollUntil(() => this.client.getAuthorization(url, signal), (a) => a.status !== 'pending', first, this.pollOptions(signal));
       if (final.status !== 'valid') throw authorizationError(final, url);
     } finally {
       await solver.cleanUp(challenge).catch((err: unknown) => this.log.warn({ domain: challenge.identifier, err }, 'acme challenge cleanup failed'));

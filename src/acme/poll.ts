@@ -1,23 +1,17 @@
 /**
  * Polling an order or authorization (RFC 8555 §7.5.1, §7.4): start short (a CA that validates quickly,
  * such as Pebble, finishes in tens of ms) and grow geometrically to a polite ceiling; wait longer when the
- * CA's `Retry-After` asks for it. Bounded by a deadline (the wait is clamped to it); cancellable.
+ * CA's `Retry-After` asks for it. Bounded only by `signal`: the issuer's order budget aborts it.
  */
 import { sleep } from '../lib/abort.js';
-import { AppError } from '../lib/errors.js';
-import { ACME_CODES } from './errors.js';
 
 export interface PollOptions {
   /** First delay when the CA gives no Retry-After (ms). */
   initialMs: number;
   /** Ceiling of the growing delay (ms). */
   maxMs: number;
-  /** Absolute time (ms since epoch) after which polling gives up with ACME_TIMEOUT. */
-  deadline: number;
+  /** Stops polling (rejecting with the signal's reason): the order budget or the caller. */
   signal: AbortSignal;
-  /** For the timeout error's details. */
-  what: string;
-  url: string;
 }
 
 /**
@@ -32,7 +26,8 @@ export function nextDelay(step: number, retryAfter: Date | undefined, opts: Pick
 
 /**
  * Fetch repeatedly until `done(value)`; returns that value. The first fetch happens after the first delay
- * (callers already hold a fresh object when they start polling).
+ * (callers already hold a fresh object when they start polling). Rejects with the signal's reason when
+ * `signal` fires.
  */
 export async function pollUntil<T>(
   fetch: () => Promise<{ value: T; retryAfter?: Date }>,
@@ -42,12 +37,7 @@ export async function pollUntil<T>(
 ): Promise<T> {
   let current = first;
   for (let step = 0; !done(current.value); step++) {
-    const delay = nextDelay(step, current.retryAfter, opts);
-    const remaining = opts.deadline - Date.now();
-    if (remaining <= 0) {
-      throw new AppError(ACME_CODES.timeout, 'ACME object did not reach a final state in time', { details: { what: opts.what, url: opts.url } });
-    }
-    await sleep(Math.min(delay, remaining), opts.signal);
+    await sleep(nextDelay(step, current.retryAfter, opts), opts.signal);
     current = await fetch();
   }
   return current.value;

@@ -30,13 +30,29 @@ export function abortReason(signal: AbortSignal): Error {
 }
 
 /**
- * A signal that fires when any of `signals` fires or after `timeoutMs` (if given and > 0).
- * Node 20 has AbortSignal.any and AbortSignal.timeout; this wraps them for readability.
+ * `p`, or the signal's reason as soon as `signal` fires. `p` keeps running for its other waiters: use it
+ * to let one caller stop waiting for a shared operation without cancelling the operation for the others.
  */
-export function withTimeout(timeoutMs: number | undefined, ...signals: (AbortSignal | undefined)[]): AbortSignal {
-  const list = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (timeoutMs !== undefined && timeoutMs > 0) list.push(AbortSignal.timeout(timeoutMs));
-  if (list.length === 0) return new AbortController().signal;
-  if (list.length === 1) return list[0]!;
-  return AbortSignal.any(list);
+export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
+    );
+  });
+}
+
+/**
+ * A signal that fires when `parent` fires (with the parent's reason) or after `timeoutMs` with
+ * `reason()` (default: a TimeoutError DOMException, as `AbortSignal.timeout`). Unlike
+ * `AbortSignal.timeout`, the reason can be a typed error and the timer can be cleared: call `clear()`
+ * when the operation is over. Built on `AbortSignal.any` (its link to a long-lived parent is weak).
+ */
+export function withTimeout(parent: AbortSignal | undefined, timeoutMs: number, reason?: () => unknown): { signal: AbortSignal; clear(): void } {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(reason ? reason() : new DOMException('The operation timed out', 'TimeoutError')), Math.max(0, timeoutMs));
+  return { signal: parent ? AbortSignal.any([parent, ctl.signal]) : ctl.signal, clear: () => clearTimeout(timer) };
 }
