@@ -75,8 +75,8 @@ export function parseDomainLabel(value: string): string[] {
 /** Python str.isspace() characters (incl. \x1c-\x1f, \x85) plus ','. */
 const SEPARATORS = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000,]+/;
 
-export type NetworkingMode = 'host' | 'container/bridge' | 'container';
-export type PortCountResult =
+type NetworkingMode = 'host' | 'container/bridge' | 'container';
+type PortCountResult =
   | { readonly ok: true; readonly mode: NetworkingMode; readonly count: number }
   | { readonly ok: false; readonly reason: string };
 
@@ -97,7 +97,7 @@ function has(o: Record<string, unknown>, key: string): boolean {
  * entry's mode (default `container`); else `container.docker.network` USER → container, BRIDGE →
  * container/bridge; else `container` when a legacy `ipAddress` is set, `host` otherwise.
  */
-export function networkingMode(app: Record<string, unknown>): { ok: true; mode: NetworkingMode } | { ok: false; reason: string } {
+function networkingMode(app: Record<string, unknown>): { ok: true; mode: NetworkingMode } | { ok: false; reason: string } {
   const networks = app['networks'];
   if (Array.isArray(networks) && networks.length > 0) {
     const last: unknown = networks[networks.length - 1];

@@ -364,7 +364,7 @@ function checkResponse(res: IncomingMessage, url: string, expected: string): voi
 }
 
 /** The last raw value of a header (Node keeps only the first Content-Type in `headers`). */
-export function lastHeader(res: IncomingMessage, name: string): string | undefined {
+function lastHeader(res: IncomingMessage, name: string): string | undefined {
   let value: string | undefined;
   const raw = res.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) value = raw[i + 1];

@@ -2,7 +2,7 @@
  * `MarathonSource`: Marathon → full snapshots of desired certificates.
  *
  * Events only mean "something changed" (ARCHITECTURE.md "The one-way flow"): the source re-lists
- * `/v2/apps` and translates the whole list with `appsToSnapshot`. It re-lists
+ * `/v2/apps` and translates the whole list app by app as it streams in (`SnapshotBuilder`). It re-lists
  * - after every (re)connect of the event stream (events missed while disconnected are lost:
  *   Marathon has no replay, reference/marathon-api.md §2.2),
  * - on every relevant event: `api_post_event`, `deployment_success`, `app_terminated_event`,
@@ -40,7 +40,8 @@ export const EVENT_TYPES = [
   'event_stream_attached',
   'group_change_success',
 ] as const;
-const SYNC_EVENTS: ReadonlySet<string> = new Set(['api_post_event', 'app_terminated_event', 'deployment_success', 'group_change_success']);
+/** Every subscribed type but `event_stream_attached` triggers a re-list (see above). */
+const SYNC_EVENTS: ReadonlySet<string> = new Set(EVENT_TYPES.filter((t) => t !== 'event_stream_attached'));
 
 export interface MarathonSourceOptions {
   /** `--marathon`: base URLs (a comma-separated string is split too); `user:pass@` → Basic auth. */
@@ -53,7 +54,7 @@ export interface MarathonSourceOptions {
   readonly san?: boolean;
   /** `--allowed-domains` suffixes. */
   readonly allowedDomains?: readonly string[];
-  /** `--marathon-timeout` in ms (response headers; 0 disables). Default 10 000. */
+  /** `--marathon-timeout` in ms (response headers; 0 disables). Default: MarathonClient's (10 s). */
   readonly timeoutMs?: number;
   /** `--sse-timeout` in ms (silence on the stream; 0 disables). Default 60 000. */
   readonly sseTimeoutMs?: number;
@@ -73,7 +74,7 @@ export interface MarathonSourceOptions {
   readonly healthyAfterMs?: number;
   /** Backoff for failed re-lists (default base 1 s, cap 30 s). */
   readonly syncBackoff?: BackoffPolicy;
-  /** Maximum SSE line length in bytes (default 16 MiB). */
+  /** Maximum SSE line length in bytes. Default: SseParser's (16 MiB). */
   readonly maxLineLength?: number;
   /** Randomness for jitter (tests). */
   readonly random?: () => number;
@@ -85,7 +86,10 @@ export class MarathonSource implements Source {
   readonly name = 'marathon';
   readonly client: MarathonClient;
   private readonly log: Logger;
-  private readonly o: Required<Omit<MarathonSourceOptions, 'allowedDomains' | 'token' | 'metrics' | 'urls' | 'logger'>> & { allowedDomains?: readonly string[] };
+  private readonly o: Required<Omit<MarathonSourceOptions, 'allowedDomains' | 'token' | 'metrics' | 'urls' | 'logger' | 'timeoutMs' | 'maxLineLength'>> & {
+    readonly allowedDomains?: readonly string[];
+    readonly maxLineLength: number | undefined;
+  };
   private readonly metrics: Metrics | undefined;
 
   private streamState: StreamState = 'disconnected';
@@ -106,15 +110,13 @@ export class MarathonSource implements Source {
   private retryNotBefore = 0;
   private resyncTimer: NodeJS.Timeout | undefined;
   private syncDone: Promise<void> = Promise.resolve();
-  /** Number of completed re-lists (successful or not), for tests and status. */
-  syncCount = 0;
 
   constructor(opts: MarathonSourceOptions) {
     this.log = opts.logger.child({ component: 'marathon' });
     this.metrics = opts.metrics;
     this.client = new MarathonClient({
       urls: opts.urls,
-      timeoutMs: opts.timeoutMs ?? 10_000,
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.token !== undefined ? { token: opts.token } : {}),
       logger: this.log,
     });
@@ -123,7 +125,6 @@ export class MarathonSource implements Source {
       allowMultipleCerts: opts.allowMultipleCerts ?? false,
       san: opts.san ?? false,
       ...(opts.allowedDomains !== undefined ? { allowedDomains: opts.allowedDomains } : {}),
-      timeoutMs: opts.timeoutMs ?? 10_000,
       sseTimeoutMs: opts.sseTimeoutMs ?? 60_000,
       resyncIntervalMs: opts.resyncIntervalMs ?? 300_000,
       debounceMs: opts.debounceMs ?? 250,
@@ -131,7 +132,7 @@ export class MarathonSource implements Source {
       reconnectBackoff: opts.reconnectBackoff ?? { baseMs: 500, capMs: 30_000, factor: 2, jitter: 0.5 },
       healthyAfterMs: opts.healthyAfterMs ?? 30_000,
       syncBackoff: opts.syncBackoff ?? { baseMs: 1000, capMs: 30_000, factor: 2, jitter: 0.5 },
-      maxLineLength: opts.maxLineLength ?? 16 * 1024 * 1024,
+      maxLineLength: opts.maxLineLength,
       random: opts.random ?? Math.random,
     };
   }
@@ -191,8 +192,9 @@ export class MarathonSource implements Source {
         if (signal.aborted || isAbortError(err)) break;
         this.recordError(err);
         this.log.warn({ err }, 'event stream failed, reconnecting');
-        // Without a stream, still read (and report failures): degraded mode polls at the reconnect pace.
-        if (upSince === undefined) this.requestSync('stream-unavailable', 0);
+        // Only opening the stream throws (pump never rejects). Without a stream, still read (and report
+        // failures): degraded mode polls at the reconnect pace (and the sync backoff while failing).
+        this.requestSync('stream-unavailable', 0);
       }
       this.setStream('disconnected');
       const upFor = upSince === undefined ? 0 : Date.now() - upSince;
@@ -338,7 +340,6 @@ export class MarathonSource implements Source {
       safeCall(() => handlers.onError(err), this.log);
     } finally {
       this.syncing = false;
-      this.syncCount++;
     }
     if (signal.aborted) return;
     if (!ok) {
