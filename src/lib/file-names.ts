@@ -3,14 +3,17 @@
  * already; the store checks again because a name becomes a path (`certs/<name>.pem`) and a mistake
  * there could write outside the storage directory or hide a file from HAProxy.
  */
+import { createHash } from 'node:crypto';
+import { MAX_CERT_NAME_LENGTH } from '../domain/name-rules.js';
 import { AppError } from './errors.js';
 
-/** Longest stem so that `<name>.pem` and `<name>.<timestamp>.pem` stay under NAME_MAX (255). */
-const MAX_STEM = 220;
+/** NAME_MAX on every Linux file system, in bytes. */
+const NAME_MAX = 255;
 
 /**
- * Throws `INVALID_NAME` unless `name` is a safe file stem: non-empty, at most 220 characters, no `/`
- * or `\`, no NUL or other control characters, not starting with `.` (hidden files, `.`/`..`).
+ * Throws `INVALID_NAME` unless `name` is a safe file stem: non-empty, at most MAX_CERT_NAME_LENGTH (251)
+ * bytes so `<name>.pem` fits NAME_MAX — the same limit as name validation — no `/` or `\`, no NUL or
+ * other control characters, not starting with `.` (hidden files, `.`/`..`).
  */
 export function assertSafeName(name: unknown): asserts name is string {
   const reason = unsafeReason(name);
@@ -21,12 +24,26 @@ export function assertSafeName(name: unknown): asserts name is string {
 }
 
 /** The reason `name` is unsafe, or null when it is safe. */
-export function unsafeReason(name: unknown): string | null {
+function unsafeReason(name: unknown): string | null {
   if (typeof name !== 'string' || name.length === 0) return 'empty';
-  if (name.length > MAX_STEM) return 'too long';
+  if (Buffer.byteLength(name, 'utf8') > MAX_CERT_NAME_LENGTH) return 'too long';
   if (name.startsWith('.')) return 'starts with a dot';
   if (/[/\\]/.test(name)) return 'contains a path separator';
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) return 'contains a control character';
   return null;
+}
+
+/**
+ * `<stem><suffix>` when it fits NAME_MAX; otherwise the stem is shortened and made unique again with
+ * a hash of the whole stem: `<stem prefix>.<sha256(stem), 16 hex><suffix>`. For file names derived
+ * from a certificate name plus a longer suffix than `.pem` (`.json`, `.<timestamp>.pem`).
+ */
+export function fitFileName(stem: string, suffix: string): string {
+  const whole = `${stem}${suffix}`;
+  if (Buffer.byteLength(whole, 'utf8') <= NAME_MAX) return whole;
+  const tag = `.${createHash('sha256').update(stem, 'utf8').digest('hex').slice(0, 16)}${suffix}`;
+  let prefix = stem.slice(0, Math.max(0, NAME_MAX - tag.length));
+  while (Buffer.byteLength(prefix + tag, 'utf8') > NAME_MAX) prefix = prefix.slice(0, -1);
+  return `${prefix}${tag}`;
 }

@@ -3,6 +3,7 @@
  * ending in a newline (0.6.1's order, behaviour spec §5.4). Building and checking are pure.
  */
 import type { IssuedCertificate, StoredCert } from '../domain/types.js';
+import { sameNames } from '../domain/name-rules.js';
 import { AppError } from '../lib/errors.js';
 import { isIssuedBy, keyMatchesCert, keyTypeOf, parseBundle, readLeaf, splitPemBlocks, type LeafInfo } from '../lib/pki.js';
 
@@ -74,12 +75,6 @@ function checkChain(leafPem: string, chainPems: readonly string[]): void {
       throw invalid('CHAIN_INVALID', 'a chain certificate does not sign the certificate before it', undefined, { position: i + 1 });
     }
   }
-}
-
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  const sa = new Set(a.map((n) => n.toLowerCase()));
-  const sb = new Set(b.map((n) => n.toLowerCase()));
-  return sa.size === sb.size && [...sa].every((n) => sb.has(n));
 }
 
 function invalid(reason: BundleProblem, message: string, cause?: unknown, extra: Record<string, unknown> = {}): AppError {

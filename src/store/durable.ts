@@ -4,7 +4,7 @@
  * of the target directory. A reader of the target directory sees either the old file or the new
  * complete one, never a partial file, whatever moment the process dies at (SIGKILL, power loss).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { link, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -20,11 +20,18 @@ export interface DurableWriteOptions {
   readonly exclusive?: boolean;
 }
 
-const HOST = hostname().replace(/[^A-Za-z0-9-]/g, '-') || 'host';
+const hex = (s: string, n: number): string => createHash('sha256').update(s, 'utf8').digest('hex').slice(0, n);
 
-/** `<stem>.<host>.<pid>.<random>.tmp`: the host and PID tell cleanup whether the writer may still live. */
-function tempName(target: string): string {
-  return `${basename(target)}.${HOST}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+/** This host, as a fixed-length tag (a hostname may be long; a temp name must stay short). */
+const HOST_TAG = hex(hostname(), 8);
+
+/**
+ * `.<sha256(basename), 16 hex>.<sha256(host), 8 hex>.<pid>.<random>.tmp`: at most ~60 bytes whatever
+ * the target's name (a 251-byte certificate name cannot make it ENAMETOOLONG). The host tag and PID
+ * tell cleanup whether the writer may still live.
+ */
+export function tempName(target: string, pid = process.pid): string {
+  return `.${hex(basename(target), 16)}.${HOST_TAG}.${pid}.${randomBytes(6).toString('hex')}.tmp`;
 }
 
 /**
@@ -106,8 +113,8 @@ export async function cleanStaging(stagingDir: string, maxAgeMs: number, now = D
 }
 
 async function isStale(entry: string, path: string, maxAgeMs: number, now: number): Promise<boolean> {
-  const m = /\.([A-Za-z0-9-]+)\.(\d+)\.[0-9a-f]+\.tmp$/.exec(entry);
-  if (m && m[1] === HOST) {
+  const m = /^\.[0-9a-f]{16}\.([0-9a-f]{8})\.(\d+)\.[0-9a-f]+\.tmp$/.exec(entry);
+  if (m && m[1] === HOST_TAG) {
     const pid = Number(m[2]);
     if (pid === process.pid || !pidAlive(pid)) return true;
   }

@@ -7,8 +7,10 @@
  * <dir>/certs/<name>.pem  key + leaf + chain; ONLY complete, checked bundles ever appear here
  * <dir>/unmanaged-certs/  created empty, never touched
  * <dir>/state/<name>.json the daemon's record of each certificate (outside certs/)
+ *                         (a name too long for `.json`: `<prefix>.<hash>.json`, the record names it)
  * <dir>/.staging/         temp files (same file system, outside certs/)
- * <dir>/archive/          removed bundles, `<name>.<timestamp>.pem` (outside certs/)
+ * <dir>/archive/          removed bundles, `<name>.<timestamp>.pem` (outside certs/; a name too
+ *                         long for that: `<prefix>.<hash>.<timestamp>.pem`)
  * ```
  *
  * Why so careful: HAProxy loads EVERY file in a `crt` directory and refuses to (re)start on one it
@@ -30,7 +32,7 @@ import type { Logger } from '../lib/logger.js';
 import { selfSignedCert } from '../lib/pki.js';
 import { buildBundle, checkBundle, readStoredCert } from './bundle.js';
 import { cleanStaging, fsyncDir, writeDurable } from './durable.js';
-import { assertSafeName } from '../lib/file-names.js';
+import { assertSafeName, fitFileName } from '../lib/file-names.js';
 import { parseStateRecord } from './state.js';
 
 export interface FileStoreOptions {
@@ -236,7 +238,7 @@ export class FileStore implements Store {
   private async moveToArchive(source: string, name: string): Promise<string> {
     const stamp = this.now().toISOString().replace(/:/g, '-');
     for (let n = 0; ; n += 1) {
-      const dest = join(this.archiveDir, `${name}.${stamp}${n === 0 ? '' : `-${n}`}.pem`);
+      const dest = join(this.archiveDir, fitFileName(name, `.${stamp}${n === 0 ? '' : `-${n}`}.pem`));
       try {
         await link(source, dest);
       } catch (err) {
@@ -261,10 +263,11 @@ export class FileStore implements Store {
       throw err;
     }
     for (const entry of entries.filter((e) => e.endsWith('.json')).sort()) {
-      const name = entry.slice(0, -'.json'.length);
       const file = join(this.stateDir, entry);
       try {
-        out.set(name, parseStateRecord(name, await readFile(file, 'utf8')));
+        const text = await readFile(file, 'utf8');
+        const name = recordName(text, entry);
+        out.set(name, parseStateRecord(name, text));
       } catch (err) {
         this.log.warn({ file, err }, 'state record skipped');
       }
@@ -303,7 +306,7 @@ export class FileStore implements Store {
 
   async saveState(name: string, state: CertState | null): Promise<void> {
     assertSafeName(name);
-    const file = join(this.stateDir, `${name}.json`);
+    const file = join(this.stateDir, stateFileName(name));
     if (state === null) {
       await rm(file, { force: true });
       return;
@@ -322,6 +325,25 @@ export class FileStore implements Store {
       throw new AppError('STORAGE_NOT_WRITABLE', 'the storage directory is not writable', { cause: err, details: { dir: this.dir } });
     }
   }
+}
+
+/** `<name>.json`, or for a name too long for that, a shortened unique name (the record holds the name). */
+function stateFileName(name: string): string {
+  return fitFileName(name, '.json');
+}
+
+/**
+ * The certificate name a state file belongs to: the name recorded inside when the file is that
+ * name's (a shortened file name), else the file stem (parseStateRecord then checks they agree).
+ */
+function recordName(text: string, entry: string): string {
+  try {
+    const claimed = (JSON.parse(text) as { name?: unknown }).name;
+    if (typeof claimed === 'string' && claimed.length > 0 && stateFileName(claimed) === entry) return claimed;
+  } catch {
+    /* parseStateRecord reports it */
+  }
+  return entry.slice(0, -'.json'.length);
 }
 
 async function exists(path: string): Promise<boolean> {

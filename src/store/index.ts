@@ -2,4 +2,4 @@
 export { FileStore, type FileStoreOptions } from './file-store.js';
 export { buildBundle, checkBundle, readStoredCert, type BundleProblem, type CheckedBundle } from './bundle.js';
 export { parseStateRecord } from './state.js';
-export { assertSafeName, unsafeReason } from '../lib/file-names.js';
+export { assertSafeName } from '../lib/file-names.js';

@@ -8,6 +8,8 @@ import { silentLogger } from '../../../src/lib/logger.js';
 import { FileStore } from '../../../src/store/file-store.js';
 import { stateFromCert } from '../../../src/domain/policy.js';
 import { readLeaf } from '../../../src/lib/pki.js';
+import { MAX_CERT_NAME_LENGTH } from '../../../src/domain/name-rules.js';
+import { tempName } from '../../../src/store/durable.js';
 import { createCertFactory } from '../../support/cert-factory.js';
 
 const logger = silentLogger();
@@ -56,14 +58,48 @@ test('init creates the 0.6.1 layout, is idempotent, and never touches an existin
 test('init removes stale temp files of dead writers from .staging', async (t) => {
   const { dir, store } = await tempStore(t);
   await store.init();
-  const { hostname } = await import('node:os');
-  const host = hostname().replace(/[^A-Za-z0-9-]/g, '-');
-  const dead = `a.example.pem.${host}.999999999.abcdef.tmp`;
-  const live = `a.example.pem.${host}.1.abcdef.tmp`; // pid 1 is alive
+  const dead = tempName(join(dir, 'certs', 'a.example.pem'), 999_999_999);
+  const live = tempName(join(dir, 'certs', 'a.example.pem'), 1); // pid 1 is alive
   await writeFile(join(dir, '.staging', dead), 'partial');
   await writeFile(join(dir, '.staging', live), 'partial');
   await store.init();
   assert.deepEqual(await readdir(join(dir, '.staging')), [live]);
+  // fixed length, whatever the target's name; no host name, no base name in clear
+  assert.match(live, /^\.[0-9a-f]{16}\.[0-9a-f]{8}\.1\.[0-9a-f]{12}\.tmp$/);
+  assert.equal(tempName(join(dir, 'certs', `${'x'.repeat(251)}.pem`), 1).length, live.length);
+});
+
+test('a 251-character name (MAX_CERT_NAME_LENGTH) is installed, recorded, listed and archived; 252 is refused', async (t) => {
+  const { dir, store } = await tempStore(t);
+  await store.init();
+  const ca = await createCertFactory();
+  // DNS labels are at most 63 characters: 4 labels of 62 + 3 dots = 251
+  const name = ['a', 'b', 'c', 'd'].map((c) => c.repeat(62)).join('.');
+  assert.equal(name.length, MAX_CERT_NAME_LENGTH);
+  const cert = await ca.issue([name], { cn: 'a CN is at most 64 characters' });
+  const stored = await store.install(spec(name, [name]), cert);
+  assert.deepEqual(stored.names, [name]);
+  assert.deepEqual(await readdir(join(dir, 'certs')), [`${name}.pem`]);
+  assert.deepEqual(await readdir(join(dir, '.staging')), []);
+  assert.deepEqual((await store.list()).certs.map((c) => c.name), [name]);
+  const state: CertState = { name, names: [name], requestedBy: [{ source: 'static' }], failures: 0 };
+  await store.saveState(name, state);
+  const [stateFile] = await readdir(join(dir, 'state'));
+  assert.ok(Buffer.byteLength(stateFile!) <= 255);
+  assert.deepEqual((await store.loadStates()).get(name), state);
+  await store.archive(name);
+  assert.deepEqual(await readdir(join(dir, 'certs')), []);
+  const archived = await readdir(join(dir, 'archive'));
+  assert.equal(archived.length, 1);
+  assert.ok(archived[0]!.length <= 255 && archived[0]!.startsWith(name.slice(0, 150)));
+  assert.equal(await readFile(join(dir, 'archive', archived[0]!), 'utf8'), cert.keyPem + cert.certPem + cert.chainPem);
+  // archiving the same name again in the same second gets another file
+  await store.install(spec(name, [name]), cert);
+  await store.archive(name);
+  assert.equal(new Set(await readdir(join(dir, 'archive'))).size, 2);
+  await store.saveState(name, null);
+  assert.deepEqual(await readdir(join(dir, 'state')), []);
+  await assert.rejects(store.install(spec(`x${name}`, [name]), cert), { code: 'INVALID_NAME' });
 });
 
 test('install writes key+leaf+chain with mode 0600, atomically, and rejects bad bundles keeping the old file', async (t) => {
