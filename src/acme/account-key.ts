@@ -5,13 +5,11 @@
  * marathon-acme wrote (so existing users keep their Let's Encrypt account), PKCS#8 (RSA or EC) and SEC1 EC.
  * New installs get ECDSA P-256 in PKCS#8 PEM.
  */
-import { createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { AppError } from '../lib/errors.js';
+import { generateKey } from './csr.js';
 import { ACME_CODES } from './errors.js';
 import { algorithmFor } from './jws.js';
-
-const generateKeyPairAsync = promisify(generateKeyPair);
 
 /** Parse an account key PEM; throws AppError ACME_ACCOUNT_KEY if unreadable or unsupported. */
 export function parseAccountKey(pem: string): KeyObject {
@@ -27,6 +25,5 @@ export function parseAccountKey(pem: string): KeyObject {
 
 /** A fresh ECDSA P-256 account key as PKCS#8 PEM. */
 export async function createAccountKeyPem(): Promise<string> {
-  const { privateKey } = await generateKeyPairAsync('ec', { namedCurve: 'P-256' });
-  return privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  return (await generateKey('ec256')).export({ format: 'pem', type: 'pkcs8' }).toString();
 }

@@ -9,7 +9,8 @@ import { oid, seq, set, tlv } from './der.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
-async function generate(keyType: KeyType): Promise<KeyObject> {
+/** A fresh private key of `keyType`, generated off the main thread (RSA 4096 takes a while). */
+export async function generateKey(keyType: KeyType): Promise<KeyObject> {
   if (keyType === 'ec256' || keyType === 'ec384') {
     return (await generateKeyPairAsync('ec', { namedCurve: keyType === 'ec256' ? 'P-256' : 'P-384' })).privateKey;
   }
@@ -40,7 +41,7 @@ function requestInfo(names: readonly string[], key: KeyObject): Buffer {
  * subjectAltName; the first as CN when it fits (RFC 5280 ub-common-name = 64).
  */
 export async function createKeyAndCsr(names: readonly string[], keyType: KeyType): Promise<{ keyPem: string; csrDer: Buffer }> {
-  const key = await generate(keyType);
+  const key = await generateKey(keyType);
   const info = requestInfo(names, key);
   const alg = signatureAlgorithm(keyType);
   const signature = sign(alg.hash, info, key); // DER ECDSA-Sig-Value / PKCS#1 v1.5, as X.509 wants

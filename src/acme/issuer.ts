@@ -200,16 +200,34 @@ export class AcmeIssuer implements Issuer {
     });
   }
 
-  /** The default chain, or the first alternate whose top certificate is issued by `preferred` (CN). */
+  /**
+   * The default chain, or the first alternate whose top certificate is issued by `preferred` (CN). The
+   * certificate is already issued at this point, so an alternate that cannot be downloaded or read is
+   * skipped (debug log), never a failure of the order.
+   */
   private async chooseChain(certUrl: string, preferred: string | undefined, signal: AbortSignal): Promise<string> {
     const main = await this.client.downloadCertificate(certUrl, signal);
-    if (!preferred || topIssuerCn(main.pem) === preferred) return main.pem;
+    if (!preferred || safeTopIssuerCn(main.pem) === preferred) return main.pem;
     for (const alt of main.alternates) {
-      const chain = await this.client.downloadCertificate(alt, signal);
-      if (topIssuerCn(chain.pem) === preferred) return chain.pem;
+      try {
+        const chain = await this.client.downloadCertificate(alt, signal);
+        if (topIssuerCn(chain.pem) === preferred) return chain.pem;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        this.log.debug({ url: alt, err }, 'acme alternate chain unusable, skipped');
+      }
     }
     this.log.info({ preferred_chain: preferred }, 'acme preferred chain not offered, using default');
     return main.pem;
+  }
+}
+
+/** `topIssuerCn`, or undefined when the chain cannot be read (splitChain reports that properly). */
+function safeTopIssuerCn(pem: string): string | undefined {
+  try {
+    return topIssuerCn(pem);
+  } catch {
+    return undefined;
   }
 }
 

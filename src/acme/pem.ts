@@ -1,16 +1,25 @@
 /**
- * PEM helpers and the RFC 9773 §4.1 ARI certificate identifier (node:crypto + the DER reader in der.ts).
+ * Certificate PEM for the ACME client: splitting a downloaded chain (with the strict `splitPemBlocks` of
+ * lib/pki, so a truncated block is an error rather than merged into the next), the RFC 9773 §4.1 ARI
+ * certificate identifier (node:crypto + the DER reader in der.ts) and the chain's top issuer CN.
  */
 import { X509Certificate } from 'node:crypto';
 import { AppError } from '../lib/errors.js';
+import { splitPemBlocks } from '../lib/pki.js';
 import { certificateIds } from './der.js';
 import { ACME_CODES } from './errors.js';
 
-const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-/** The CERTIFICATE blocks of a PEM text, normalised to LF and each ending with a newline. */
-export function pemCertificates(text: string): string[] {
-  return (text.replace(/\r\n/g, '\n').match(CERT_BLOCK) ?? []).map((b) => `${b}\n`);
+/**
+ * The CERTIFICATE blocks of a PEM text, normalised (LF, 64-column base64, ending with a newline). Other
+ * blocks and text between blocks are ignored; a truncated or corrupted block throws AppError with `code`
+ * (default ACME_BAD_RESPONSE: the usual source is a CA download) and the PEM_INVALID error as cause.
+ */
+export function pemCertificates(text: string, code: string = ACME_CODES.badResponse): string[] {
+  try {
+    return splitPemBlocks(text).filter((b) => b.label === 'CERTIFICATE').map((b) => b.pem);
+  } catch (err) {
+    throw new AppError(code, 'malformed certificate PEM', { cause: err });
+  }
 }
 
 /** Split an `application/pem-certificate-chain` (RFC 8555 §9.1) into the leaf and the rest. */
@@ -22,7 +31,7 @@ export function splitChain(text: string): { certPem: string; chainPem: string } 
 
 /** Parse the first certificate of a PEM text; AppError ACME_BAD_CERTIFICATE when impossible. */
 export function parseCertificate(pem: string): X509Certificate {
-  const first = pemCertificates(pem)[0];
+  const first = pemCertificates(pem, ACME_CODES.badCertificate)[0];
   if (!first) throw new AppError(ACME_CODES.badCertificate, 'no certificate in PEM');
   try {
     return new X509Certificate(first);
@@ -55,11 +64,21 @@ export function certIdOf(certPem: string): string {
   return `${ids.aki.toString('base64url')}.${ids.serial.toString('base64url')}`;
 }
 
-/** The CN of the issuer of the last (top) certificate in a chain text, for preferred-chain selection. */
+/**
+ * The CN of the issuer of the last (top) certificate in a chain text, for preferred-chain selection;
+ * undefined when the chain has no certificate or no issuer CN. Throws AppError ACME_BAD_RESPONSE for a
+ * malformed chain.
+ */
 export function topIssuerCn(chainText: string): string | undefined {
   const blocks = pemCertificates(chainText);
   const top = blocks[blocks.length - 1];
   if (!top) return undefined;
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(top);
+  } catch (err) {
+    throw new AppError(ACME_CODES.badResponse, 'certificate in chain cannot be parsed', { cause: err });
+  }
   // Node renders the issuer DN one attribute per line: "C=US\nO=...\nCN=...".
-  return /^CN=(.*)$/m.exec(new X509Certificate(top).issuer)?.[1];
+  return /^CN=(.*)$/m.exec(cert.issuer)?.[1];
 }

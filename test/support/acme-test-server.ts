@@ -37,6 +37,8 @@ export interface TestServerBehaviour {
   rejectFirstNonce?: boolean;
   /** Polls of a responded authorization that still answer `pending`, with this Retry-After (s). */
   pendingPolls?: { count: number; retryAfterSeconds: number };
+  /** Serve the alternate chain broken: `truncated` PEM, or a 500 `problem`. */
+  brokenAlternate?: 'truncated' | 'problem';
   /** Hold the answer to a challenge response (POST to the challenge URL) for this many ms. */
   challengeDelayMs?: number;
   /** renewalInfo answer. */
@@ -335,7 +337,9 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
       const leaf = certs.get(id);
       if (!leaf) return problem(res, 404, 'malformed', 'no such certificate');
       const alt = path.split('/')[3] === '1';
-      const chain = leaf + (alt ? crossInter : inter).cert.toString('pem') + '\n';
+      if (alt && state.behaviour.brokenAlternate === 'problem') return problem(res, 500, 'serverInternal', 'alternate chain unavailable');
+      let chain = leaf + (alt ? crossInter : inter).cert.toString('pem') + '\n';
+      if (alt && state.behaviour.brokenAlternate === 'truncated') chain = chain.slice(0, chain.lastIndexOf('-----END CERTIFICATE-----') - 10);
       return send(res, 200, chain, alt ? {} : { link: [`<${base}/directory>;rel="index"`, `<${base}/cert/${id}/1>;rel="alternate"`] });
     }
     return problem(res, 404, 'malformed', 'not found');

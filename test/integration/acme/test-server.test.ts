@@ -157,6 +157,16 @@ describe('AcmeIssuer against the ACME test server', () => {
     assert.equal(issuerCn(unknown.chainPem), server.chains.defaultTop, 'falls back to the default chain');
   });
 
+  it('skips a broken alternate chain and keeps the issued certificate with the default chain', async () => {
+    const issuerCn = (pem: string): string => /CN=([^\n,]+)/.exec(new X509Certificate(pem).issuer)?.[1] ?? '';
+    for (const broken of ['truncated', 'problem'] as const) {
+      server.behaviour.brokenAlternate = broken;
+      const cert = await issuer.issue({ names: [`broken-${broken}.example`], keyType: 'ec256', preferredChain: server.chains.alternateTop }, AbortSignal.timeout(10_000));
+      assert.equal(issuerCn(cert.chainPem), server.chains.defaultTop, broken);
+      assert.ok(server.log.some((l) => /^\/cert\/[^/]+\/1$/.test(l.path)), 'the alternate was tried');
+    }
+  });
+
   it('sends User-Agent marathon-acme/<version> on every request', async () => {
     await issuer.accountUrl(AbortSignal.timeout(5000));
     assert.ok(server.log.length > 0);

@@ -63,6 +63,22 @@ describe('PEM chains (RFC 8555 §9.1)', () => {
     assert.equal(topIssuerCn(text), 'Test Root X1');
   });
 
+  it('rejects a truncated block instead of merging it into the next certificate', () => {
+    const { ca, leaf } = makeCerts('02');
+    const truncated = leaf.slice(0, leaf.indexOf('-----END CERTIFICATE-----') - 20) + '\n';
+    const isBad = (e: unknown): boolean => e instanceof AppError && e.code === 'ACME_BAD_RESPONSE' && (e.cause as { code?: string } | undefined)?.code === 'PEM_INVALID';
+    assert.throws(() => splitChain(truncated + ca), isBad);
+    assert.throws(() => pemCertificates(truncated + ca), isBad);
+    assert.throws(() => topIssuerCn(truncated + ca), isBad);
+    assert.throws(() => certIdOf(truncated + ca), (e: unknown) => e instanceof AppError && e.code === 'ACME_BAD_CERTIFICATE');
+  });
+
+  it('keeps only CERTIFICATE blocks and ignores text between them', () => {
+    const { ca, leaf } = makeCerts('03');
+    const text = `subject=CN = leaf.example\n${leaf}-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n${ca}`;
+    assert.equal(pemCertificates(text).length, 2);
+  });
+
   it('rejects a download without certificates', () => {
     assert.throws(() => splitChain('<html>'), (e: unknown) => e instanceof AppError && e.code === 'ACME_BAD_RESPONSE');
   });
