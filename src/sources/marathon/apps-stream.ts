@@ -17,13 +17,7 @@
  * in the skeleton and is taken from there at the end: same result, just not streamed.
  */
 
-export class AppsBodyError extends Error {
-  readonly code = 'MARATHON_BAD_RESPONSE';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AppsBodyError';
-  }
-}
+import { AppError } from '../../lib/errors.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -54,10 +48,25 @@ export class AppsStreamParser {
   /** Number of apps delivered. */
   count = 0;
 
-  constructor(private readonly onApp: (app: unknown) => void, private readonly maxSkeletonBytes = 1024 * 1024) {}
+  private readonly maxSkeletonBytes: number;
+  private readonly url: string | undefined;
+
+  /** `url` (log-safe) goes into the details of the errors thrown. */
+  constructor(private readonly onApp: (app: unknown) => void, opts: { url?: string; maxSkeletonBytes?: number } = {}) {
+    this.maxSkeletonBytes = opts.maxSkeletonBytes ?? 1024 * 1024;
+    this.url = opts.url;
+  }
+
+  /** A malformed body: AppError MARATHON_BAD_RESPONSE. */
+  private bad(message: string, cause?: unknown): AppError {
+    return new AppError('MARATHON_BAD_RESPONSE', message, {
+      ...(cause !== undefined ? { cause } : {}),
+      ...(this.url !== undefined ? { details: { url: this.url } } : {}),
+    });
+  }
 
   /**
-   * Feed the next chunk. Throws AppsBodyError on malformed input (or what `onApp` throws).
+   * Feed the next chunk. Throws AppError MARATHON_BAD_RESPONSE on malformed input (or what `onApp` throws).
    * Complete elements are parsed in batches as one JSON array each (not one `JSON.parse` per app:
    * fewer native calls and string copies; not one per 64 KB chunk: fewer objects alive at once).
    */
@@ -126,7 +135,7 @@ export class AppsStreamParser {
       } else if (b === OPEN_OBJ || b === OPEN_ARR) {
         if (depth === 1 && b === OPEN_ARR && this.skeletonTailIsAppsKey(chunk, runStart, i)) {
           // JSON.parse would keep the last of duplicate keys; we already streamed the first.
-          if (this.appsSeen) throw new AppsBodyError('Marathon /v2/apps response has a duplicate apps key');
+          if (this.appsSeen) throw this.bad('Marathon /v2/apps response has a duplicate apps key');
           this.pushSkeleton(chunk, runStart, i + 1); // keep "[" in the skeleton
           this.inApps = true;
           this.appsSeen = true;
@@ -147,7 +156,7 @@ export class AppsStreamParser {
           lastCut = -1;
         }
         depth--;
-        if (depth < 0) throw new AppsBodyError('unbalanced JSON in the Marathon response');
+        if (depth < 0) throw this.bad('unbalanced JSON in the Marathon response');
       }
     }
     this.depth = depth;
@@ -166,18 +175,18 @@ export class AppsStreamParser {
 
   /**
    * The body is complete: validate the skeleton and return the number of apps delivered.
-   * Throws AppsBodyError when the body was not `{"apps": [...]}`-shaped valid JSON.
+   * Throws AppError MARATHON_BAD_RESPONSE when the body was not `{"apps": [...]}`-shaped valid JSON.
    */
   end(): number {
-    if (this.inString || this.depth !== 0 || this.inApps) throw new AppsBodyError('Marathon /v2/apps response is truncated or not valid JSON');
+    if (this.inString || this.depth !== 0 || this.inApps) throw this.bad('Marathon /v2/apps response is truncated or not valid JSON');
     let top: unknown;
     try {
       top = JSON.parse(Buffer.concat(this.skeleton, this.skeletonLength).toString('utf8'));
     } catch (err) {
-      throw new AppsBodyError('Marathon /v2/apps response is not valid JSON', { cause: err });
+      throw this.bad('Marathon /v2/apps response is not valid JSON', err);
     }
     const apps = typeof top === 'object' && top !== null && !Array.isArray(top) ? (top as { apps?: unknown }).apps : undefined;
-    if (!Array.isArray(apps)) throw new AppsBodyError('Marathon /v2/apps response has no apps list');
+    if (!Array.isArray(apps)) throw this.bad('Marathon /v2/apps response has no apps list');
     // Not streamed (key not recognised on the fly): deliver from the skeleton.
     if (!this.appsSeen) for (const app of apps) this.deliver(app);
     return this.count;
@@ -194,14 +203,14 @@ export class AppsStreamParser {
     if (from < to) parts.push(chunk.subarray(from, to));
     const text = parts.length === 0 ? '' : parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8');
     const empty = text.trim() === '';
-    if (empty && (!closing || this.afterComma)) throw new AppsBodyError('Marathon /v2/apps response has an empty app entry');
+    if (empty && (!closing || this.afterComma)) throw this.bad('Marathon /v2/apps response has an empty app entry');
     if (!closing) this.afterComma = true;
     if (empty) return;
     let batch: unknown[];
     try {
       batch = JSON.parse(`[${text}]`) as unknown[];
     } catch (err) {
-      throw new AppsBodyError('Marathon /v2/apps response has an invalid app entry', { cause: err });
+      throw this.bad('Marathon /v2/apps response has an invalid app entry', err);
     }
     for (let k = 0; k < batch.length; k++) this.deliver(batch[k]);
   }
@@ -214,7 +223,7 @@ export class AppsStreamParser {
   private pushSkeleton(chunk: Buffer, from: number, to: number): void {
     if (from >= to) return;
     this.skeletonLength += to - from;
-    if (this.skeletonLength > this.maxSkeletonBytes) throw new AppsBodyError('Marathon /v2/apps response has unexpected large top-level fields');
+    if (this.skeletonLength > this.maxSkeletonBytes) throw this.bad('Marathon /v2/apps response has unexpected large top-level fields');
     // Copy: the skeleton outlives the chunk, and a view would pin the whole chunk in memory.
     this.skeleton.push(Buffer.from(chunk.subarray(from, to)));
   }

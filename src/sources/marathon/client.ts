@@ -27,7 +27,7 @@ import { AppError, isAbortError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { redactUrl, splitUserinfo } from '../../lib/urls.js';
 import { abortReason } from '../../lib/abort.js';
-import { AppsBodyError, AppsStreamParser } from './apps-stream.js';
+import { AppsStreamParser } from './apps-stream.js';
 
 export interface MarathonEndpoint {
   /** Base URL without credentials, query or fragment. */
@@ -135,13 +135,9 @@ export class MarathonClient {
    */
   async streamApps(onApp: (app: unknown) => void, signal?: AbortSignal): Promise<number> {
     const { response, url } = await this.requestWithFailover('/v2/apps', undefined, 'application/json', signal);
-    const parser = new AppsStreamParser(onApp);
+    const parser = new AppsStreamParser(onApp, { url });
     await this.readBody(response, url, signal, (chunk) => parser.feed(chunk));
-    try {
-      return parser.end();
-    } catch (err) {
-      throw bodyError(err, url);
-    }
+    return parser.end();
   }
 
   /**
@@ -308,7 +304,7 @@ export class MarathonClient {
         try {
           consume(chunk);
         } catch (err) {
-          fail(bodyError(err, url));
+          fail(err); // the parser's MARATHON_BAD_RESPONSE, or what `onApp` threw
           return;
         }
         arm();
@@ -324,12 +320,6 @@ export class MarathonClient {
       res.once('aborted', () => fail(new AppError('MARATHON_TRANSPORT', 'Marathon closed the connection mid-response', { details: { url } })));
     });
   }
-}
-
-/** A body parse failure as a typed error (what `onApp` throws passes through unchanged). */
-function bodyError(err: unknown, url: string): unknown {
-  if (err instanceof AppsBodyError) return new AppError('MARATHON_BAD_RESPONSE', err.message, { cause: err.cause ?? err, details: { url } });
-  return err;
 }
 
 function isTransport(err: AppError): boolean {

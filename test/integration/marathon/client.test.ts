@@ -220,6 +220,7 @@ test('malformed answers are typed errors, never "no apps"', async () => {
       await assert.rejects(client.getApps(), (e: unknown) => {
         assert.equal(codeOf(e), code, name);
         if (message) assert.match((e as Error).message, message, name);
+        if (code === 'MARATHON_BAD_RESPONSE') assert.equal((e as AppError).details['url'], `${srv.url}/v2/apps`, name);
         return true;
       }, name);
     } finally {

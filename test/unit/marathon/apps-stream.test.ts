@@ -4,7 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AppsBodyError, AppsStreamParser } from '../../../src/sources/marathon/apps-stream.js';
+import { AppsStreamParser } from '../../../src/sources/marathon/apps-stream.js';
+import { AppError } from '../../../src/lib/errors.js';
 import { generateCluster } from '../../support/marathon-simulator/generator.js';
 import { seededRandom } from '../../support/random.js';
 
@@ -85,7 +86,7 @@ test('rejects what JSON.parse rejects, and bodies without an apps list', () => {
         try {
           readChunks(chunks);
         } catch (err) {
-          assert.ok(err instanceof AppsBodyError, `${JSON.stringify(body)}: ${String(err)}`);
+          assert.ok(err instanceof AppError, `${JSON.stringify(body)}: ${String(err)}`);
           assert.equal(err.code, 'MARATHON_BAD_RESPONSE');
           threw = true;
           continue;
