@@ -2,7 +2,7 @@
  * PEM bundles as HAProxy loads them from a `crt` directory: private key, leaf, chain, each block
  * ending in a newline (0.6.1's order, behaviour spec §5.4). Building and checking are pure.
  */
-import type { IssuedCertificate, StoredCert } from '../domain/types.js';
+import type { IssuedCertificate, KeyType, StoredCert } from '../domain/types.js';
 import { sameNames } from '../domain/name-rules.js';
 import { AppError } from '../lib/errors.js';
 import { isIssuedBy, keyMatchesCert, keyTypeOf, parseBundle, readLeaf, splitPemBlocks, type LeafInfo } from '../lib/pki.js';
@@ -15,9 +15,10 @@ export type BundleProblem =
   | 'NAMES_MISMATCH'
   | 'EXPIRED';
 
-/** A bundle that passed the check. */
+/** A bundle that passed the check: everything `StoredCert` needs, so nothing is parsed twice. */
 export interface CheckedBundle {
   readonly keyPem: string;
+  readonly keyType: KeyType | 'unknown';
   readonly leafPem: string;
   readonly chainPems: readonly string[];
   readonly leaf: LeafInfo;
@@ -56,7 +57,22 @@ export function checkBundle(text: string, expectedNames: readonly string[], now:
     });
   }
   if (leaf.notAfter.getTime() <= now.getTime()) throw invalid('EXPIRED', 'the leaf certificate has expired', undefined, { not_after: leaf.notAfter.toISOString() });
-  return { keyPem: bundle.keyPem, leafPem, chainPems, leaf };
+  return { keyPem: bundle.keyPem, keyType: keyTypeOf(bundle.keyPem), leafPem, chainPems, leaf };
+}
+
+/** The `StoredCert` of `certs/<name>.pem` holding this bundle. */
+export function storedCertOf(name: string, b: Pick<CheckedBundle, 'keyType' | 'leafPem' | 'leaf'>): StoredCert {
+  return {
+    name,
+    names: b.leaf.names,
+    notBefore: b.leaf.notBefore,
+    notAfter: b.leaf.notAfter,
+    serial: b.leaf.serial,
+    issuer: b.leaf.issuer,
+    keyType: b.keyType,
+    selfSigned: b.leaf.selfSigned,
+    certPem: b.leafPem,
+  };
 }
 
 function parseOrThrow(text: string): ReturnType<typeof parseBundle> {
@@ -101,15 +117,5 @@ export function readStoredCert(name: string, text: string): StoredCert | null {
   } catch {
     return null;
   }
-  return {
-    name,
-    names: leaf.names,
-    notBefore: leaf.notBefore,
-    notAfter: leaf.notAfter,
-    serial: leaf.serial,
-    issuer: leaf.issuer,
-    keyType: keyTypeOf(bundle.keyPem),
-    selfSigned: leaf.selfSigned,
-    certPem: leafPem,
-  };
+  return storedCertOf(name, { keyType: keyTypeOf(bundle.keyPem), leafPem, leaf });
 }

@@ -23,14 +23,15 @@
  * user in that group can read them. An explicit `dirMode`/`group` is also applied to existing
  * directories at init; the defaults never change an existing deployment's directories.
  */
-import { access, chmod, chown, constants, copyFile, link, mkdir, readFile, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { access, chmod, chown, constants, copyFile, link, mkdir, open, readFile, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Store } from '../domain/contracts.js';
 import type { AccountState, CertSpec, CertState, IssuedCertificate, StoredCert } from '../domain/types.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { selfSignedCert } from '../lib/pki.js';
-import { buildBundle, checkBundle, readStoredCert } from './bundle.js';
+import { buildBundle, checkBundle, readStoredCert, storedCertOf } from './bundle.js';
 import { cleanStaging, fsyncDir, writeDurable } from './durable.js';
 import { assertSafeName, fitFileName } from '../lib/file-names.js';
 import { parseStateRecord } from './state.js';
@@ -194,31 +195,26 @@ export class FileStore implements Store {
   }
 
   /**
-   * Check and atomically install `certs/<spec.name>.pem`. The bundle is written to `.staging/`,
-   * fsynced, read back and checked (key matches leaf, chain parses and links, names equal
-   * `spec.names` as a set, leaf not expired), then renamed into `certs/` and the directory fsynced.
+   * Check and atomically install `certs/<spec.name>.pem`. The bundle is checked once, before any I/O
+   * (key matches leaf, chain parses and links, names equal `spec.names` as a set, leaf not expired),
+   * written to `.staging/`, fsynced, read back and compared byte for byte with what was built, then
+   * renamed into `certs/` and the directory fsynced.
    * Rejects with `INVALID_NAME` or `BUNDLE_INVALID` (`details.reason`); the previous file then stays.
    * Safe to repeat; concurrent installs of one name leave one of them, complete.
    */
   async install(spec: CertSpec, cert: IssuedCertificate): Promise<StoredCert> {
     const target = this.bundlePath(spec.name);
     const text = buildBundle(cert);
-    checkBundle(text, spec.names, this.now()); // fail fast, before any I/O
+    const checked = checkBundle(text, spec.names, this.now());
     try {
-      await writeDurable(this.stagingDir, target, text, this.bundleWrite({ check: (onDisk) => this.checkOnDisk(onDisk, text, spec) }));
+      await writeDurable(this.stagingDir, target, text, this.bundleWrite({ check: (onDisk) => sameBytes(onDisk, text) }));
     } catch (err) {
       this.log.warn({ domain: spec.name, file: target, err }, 'certificate not installed');
       throw err;
     }
-    const stored = readStoredCert(spec.name, text)!;
+    const stored = storedCertOf(spec.name, checked);
     this.log.debug({ domain: spec.name, file: target, serial: stored.serial }, 'bundle written');
     return stored;
-  }
-
-  /** What was read back must be byte-identical to what was built, and pass the full check. */
-  private checkOnDisk(onDisk: string, expected: string, spec: CertSpec): void {
-    if (onDisk !== expected) throw new AppError('BUNDLE_INVALID', 'the bundle read back differs from the one written', { details: { reason: 'PEM_INVALID' } });
-    checkBundle(onDisk, spec.names, this.now());
   }
 
   /**
@@ -246,6 +242,7 @@ export class FileStore implements Store {
         if (code === 'EEXIST') continue;
         if (code !== 'EXDEV') throw err;
         await copyFile(source, dest, constants.COPYFILE_EXCL);
+        await fsyncFile(dest); // the copy's data must be on disk before the caller unlinks the source
       }
       await fsyncDir(this.archiveDir);
       return dest;
@@ -275,7 +272,6 @@ export class FileStore implements Store {
     return out;
   }
 
-  /** Atomically write (or with null, delete) `state/<name>.json`. Idempotent. */
   /** `<dir>/account-state.json`: outside `state/`, which holds one record per certificate. */
   get accountStatePath(): string {
     return join(this.dir, 'account-state.json');
@@ -304,6 +300,7 @@ export class FileStore implements Store {
     await writeDurable(this.stagingDir, this.accountStatePath, `${JSON.stringify(state)}\n`, { mode: 0o600 });
   }
 
+  /** Atomically write (or with null, delete) `state/<name>.json`. Idempotent. */
   async saveState(name: string, state: CertState | null): Promise<void> {
     assertSafeName(name);
     const file = join(this.stateDir, stateFileName(name));
@@ -314,13 +311,21 @@ export class FileStore implements Store {
     await writeDurable(this.stagingDir, file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   }
 
-  /** Throws unless a file can be created in the storage directory and `certs/` is writable. */
+  /**
+   * Throws `STORAGE_NOT_WRITABLE` unless `certs/` is writable and a file can be created in `.staging/`.
+   * Cheap enough for every `/health` request: create and remove a small file, no fsync.
+   */
   async checkWritable(): Promise<void> {
     try {
       await access(this.certsDir, constants.W_OK);
-      const probe = join(this.stagingDir, `probe.${process.pid}.${Date.now()}`);
-      await writeDurable(this.stagingDir, probe, 'ok\n', { mode: 0o600 });
-      await rm(probe, { force: true });
+      const probe = join(this.stagingDir, `.probe.${process.pid}.${randomBytes(4).toString('hex')}`);
+      const fh = await open(probe, 'wx', 0o600);
+      try {
+        await fh.writeFile('ok\n');
+      } finally {
+        await fh.close();
+        await rm(probe, { force: true });
+      }
     } catch (err) {
       throw new AppError('STORAGE_NOT_WRITABLE', 'the storage directory is not writable', { cause: err, details: { dir: this.dir } });
     }
@@ -344,6 +349,20 @@ function recordName(text: string, entry: string): string {
     /* parseStateRecord reports it */
   }
   return entry.slice(0, -'.json'.length);
+}
+
+/** What was read back must be byte-identical to what was built (the full check ran before the write). */
+function sameBytes(onDisk: string, expected: string): void {
+  if (onDisk !== expected) throw new AppError('BUNDLE_INVALID', 'the bundle read back differs from the one written', { details: { reason: 'PEM_INVALID' } });
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

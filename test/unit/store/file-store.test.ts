@@ -184,6 +184,48 @@ test('archive moves the bundle out of certs/ and is idempotent', async (t) => {
   assert.equal(await readFile(join(dir, 'archive', 'a.example.test.2026-11-22T10-00-00.000Z.pem'), 'utf8'), c.keyPem + c.certPem + c.chainPem);
 });
 
+test('archive across file systems (EXDEV: copy, fsync, unlink) leaves the complete bundle in the archive', async (t) => {
+  // /dev/shm is a tmpfs: another file system than the temp directory, so link(2) fails with EXDEV
+  const archiveDir = await mkdtemp(join('/dev/shm', 'store-archive-'));
+  t.after(() => rm(archiveDir, { recursive: true, force: true }));
+  const { dir, store } = await tempStore(t, { archiveDir: join(archiveDir, 'archive'), now: () => new Date('2026-11-22T10:00:00.000Z') });
+  await store.init();
+  assert.notEqual((await stat(dir)).dev, (await stat(archiveDir)).dev, 'the archive is on another file system');
+  const ca = await createCertFactory();
+  const c = await ca.issue(['a.example.test']);
+  await store.install(spec('a.example.test'), c);
+  await store.archive('a.example.test');
+  assert.deepEqual(await readdir(join(dir, 'certs')), []);
+  assert.deepEqual(await readdir(join(archiveDir, 'archive')), ['a.example.test.2026-11-22T10-00-00.000Z.pem']);
+  assert.equal(await readFile(join(archiveDir, 'archive', 'a.example.test.2026-11-22T10-00-00.000Z.pem'), 'utf8'), c.keyPem + c.certPem + c.chainPem);
+  await store.install(spec('a.example.test'), c);
+  await store.archive('a.example.test');
+  assert.equal((await readdir(join(archiveDir, 'archive'))).length, 2, 'never overwrites an archived copy');
+});
+
+test('install returns the StoredCert list() reads back, key type included, from its single check', async (t) => {
+  const { store } = await tempStore(t);
+  await store.init();
+  const ca = await createCertFactory();
+  const ec = await store.install(spec('ec.example.test'), await ca.issue(['ec.example.test']));
+  const rsa = await store.install(spec('rsa.example.test', ['rsa.example.test', 'www.rsa.example.test']), await ca.issue(['rsa.example.test', 'www.rsa.example.test'], { keyType: 'rsa2048' }));
+  assert.equal(ec.keyType, 'ec256');
+  assert.equal(rsa.keyType, 'rsa2048');
+  assert.deepEqual((await store.list()).certs, [ec, rsa]);
+});
+
+test('checkWritable: a cheap probe that leaves nothing behind; STORAGE_NOT_WRITABLE when it cannot create a file', async (t) => {
+  const { dir, store } = await tempStore(t);
+  await store.init();
+  for (let i = 0; i < 3; i += 1) await store.checkWritable();
+  assert.deepEqual(await readdir(join(dir, '.staging')), []);
+  await rm(join(dir, '.staging'), { recursive: true });
+  await assert.rejects(store.checkWritable(), { code: 'STORAGE_NOT_WRITABLE' });
+  await store.init();
+  await rm(join(dir, 'certs'), { recursive: true });
+  await assert.rejects(store.checkWritable(), { code: 'STORAGE_NOT_WRITABLE' });
+});
+
 test('state: atomic round trip, deletion, corrupt records skipped, rebuild from the PEMs', async (t) => {
   const { dir, store } = await tempStore(t);
   await store.init();
