@@ -251,6 +251,9 @@ export class MarathonSource implements Source {
             this.recordError(new AppError('SSE_LINE_TOO_LONG', err.message, { cause: err }));
             finish('line-too-long');
           } else {
+            // Not expected (the parser and onEvent are total), so never silent: logged and in status().
+            this.log.error({ err }, 'reading the event stream failed, reconnecting');
+            this.recordError(err);
             finish('parser-error');
           }
         }

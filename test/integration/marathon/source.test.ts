@@ -12,7 +12,7 @@ import { silentLogger } from '../../../src/lib/logger.js';
 import { createMetrics } from '../../../src/lib/metrics.js';
 import type { Snapshot } from '../../../src/domain/types.js';
 import { startMarathonSimulator, type MarathonSimulator } from '../../support/marathon-simulator/index.js';
-import { deadPort, delay, waitFor } from './helpers.js';
+import { deadPort, delay, memoryLogger, waitFor } from './helpers.js';
 
 function acmeApp(id: string, domain: string): Record<string, unknown> {
   return { id, labels: { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: domain }, portDefinitions: [{ port: 10000, protocol: 'tcp' }] };
@@ -309,6 +309,36 @@ test('after a failed re-list, events, resync() and reconnects wait for the backo
       sim.controls.failWith(null);
       sim.apps.add(acmeApp('/b', 'b.example.com'));
       await waitFor(() => names(h.last()).join() === 'a.example.com,b.example.com', 'recovers after Marathon does');
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
+test('an unexpected error while reading the stream is logged with err and shown in status()', async () => {
+  await withSim({ apps: [acmeApp('/a', 'a.example.com')] }, async (sim) => {
+    const { logger, lines } = memoryLogger('debug');
+    // Make event handling throw: the source's component logger fails on the per-event debug line.
+    const child = logger.child.bind(logger);
+    logger.child = ((bindings: Record<string, unknown>) => {
+      const c = child(bindings);
+      const debug = c.debug.bind(c);
+      c.debug = ((obj: unknown, msg?: string, ...rest: unknown[]) => {
+        if (msg === 'marathon event received, re-listing apps') throw new Error('boom while handling an event');
+        return (debug as (...a: unknown[]) => void)(obj, msg, ...rest);
+      }) as typeof c.debug;
+      return c;
+    }) as unknown as typeof logger.child;
+    const h = run({ urls: sim.url, logger });
+    try {
+      await waitFor(() => names(h.last()).join() === 'a.example.com', 'initial snapshot');
+      await waitFor(() => h.source.status().stream === 'connected', 'stream connected');
+      sim.controls.emit('api_post_event', { clientIp: null, uri: '/v2/apps/x', appDefinition: { id: '/x' } });
+      await waitFor(() => lines().some((l) => l.includes('reading the event stream failed')), 'error logged');
+      const line = JSON.parse(lines().find((l) => l.includes('reading the event stream failed'))!) as { level: unknown; err?: { message?: string } };
+      assert.equal(line.err?.message, 'boom while handling an event');
+      assert.equal(h.source.status().lastError?.message, 'boom while handling an event');
+      await waitFor(() => sim.controls.streamCount() === 1 && h.source.status().stream === 'connected', 'reconnected');
     } finally {
       await h.stop();
     }
