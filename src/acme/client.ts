@@ -3,7 +3,10 @@
  * authorizations, challenges, finalize, download, ARI (RFC 9773), revocation, key rollover.
  *
  * Contract:
- * - every request has a timeout (`requestTimeoutMs`) and honours the caller's AbortSignal;
+ * - every request has a timeout (`requestTimeoutMs`); order, authorization, challenge, finalize, download,
+ *   revocation and ARI requests are also cancelled by the caller's AbortSignal. The directory fetch and
+ *   the account lookup/registration are shared by concurrent callers, so no single caller's signal cancels
+ *   them: they are bounded by the request timeout, and a caller whose signal fires stops waiting for them;
  * - `badNonce` is retried with the nonce from the error response itself, at most `badNonceRetries` times;
  *   no other problem is retried (429/5xx surface as `AcmeError` with `retryAfter`), except that
  *   `accountDoesNotExist` on a `kid` request re-registers the account once (a restarted Pebble forgets
@@ -20,7 +23,7 @@ import type { RenewalInfo } from '../domain/types.js';
 import { createAccountKeyPem, parseAccountKey } from './account-key.js';
 import { parseDirectory, type Directory } from './directory.js';
 import { ACME_CODES, AcmeError, parseRetryAfterHeader, problemFromResponse } from './errors.js';
-import { b64u, eabJws, jwkThumbprint, publicJwk, signJws, type FlattenedJws } from './jws.js';
+import { b64u, eabJws, jwkThumbprint, publicJwk, signJws } from './jws.js';
 import { NoncePool } from './nonce-pool.js';
 import { Transport, type HttpResponse } from './transport.js';
 
@@ -80,7 +83,6 @@ interface PostOptions {
   jwkKey?: KeyObject;
   accept?: string;
 }
-type Payload = unknown | ((account: Account | undefined) => unknown);
 
 export class AcmeClient {
   readonly directoryUrl: string;
@@ -91,8 +93,8 @@ export class AcmeClient {
   private readonly directoryTtlMs: number;
   private dir: { value: Directory; at: number } | undefined;
   private dirPending: Promise<Directory> | undefined;
+  /** The account, once looked up or registered; dropped when the CA says it does not exist. */
   private account: Promise<Account> | undefined;
-  private resolvedAccount: Account | undefined;
   private lastOutcome: { reachable: boolean; error?: string } = { reachable: false };
 
   constructor(private readonly opts: AcmeClientOptions) {
@@ -173,19 +175,19 @@ export class AcmeClient {
   }
 
   /**
-   * A JWS-signed POST (RFC 8555 §6.2). `payload` may be a function of the account (keyChange needs its
-   * URL); `''` makes a POST-as-GET (§6.3). Handles badNonce and lost accounts as the contract says.
+   * A JWS-signed POST (RFC 8555 §6.2) of `payload` (a JSON value; `''` makes a POST-as-GET, §6.3).
+   * Handles badNonce and lost accounts as the contract says.
    */
-  private async post(url: string, payload: Payload, o: PostOptions): Promise<HttpResponse> {
+  private async post(url: string, payload: unknown, o: PostOptions): Promise<HttpResponse> {
     let reRegistered = false;
     let fresh: string | undefined; // the nonce of the last badNonce answer (RFC 8555 §6.5)
     for (let attempt = 0; ; attempt++) {
-      const account = o.jwkKey ? undefined : await this.ensureAccount(o.signal);
+      const accountP = o.jwkKey ? undefined : this.accountPromise();
+      const account = accountP ? await untilAborted(accountP, o.signal) : undefined;
       const key = o.jwkKey ?? account!.key;
       const nonce = fresh !== undefined && this.nonces.claim(fresh) ? fresh : await this.nonce(o.signal);
       fresh = undefined;
-      const body = typeof payload === 'function' ? (payload as (a: Account | undefined) => unknown)(account) : payload;
-      const jws = signJws(key, body, { url, nonce, ...(account ? { kid: account.url } : {}) });
+      const jws = signJws(key, payload, { url, nonce, ...(account ? { kid: account.url } : {}) });
       const res = await this.send({
         method: 'POST', url, operation: o.operation, signal: o.signal, body: JSON.stringify(jws),
         headers: { 'content-type': 'application/jose+json', ...(o.accept ? { accept: o.accept } : {}) },
@@ -197,9 +199,10 @@ export class AcmeClient {
         this.log.debug({ operation: o.operation, url, attempt }, 'acme bad nonce, retrying with fresh nonce');
         continue;
       }
-      if (err.type === 'accountDoesNotExist' && account && !reRegistered) {
+      if (err.type === 'accountDoesNotExist' && accountP && !reRegistered) {
         reRegistered = true;
-        this.forgetAccount(account);
+        // Drop the cached account so the next attempt registers again (unless someone already replaced it).
+        if (this.account === accountP) this.account = undefined;
         this.log.warn({ operation: o.operation, url }, 'acme account unknown to the CA, registering again');
         continue;
       }
@@ -217,25 +220,21 @@ export class AcmeClient {
 
   /** The account, registered (or found) once per client; concurrent callers share it. */
   async ensureAccount(signal: AbortSignal): Promise<{ url: string; key: KeyObject }> {
-    // Shared like the directory: bounded by request timeouts, not by the first caller's signal.
-    this.account ??= this.loadOrRegister(new AbortController().signal).then(
-      (a) => (this.resolvedAccount = a),
-      (err: unknown) => {
-        this.account = undefined;
-        throw err;
-      },
-    );
-    return untilAborted(this.account, signal);
+    return untilAborted(this.accountPromise(), signal);
+  }
+
+  /** The shared account lookup. Like the directory, bounded by request timeouts, not by a caller's signal. */
+  private accountPromise(): Promise<Account> {
+    if (this.account) return this.account;
+    const p = this.loadOrRegister(new AbortController().signal);
+    this.account = p;
+    p.catch(() => { if (this.account === p) this.account = undefined; }); // a failed lookup is retried next time
+    return p;
   }
 
   /** The account URL (`kid`), registering if needed. */
   async accountUrl(signal: AbortSignal): Promise<string> {
     return (await this.ensureAccount(signal)).url;
-  }
-
-  /** Drop the cached account so the next request registers again (only if nobody replaced it yet). */
-  private forgetAccount(stale: Account): void {
-    if (this.resolvedAccount === stale) this.account = undefined;
   }
 
   private async loadOrRegister(signal: AbortSignal): Promise<Account> {
@@ -270,12 +269,12 @@ export class AcmeClient {
     if (dir.meta.externalAccountRequired && !this.opts.eab) {
       throw new AppError(ACME_CODES.eabRequired, 'the CA requires External Account Binding and none is configured', { details: { url: this.directoryUrl } });
     }
-    const payload = (): Record<string, unknown> => ({
+    const payload = {
       termsOfServiceAgreed: true,
       ...(this.opts.email ? { contact: [`mailto:${this.opts.email}`] } : {}),
-      // A fresh EAB JWS per attempt is harmless: it carries no nonce (§7.3.4).
+      // The EAB JWS carries no nonce (§7.3.4), so a badNonce retry can send it again.
       ...(this.opts.eab ? { externalAccountBinding: eabJws(key, this.opts.eab, dir.newAccount) } : {}),
-    });
+    };
     const res = await this.post(dir.newAccount, payload, { operation: 'newAccount', signal, jwkKey: key });
     const url = accountLocation(res, dir.newAccount);
     this.log.info({ operation: 'newAccount', url, status: res.status }, 'acme account registered');
@@ -308,17 +307,12 @@ export class AcmeClient {
     return pem;
   }
 
-  private setAccount(a: Account): void {
-    this.resolvedAccount = a;
-    this.account = Promise.resolve(a);
-  }
-
   private async rollTo(from: Account, to: KeyObject, signal: AbortSignal): Promise<void> {
     const dir = await this.directory(signal);
-    const inner = (): FlattenedJws => signJws(to, { account: from.url, oldKey: publicJwk(from.key) }, { url: dir.keyChange });
-    this.setAccount(from);
+    const inner = signJws(to, { account: from.url, oldKey: publicJwk(from.key) }, { url: dir.keyChange });
+    this.account = Promise.resolve(from);
     await this.post(dir.keyChange, inner, { operation: 'keyChange', signal });
-    this.setAccount({ url: from.url, key: to });
+    this.account = Promise.resolve({ url: from.url, key: to });
   }
 
   // ---- orders (§7.4) ----
@@ -373,9 +367,10 @@ export class AcmeClient {
    * the certificate's own key signs with `jwk` (§7.6, second method).
    */
   async revoke(certDer: Buffer, reason: number, signal: AbortSignal, certKeyPem?: string): Promise<void> {
+    const certKey = certKeyPem === undefined ? undefined : parseCertKey(certKeyPem);
     const dir = await this.directory(signal);
     const payload = { certificate: b64u(certDer), reason };
-    await this.post(dir.revokeCert, payload, { operation: 'revokeCert', signal, ...(certKeyPem ? { jwkKey: parseCertKey(certKeyPem) } : {}) });
+    await this.post(dir.revokeCert, payload, { operation: 'revokeCert', signal, ...(certKey ? { jwkKey: certKey } : {}) });
   }
 
   // ---- ARI (RFC 9773 §4.2) ----
@@ -391,8 +386,13 @@ export class AcmeClient {
   }
 }
 
+/** The certificate's private key, to sign a revocation (§7.6); AppError ACME_BAD_CERTIFICATE if unusable. */
 function parseCertKey(pem: string): KeyObject {
-  return parseAccountKey(pem);
+  try {
+    return parseAccountKey(pem); // same formats and JWS algorithms as an account key
+  } catch (err) {
+    throw new AppError(ACME_CODES.badCertificate, 'the certificate key cannot sign a revocation (unreadable or unsupported key)', { cause: err });
+  }
 }
 
 function accountLocation(res: HttpResponse, url: string): string {
@@ -414,13 +414,13 @@ function fetched<T>(res: HttpResponse, url: string): Fetched<T> {
   return { value: parseJson(res, url) as T, ...(retryAfter ? { retryAfter } : {}) };
 }
 
-/** RFC 9773 §4.2 response: `suggestedWindow` {start,end} (start < end), optional `explanationURL`. */
+/** RFC 9773 §4.2 response: `suggestedWindow` {start,end} (end must be after start), optional `explanationURL`. */
 export function parseRenewalInfo(body: unknown, res: Pick<HttpResponse, 'header'>, url: string, now = Date.now()): RenewalInfo {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const w = (typeof b['suggestedWindow'] === 'object' && b['suggestedWindow'] !== null ? b['suggestedWindow'] : {}) as Record<string, unknown>;
   const start = new Date(String(w['start']));
   const end = new Date(String(w['end']));
-  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end.getTime() < start.getTime()) {
+  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end.getTime() <= start.getTime()) {
     throw new AppError(ACME_CODES.badResponse, 'renewalInfo has no valid suggestedWindow', { details: { url } });
   }
   const retryAfter = parseRetryAfterHeader(res.header('retry-after'), new Date(now));

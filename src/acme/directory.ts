@@ -1,6 +1,7 @@
 /**
  * The ACME directory (RFC 8555 §7.1.1) with the extensions this client uses: `renewalInfo` (RFC 9773 §4)
- * and `meta.profiles` (draft-ietf-acme-profiles §3).
+ * and `meta.profiles` (draft-ietf-acme-profiles §3). Only what the client reads is kept: `newAuthz`
+ * (pre-authorization, §7.4.1), `meta.website` and `meta.caaIdentities` are ignored.
  */
 import { AppError } from '../lib/errors.js';
 import { ACME_CODES } from './errors.js';
@@ -11,7 +12,6 @@ export interface Directory {
   readonly newOrder: string;
   readonly revokeCert: string;
   readonly keyChange: string;
-  readonly newAuthz?: string;
   readonly renewalInfo?: string;
   readonly meta: DirectoryMeta;
 }
@@ -19,8 +19,6 @@ export interface Directory {
 /** What the CA says about itself, as exposed to operators (status page, startup log). */
 export interface DirectoryMeta {
   readonly termsOfService?: string;
-  readonly website?: string;
-  readonly caaIdentities: readonly string[];
   /** Profile name → description (empty when the CA has no profiles). */
   readonly profiles: Readonly<Record<string, string>>;
   readonly externalAccountRequired: boolean;
@@ -44,8 +42,6 @@ export function parseDirectory(raw: unknown, url: string): Directory {
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
   const meta: DirectoryMeta = {
     ...(str(m['termsOfService']) ? { termsOfService: str(m['termsOfService'])! } : {}),
-    ...(str(m['website']) ? { website: str(m['website'])! } : {}),
-    caaIdentities: Array.isArray(m['caaIdentities']) ? m['caaIdentities'].filter((x): x is string => typeof x === 'string') : [],
     profiles,
     externalAccountRequired: m['externalAccountRequired'] === true,
     renewalInfo: typeof d['renewalInfo'] === 'string',
@@ -56,7 +52,6 @@ export function parseDirectory(raw: unknown, url: string): Directory {
     newOrder: d['newOrder'] as string,
     revokeCert: d['revokeCert'] as string,
     keyChange: d['keyChange'] as string,
-    ...(str(d['newAuthz']) ? { newAuthz: str(d['newAuthz'])! } : {}),
     ...(str(d['renewalInfo']) ? { renewalInfo: str(d['renewalInfo'])! } : {}),
     meta,
   };

@@ -239,8 +239,13 @@ function authorizationError(authz: AcmeAuthorization, url: string): AcmeError {
   return new AcmeError(problemFields(problem, { status, url }), { code: ACME_CODES.authorizationFailed });
 }
 
-function orderError(order: AcmeOrder, url: string): AcmeError {
-  const problem = order.error ?? { type: 'urn:ietf:params:acme:error:orderNotReady', detail: `order is ${order.status}` };
+/**
+ * An order that ended unusable: the CA's `error` problem when it gave one (RFC 8555 §7.1.3); otherwise a
+ * neutral problem (type `unknown`) that only says what the order's state was — no ACME type is invented.
+ */
+export function orderError(order: AcmeOrder, url: string): AcmeError {
+  const detail = order.status === 'valid' ? 'order is valid but has no certificate URL' : `order is ${order.status} and the CA gave no error`;
+  const problem = order.error ?? { detail };
   const status = typeof (problem as { status?: unknown }).status === 'number' ? (problem as { status: number }).status : 0;
   return new AcmeError(problemFields(problem, { status, url }), { code: ACME_CODES.orderInvalid });
 }

@@ -29,11 +29,7 @@ export class NoncePool {
     return true;
   }
 
-  /** Drop every nonce (after a CA restart they are all stale). */
-  clear(): void {
-    this.nonces.length = 0;
-  }
-
+  /** How many nonces are pooled (tests). */
   get size(): number {
     return this.nonces.length;
   }

@@ -235,11 +235,10 @@ describe('AcmeIssuer when the CA forgets the account', () => {
       const issuer = new AcmeIssuer({ directoryUrl: pebble.directoryUrl, ca: pebble.caPem, accountKey: keys, solvers: [web.solver], logger: silentLogger() });
       const url = await issuer.accountUrl(AbortSignal.timeout(10_000));
       // Make the cached account one this Pebble does not know, exactly what a restarted Pebble sees.
-      const client = issuer.client as unknown as { account: Promise<{ url: string; key: unknown }>; resolvedAccount: { url: string; key: unknown } };
+      const client = issuer.client as unknown as { account: Promise<{ url: string; key: unknown }> };
       const acct = await client.account;
       const stale = { url: url.replace(/\/[^/]+$/, '/0123456789abcdef'), key: acct.key };
       client.account = Promise.resolve(stale);
-      client.resolvedAccount = stale;
       const cert = await issuer.issue({ names: [uniqueName('reregister')], keyType: 'ec256' }, AbortSignal.timeout(20_000));
       assert.ok(cert.certPem.includes('BEGIN CERTIFICATE'));
       assert.equal(await issuer.accountUrl(AbortSignal.timeout(5000)), url, 'the real account was found again');

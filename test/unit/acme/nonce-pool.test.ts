@@ -38,10 +38,4 @@ describe('NoncePool (RFC 8555 §6.5)', () => {
     assert.equal(p.take(), undefined);
   });
 
-  it('clears', () => {
-    const p = new NoncePool();
-    p.add('x');
-    p.clear();
-    assert.equal(p.take(), undefined);
-  });
 });

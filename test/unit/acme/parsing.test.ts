@@ -4,6 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { parseAccountKey, parseDirectory, parseLinks, parseRenewalInfo, USER_AGENT } from '../../../src/acme/index.js';
 import { nextDelay } from '../../../src/acme/poll.js';
+import { orderError } from '../../../src/acme/issuer.js';
+import { AcmeClient } from '../../../src/acme/client.js';
 import { Transport } from '../../../src/acme/transport.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import { AppError } from '../../../src/lib/errors.js';
@@ -32,14 +34,15 @@ describe('account keys', () => {
 
 describe('directory (RFC 8555 §7.1.1)', () => {
   const base = { newNonce: 'n', newAccount: 'a', newOrder: 'o', revokeCert: 'r', keyChange: 'k' };
-  it('reads meta, profiles and ARI support', () => {
-    const d = parseDirectory({ ...base, renewalInfo: 'ri', meta: { termsOfService: 'tos', profiles: { classic: 'default', shortlived: '6 days' }, externalAccountRequired: true, caaIdentities: ['x'] } }, 'u');
+  it('reads meta, profiles and ARI support, and keeps only what the client uses', () => {
+    const d = parseDirectory({ ...base, newAuthz: 'na', renewalInfo: 'ri', meta: { termsOfService: 'tos', website: 'w', profiles: { classic: 'default', shortlived: '6 days' }, externalAccountRequired: true, caaIdentities: ['x'] } }, 'u');
     assert.equal(d.renewalInfo, 'ri');
-    assert.deepEqual(d.meta, { termsOfService: 'tos', caaIdentities: ['x'], profiles: { classic: 'default', shortlived: '6 days' }, externalAccountRequired: true, renewalInfo: true });
+    assert.equal('newAuthz' in d, false);
+    assert.deepEqual(d.meta, { termsOfService: 'tos', profiles: { classic: 'default', shortlived: '6 days' }, externalAccountRequired: true, renewalInfo: true });
   });
   it('treats an absent meta as no profiles, no EAB, no ARI', () => {
     const d = parseDirectory(base, 'u');
-    assert.deepEqual(d.meta, { caaIdentities: [], profiles: {}, externalAccountRequired: false, renewalInfo: false });
+    assert.deepEqual(d.meta, { profiles: {}, externalAccountRequired: false, renewalInfo: false });
   });
   it('rejects a directory without a required URL', () => {
     assert.throws(() => parseDirectory({ ...base, newOrder: undefined }, 'u'), (e: unknown) => e instanceof AppError && e.code === 'ACME_BAD_RESPONSE');
@@ -64,8 +67,11 @@ describe('renewalInfo responses (RFC 9773 §4.2)', () => {
     assert.equal(info.explanationUrl, 'https://ca/why');
     assert.equal(info.retryAfterMs, 21_600_000);
   });
-  it('rejects a window that ends before it starts', () => {
-    assert.throws(() => parseRenewalInfo({ suggestedWindow: { start: '2026-02-02T00:00:00Z', end: '2026-02-01T00:00:00Z' } }, header(), 'u'), AppError);
+  it('rejects a window that does not end after it starts (RFC 9773 §4.2), and a missing window', () => {
+    const isBad = (e: unknown): boolean => e instanceof AppError && e.code === 'ACME_BAD_RESPONSE';
+    assert.throws(() => parseRenewalInfo({ suggestedWindow: { start: '2026-02-02T00:00:00Z', end: '2026-02-01T00:00:00Z' } }, header(), 'u'), isBad);
+    assert.throws(() => parseRenewalInfo({ suggestedWindow: { start: '2026-02-01T00:00:00Z', end: '2026-02-01T00:00:00Z' } }, header(), 'u'), isBad);
+    assert.throws(() => parseRenewalInfo({}, header(), 'u'), isBad);
   });
 });
 
@@ -91,6 +97,36 @@ describe('polling delays', () => {
   it('uses the growing step when it exceeds a short Retry-After', () => {
     const now = 1_000_000;
     assert.equal(nextDelay(10, new Date(now + 100), { initialMs: 20, maxMs: 1000 }, now), Math.min(1000, 20 * 1.5 ** 10));
+  });
+});
+
+describe('orders that end unusable', () => {
+  const order = { identifiers: [], authorizations: [], finalize: 'f' };
+  it('carries the CA\'s error problem when the order has one', () => {
+    const e = orderError({ ...order, status: 'invalid', error: { type: 'urn:ietf:params:acme:error:caa', detail: 'CAA forbids', status: 403 } }, 'https://ca/order/1');
+    assert.equal(e.code, 'ACME_ORDER_INVALID');
+    assert.equal(e.type, 'caa');
+    assert.equal(e.detail, 'CAA forbids');
+    assert.equal(e.status, 403);
+  });
+  it('invents no ACME problem type when the CA gave no error', () => {
+    const e = orderError({ ...order, status: 'invalid' }, 'https://ca/order/1');
+    assert.equal(e.code, 'ACME_ORDER_INVALID');
+    assert.equal(e.type, 'unknown');
+    assert.match(e.detail, /order is invalid/);
+    assert.match(orderError({ ...order, status: 'valid' }, 'u').detail, /no certificate URL/);
+  });
+});
+
+describe('revocation with the certificate key', () => {
+  it('reports an unusable certificate key as ACME_BAD_CERTIFICATE, before any request', async () => {
+    const client = new AcmeClient({ directoryUrl: 'https://127.0.0.1:1/dir', accountKey: { read: async () => null, write: async () => {} }, logger: silentLogger() });
+    const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    for (const pem of ['garbage', small]) {
+      await assert.rejects(client.revoke(Buffer.from([0x30, 0]), 0, AbortSignal.timeout(5000), pem), (e: unknown) => e instanceof AppError && e.code === 'ACME_BAD_CERTIFICATE');
+    }
+    assert.equal(client.status().lastError, undefined, 'no request was made');
+    client.close();
   });
 });
 
