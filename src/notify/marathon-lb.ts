@@ -15,6 +15,7 @@ import type { BackoffPolicy } from '../lib/backoff.js';
 import { AppError, describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
+import { redactUrl, splitUserinfo } from '../lib/urls.js';
 import { BackgroundRetries } from './retry.js';
 
 export interface MarathonLbNotifierOptions {
@@ -65,15 +66,15 @@ export class MarathonLbNotifier implements Notifier {
     if (signal.aborted) throw abortReason(signal);
     if (change.written.length === 0 && change.removed.length === 0) return { ok: true, detail: 'nothing changed' };
     this.retries.supersede();
-    const outcomes = await Promise.all(this.targets.map((t) => this.signal(t, signal)));
+    const results = await Promise.all(this.targets.map(async (target) => ({ target, outcome: await this.signal(target, signal) })));
     if (signal.aborted) throw abortReason(signal);
-    const failed = this.targets.filter((_, i) => !outcomes[i]!.ok);
-    for (const t of failed) this.retries.start(t.display, (s) => this.signal(t, s).then((o) => o.ok));
-    const reasons = failed.map((t) => `${t.display}: ${(outcomes[this.targets.indexOf(t)] as { reason: string }).reason}`);
+    const failed = results.flatMap(({ target, outcome }) => (outcome.ok ? [] : [{ target, reason: outcome.reason }]));
     if (failed.length === 0) return { ok: true };
-    this.log.error({ failed: failed.length, total: this.targets.length, lbs: failed.map((t) => t.display) }, 'marathon-lb instances not signalled');
+    for (const { target } of failed) this.retries.start(target.display, (s) => this.signal(target, s).then((o) => o.ok));
+    this.log.error({ failed: failed.length, total: this.targets.length, lbs: failed.map((f) => f.target.display) }, 'marathon-lb instances not signalled');
     const ok = failed.length < this.targets.length;
-    return { ok, detail: `${failed.length}/${this.targets.length} marathon-lb instances failed (retrying): ${reasons.join('; ')}` };
+    const reasons = failed.map((f) => `${f.target.display}: ${f.reason}`).join('; ');
+    return { ok, detail: `${failed.length}/${this.targets.length} marathon-lb instances failed (retrying): ${reasons}` };
   }
 
   /** One request to one LB; records the metric; never rejects. */
@@ -125,18 +126,15 @@ export class MarathonLbNotifier implements Notifier {
 
 /** Split userinfo off a marathon-lb URL: it becomes a Basic auth header and never reaches a log. */
 function parseTarget(raw: string): Target {
-  let url: URL;
+  let parsed: URL;
   try {
-    url = new URL(raw);
-  } catch (err) {
-    throw new AppError('INVALID_LB_URL', 'marathon-lb URL does not parse', { cause: err });
+    parsed = new URL(raw);
+  } catch {
+    // no cause: the URL parser's error carries the raw input, credentials included
+    throw new AppError('INVALID_LB_URL', 'marathon-lb URL does not parse', { details: { url: redactUrl(raw) } });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AppError('INVALID_LB_URL', 'marathon-lb URL must be http or https', { details: { protocol: url.protocol } });
-  const user = decodeURIComponent(url.username);
-  const pass = decodeURIComponent(url.password);
-  const authorization = user || pass ? `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` : undefined;
-  url.username = '';
-  url.password = '';
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new AppError('INVALID_LB_URL', 'marathon-lb URL must be http or https', { details: { protocol: parsed.protocol } });
+  const { url, authorization } = splitUserinfo(parsed);
   return {
     display: url.origin,
     endpoint: new URL(SIGNAL_PATH, url.origin).toString(),

@@ -378,3 +378,19 @@ test('runCommand: the child never sees the daemon\'s secrets', async (t) => {
   assert.deepEqual(childEnv({ MARATHON_ACME_LB: 'http://lb1:9090', MARATHON_ACME_MARATHON: 'http://m:8080' }), { MARATHON_ACME_LB: 'http://lb1:9090', MARATHON_ACME_MARATHON: 'http://m:8080' });
   assert.equal(describeResult({ ...r, code: 2, stderr: 'a\nno config\n' }), 'exit status 2: no config');
 });
+
+test('MarathonLbNotifier: malformed percent-escapes in userinfo do not throw; an unparsable URL never shows its password', async (t) => {
+  const lb = await httpServer(t, () => 200);
+  const n = new MarathonLbNotifier({ urls: [lb.url.replace('http://', 'http://us%zz:p%zzw@')], logger: silentLogger() });
+  t.after(() => n.stop());
+  assert.deepEqual(await n.notify(change, never()), { ok: true });
+  assert.equal(lb.hits[0]!.auth, `Basic ${Buffer.from('us%zz:p%zzw').toString('base64')}`, 'undecodable escapes are sent as written');
+  let err: unknown;
+  try {
+    new MarathonLbNotifier({ urls: ['http://user:hunter2@lb:notaport'], logger: silentLogger() });
+  } catch (e) {
+    err = e;
+  }
+  assert.equal((err as { code?: string }).code, 'INVALID_LB_URL');
+  assert.doesNotMatch(JSON.stringify(err, Object.getOwnPropertyNames(err)) + String((err as Error).cause ?? ''), /hunter2/);
+});
