@@ -137,7 +137,12 @@ export class MarathonSource implements Source {
     };
   }
 
-  /** See `Source.run`: resolves after `signal` aborts; never rejects. */
+  /**
+   * See `Source.run`: resolves after `signal` aborts; never rejects for anything Marathon or the
+   * handlers do. The one exception is a programming error, not a runtime condition: calling `run`
+   * again while a previous run is still active rejects at once with AppError SOURCE_RUNNING (two runs
+   * would share the scheduling state); the running one is unaffected.
+   */
   async run(signal: AbortSignal, handlers: SourceHandlers): Promise<void> {
     if (this.signal !== undefined && !this.signal.aborted) throw new AppError('SOURCE_RUNNING', 'MarathonSource is already running');
     this.signal = signal;

@@ -44,9 +44,14 @@ export class StaticSource implements Source {
     });
   }
 
+  /** Re-emits the snapshot. Never throws: a throwing handler is logged (the Source contract). */
   resync(): void {
     this.at = new Date();
-    this.handlers?.onSnapshot(this.snapshot);
+    try {
+      this.handlers?.onSnapshot(this.snapshot);
+    } catch (err) {
+      this.logger?.error({ err }, 'snapshot handler threw');
+    }
   }
 
   status(): SourceStatus {

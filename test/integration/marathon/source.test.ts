@@ -344,3 +344,15 @@ test('an unexpected error while reading the stream is logged with err and shown 
     }
   });
 });
+
+test('run() while already running rejects with SOURCE_RUNNING (a programming error); the first run is unaffected', async () => {
+  await withSim({ apps: [acmeApp('/a', 'a.example.com')] }, async (sim) => {
+    const h = run({ urls: sim.url });
+    try {
+      await assert.rejects(h.source.run(new AbortController().signal, { onSnapshot: () => undefined, onError: () => undefined }), (e: unknown) => (e as { code?: string }).code === 'SOURCE_RUNNING');
+      await waitFor(() => names(h.last()).join() === 'a.example.com', 'the first run still delivers');
+    } finally {
+      await h.stop();
+    }
+  });
+});

@@ -39,3 +39,20 @@ test('Marathon labels and static domains apply the same --allowed-domains rule',
   assert.deepEqual(fromStatic.problems.map((p) => p.code), ['DOMAIN_NOT_ALLOWED', 'INVALID_NAME']);
   assert.deepEqual(fromMarathon.problems.map((p) => p.code), ['DOMAIN_NOT_ALLOWED', 'INVALID_NAME']);
 });
+
+test('StaticSource: a throwing snapshot handler never makes run reject or resync throw', async () => {
+  const src = new StaticSource([['a.example.com']], []);
+  let calls = 0;
+  const ac = new AbortController();
+  const run = src.run(ac.signal, {
+    onSnapshot: () => {
+      calls++;
+      throw new Error('handler bug');
+    },
+    onError: () => assert.fail('no errors'),
+  });
+  assert.doesNotThrow(() => src.resync());
+  ac.abort();
+  await run; // resolves
+  assert.equal(calls, 2);
+});
