@@ -56,11 +56,8 @@ export interface LeafInfo {
   readonly serial: string;
   /** Issuer distinguished name, as Node renders it (one `attr=value` per line joined by ", "). */
   readonly issuer: string;
-  readonly subject: string;
   /** Issued by its own key (subject == issuer and the signature verifies with its own public key). */
   readonly selfSigned: boolean;
-  /** SHA-256 fingerprint as `AA:BB:...` (Node's format). */
-  readonly fingerprint256: string;
 }
 
 const KEY_LABELS = new Set(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY']);
@@ -194,7 +191,7 @@ function parseCert(pem: string): NodeX509 {
 }
 
 /** `text` with a trailing newline (PEM blocks in a bundle must each end in one). */
-export function ensureNewline(text: string): string {
+function ensureNewline(text: string): string {
   return text.endsWith('\n') ? text : `${text}\n`;
 }
 
@@ -214,9 +211,7 @@ export function readLeaf(certPem: string): LeafInfo {
     notAfter: new Date(cert.validTo),
     serial: cert.serialNumber.toLowerCase(),
     issuer: cert.issuer.split('\n').join(', '),
-    subject: cert.subject.split('\n').join(', '),
     selfSigned: isSelfSigned(cert),
-    fingerprint256: cert.fingerprint256,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * State records (`state/<name>.json`): parsing with a shape check, and rebuilding a record from a
- * bundle when the record is missing — so deleting `state/` never loses a certificate. Pure.
+ * State records (`state/<name>.json`): parsing with a shape check. Pure. (A missing record is rebuilt
+ * from its bundle by `stateFromCert` in domain/policy.ts, so deleting `state/` never loses a certificate.)
  */
 import type { CertState } from '../domain/types.js';
 import { AppError } from '../lib/errors.js';
