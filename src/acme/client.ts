@@ -288,8 +288,15 @@ export class AcmeClient {
   }
 
   /**
-   * Account key rollover (§7.3.5). The new key (given PEM, or a fresh P-256) is stored through the
-   * AccountKeyStore after the CA accepted it; if storing fails the CA is rolled back to the old key.
+   * Account key rollover (§7.3.5), for tools and tests (the daemon never rolls keys over). The new key
+   * (given PEM, or a fresh P-256) is used in this order, since the AccountKeyStore can only read and write:
+   * 1. keyChange at the CA, after which this client signs with the new key;
+   * 2. store the new key. If that fails, the CA is rolled back to the old key (reverse keyChange) and
+   *    ACME_ACCOUNT_KEY is thrown: nothing changed. If the rollback fails too, the CA keeps the new key,
+   *    the stored key is stale (a restart would find no account and silently register a new one), and
+   *    the thrown ACME_ACCOUNT_KEY error says so: the new key is on that error as `newKeyPem` (not
+   *    enumerable, so loggers do not print it) and must be saved as the account key by the operator.
+   * Do not run it while orders are in flight: their requests may be signed with the old key.
    * Returns the new key's PEM.
    */
   async keyChange(signal: AbortSignal, newKeyPem?: string): Promise<string> {
@@ -299,14 +306,26 @@ export class AcmeClient {
     await this.rollTo(old, newKey, signal);
     try {
       await this.opts.accountKey.write(pem);
-    } catch (err) {
-      await this.rollTo({ url: old.url, key: newKey }, old.key, signal);
-      throw new AppError(ACME_CODES.accountKey, 'new account key could not be stored; rolled back', { cause: err });
+    } catch (writeErr) {
+      try {
+        // A recovery step: not cancelled by the caller's signal, bounded by the request timeout.
+        await this.rollTo({ url: old.url, key: newKey }, old.key, new AbortController().signal);
+      } catch (rollbackErr) {
+        this.log.error({ operation: 'keyChange', url: old.url, err: rollbackErr }, 'acme account key rolled over at the CA but not stored, and rollback failed');
+        const err = new AppError(ACME_CODES.accountKey,
+          'account key rollover: the CA now only accepts the new key, storing it failed and rolling back failed; ' +
+          'save the new key (error.newKeyPem) as the account key before restarting, or a new account will be registered',
+          { cause: writeErr, details: { url: old.url } });
+        Object.defineProperty(err, 'newKeyPem', { value: pem, enumerable: false });
+        throw err;
+      }
+      throw new AppError(ACME_CODES.accountKey, 'new account key could not be stored; the CA was rolled back to the old key', { cause: writeErr, details: { url: old.url } });
     }
     this.log.info({ operation: 'keyChange', url: old.url }, 'acme account key rolled over');
     return pem;
   }
 
+  /** keyChange (§7.3.5) from `from` to `to`, signed by `from`; afterwards this client signs with `to`. */
   private async rollTo(from: Account, to: KeyObject, signal: AbortSignal): Promise<void> {
     const dir = await this.directory(signal);
     const inner = signJws(to, { account: from.url, oldKey: publicJwk(from.key) }, { url: dir.keyChange });

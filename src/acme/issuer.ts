@@ -63,11 +63,6 @@ export class AcmeIssuer implements Issuer {
     return this.client.accountUrl(signal);
   }
 
-  /** Account key rollover (RFC 8555 §7.3.5); stores and returns the new key PEM. */
-  rollover(signal: AbortSignal, newKeyPem?: string): Promise<string> {
-    return this.client.keyChange(signal, newKeyPem);
-  }
-
   status(): { readonly reachable: boolean; readonly lastError?: string; readonly directoryUrl: string } {
     return this.client.status();
   }

@@ -7,9 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { AcmeError, AcmeIssuer, ACME_CODES } from '../../../src/acme/index.js';
+import { AcmeError, AcmeIssuer, ACME_CODES, createAccountKeyPem } from '../../../src/acme/index.js';
 import { AppError, isAbortError } from '../../../src/lib/errors.js';
-import { silentLogger } from '../../../src/lib/logger.js';
+import { serializeErr, silentLogger } from '../../../src/lib/logger.js';
 import { Http01Solver } from '../../../src/lib/http01-solver.js';
 import type { Challenge, Solver } from '../../../src/domain/contracts.js';
 import { startPebble, type PebbleInstance } from '../../support/pebble.js';
@@ -139,7 +139,7 @@ describe('AcmeIssuer against Pebble', () => {
     const issuer = makeIssuer(keys);
     const url = await issuer.accountUrl(AbortSignal.timeout(10_000));
     const oldPem = keys.pem;
-    const newPem = await issuer.rollover(AbortSignal.timeout(10_000));
+    const newPem = await issuer.client.keyChange(AbortSignal.timeout(10_000));
     assert.notEqual(newPem, oldPem);
     assert.equal(keys.pem, newPem, 'the new key is stored');
     // The same client keeps working with the new key...
@@ -153,6 +153,56 @@ describe('AcmeIssuer against Pebble', () => {
     const old = makeIssuer(new MemoryKeyStore(oldPem));
     assert.notEqual(await old.accountUrl(AbortSignal.timeout(10_000)), url);
     old.close();
+  });
+
+  it('rolls the CA back to the old key when the new key cannot be stored', async () => {
+    const oldPem = await createAccountKeyPem();
+    const keys = new MemoryKeyStore(oldPem);
+    const issuer = makeIssuer(keys);
+    const url = await issuer.accountUrl(AbortSignal.timeout(10_000));
+    keys.write = async () => { throw new Error('disk full'); };
+    const err = await issuer.client.keyChange(AbortSignal.timeout(10_000)).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof AppError && err.code === ACME_CODES.accountKey && /rolled back/.test(err.message), String(err));
+    assert.equal(keys.pem, oldPem, 'the stored key is unchanged');
+    // The same client signs with the old key again, and the stored (old) key still finds the account.
+    await issuer.issue({ names: [uniqueName('rolled-back')], keyType: 'ec256' }, AbortSignal.timeout(20_000));
+    issuer.close();
+    const fresh = makeIssuer(new MemoryKeyStore(oldPem));
+    assert.equal(await fresh.accountUrl(AbortSignal.timeout(10_000)), url);
+    fresh.close();
+  });
+
+  it('keeps the new key in memory and tells the operator to save it when storing and rolling back both fail', async () => {
+    const oldPem = await createAccountKeyPem();
+    const newPem = await createAccountKeyPem();
+    const keys = new MemoryKeyStore(oldPem);
+    const issuer = makeIssuer(keys);
+    const url = await issuer.accountUrl(AbortSignal.timeout(10_000));
+    // While the write "fails", somebody registers an account with the (now free) old key: the reverse
+    // keyChange must then be refused by the CA (the old key belongs to another account).
+    let squatter: AcmeIssuer | undefined;
+    keys.write = async () => {
+      squatter = makeIssuer(new MemoryKeyStore(oldPem));
+      await squatter.accountUrl(AbortSignal.timeout(10_000));
+      throw new Error('disk full');
+    };
+    const err = await issuer.client.keyChange(AbortSignal.timeout(20_000), newPem).then(() => undefined, (e: unknown) => e);
+    squatter?.close();
+    assert.ok(err instanceof AppError && err.code === ACME_CODES.accountKey, String(err));
+    assert.match(err.message, /save the new key/);
+    assert.equal((err as unknown as { newKeyPem?: string }).newKeyPem, newPem, 'the new key is on the error for the operator');
+    assert.ok(!Object.keys(err).includes('newKeyPem'), 'not enumerable');
+    assert.ok(!JSON.stringify(serializeErr(err)).includes('PRIVATE KEY'), 'never logged');
+    assert.ok(!err.message.includes('PRIVATE KEY'));
+    assert.equal(keys.pem, oldPem);
+    // The running client still holds the account, with the new key...
+    assert.equal(await issuer.accountUrl(AbortSignal.timeout(5000)), url);
+    await issuer.issue({ names: [uniqueName('new-key-in-memory')], keyType: 'ec256' }, AbortSignal.timeout(20_000));
+    issuer.close();
+    // ...which is the key the CA knows for it.
+    const saved = makeIssuer(new MemoryKeyStore(newPem));
+    assert.equal(await saved.accountUrl(AbortSignal.timeout(10_000)), url);
+    saved.close();
   });
 
   it('rejects promptly with AbortError when cancelled mid-order, and cleans up', async () => {
