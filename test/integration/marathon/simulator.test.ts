@@ -10,6 +10,8 @@ import { generateCluster, startMarathonSimulator, type MarathonSimulator } from 
 import { appsToSnapshot } from '../../../src/domain/labels.js';
 import { SseParser } from '../../../src/sources/marathon/sse.js';
 import { waitFor } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 interface Raw {
   status: number;
@@ -148,4 +150,35 @@ test('generateCluster: 10,000 apps, deterministic, every networking shape transl
   assert.ok(snap.problems.every((p) => p.code === 'MULTIPLE_DOMAINS_IGNORED'), 'only the expected warnings');
   const size = JSON.stringify({ apps }).length;
   assert.ok(size > 10_000 * 1000, `realistic payload size (${size} bytes)`);
+});
+
+test('simulator: each request recorded once (also a 404 outside the base path); add = put of a new id; changes end setRaw', async () => {
+  const sim = await startMarathonSimulator({ basePath: '/marathon', keepAliveMs: 0 });
+  try {
+    await (await open(sim, '/other')).ended;
+    await (await open(sim, '/marathon/ping')).ended;
+    assert.deepEqual(sim.controls.requests().map((r) => `${r.method} ${r.path}`), ['GET /other', 'GET /marathon/ping']);
+
+    sim.apps.setRaw([{ id: '/raw' }]);
+    assert.deepEqual(sim.apps.list(), [{ id: '/raw' }]);
+    sim.apps.add({ id: 'a' });
+    assert.deepEqual(sim.apps.list().map((a) => (a as { id: string }).id), ['/a'], 'a change serves the app map again');
+    assert.deepEqual((sim.apps.get('/a') as { labels: unknown }).labels, {});
+    assert.throws(() => sim.apps.add({ id: '/a' }), /already exists/);
+    sim.apps.put({ id: '/a', labels: { x: 'y' } });
+    const body = await open(sim, '/marathon/v2/apps');
+    await body.ended;
+    assert.deepEqual(JSON.parse(body.body()).apps.map((a: { labels: unknown }) => a.labels), [{ x: 'y' }], 'the cached body is refreshed');
+    assert.equal(sim.apps.remove('/a'), true);
+    assert.deepEqual(sim.apps.list(), []);
+  } finally {
+    await sim.stop();
+  }
+});
+
+test('simulator cli: --auth without a colon is a clear error', () => {
+  const cli = fileURLToPath(new URL('../../support/marathon-simulator/cli.js', import.meta.url));
+  const r = spawnSync(process.execPath, [cli, '--port', '0', '--auth', 'user'], { encoding: 'utf8', timeout: 10_000 });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /--auth needs user:pass/);
 });

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   let basicAuth: SimulatorOptions['basicAuth'];
   if (values.auth !== undefined) {
     const i = values.auth.indexOf(':');
+    if (i < 0) throw new Error(`--auth needs user:pass (no ':' in the value)`);
     basicAuth = { username: values.auth.slice(0, i), password: values.auth.slice(i + 1) };
   }
   const sim = await startMarathonSimulator({

@@ -147,6 +147,12 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
     const rec = a as Record<string, unknown>;
     const id = typeof rec?.['id'] === 'string' ? normalizeId(rec['id']) : `/app-${apps.size}`;
     apps.set(id, typeof rec === 'object' && rec !== null ? { ...rec, id } : a);
+    changed();
+  }
+
+  /** The app map changed: it is what `/v2/apps` serves again (not a `setRaw` list); the cached body is stale. */
+  function changed(): void {
+    rawApps = null;
     appsBody = null;
   }
 
@@ -191,15 +197,11 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
     publish('api_post_event', { clientIp, uri, appDefinition: app });
   }
 
+  /** POST: `putApp` of an id that does not exist yet. */
   function addApp(app: Record<string, unknown>, uri = '/v2/apps', clientIp: string | null = null): { ok: boolean; id: string } {
     const id = normalizeId(String(app['id'] ?? ''));
     if (apps.has(id)) return { ok: false, id };
-    const stored = { labels: {}, ...app, id, version: timestamp() };
-    rawApps = null;
-    apps.set(id, stored);
-    appsBody = null;
-    apiPost(uri, stored, clientIp);
-    deploymentEvents(id, 'StartApplication', false);
+    putApp(app, uri, clientIp);
     return { ok: true, id };
   }
 
@@ -207,9 +209,8 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
     const id = normalizeId(String(app['id'] ?? ''));
     const created = !apps.has(id);
     const stored = { labels: {}, ...app, id, version: timestamp() };
-    rawApps = null;
     apps.set(id, stored);
-    appsBody = null;
+    changed();
     apiPost(uri ?? `/v2/apps${id}`, stored, clientIp);
     deploymentEvents(id, created ? 'StartApplication' : 'RestartApplication', false);
     return { created, id };
@@ -218,9 +219,8 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
   function removeApp(id: string): boolean {
     const nid = normalizeId(id);
     if (!apps.has(nid)) return false;
-    rawApps = null;
     apps.delete(nid);
-    appsBody = null;
+    changed();
     // Marathon publishes no api_post_event for deletes (reference/marathon-api.md §2.3).
     deploymentEvents(nid, 'StopApplication', true);
     return true;
@@ -326,14 +326,11 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const base = (opts.basePath ?? '').replace(/\/+$/, '');
-    if (base !== '' && url.pathname !== base && !url.pathname.startsWith(`${base}/`)) {
-      requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.search, headers: { ...req.headers }, rawHeaders: [...req.rawHeaders] });
-      return send(res, 404, { message: 'Not found' });
-    }
-    const path = url.pathname.slice(base.length) || '/';
     const method = req.method ?? 'GET';
     requests.push({ method, path: url.pathname, query: url.search, headers: { ...req.headers }, rawHeaders: [...req.rawHeaders] });
+    const base = (opts.basePath ?? '').replace(/\/+$/, '');
+    if (base !== '' && url.pathname !== base && !url.pathname.startsWith(`${base}/`)) return send(res, 404, { message: 'Not found' });
+    const path = url.pathname.slice(base.length) || '/';
 
     if (!authorized(req)) {
       if (opts.token !== undefined) return send(res, 401, { message: 'Invalid authentication token.' });
