@@ -204,16 +204,7 @@ export async function startHaproxy(options: StartHaproxyOptions): Promise<Haprox
     output: () => out,
     stop,
     reload: () => reloadAndWait(masterPid, showProc, () => out),
-    waitForReload: async (since, timeoutMs = 15_000) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const info = await showProc().catch(() => null); // socket briefly gone while the master re-executes
-        if (info && info.failed > since.failed) throw new Error(`haproxy refused the reload:\n${out.split('\n').slice(-12).join('\n')}`);
-        if (info && info.reloads > since.reloads && info.workers.some((w) => !since.workers.includes(w))) return;
-        if (Date.now() > deadline) throw new Error('haproxy reload did not happen');
-        await delay(10);
-      }
-    },
+    waitForReload: async (since, timeoutMs = 15_000) => { await waitForReload(showProc, since, timeoutMs, () => out); },
   };
 }
 
@@ -232,24 +223,27 @@ async function waitReady(child: ChildProcess, showProc: () => Promise<ProcInfo>,
   }
 }
 
+/** SIGUSR2 to the master, then wait for the reload it triggers. */
 async function reloadAndWait(masterPid: number, showProc: () => Promise<ProcInfo>, out: () => string): Promise<{ ms: number; workers: number[] }> {
   const t0 = performance.now();
   const before = await showProc();
   process.kill(masterPid, 'SIGUSR2');
-  const deadline = Date.now() + 15_000;
+  const workers = await waitForReload(showProc, before, 15_000, out);
+  return { ms: performance.now() - t0, workers };
+}
+
+/**
+ * Wait until the master completed a reload after `since` (reload counter up, a new worker); resolves
+ * with the current workers, rejects when the master counts a failed reload or after `timeoutMs`.
+ */
+async function waitForReload(showProc: () => Promise<ProcInfo>, since: { reloads: number; failed: number; workers: readonly number[] }, timeoutMs: number, out: () => string): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
-    await delay(10);
-    let info: ProcInfo;
-    try {
-      info = await showProc();
-    } catch {
-      continue; // the master re-executes itself during a reload; its socket is briefly gone
-    }
-    if (info.failed > before.failed) throw new Error(`haproxy refused the reload:\n${out().split('\n').slice(-12).join('\n')}`);
-    if (info.reloads > before.reloads && info.workers.some((w) => !before.workers.includes(w))) {
-      return { ms: performance.now() - t0, workers: info.workers };
-    }
+    const info = await showProc().catch(() => null); // the master re-executes itself during a reload; its socket is briefly gone
+    if (info && info.failed > since.failed) throw new Error(`haproxy refused the reload:\n${out().split('\n').slice(-12).join('\n')}`);
+    if (info && info.reloads > since.reloads && info.workers.some((w) => !since.workers.includes(w))) return info.workers;
     if (Date.now() > deadline) throw new Error(`haproxy reload did not complete:\n${out()}`);
+    await delay(10);
   }
 }
 

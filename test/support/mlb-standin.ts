@@ -2,6 +2,8 @@
  * A marathon-lb stand-in: an HTTP server on loopback answering `/_mlb_signal/usr1` (any method, like
  * marathon-lb's Lua endpoint) with marathon-lb's text, then reloading "its" HAProxy — after answering,
  * as the real one does (marathon-api.md §3.1: the 200 arrives before the reload). Records every call.
+ * Signals coalesce like marathon-lb's reload flag: one arriving during a reload triggers at most one
+ * more reload, however many arrive.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { HaproxyHandle } from './haproxy.js';
@@ -37,7 +39,21 @@ export interface MlbStandinOptions {
 }
 
 export async function startMlbStandin(options: MlbStandinOptions = {}): Promise<MlbStandin> {
-  let chain: Promise<void> = Promise.resolve();
+  /** The running reload loop, if any; `again` asks it for one more reload. */
+  let running: Promise<void> | null = null;
+  let again = false;
+  const requestReload = (hap: HaproxyHandle): void => {
+    if (running) {
+      again = true; // coalesces with every other signal until the next reload starts
+      return;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await hap.reload().then((r) => { self.reloads.push(r.ms); }, (e: Error) => { self.reloadErrors.push(e.message); });
+      } while (again);
+    })().finally(() => { running = null; });
+  };
   const self: MlbStandin = {
     url: '',
     calls: [],
@@ -51,7 +67,7 @@ export async function startMlbStandin(options: MlbStandinOptions = {}): Promise<
         await new Promise((r) => setTimeout(r, 10));
       }
     },
-    idle: () => chain,
+    idle: async () => { while (running) await running; },
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 
@@ -61,11 +77,7 @@ export async function startMlbStandin(options: MlbStandinOptions = {}): Promise<
     if (options.basicAuth && req.headers.authorization !== `Basic ${Buffer.from(options.basicAuth).toString('base64')}`) return { status: 401, body: 'unauthorized' };
     if (path !== '/_mlb_signal/usr1') return { status: 404, body: 'not found' };
     if (self.failWith !== null) return { status: self.failWith, body: 'Failed to send SIGUSR1 signal to marathon-lb (exit code 1).' };
-    if (options.haproxy) {
-      const hap = options.haproxy;
-      // Signals arriving during a reload coalesce into the next one, like marathon-lb's flag.
-      chain = chain.then(() => hap.reload().then((r) => { self.reloads.push(r.ms); }, (e: Error) => { self.reloadErrors.push(e.message); }));
-    }
+    if (options.haproxy) requestReload(options.haproxy);
     return { status: 200, body: 'Sent SIGUSR1 signal to marathon-lb' };
   };
 

@@ -18,7 +18,8 @@ import { childEnv, describeResult, runCommand } from '../../../src/notify/run-co
 import { FanoutNotifier } from '../../../src/notify/fanout.js';
 import { haproxyCommand } from '../../../src/notify/haproxy-cli.js';
 import { buildNotifier, NoopNotifier } from '../../../src/notify/build.js';
-import { freePort } from '../../support/haproxy.js';
+import { freePort, type HaproxyHandle } from '../../support/haproxy.js';
+import { startMlbStandin } from '../../support/mlb-standin.js';
 
 const change: Change = { written: ['a.example.test', 'b.example.test'], removed: ['old.example.test'] };
 const never = (): AbortSignal => new AbortController().signal;
@@ -393,4 +394,21 @@ test('MarathonLbNotifier: malformed percent-escapes in userinfo do not throw; an
   }
   assert.equal((err as { code?: string }).code, 'INVALID_LB_URL');
   assert.doesNotMatch(JSON.stringify(err, Object.getOwnPropertyNames(err)) + String((err as Error).cause ?? ''), /hunter2/);
+});
+
+test('mlb stand-in: signals arriving during a reload coalesce into at most one more reload', async (t) => {
+  let started = 0;
+  const haproxy = { reload: async () => { started += 1; await new Promise((r) => setTimeout(r, 150)); return { ms: 150, workers: [] }; } } as unknown as HaproxyHandle;
+  const lb = await startMlbStandin({ haproxy });
+  t.after(() => lb.close());
+  const post = (): Promise<number> => fetch(`${lb.url}/_mlb_signal/usr1`, { method: 'POST' }).then(async (r) => { await r.arrayBuffer(); return r.status; });
+  assert.equal(await post(), 200);
+  assert.deepEqual(await Promise.all([post(), post(), post(), post()]), [200, 200, 200, 200], 'during the first reload');
+  await lb.idle();
+  assert.equal(lb.calls.length, 5);
+  assert.equal(started, 2, 'the first signal reloads; the 4 during it make exactly one more reload');
+  assert.equal(lb.reloads.length, 2);
+  assert.equal(await post(), 200);
+  await lb.idle();
+  assert.equal(started, 3, 'a signal after the reloads finished reloads again');
 });
