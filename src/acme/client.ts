@@ -210,10 +210,10 @@ export class AcmeClient {
     }
   }
 
-  /** POST-as-GET returning parsed JSON and Retry-After. */
-  private async postAsGet<T>(url: string, operation: string, signal: AbortSignal): Promise<Fetched<T>> {
+  /** POST-as-GET returning the checked object and Retry-After. */
+  private async postAsGet<T>(url: string, operation: string, signal: AbortSignal, check: (body: unknown, url: string) => T): Promise<Fetched<T>> {
     const res = await this.post(url, '', { operation, signal });
-    return fetched<T>(res, url);
+    return fetched(res, url, check);
   }
 
   // ---- account (RFC 8555 §7.3) ----
@@ -258,7 +258,7 @@ export class AcmeClient {
   private async findAccount(dir: Directory, key: KeyObject, signal: AbortSignal): Promise<string | undefined> {
     try {
       const res = await this.post(dir.newAccount, { onlyReturnExisting: true }, { operation: 'findAccount', signal, jwkKey: key });
-      return accountLocation(res, dir.newAccount);
+      return location(res, dir.newAccount, 'newAccount');
     } catch (err) {
       if (err instanceof AcmeError && err.type === 'accountDoesNotExist') return undefined;
       throw err;
@@ -276,7 +276,7 @@ export class AcmeClient {
       ...(this.opts.eab ? { externalAccountBinding: eabJws(key, this.opts.eab, dir.newAccount) } : {}),
     };
     const res = await this.post(dir.newAccount, payload, { operation: 'newAccount', signal, jwkKey: key });
-    const url = accountLocation(res, dir.newAccount);
+    const url = location(res, dir.newAccount, 'newAccount');
     this.log.info({ operation: 'newAccount', url, status: res.status }, 'acme account registered');
     return url;
   }
@@ -348,29 +348,28 @@ export class AcmeClient {
       ...(req.replaces ? { replaces: req.replaces } : {}),
     };
     const res = await this.post(dir.newOrder, payload, { operation: 'newOrder', signal });
-    const url = res.header('location');
-    if (!url) throw new AppError(ACME_CODES.badResponse, 'newOrder answered without Location', { details: { url: dir.newOrder } });
-    return { url, order: parseJson(res, dir.newOrder) as AcmeOrder };
+    const url = location(res, dir.newOrder, 'newOrder');
+    return { url, order: checkOrder(parseJson(res, dir.newOrder), dir.newOrder) };
   }
 
   getOrder(url: string, signal: AbortSignal): Promise<Fetched<AcmeOrder>> {
-    return this.postAsGet<AcmeOrder>(url, 'getOrder', signal);
+    return this.postAsGet(url, 'getOrder', signal, checkOrder);
   }
 
   getAuthorization(url: string, signal: AbortSignal): Promise<Fetched<AcmeAuthorization>> {
-    return this.postAsGet<AcmeAuthorization>(url, 'getAuthorization', signal);
+    return this.postAsGet(url, 'getAuthorization', signal, checkAuthorization);
   }
 
   /** Tell the CA the challenge is ready (§7.5.1: POST `{}`). */
   async respondChallenge(url: string, signal: AbortSignal): Promise<AcmeChallenge> {
     const res = await this.post(url, {}, { operation: 'respondChallenge', signal });
-    return parseJson(res, url) as AcmeChallenge;
+    return checkChallenge(parseJson(res, url), url);
   }
 
   /** Send the CSR (§7.4). Returns the order as the CA answered (usually `processing` or `valid`). */
   async finalize(url: string, csrDer: Buffer, signal: AbortSignal): Promise<Fetched<AcmeOrder>> {
     const res = await this.post(url, { csr: b64u(csrDer) }, { operation: 'finalize', signal });
-    return fetched<AcmeOrder>(res, url);
+    return fetched(res, url, checkOrder);
   }
 
   /** Download a chain (§7.4.2) as PEM text, with the URLs of alternate chains (`Link: rel="alternate"`). */
@@ -414,10 +413,22 @@ function parseCertKey(pem: string): KeyObject {
   }
 }
 
-function accountLocation(res: HttpResponse, url: string): string {
+/** The Location header as an absolute URL (RFC 8555 §7.3, §7.4); AppError ACME_BAD_RESPONSE otherwise. */
+function location(res: HttpResponse, url: string, operation: string): string {
   const loc = res.header('location');
-  if (!loc) throw new AppError(ACME_CODES.badResponse, 'newAccount answered without Location', { details: { url, status: res.status } });
+  if (!loc || !isAbsoluteUrl(loc)) {
+    throw new AppError(ACME_CODES.badResponse, `${operation} answered without an absolute Location`, { details: { url, status: res.status, location: loc ?? null } });
+  }
   return loc;
+}
+
+function isAbsoluteUrl(s: string): boolean {
+  try {
+    new URL(s);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function parseJson(res: HttpResponse, url: string): unknown {
@@ -428,9 +439,50 @@ function parseJson(res: HttpResponse, url: string): unknown {
   }
 }
 
-function fetched<T>(res: HttpResponse, url: string): Fetched<T> {
+function fetched<T>(res: HttpResponse, url: string, check: (body: unknown, url: string) => T): Fetched<T> {
   const retryAfter = parseRetryAfterHeader(res.header('retry-after'));
-  return { value: parseJson(res, url) as T, ...(retryAfter ? { retryAfter } : {}) };
+  return { value: check(parseJson(res, url), url), ...(retryAfter ? { retryAfter } : {}) };
+}
+
+// ---- shape checks of CA objects: only what the client relies on; other members pass through ----
+
+function badShape(what: string, field: string, url: string): AppError {
+  return new AppError(ACME_CODES.badResponse, `ACME ${what} is malformed (${field})`, { details: { url, field } });
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** An order object (§7.1.3): status, authorizations (URLs), finalize (URL); certificate a URL if present. */
+export function checkOrder(body: unknown, url: string): AcmeOrder {
+  if (!isObject(body)) throw badShape('order', 'not an object', url);
+  if (typeof body['status'] !== 'string') throw badShape('order', 'status', url);
+  if (!isStringArray(body['authorizations'])) throw badShape('order', 'authorizations', url);
+  if (typeof body['finalize'] !== 'string') throw badShape('order', 'finalize', url);
+  if (body['certificate'] !== undefined && typeof body['certificate'] !== 'string') throw badShape('order', 'certificate', url);
+  return body as unknown as AcmeOrder;
+}
+
+/** An authorization object (§7.1.4): status, identifier.value, challenges with type/url/status. */
+export function checkAuthorization(body: unknown, url: string): AcmeAuthorization {
+  if (!isObject(body)) throw badShape('authorization', 'not an object', url);
+  if (typeof body['status'] !== 'string') throw badShape('authorization', 'status', url);
+  const id = body['identifier'];
+  if (!isObject(id) || typeof id['value'] !== 'string') throw badShape('authorization', 'identifier', url);
+  const challenges = body['challenges'];
+  if (!Array.isArray(challenges)) throw badShape('authorization', 'challenges', url);
+  challenges.forEach((c: unknown) => checkChallenge(c, url, 'authorization'));
+  return body as unknown as AcmeAuthorization;
+}
+
+/** A challenge object (§7.1.5): type, url, status strings; token a string if present. */
+export function checkChallenge(body: unknown, url: string, what = 'challenge'): AcmeChallenge {
+  if (!isObject(body)) throw badShape(what, 'challenge not an object', url);
+  for (const k of ['type', 'url', 'status'] as const) {
+    if (typeof body[k] !== 'string') throw badShape(what, `challenge ${k}`, url);
+  }
+  if (body['token'] !== undefined && typeof body['token'] !== 'string') throw badShape(what, 'challenge token', url);
+  return body as unknown as AcmeChallenge;
 }
 
 /** RFC 9773 §4.2 response: `suggestedWindow` {start,end} (end must be after start), optional `explanationURL`. */

@@ -37,6 +37,8 @@ export interface TestServerBehaviour {
   rejectFirstNonce?: boolean;
   /** Polls of a responded authorization that still answer `pending`, with this Retry-After (s). */
   pendingPolls?: { count: number; retryAfterSeconds: number };
+  /** Answer newOrder with a relative Location, or with an order lacking its finalize URL. */
+  brokenNewOrder?: 'relative-location' | 'no-finalize';
   /** Serve the alternate chain broken: `truncated` PEM, or a 500 `problem`. */
   brokenAlternate?: 'truncated' | 'problem';
   /** Hold the answer to a challenge response (POST to the challenge URL) for this many ms. */
@@ -299,7 +301,9 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
       const o: Order = { id, account: v.account.id, status: 'pending', names, authzs: ids, expires: new Date(Date.now() + 86_400_000).toISOString(),
         ...(typeof profile === 'string' ? { profile } : {}), ...(typeof p['replaces'] === 'string' ? { replaces: p['replaces'] } : {}) };
       orders.set(id, o);
-      return send(res, 201, orderJson(o), { location: `${base}/order/${id}` });
+      const broken = state.behaviour.brokenNewOrder;
+      if (broken === 'no-finalize') return send(res, 201, { ...orderJson(o), finalize: undefined }, { location: `${base}/order/${id}` });
+      return send(res, 201, orderJson(o), { location: broken === 'relative-location' ? `/order/${id}` : `${base}/order/${id}` });
     }
     const [, kind, id = ''] = path.split('/');
     if (kind === 'authz') {

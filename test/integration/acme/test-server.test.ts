@@ -119,6 +119,14 @@ describe('AcmeIssuer against the ACME test server', () => {
     assert.equal(newOrders().length - before, 1);
   });
 
+  it('reports a malformed order from the CA as ACME_BAD_RESPONSE', async () => {
+    for (const broken of ['relative-location', 'no-finalize'] as const) {
+      server.behaviour.brokenNewOrder = broken;
+      const err = await issuer.issue({ names: [`${broken}.example`], keyType: 'ec256' }, AbortSignal.timeout(10_000)).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof AppError && err.code === ACME_CODES.badResponse, `${broken}: ${String(err)}`);
+    }
+  });
+
   it('retries every badNonce with the fresh nonce of the error response and never re-sends a nonce', async () => {
     server.behaviour.rejectFirstNonce = true;
     const sentBefore = server.badNoncesSent;

@@ -5,7 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { parseAccountKey, parseDirectory, parseLinks, parseRenewalInfo, USER_AGENT } from '../../../src/acme/index.js';
 import { nextDelay } from '../../../src/acme/poll.js';
 import { orderError } from '../../../src/acme/issuer.js';
-import { AcmeClient } from '../../../src/acme/client.js';
+import { AcmeClient, checkAuthorization, checkChallenge, checkOrder } from '../../../src/acme/client.js';
 import { Transport } from '../../../src/acme/transport.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import { AppError } from '../../../src/lib/errors.js';
@@ -97,6 +97,38 @@ describe('polling delays', () => {
   it('uses the growing step when it exceeds a short Retry-After', () => {
     const now = 1_000_000;
     assert.equal(nextDelay(10, new Date(now + 100), { initialMs: 20, maxMs: 1000 }, now), Math.min(1000, 20 * 1.5 ** 10));
+  });
+});
+
+describe('shape checks of CA objects', () => {
+  const isBad = (field: string) => (e: unknown): boolean => e instanceof AppError && e.code === 'ACME_BAD_RESPONSE' && (e.details as { field?: string } | undefined)?.field === field;
+  const order = { status: 'pending', identifiers: [{ type: 'dns', value: 'a.example' }], authorizations: ['https://ca/authz/1'], finalize: 'https://ca/finalize/1' };
+  it('accepts a well-formed order and keeps unknown members', () => {
+    const o = checkOrder({ ...order, profile: 'classic', extra: 1 }, 'u');
+    assert.equal(o.status, 'pending');
+    assert.equal(o.profile, 'classic');
+  });
+  it('rejects orders without status, authorization URLs or finalize URL', () => {
+    assert.throws(() => checkOrder('nope', 'u'), isBad('not an object'));
+    assert.throws(() => checkOrder([order], 'u'), isBad('not an object'));
+    assert.throws(() => checkOrder({ ...order, status: 3 }, 'u'), isBad('status'));
+    assert.throws(() => checkOrder({ ...order, authorizations: 'https://ca/authz/1' }, 'u'), isBad('authorizations'));
+    assert.throws(() => checkOrder({ ...order, authorizations: [{ url: 'x' }] }, 'u'), isBad('authorizations'));
+    assert.throws(() => checkOrder({ ...order, finalize: undefined }, 'u'), isBad('finalize'));
+    assert.throws(() => checkOrder({ ...order, status: 'valid', certificate: 7 }, 'u'), isBad('certificate'));
+  });
+  const authz = { status: 'pending', identifier: { type: 'dns', value: 'a.example' }, challenges: [{ type: 'http-01', url: 'https://ca/chall/1', status: 'pending', token: 't' }] };
+  it('accepts a well-formed authorization and rejects broken ones', () => {
+    assert.equal(checkAuthorization(authz, 'u').identifier.value, 'a.example');
+    assert.throws(() => checkAuthorization({ ...authz, status: null }, 'u'), isBad('status'));
+    assert.throws(() => checkAuthorization({ ...authz, identifier: 'a.example' }, 'u'), isBad('identifier'));
+    assert.throws(() => checkAuthorization({ ...authz, challenges: {} }, 'u'), isBad('challenges'));
+    assert.throws(() => checkAuthorization({ ...authz, challenges: [{ type: 'http-01', status: 'pending' }] }, 'u'), isBad('challenge url'));
+    assert.throws(() => checkAuthorization({ ...authz, challenges: [{ ...authz.challenges[0], token: 5 }] }, 'u'), isBad('challenge token'));
+  });
+  it('checks a challenge answer', () => {
+    assert.equal(checkChallenge(authz.challenges[0], 'u').type, 'http-01');
+    assert.throws(() => checkChallenge({ type: 'http-01', url: 'x' }, 'u'), isBad('challenge status'));
   });
 });
 
