@@ -157,7 +157,7 @@ export class HaproxyRuntimeNotifier implements Notifier {
       entries = await this.crtListEntries(signal);
     } catch (err) {
       if (isAbortError(err) || signal.aborted) throw signal.reason ?? err;
-      return { failed: [...change.written, ...change.removed], lines: [`crt-list unreadable: ${describeError(err).message}`] };
+      return { failed: [...change.written, ...change.removed], lines: [`runtime API unusable (show ssl cert / crt-list): ${describeError(err).message}`] };
     }
     const failed: string[] = [];
     const lines: string[] = [];

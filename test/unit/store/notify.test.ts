@@ -412,3 +412,15 @@ test('mlb stand-in: signals arriving during a reload coalesce into at most one m
   await lb.idle();
   assert.equal(started, 3, 'a signal after the reloads finished reloads again');
 });
+
+test('runCommand: a timeout and an abort together terminate once (no SIGKILL timer left behind)', async () => {
+  const timeouts = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timeouts();
+  const ctl = new AbortController();
+  // takes 300 ms to exit after SIGTERM, so the abort arrives between the timeout and the exit
+  const p = runCommand(['/bin/sh', '-c', 'trap "sleep 0.3; exit 0" TERM; sleep 1 >/dev/null 2>&1 & wait'], { timeoutMs: 50, signal: ctl.signal });
+  await new Promise((r) => setTimeout(r, 150));
+  ctl.abort();
+  await assert.rejects(p, { name: 'AbortError' });
+  assert.equal(timeouts(), before, 'every timer of runCommand is cleared');
+});
