@@ -28,6 +28,7 @@ import type { Logger } from '../../lib/logger.js';
 import { redactUrl, splitUserinfo } from '../../lib/urls.js';
 import { abortReason } from '../../lib/abort.js';
 import { AppsStreamParser } from './apps-stream.js';
+import { consume } from './consume.js';
 
 export interface MarathonEndpoint {
   /** Base URL without credentials, query or fragment. */
@@ -269,56 +270,34 @@ export class MarathonClient {
     });
   }
 
-  /** Stream a body into `consume`, with the idle timeout and a size cap. */
-  private readBody(res: IncomingMessage, url: string, signal: AbortSignal | undefined, consume: (chunk: Buffer) => void): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let size = 0;
-      let idle: NodeJS.Timeout | undefined;
-      let settled = false;
-      const fail = (err: unknown): void => {
-        if (settled) return;
-        settled = true; // before destroy(): it may emit 'aborted' synchronously
-        clearTimeout(idle);
-        signal?.removeEventListener('abort', onAbort);
-        reject(err);
-        res.destroy();
-      };
-      const onAbort = (): void => fail(abortReason(signal!));
-      const arm = (): void => {
-        if (this.timeoutMs <= 0) return;
-        clearTimeout(idle);
-        idle = setTimeout(() => fail(new AppError('MARATHON_TIMEOUT', 'Marathon response body stalled', {
-          details: { url, timeout_ms: this.timeoutMs },
-        })), this.timeoutMs);
-      };
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      arm();
-      res.on('data', (chunk: Buffer) => {
-        if (settled) return;
+  /** Stream a body into `sink`, with the idle timeout (`timeoutMs`) and a size cap. */
+  private async readBody(res: IncomingMessage, url: string, signal: AbortSignal | undefined, sink: (chunk: Buffer) => void): Promise<void> {
+    let size = 0;
+    const end = await consume(res, {
+      idleMs: this.timeoutMs,
+      signal,
+      onChunk: (chunk) => {
         size += chunk.length;
         if (size > this.maxBodyBytes) {
-          fail(new AppError('MARATHON_BAD_RESPONSE', 'Marathon response is too large', { details: { url, max_bytes: this.maxBodyBytes } }));
-          return;
+          throw new AppError('MARATHON_BAD_RESPONSE', 'Marathon response is too large', { details: { url, max_bytes: this.maxBodyBytes } });
         }
-        try {
-          consume(chunk);
-        } catch (err) {
-          fail(err); // the parser's MARATHON_BAD_RESPONSE, or what `onApp` threw
-          return;
-        }
-        arm();
-      });
-      res.once('end', () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(idle);
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      });
-      res.once('error', (err) => fail(new AppError('MARATHON_TRANSPORT', 'reading the Marathon response failed', { cause: err, details: { url } })));
-      res.once('aborted', () => fail(new AppError('MARATHON_TRANSPORT', 'Marathon closed the connection mid-response', { details: { url } })));
+        sink(chunk); // may throw the parser's MARATHON_BAD_RESPONSE, or what `onApp` threw
+      },
     });
+    switch (end.kind) {
+      case 'end':
+        return;
+      case 'aborted':
+        throw abortReason(signal!);
+      case 'idle':
+        throw new AppError('MARATHON_TIMEOUT', 'Marathon response body stalled', { details: { url, timeout_ms: this.timeoutMs } });
+      case 'thrown':
+        throw end.error;
+      case 'error':
+        throw new AppError('MARATHON_TRANSPORT', 'reading the Marathon response failed', { cause: end.error, details: { url } });
+      case 'closed':
+        throw new AppError('MARATHON_TRANSPORT', 'Marathon closed the connection mid-response', { details: { url } });
+    }
   }
 }
 

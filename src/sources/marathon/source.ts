@@ -31,6 +31,7 @@ import { backoffDelay, type BackoffPolicy } from '../../lib/backoff.js';
 import { sleep } from '../../lib/abort.js';
 import { MarathonClient } from './client.js';
 import { SseLineTooLongError, SseParser } from './sse.js';
+import { consume } from './consume.js';
 
 /** Event types requested with `event_type` (sorted on the wire, like 0.6.1). */
 export const EVENT_TYPES = [
@@ -218,58 +219,38 @@ export class MarathonSource implements Source {
 
   /**
    * Read one stream until it ends. Resolves with a reason word; silence and over-long lines destroy
-   * the response. Never rejects (errors become the reason).
+   * the response. Never rejects (errors become the reason and are recorded for status()).
    */
-  private pump(res: import('node:http').IncomingMessage, signal: AbortSignal): Promise<string> {
-    return new Promise((resolve) => {
-      let done = false;
-      let silence: NodeJS.Timeout | undefined;
-      const finish = (reason: string): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(silence);
-        signal.removeEventListener('abort', onAbort);
-        res.destroy();
-        resolve(reason);
-      };
-      const onAbort = (): void => finish('aborted');
-      const arm = (): void => {
-        if (this.o.sseTimeoutMs <= 0) return;
-        clearTimeout(silence);
-        silence = setTimeout(() => {
-          this.log.warn({ timeout_ms: this.o.sseTimeoutMs }, 'SSE connection timed out');
-          this.recordError(new AppError('SSE_TIMEOUT', 'no data on the event stream within the SSE timeout'));
-          finish('timeout');
-        }, this.o.sseTimeoutMs);
-      };
-      const parser = new SseParser((type, data) => this.onEvent(type, data), this.o.maxLineLength);
-      signal.addEventListener('abort', onAbort, { once: true });
-      arm();
-      res.on('data', (chunk: Buffer) => {
-        if (done) return;
-        arm();
-        try {
-          parser.feed(chunk);
-        } catch (err) {
-          if (err instanceof SseLineTooLongError) {
-            this.log.error({ length: err.length, max: err.max }, 'SSE maximum line length exceeded');
-            this.recordError(new AppError('SSE_LINE_TOO_LONG', err.message, { cause: err }));
-            finish('line-too-long');
-          } else {
-            // Not expected (the parser and onEvent are total), so never silent: logged and in status().
-            this.log.error({ err }, 'reading the event stream failed, reconnecting');
-            this.recordError(err);
-            finish('parser-error');
-          }
+  private async pump(res: import('node:http').IncomingMessage, signal: AbortSignal): Promise<string> {
+    const parser = new SseParser((type, data) => this.onEvent(type, data), this.o.maxLineLength);
+    const end = await consume(res, { idleMs: this.o.sseTimeoutMs, signal, onChunk: (chunk) => parser.feed(chunk) });
+    res.destroy();
+    switch (end.kind) {
+      case 'end':
+      case 'closed':
+        return 'closed';
+      case 'aborted':
+        return 'aborted';
+      case 'idle':
+        this.log.warn({ timeout_ms: this.o.sseTimeoutMs }, 'SSE connection timed out');
+        this.recordError(new AppError('SSE_TIMEOUT', 'no data on the event stream within the SSE timeout'));
+        return 'timeout';
+      case 'error':
+        this.recordError(new AppError('SSE_STREAM_ERROR', 'event stream connection failed', { cause: end.error }));
+        return 'error';
+      case 'thrown': {
+        const err = end.error;
+        if (err instanceof SseLineTooLongError) {
+          this.log.error({ length: err.length, max: err.max }, 'SSE maximum line length exceeded');
+          this.recordError(new AppError('SSE_LINE_TOO_LONG', err.message, { cause: err }));
+          return 'line-too-long';
         }
-      });
-      res.once('end', () => finish('closed'));
-      res.once('close', () => finish('closed'));
-      res.once('error', (err) => {
-        this.recordError(new AppError('SSE_STREAM_ERROR', 'event stream connection failed', { cause: err }));
-        finish('error');
-      });
-    });
+        // Not expected (the parser and onEvent are total), so never silent: logged and in status().
+        this.log.error({ err }, 'reading the event stream failed, reconnecting');
+        this.recordError(err);
+        return 'parser-error';
+      }
+    }
   }
 
   private onEvent(type: string, data: string): void {
