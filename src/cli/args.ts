@@ -44,7 +44,7 @@ export const OPTIONS: readonly Option[] = [
   { name: 'log-format', kind: 'string', metavar: '{text,json}', choices: ['text', 'json'], help: 'Log line format (default: text on a terminal, json otherwise)' },
   { name: 'domains', kind: 'string', metavar: 'CERTS', help: "Static certificates, besides Marathon's: ';' separates certificates, ',' or spaces separate the names of one certificate (first = file name), e.g. 'example.com,www.example.com;api.example.com'" },
   { name: 'san', kind: 'boolean', help: "Make all names of one MARATHON_ACME_{n}_DOMAIN label one certificate with several names (SAN), instead of the first name only. A label MARATHON_ACME_{n}_SAN=true|false overrides it per port" },
-  { name: 'allowed-domains', kind: 'string', metavar: 'SUFFIX[,SUFFIX,...]', help: 'Only names equal to or under these domains may be requested (multi-tenant clusters); others are rejected and reported' },
+  { name: 'allowed-domains', kind: 'string', metavar: 'SUFFIX[,SUFFIX,...]', help: 'Only names equal to or under these domains may be requested (multi-tenant clusters); others are rejected and reported. An entry that is not a domain name (a URL, a port) is a usage error' },
   { name: 'remove-after', kind: 'seconds', metavar: 'SECONDS', default: DEFAULTS.removeAfter, help: 'Grace period before a certificate no app wants any more is archived out of certs/' },
   { name: 'revoke-removed', kind: 'boolean', help: 'Revoke certificates when they are removed (reason: cessationOfOperation)' },
   { name: 'max-removal-fraction', kind: 'fraction', metavar: 'FRACTION', default: DEFAULTS.maxRemovalFraction, help: 'Hold removals (until released by an operator) when one plan would remove more than this fraction of managed certificates. 1 disables the guard' },

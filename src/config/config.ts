@@ -31,6 +31,7 @@ export interface Config {
   readonly domains: readonly (readonly string[])[];
   /** SAN mode by default for every label (a label can still say otherwise). */
   readonly san: boolean;
+  /** `--allowed-domains`, normalised once at parse time (lower-case A-label suffixes); empty = no restriction. */
   readonly allowedDomains: readonly string[];
   readonly removeAfterMs: number;
   readonly revokeRemoved: boolean;
