@@ -11,7 +11,8 @@
  * reads the same thing). When the runtime API refuses anything, the configured fallback reload
  * (a command, the master CLI `reload`, or SIGUSR2 to the master) makes HAProxy re-read the files.
  * HAProxy allows one certificate transaction at a time, so batches and their background retries are
- * serialised, a failed or interrupted transaction is aborted, and a stale one is aborted before a batch.
+ * serialised, `set` + `commit` is never cut in the middle by an abort, a failed transaction is
+ * aborted (on its own timeout), and a stale one is aborted before a batch.
  * Names a batch failed to deliver are kept and delivered with the next batch (or its retry).
  */
 import { readFile } from 'node:fs/promises';
@@ -224,15 +225,20 @@ export class HaproxyRuntimeNotifier implements Notifier {
     const pem = await readFile(local, 'utf8');
     const isNew = !entries.has(file);
     if (isNew) await this.expect(`new ssl cert ${file}`, /New empty certificate store|already exists/, signal);
+    // `set` + `commit` is not interruptible by the batch's signal (only by the per-command timeout): a
+    // `set` cut off by an abort may still be processed by HAProxy after a cleanup `abort ssl cert` sent
+    // on another connection, leaving the transaction open. An abort takes effect right after.
+    const uncut = new AbortController().signal;
     try {
-      const set = await this.cli(`set ssl cert ${file}`, signal, pem);
+      const set = await this.cli(`set ssl cert ${file}`, uncut, pem);
       if (!/Transaction (created|updated)/.test(set)) throw new Refused('set ssl cert', set);
-      await this.expect(`commit ssl cert ${file}`, /Success!/, signal);
+      await this.expect(`commit ssl cert ${file}`, /Success!/, uncut);
     } catch (err) {
-      // the transaction may be open (set accepted, commit refused or cut off by an abort): free the slot
+      // the transaction may be open (set accepted, commit refused or timed out): free the slot
       await this.abortTransaction(file);
       throw err;
     }
+    if (signal.aborted) throw abortReason(signal);
     if (isNew) await this.expect(`add ssl crt-list ${this.crtDir} ${file}`, /Success!/, signal);
     this.log.info({ domain: name, file, new: isNew }, 'certificate updated at runtime');
   }
