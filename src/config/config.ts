@@ -49,6 +49,8 @@ export interface Config {
   readonly acmeCaCert?: string;
   readonly marathonToken?: string;
   readonly haproxySocket?: string;
+  /** HAProxy's own path of the certs directory (its `crt` line), if it differs from ours. */
+  readonly haproxyCertsDir?: string;
   /** HAProxy master CLI socket: the fallback reload when the runtime API refuses. */
   readonly haproxyMasterSocket?: string;
   /** argv of a command run after each batch of changes (no shell). */

@@ -19,6 +19,7 @@ export function buildNotifier(config: Config, logger: Logger, metrics?: Metrics)
   if (config.haproxySocket) {
     list.push(new HaproxyRuntimeNotifier({
       statsSocket: config.haproxySocket, certsDir: join(config.storageDir, 'certs'), logger, ...(metrics ? { metrics } : {}),
+      ...(config.haproxyCertsDir ? { haproxyCertsDir: config.haproxyCertsDir } : {}),
       ...(config.haproxyMasterSocket ? { fallback: { kind: 'master-socket' as const, path: config.haproxyMasterSocket } } : {}),
     }));
   }
