@@ -27,14 +27,26 @@ const NAMES = 20;
 
 const name = (): string => `bench-${randomBytes(6).toString('hex')}.example.test`;
 
-interface Rig { pebble: PebbleInstance; web: Http01Server; issuer: AcmeIssuer }
+interface Rig {
+  pebble: PebbleInstance;
+  web: Http01Server;
+  issuer: AcmeIssuer;
+}
 
-async function rig(env: Record<string, string> = {}, poll: { pollInitialMs?: number; pollMaxMs?: number } = {}): Promise<Rig> {
+async function rig(
+  env: Record<string, string> = {},
+  poll: { pollInitialMs?: number; pollMaxMs?: number } = {},
+): Promise<Rig> {
   const pebble = await startPebble({ env });
   const web = await startHttp01Server(pebble.httpPort);
   const issuer = new AcmeIssuer({
-    directoryUrl: pebble.directoryUrl, ca: pebble.caPem, accountKey: new MemoryKeyStore(), solvers: [web.solver],
-    logger: silentLogger(), orderTimeoutMs: 60_000, ...poll,
+    directoryUrl: pebble.directoryUrl,
+    ca: pebble.caPem,
+    accountKey: new MemoryKeyStore(),
+    solvers: [web.solver],
+    logger: silentLogger(),
+    orderTimeoutMs: 60_000,
+    ...poll,
   });
   await issuer.init(AbortSignal.timeout(10_000)); // account registration is not part of the per-order time
   return { pebble, web, issuer };
@@ -60,7 +72,6 @@ async function orders(issuer: AcmeIssuer, count: number, concurrency: number): P
   return (performance.now() - t0) / count;
 }
 
-
 function fmt(ms: number): string {
   return `${ms.toFixed(1)} ms`;
 }
@@ -78,14 +89,18 @@ async function rssChild(): Promise<void> {
 }
 
 async function measureRss(): Promise<{ baselineMb: number; peakMb: number }> {
-  const { stdout } = await execFileAsync(process.execPath, [fileURLToPath(import.meta.url), '--rss-child'], { timeout: 120_000 });
+  const { stdout } = await execFileAsync(process.execPath, [fileURLToPath(import.meta.url), '--rss-child'], {
+    timeout: 120_000,
+  });
   return JSON.parse(stdout.trim().split('\n').pop()!) as { baselineMb: number; peakMb: number };
 }
 
 async function main(): Promise<void> {
   if (process.argv.includes('--rss-child')) return rssChild();
   const legoCount = Number(process.argv[process.argv.indexOf('--lego') + 1]) || 3;
-  console.log(`ACME benchmark: Pebble 2.4, real HTTP-01, PEBBLE_VA_NOSLEEP=1, 5% badNonce; ${NAMES} orders of one fresh name each`);
+  console.log(
+    `ACME benchmark: Pebble 2.4, real HTTP-01, PEBBLE_VA_NOSLEEP=1, 5% badNonce; ${NAMES} orders of one fresh name each`,
+  );
 
   const real = await rig();
   let seq: number, conc: number;
@@ -122,8 +137,11 @@ async function main(): Promise<void> {
   if (lego !== undefined) console.log(`lego (${legoCount} certificates)         : ${fmt(lego)} per certificate`);
   console.log('');
   console.log(`ratio sequential / Pebble floor  : ${(seq / floor).toFixed(2)}x   (target <= 1.5x)`);
-  if (lego !== undefined) console.log(`lego / marathon-acme sequential  : ${(lego / seq).toFixed(1)}x faster (target >= 20x)`);
-  console.log(`peak RSS, 100 orders (conc. 5)   : ${rss.peakMb.toFixed(1)} MB (target < 80 MB); RSS before the first order ${rss.baselineMb.toFixed(1)} MB`);
+  if (lego !== undefined)
+    console.log(`lego / marathon-acme sequential  : ${(lego / seq).toFixed(1)}x faster (target >= 20x)`);
+  console.log(
+    `peak RSS, 100 orders (conc. 5)   : ${rss.peakMb.toFixed(1)} MB (target < 80 MB); RSS before the first order ${rss.baselineMb.toFixed(1)} MB`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -40,11 +40,20 @@ async function servedAt(stack: Stack, root: string, name: string, timeoutMs = 30
 async function pebbleFloor(orders: number): Promise<number> {
   const pebble = await startPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
   const web = await startHttp01Server(pebble.httpPort);
-  const issuer = new AcmeIssuer({ directoryUrl: pebble.directoryUrl, ca: pebble.caPem, accountKey: new MemoryKeyStore(), solvers: [web.solver], logger: silentLogger(), pollInitialMs: 10, pollMaxMs: 10 });
+  const issuer = new AcmeIssuer({
+    directoryUrl: pebble.directoryUrl,
+    ca: pebble.caPem,
+    accountKey: new MemoryKeyStore(),
+    solvers: [web.solver],
+    logger: silentLogger(),
+    pollInitialMs: 10,
+    pollMaxMs: 10,
+  });
   try {
     await issuer.init(AbortSignal.timeout(10_000));
     const t0 = performance.now();
-    for (let i = 0; i < orders; i++) await issuer.issue({ names: [fresh()], keyType: 'ec256' }, AbortSignal.timeout(60_000));
+    for (let i = 0; i < orders; i++)
+      await issuer.issue({ names: [fresh()], keyType: 'ec256' }, AbortSignal.timeout(60_000));
     return (performance.now() - t0) / orders;
   } finally {
     issuer.close();
@@ -75,7 +84,7 @@ async function main(): Promise<void> {
     // 100 apps at once.
     const names = Array.from({ length: 100 }, fresh);
     const t0 = performance.now();
-    names.forEach((n, i) => stack.sim.apps.add(app(`/bench/many-${i}`, labels(n))));
+    for (const [i, n] of names.entries()) stack.sim.apps.add(app(`/bench/many-${i}`, labels(n)));
     const done = await Promise.all(names.map((n) => servedAt(stack, root, n)));
     const hundred = Math.max(...done) - t0;
     const reloads = stack.mlb.calls.length;
@@ -84,11 +93,17 @@ async function main(): Promise<void> {
     const lego100 = lego * 100;
     console.log('marathon-acme end to end (Pebble 2.4, real HTTP-01 through HAProxy, 5% badNonce)');
     console.log(`Pebble's own time per order (always-valid, tight loop) : ${fmt(floor)}`);
-    console.log(`app posted -> served by HAProxy, median of 5            : ${fmt(median)}  (${(median / floor).toFixed(1)}x one bare order; includes the event, a re-list (coalesced: at most one a second), the order, the write, the signal and the HAProxy reload)`);
+    console.log(
+      `app posted -> served by HAProxy, median of 5            : ${fmt(median)}  (${(median / floor).toFixed(1)}x one bare order; includes the event, a re-list (coalesced: at most one a second), the order, the write, the signal and the HAProxy reload)`,
+    );
     console.log(`  all five                                              : ${single.map(fmt).join(', ')}`);
-    console.log(`100 apps posted at once -> all 100 served               : ${fmt(hundred)}  (${reloads} marathon-lb reloads in all)`);
+    console.log(
+      `100 apps posted at once -> all 100 served               : ${fmt(hundred)}  (${reloads} marathon-lb reloads in all)`,
+    );
     console.log(`lego, per certificate (${legoCount} measured)                  : ${fmt(lego)}`);
-    console.log(`lego, 100 certificates ${legoCount >= 100 ? '(measured)' : '(extrapolated)'}                : ${fmt(lego100)}  -> marathon-acme is ${(lego100 / hundred).toFixed(1)}x faster`);
+    console.log(
+      `lego, 100 certificates ${legoCount >= 100 ? '(measured)' : '(extrapolated)'}                : ${fmt(lego100)}  -> marathon-acme is ${(lego100 / hundred).toFixed(1)}x faster`,
+    );
   } finally {
     await stack.stop();
   }

@@ -19,10 +19,25 @@ export async function legoPerCert(count: number, name: () => string): Promise<nu
   try {
     const t0 = performance.now();
     for (let i = 0; i < count; i++) {
-      await execFileAsync(LEGO_BIN, [
-        '--server', pebble.directoryUrl, '--accept-tos', '--email', 'bench@example.test', '--path', dir,
-        '--http', '--http.port', `127.0.0.1:${pebble.httpPort}`, '--domains', name(), 'run',
-      ], { env: { ...process.env, LEGO_CA_CERTIFICATES: pebble.caCertPath }, timeout: 120_000 });
+      await execFileAsync(
+        LEGO_BIN,
+        [
+          '--server',
+          pebble.directoryUrl,
+          '--accept-tos',
+          '--email',
+          'bench@example.test',
+          '--path',
+          dir,
+          '--http',
+          '--http.port',
+          `127.0.0.1:${pebble.httpPort}`,
+          '--domains',
+          name(),
+          'run',
+        ],
+        { env: { ...process.env, LEGO_CA_CERTIFICATES: pebble.caCertPath }, timeout: 120_000 },
+      );
     }
     return (performance.now() - t0) / count;
   } finally {

@@ -39,7 +39,11 @@ function ms(start: bigint): number {
 }
 
 async function startSimulator(apps: number, acme: number): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [SIM_CLI, '--port', '0', '--generate', `${apps}:${acme}`, '--keepalive-ms', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [SIM_CLI, '--port', '0', '--generate', `${apps}:${acme}`, '--keepalive-ms', '0'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -54,12 +58,14 @@ async function startSimulator(apps: number, acme: number): Promise<{ url: string
 
 function rawGet(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    http.get(`${url}/v2/apps`, { headers: { Accept: 'application/json' }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      res.on('error', reject);
-    }).on('error', reject);
+    http
+      .get(`${url}/v2/apps`, { headers: { Accept: 'application/json' }, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
 }
 
@@ -128,25 +134,47 @@ async function main(): Promise<void> {
       translate.push(ms(t));
     }
     const rssOf = async (gapMs: number): Promise<{ baselineMb: number; peakMb: number }> => {
-      const out = await execFileAsync(process.execPath, [fileURLToPath(import.meta.url), '--rss-child', sim.url, '--runs', String(runs), '--gap-ms', String(gapMs)]);
+      const out = await execFileAsync(process.execPath, [
+        fileURLToPath(import.meta.url),
+        '--rss-child',
+        sim.url,
+        '--runs',
+        String(runs),
+        '--gap-ms',
+        String(gapMs),
+      ]);
       return JSON.parse(out.stdout.trim().split('\n').at(-1)!) as { baselineMb: number; peakMb: number };
     };
-    const one = await execFileAsync(process.execPath, [fileURLToPath(import.meta.url), '--rss-child', sim.url, '--runs', '1']);
+    const one = await execFileAsync(process.execPath, [
+      fileURLToPath(import.meta.url),
+      '--rss-child',
+      sim.url,
+      '--runs',
+      '1',
+    ]);
     const single = JSON.parse(one.stdout.trim().split('\n').at(-1)!) as { baselineMb: number; peakMb: number };
     const paced = await rssOf(1000);
     const mem = await rssOf(0);
 
     const f = median(floor);
     const tt = median(total);
-    console.log(`Marathon benchmark: simulator process serving ${parsedCount} apps (${values.acme} with ACME labels), ${runs} runs, medians`);
+    console.log(
+      `Marathon benchmark: simulator process serving ${parsedCount} apps (${values.acme} with ACME labels), ${runs} runs, medians`,
+    );
     console.log(`payload /v2/apps                   : ${(payload.length / 1024 / 1024).toFixed(1)} MB`);
     console.log(`floor: JSON.parse of the payload   : ${f.toFixed(1)} ms`);
     console.log(`fetch + translate (HTTP, streamed) : ${tt.toFixed(1)} ms  (${certs} certificates)`);
     console.log(`translate alone (appsToSnapshot)   : ${median(translate).toFixed(1)} ms  (apps already parsed)`);
     console.log(`ratio fetch+translate / floor      : ${(tt / f).toFixed(2)}x   (target < 2x)`);
-    console.log(`peak RSS, one re-list              : ${single.peakMb.toFixed(0)} MB   (target < 128 MB; ${single.baselineMb.toFixed(0)} MB before the first fetch)`);
-    console.log(`peak RSS, ${runs} re-lists 1 s apart    : ${paced.peakMb.toFixed(0)} MB   (the source's fastest pace: minSyncIntervalMs 1000)`);
-    console.log(`peak RSS, ${runs} re-lists back to back : ${mem.peakMb.toFixed(0)} MB   (worst case; V8's young generation grows with the allocation rate)`);
+    console.log(
+      `peak RSS, one re-list              : ${single.peakMb.toFixed(0)} MB   (target < 128 MB; ${single.baselineMb.toFixed(0)} MB before the first fetch)`,
+    );
+    console.log(
+      `peak RSS, ${runs} re-lists 1 s apart    : ${paced.peakMb.toFixed(0)} MB   (the source's fastest pace: minSyncIntervalMs 1000)`,
+    );
+    console.log(
+      `peak RSS, ${runs} re-lists back to back : ${mem.peakMb.toFixed(0)} MB   (worst case; V8's young generation grows with the allocation rate)`,
+    );
   } finally {
     sim.child.kill('SIGTERM');
   }

@@ -10,7 +10,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 let failed = 0;
 const i = process.argv.indexOf('--lego');
 const lego = i > 0 && process.argv[i + 1] ? ['--lego', process.argv[i + 1]!] : [];
-const benches: Array<[string, string[]]> = [['marathon.js', []], ['acme.js', lego], ['e2e.js', lego]];
+const benches: Array<[string, string[]]> = [
+  ['marathon.js', []],
+  ['acme.js', lego],
+  ['e2e.js', lego],
+];
 for (const [bench, args] of benches) {
   console.log(`\n=== bench/${bench.replace('.js', '')} ===`);
   const r = spawnSync(process.execPath, [join(here, bench), ...args], { stdio: 'inherit' });

@@ -6,11 +6,24 @@ import { formatTextLine } from '../src/lib/logger.js';
 import { startStack, app, type Stack } from '../test/support/stack.js';
 
 const SAMPLE_APPS = [
-  app('/demo/web', { HAPROXY_GROUP: 'external', HAPROXY_0_VHOST: 'web.demo.test', MARATHON_ACME_0_DOMAIN: 'web.demo.test' }),
+  app('/demo/web', {
+    HAPROXY_GROUP: 'external',
+    HAPROXY_0_VHOST: 'web.demo.test',
+    MARATHON_ACME_0_DOMAIN: 'web.demo.test',
+  }),
   // SAN mode: one certificate for both names.
-  app('/demo/shop', { HAPROXY_GROUP: 'external', HAPROXY_0_VHOST: 'shop.demo.test,www.shop.demo.test', MARATHON_ACME_0_DOMAIN: 'shop.demo.test, www.shop.demo.test', MARATHON_ACME_0_SAN: 'true' }),
+  app('/demo/shop', {
+    HAPROXY_GROUP: 'external',
+    HAPROXY_0_VHOST: 'shop.demo.test,www.shop.demo.test',
+    MARATHON_ACME_0_DOMAIN: 'shop.demo.test, www.shop.demo.test',
+    MARATHON_ACME_0_SAN: 'true',
+  }),
   // The label is on the second port; the first port has none.
-  app('/demo/api', { HAPROXY_GROUP: 'external', HAPROXY_1_VHOST: 'api.demo.test', MARATHON_ACME_1_DOMAIN: 'api.demo.test' }, 2),
+  app(
+    '/demo/api',
+    { HAPROXY_GROUP: 'external', HAPROXY_1_VHOST: 'api.demo.test', MARATHON_ACME_1_DOMAIN: 'api.demo.test' },
+    2,
+  ),
   // Another marathon-lb group: ignored, as marathon-acme 0.6.1 ignored it.
   app('/demo/internal', { HAPROXY_GROUP: 'internal', MARATHON_ACME_0_DOMAIN: 'internal.demo.test' }),
   // A hostile label: rejected and reported, everything else proceeds.
@@ -22,15 +35,17 @@ const EXPECTED: Array<{ sni: string; names: string[] }> = [
   { sni: 'api.demo.test', names: ['api.demo.test'] },
 ];
 
-const say = (s: string): void => void process.stdout.write(s + '\n');
+const say = (s: string): void => void process.stdout.write(`${s}\n`);
 
 async function main(): Promise<void> {
   const exitWhenServed = process.argv.includes('--exit-when-served');
-  say('Starting HAProxy, a marathon-lb stand-in, Pebble (real HTTP-01 validation through HAProxy), a Marathon simulator and marathon-acme...');
+  say(
+    'Starting HAProxy, a marathon-lb stand-in, Pebble (real HTTP-01 validation through HAProxy), a Marathon simulator and marathon-acme...',
+  );
   const stack = await startStack({
     apps: SAMPLE_APPS,
     daemonArgs: ['--remove-after', '30', '--log-level', 'info'],
-    echo: (line) => say('  marathon-acme | ' + formatTextLine(line)),
+    echo: (line) => say(`  marathon-acme | ${formatTextLine(line)}`),
   });
   let stopping = false;
   const stop = async (code: number): Promise<never> => {
@@ -48,9 +63,13 @@ async function main(): Promise<void> {
     say(`\nStorage directory: ${stack.storageDir}`);
     for (const e of EXPECTED) {
       const c = await stack.waitServed(e.sni, { names: e.names, timeoutMs: 90_000 });
-      say(`\nSERVED by HAProxy for SNI ${e.sni}: subject CN=${c.subject}, names ${c.altNames.join(', ')}, issuer ${c.issuer}, expires ${c.validTo.toISOString()}, verified against Pebble's root: ${c.authorized}`);
+      say(
+        `\nSERVED by HAProxy for SNI ${e.sni}: subject CN=${c.subject}, names ${c.altNames.join(', ')}, issuer ${c.issuer}, expires ${c.validTo.toISOString()}, verified against Pebble's root: ${c.authorized}`,
+      );
     }
-    const status = (await (await fetch(`${stack.daemonUrl}/status`)).json()) as { problems: Array<{ appId?: string; code: string; reason: string }> };
+    const status = (await (await fetch(`${stack.daemonUrl}/status`)).json()) as {
+      problems: Array<{ appId?: string; code: string; reason: string }>;
+    };
     for (const p of status.problems) say(`REJECTED label of ${p.appId ?? '?'}: ${p.code} (${p.reason})`);
   } catch (err) {
     say(`\nDEMO FAILED: ${err instanceof Error ? err.message : String(err)}`);

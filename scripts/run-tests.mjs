@@ -17,12 +17,20 @@ function walk(dir) {
   }
 }
 for (const g of groups) {
-  try { walk(join(root, g)); } catch { /* group absent */ }
+  try {
+    walk(join(root, g));
+  } catch {
+    /* group absent */
+  }
 }
 if (files.length === 0) {
   console.error('no test files found under', groups.map((g) => join(root, g)).join(', '));
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const res = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], { stdio: 'inherit' });
+const res = spawnSync(
+  process.execPath,
+  ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  { stdio: 'inherit' },
+);
 process.exit(res.status ?? 1);

@@ -38,7 +38,7 @@ const STARTUP_GRACE_MS = 120_000;
 
 /** Run the daemon; resolves with the process exit code. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseCli>;
   try {
     parsed = parseCli(argv, env);
   } catch (err) {
@@ -69,7 +69,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 async function run(config: Config, logger: Logger): Promise<number> {
   const startedAt = Date.now();
   const metrics = createMetrics();
-  const store = new FileStore({ dir: config.storageDir, logger, ...(config.storageGroup !== undefined ? { group: config.storageGroup } : {}) });
+  const store = new FileStore({
+    dir: config.storageDir,
+    logger,
+    ...(config.storageGroup !== undefined ? { group: config.storageGroup } : {}),
+  });
   try {
     await store.init();
   } catch (err) {
@@ -92,16 +96,31 @@ async function run(config: Config, logger: Logger): Promise<number> {
 
   const sources: Source[] = [];
   if (config.marathon.length > 0) {
-    sources.push(new MarathonSource({
-      urls: config.marathon, group: config.group, allowMultipleCerts: config.allowMultipleCerts, san: config.san,
-      allowedDomains: config.allowedDomains, timeoutMs: config.marathonTimeoutMs, sseTimeoutMs: config.sseTimeoutMs,
-      resyncIntervalMs: config.resyncIntervalMs, ...(config.marathonToken ? { token: config.marathonToken } : {}), logger, metrics,
-    }));
+    sources.push(
+      new MarathonSource({
+        urls: config.marathon,
+        group: config.group,
+        allowMultipleCerts: config.allowMultipleCerts,
+        san: config.san,
+        allowedDomains: config.allowedDomains,
+        timeoutMs: config.marathonTimeoutMs,
+        sseTimeoutMs: config.sseTimeoutMs,
+        resyncIntervalMs: config.resyncIntervalMs,
+        ...(config.marathonToken ? { token: config.marathonToken } : {}),
+        logger,
+        metrics,
+      }),
+    );
   }
-  if (config.domains.length > 0) sources.push(new StaticSource(config.domains, config.allowedDomains, logger.child({ component: 'static' })));
+  if (config.domains.length > 0)
+    sources.push(new StaticSource(config.domains, config.allowedDomains, logger.child({ component: 'static' })));
 
   const reconciler = new Reconciler({
-    store, issuer, notifier, logger, metrics,
+    store,
+    issuer,
+    notifier,
+    logger,
+    metrics,
     sources: sources.map((s) => s.name),
     keyType: config.keyType,
     ...(config.profile ? { profile: config.profile } : {}),
@@ -119,26 +138,48 @@ async function run(config: Config, logger: Logger): Promise<number> {
   });
 
   const marathon = sources.find((s) => s.name === 'marathon');
-  const http = new HttpServer({
-    challenge: (token) => solver.lookup(token),
-    health: async () => {
-      const storageError = await store.checkWritable().then(() => undefined, (err: unknown) => describeError(err).message);
-      const m = marathon?.status();
-      const ca = issuer.status();
-      return evaluateHealth({
-        now: Date.now(), startedAt, startupGraceMs: STARTUP_GRACE_MS,
-        ...(storageError ? { storageError } : {}),
-        ca: { reachable: ca.reachable, ...(ca.lastError ? { lastError: ca.lastError } : {}) },
-        ...(m ? { marathon: { maxAgeMs: 3 * config.resyncIntervalMs + config.marathonTimeoutMs, ...(m.lastSnapshotAt ? { lastSnapshotAt: m.lastSnapshotAt.getTime() } : {}), ...(m.stream ? { stream: m.stream } : {}), ...(m.lastError ? { lastError: m.lastError.message } : {}) } } : {}),
-      });
+  const http = new HttpServer(
+    {
+      challenge: (token) => solver.lookup(token),
+      health: async () => {
+        const storageError = await store.checkWritable().then(
+          () => undefined,
+          (err: unknown) => describeError(err).message,
+        );
+        const m = marathon?.status();
+        const ca = issuer.status();
+        return evaluateHealth({
+          now: Date.now(),
+          startedAt,
+          startupGraceMs: STARTUP_GRACE_MS,
+          ...(storageError ? { storageError } : {}),
+          ca: { reachable: ca.reachable, ...(ca.lastError ? { lastError: ca.lastError } : {}) },
+          ...(m
+            ? {
+                marathon: {
+                  maxAgeMs: 3 * config.resyncIntervalMs + config.marathonTimeoutMs,
+                  ...(m.lastSnapshotAt ? { lastSnapshotAt: m.lastSnapshotAt.getTime() } : {}),
+                  ...(m.stream ? { stream: m.stream } : {}),
+                  ...(m.lastError ? { lastError: m.lastError.message } : {}),
+                },
+              }
+            : {}),
+        });
+      },
+      metrics: async () => {
+        reconciler.publishMetrics();
+        return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
+      },
+      status: () => ({
+        version: VERSION,
+        sources: Object.fromEntries(sources.map((s) => [s.name, s.status()])),
+        ca: issuer.status(),
+        ...reconciler.status(),
+      }),
+      releaseRemovals: () => reconciler.releaseRemovals(),
     },
-    metrics: async () => {
-      reconciler.publishMetrics();
-      return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
-    },
-    status: () => ({ version: VERSION, sources: Object.fromEntries(sources.map((s) => [s.name, s.status()])), ca: issuer.status(), ...reconciler.status() }),
-    releaseRemovals: () => reconciler.releaseRemovals(),
-  }, logger);
+    logger,
+  );
   try {
     await http.listen(config.listen.port, config.listen.host);
   } catch (err) {
@@ -150,15 +191,19 @@ async function run(config: Config, logger: Logger): Promise<number> {
   const ac = new AbortController();
   const tasks: Promise<unknown>[] = [reconciler.start(ac.signal), warmUpAccount(issuer, logger, ac.signal)];
   for (const source of sources) {
-    tasks.push(source.run(ac.signal, {
-      onSnapshot: (snapshot) => reconciler.setSnapshot(source.name, snapshot),
-      onError: (err) => logger.warn({ source: source.name, err }, 'source read failed'),
-    }));
+    tasks.push(
+      source.run(ac.signal, {
+        onSnapshot: (snapshot) => reconciler.setSnapshot(source.name, snapshot),
+        onError: (err) => logger.warn({ source: source.name, err }, 'source read failed'),
+      }),
+    );
   }
 
   // A stray rejection is a bug, but the loops that matter are failure-tolerant: log it loudly and keep
   // answering challenges. A truly uncaught exception leaves unknown state: exit, the supervisor restarts.
-  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection (bug); continuing'));
+  process.on('unhandledRejection', (reason) =>
+    logger.error({ err: reason }, 'unhandled promise rejection (bug); continuing'),
+  );
   process.once('uncaughtException', (err) => {
     logger.fatal({ err }, 'uncaught exception (bug); exiting');
     process.exit(1);
@@ -177,7 +222,10 @@ async function run(config: Config, logger: Logger): Promise<number> {
   logger.warn({ signal }, 'stopping marathon-acme');
   process.off('SIGHUP', onHup);
   ac.abort();
-  const finished = await Promise.race([Promise.allSettled(tasks).then(() => true), sleep(SHUTDOWN_GRACE_MS - 1000).then(() => false)]);
+  const finished = await Promise.race([
+    Promise.allSettled(tasks).then(() => true),
+    sleep(SHUTDOWN_GRACE_MS - 1000).then(() => false),
+  ]);
   if (!finished) logger.error({}, 'shutdown grace exceeded; exiting with work in flight');
   await Promise.race([notifier.stop(), sleep(500)]);
   await http.close();
@@ -194,7 +242,10 @@ async function warmUpAccount(issuer: AcmeIssuer, logger: Logger, signal: AbortSi
     try {
       await issuer.init(signal);
       const meta = await issuer.directoryMeta(signal);
-      logger.info({ terms_of_service: meta.termsOfService, profiles: Object.keys(meta.profiles), ari: meta.renewalInfo }, 'ACME account ready');
+      logger.info(
+        { terms_of_service: meta.termsOfService, profiles: Object.keys(meta.profiles), ari: meta.renewalInfo },
+        'ACME account ready',
+      );
       return;
     } catch (err) {
       if (signal.aborted && isAbortError(err)) return;
@@ -208,11 +259,27 @@ async function warmUpAccount(issuer: AcmeIssuer, logger: Logger, signal: AbortSi
 /** The configuration as logged at start: everything but secrets. */
 function describeConfig(c: Config): Record<string, unknown> {
   return {
-    storage_dir: c.storageDir, acme: c.acme, email: c.email ?? null, marathon: c.marathon.map(redactUrl), lb: c.lb.map(redactUrl), group: c.group,
-    allow_multiple_certs: c.allowMultipleCerts, listen: `${c.listen.host ?? ''}:${c.listen.port}`, sse_timeout: c.sseTimeoutMs / 1000,
-    marathon_timeout: c.marathonTimeoutMs / 1000, san: c.san, domains: c.domains, allowed_domains: c.allowedDomains, key_type: c.keyType,
-    profile: c.profile ?? null, remove_after: c.removeAfterMs / 1000, revoke_removed: c.revokeRemoved, max_concurrent_orders: c.maxConcurrentOrders,
-    order_budget: c.orderBudget, eab: c.eab ? { kid: c.eab.kid } : null, haproxy_socket: c.haproxySocket ?? null,
+    storage_dir: c.storageDir,
+    acme: c.acme,
+    email: c.email ?? null,
+    marathon: c.marathon.map(redactUrl),
+    lb: c.lb.map(redactUrl),
+    group: c.group,
+    allow_multiple_certs: c.allowMultipleCerts,
+    listen: `${c.listen.host ?? ''}:${c.listen.port}`,
+    sse_timeout: c.sseTimeoutMs / 1000,
+    marathon_timeout: c.marathonTimeoutMs / 1000,
+    san: c.san,
+    domains: c.domains,
+    allowed_domains: c.allowedDomains,
+    key_type: c.keyType,
+    profile: c.profile ?? null,
+    remove_after: c.removeAfterMs / 1000,
+    revoke_removed: c.revokeRemoved,
+    max_concurrent_orders: c.maxConcurrentOrders,
+    order_budget: c.orderBudget,
+    eab: c.eab ? { kid: c.eab.kid } : null,
+    haproxy_socket: c.haproxySocket ?? null,
   };
 }
 

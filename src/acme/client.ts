@@ -53,7 +53,10 @@ export interface AcmeClientOptions {
 }
 
 export type OrderStatus = 'pending' | 'ready' | 'processing' | 'valid' | 'invalid';
-export interface AcmeIdentifier { type: string; value: string }
+export interface AcmeIdentifier {
+  type: string;
+  value: string;
+}
 export interface AcmeOrder {
   status: OrderStatus;
   identifiers: AcmeIdentifier[];
@@ -64,7 +67,14 @@ export interface AcmeOrder {
   profile?: string;
   error?: unknown;
 }
-export interface AcmeChallenge { type: string; url: string; status: string; token?: string; error?: unknown; validated?: string }
+export interface AcmeChallenge {
+  type: string;
+  url: string;
+  status: string;
+  token?: string;
+  error?: unknown;
+  validated?: string;
+}
 export interface AcmeAuthorization {
   status: 'pending' | 'valid' | 'invalid' | 'deactivated' | 'expired' | 'revoked';
   identifier: AcmeIdentifier;
@@ -73,9 +83,15 @@ export interface AcmeAuthorization {
   expires?: string;
 }
 /** A polled object with the CA's Retry-After. */
-export interface Fetched<T> { value: T; retryAfter?: Date }
+export interface Fetched<T> {
+  value: T;
+  retryAfter?: Date;
+}
 
-interface Account { url: string; key: KeyObject }
+interface Account {
+  url: string;
+  key: KeyObject;
+}
 interface PostOptions {
   operation: string;
   signal: AbortSignal;
@@ -100,7 +116,12 @@ export class AcmeClient {
   constructor(private readonly opts: AcmeClientOptions) {
     this.directoryUrl = opts.directoryUrl;
     this.log = opts.logger.child({ component: 'acme' });
-    this.transport = new Transport({ logger: this.log, metrics: opts.metrics, requestTimeoutMs: opts.requestTimeoutMs, ca: opts.ca });
+    this.transport = new Transport({
+      logger: this.log,
+      metrics: opts.metrics,
+      requestTimeoutMs: opts.requestTimeoutMs,
+      ca: opts.ca,
+    });
     this.badNonceRetries = opts.badNonceRetries ?? 15;
     this.directoryTtlMs = opts.directoryTtlMs ?? 3_600_000;
   }
@@ -108,7 +129,11 @@ export class AcmeClient {
   /** Reachability from the last exchange with the CA (for /health). */
   status(): { reachable: boolean; lastError?: string; directoryUrl: string } {
     const { reachable, error } = this.lastOutcome;
-    return { reachable: reachable && this.dir !== undefined, ...(error ? { lastError: error } : {}), directoryUrl: this.directoryUrl };
+    return {
+      reachable: reachable && this.dir !== undefined,
+      ...(error ? { lastError: error } : {}),
+      directoryUrl: this.directoryUrl,
+    };
   }
 
   /** Release keep-alive connections. The client stays usable (new connections are opened on demand). */
@@ -123,7 +148,9 @@ export class AcmeClient {
     if (this.dir && Date.now() - this.dir.at < this.directoryTtlMs) return this.dir.value;
     // Shared by concurrent callers, so it does not take any one caller's signal (one caller cancelling
     // must not fail the others); the request timeout bounds it, and each caller can still stop waiting.
-    this.dirPending ??= this.fetchDirectory().finally(() => { this.dirPending = undefined; });
+    this.dirPending ??= this.fetchDirectory().finally(() => {
+      this.dirPending = undefined;
+    });
     return untilAborted(this.dirPending, signal);
   }
 
@@ -142,7 +169,12 @@ export class AcmeClient {
     // Not pooled: this nonce is used right away, and a pooled copy would be sent a second time.
     const res = await this.send({ method: 'HEAD', url: dir.newNonce, operation: 'newNonce', signal }, false);
     const nonce = res.header('replay-nonce');
-    if (res.status >= 400 || !nonce) throw res.status >= 400 ? this.problem(res, dir.newNonce) : new AppError(ACME_CODES.badResponse, 'newNonce answered without Replay-Nonce', { details: { url: dir.newNonce } });
+    if (res.status >= 400 || !nonce)
+      throw res.status >= 400
+        ? this.problem(res, dir.newNonce)
+        : new AppError(ACME_CODES.badResponse, 'newNonce answered without Replay-Nonce', {
+            details: { url: dir.newNonce },
+          });
     return nonce;
   }
 
@@ -157,7 +189,10 @@ export class AcmeClient {
     try {
       const res = await this.transport.request(req);
       if (poolNonce) this.nonces.add(res.header('replay-nonce'));
-      this.lastOutcome = res.status >= 500 ? { reachable: false, error: `HTTP ${res.status} from ${req.operation}` } : { reachable: true };
+      this.lastOutcome =
+        res.status >= 500
+          ? { reachable: false, error: `HTTP ${res.status} from ${req.operation}` }
+          : { reachable: true };
       return res;
     } catch (err) {
       if (req.signal?.aborted) throw err;
@@ -170,7 +205,11 @@ export class AcmeClient {
 
   private problem(res: HttpResponse, url: string): AcmeError {
     let body: unknown;
-    try { body = JSON.parse(res.body.toString('utf8')); } catch { body = undefined; }
+    try {
+      body = JSON.parse(res.body.toString('utf8'));
+    } catch {
+      body = undefined;
+    }
     return problemFromResponse(body, { status: res.status, url, retryAfterHeader: res.header('retry-after') ?? null });
   }
 
@@ -189,7 +228,11 @@ export class AcmeClient {
       fresh = undefined;
       const jws = signJws(key, payload, { url, nonce, ...(account ? { kid: account.url } : {}) });
       const res = await this.send({
-        method: 'POST', url, operation: o.operation, signal: o.signal, body: JSON.stringify(jws),
+        method: 'POST',
+        url,
+        operation: o.operation,
+        signal: o.signal,
+        body: JSON.stringify(jws),
         headers: { 'content-type': 'application/jose+json', ...(o.accept ? { accept: o.accept } : {}) },
       });
       if (res.status < 400) return res;
@@ -211,7 +254,12 @@ export class AcmeClient {
   }
 
   /** POST-as-GET returning the checked object and Retry-After. */
-  private async postAsGet<T>(url: string, operation: string, signal: AbortSignal, check: (body: unknown, url: string) => T): Promise<Fetched<T>> {
+  private async postAsGet<T>(
+    url: string,
+    operation: string,
+    signal: AbortSignal,
+    check: (body: unknown, url: string) => T,
+  ): Promise<Fetched<T>> {
     const res = await this.post(url, '', { operation, signal });
     return fetched(res, url, check);
   }
@@ -228,7 +276,9 @@ export class AcmeClient {
     if (this.account) return this.account;
     const p = this.loadOrRegister(new AbortController().signal);
     this.account = p;
-    p.catch(() => { if (this.account === p) this.account = undefined; }); // a failed lookup is retried next time
+    p.catch(() => {
+      if (this.account === p) this.account = undefined;
+    }); // a failed lookup is retried next time
     return p;
   }
 
@@ -257,7 +307,11 @@ export class AcmeClient {
   /** newAccount with onlyReturnExisting (§7.3.1): the URL, or undefined when the CA does not know the key. */
   private async findAccount(dir: Directory, key: KeyObject, signal: AbortSignal): Promise<string | undefined> {
     try {
-      const res = await this.post(dir.newAccount, { onlyReturnExisting: true }, { operation: 'findAccount', signal, jwkKey: key });
+      const res = await this.post(
+        dir.newAccount,
+        { onlyReturnExisting: true },
+        { operation: 'findAccount', signal, jwkKey: key },
+      );
       return location(res, dir.newAccount, 'newAccount');
     } catch (err) {
       if (err instanceof AcmeError && err.type === 'accountDoesNotExist') return undefined;
@@ -267,7 +321,9 @@ export class AcmeClient {
 
   private async register(dir: Directory, key: KeyObject, signal: AbortSignal): Promise<string> {
     if (dir.meta.externalAccountRequired && !this.opts.eab) {
-      throw new AppError(ACME_CODES.eabRequired, 'the CA requires External Account Binding and none is configured', { details: { url: this.directoryUrl } });
+      throw new AppError(ACME_CODES.eabRequired, 'the CA requires External Account Binding and none is configured', {
+        details: { url: this.directoryUrl },
+      });
     }
     const payload = {
       termsOfServiceAgreed: true,
@@ -311,15 +367,24 @@ export class AcmeClient {
         // A recovery step: not cancelled by the caller's signal, bounded by the request timeout.
         await this.rollTo({ url: old.url, key: newKey }, old.key, new AbortController().signal);
       } catch (rollbackErr) {
-        this.log.error({ operation: 'keyChange', url: old.url, err: rollbackErr }, 'acme account key rolled over at the CA but not stored, and rollback failed');
-        const err = new AppError(ACME_CODES.accountKey,
+        this.log.error(
+          { operation: 'keyChange', url: old.url, err: rollbackErr },
+          'acme account key rolled over at the CA but not stored, and rollback failed',
+        );
+        const err = new AppError(
+          ACME_CODES.accountKey,
           'account key rollover: the CA now only accepts the new key, storing it failed and rolling back failed; ' +
-          'save the new key (error.newKeyPem) as the account key before restarting, or a new account will be registered',
-          { cause: writeErr, details: { url: old.url } });
+            'save the new key (error.newKeyPem) as the account key before restarting, or a new account will be registered',
+          { cause: writeErr, details: { url: old.url } },
+        );
         Object.defineProperty(err, 'newKeyPem', { value: pem, enumerable: false });
         throw err;
       }
-      throw new AppError(ACME_CODES.accountKey, 'new account key could not be stored; the CA was rolled back to the old key', { cause: writeErr, details: { url: old.url } });
+      throw new AppError(
+        ACME_CODES.accountKey,
+        'new account key could not be stored; the CA was rolled back to the old key',
+        { cause: writeErr, details: { url: old.url } },
+      );
     }
     this.log.info({ operation: 'keyChange', url: old.url }, 'acme account key rolled over');
     return pem;
@@ -374,7 +439,11 @@ export class AcmeClient {
 
   /** Download a chain (§7.4.2) as PEM text, with the URLs of alternate chains (`Link: rel="alternate"`). */
   async downloadCertificate(url: string, signal: AbortSignal): Promise<{ pem: string; alternates: string[] }> {
-    const res = await this.post(url, '', { operation: 'downloadCertificate', signal, accept: 'application/pem-certificate-chain' });
+    const res = await this.post(url, '', {
+      operation: 'downloadCertificate',
+      signal,
+      accept: 'application/pem-certificate-chain',
+    });
     return { pem: res.body.toString('utf8'), alternates: res.links('alternate') };
   }
 
@@ -388,7 +457,11 @@ export class AcmeClient {
     const certKey = certKeyPem === undefined ? undefined : parseCertKey(certKeyPem);
     const dir = await this.directory(signal);
     const payload = { certificate: b64u(certDer), reason };
-    await this.post(dir.revokeCert, payload, { operation: 'revokeCert', signal, ...(certKey ? { jwkKey: certKey } : {}) });
+    await this.post(dir.revokeCert, payload, {
+      operation: 'revokeCert',
+      signal,
+      ...(certKey ? { jwkKey: certKey } : {}),
+    });
   }
 
   // ---- ARI (RFC 9773 §4.2) ----
@@ -409,7 +482,11 @@ function parseCertKey(pem: string): KeyObject {
   try {
     return parseAccountKey(pem); // same formats and JWS algorithms as an account key
   } catch (err) {
-    throw new AppError(ACME_CODES.badCertificate, 'the certificate key cannot sign a revocation (unreadable or unsupported key)', { cause: err });
+    throw new AppError(
+      ACME_CODES.badCertificate,
+      'the certificate key cannot sign a revocation (unreadable or unsupported key)',
+      { cause: err },
+    );
   }
 }
 
@@ -417,7 +494,9 @@ function parseCertKey(pem: string): KeyObject {
 function location(res: HttpResponse, url: string, operation: string): string {
   const loc = res.header('location');
   if (!loc || !isAbsoluteUrl(loc)) {
-    throw new AppError(ACME_CODES.badResponse, `${operation} answered without an absolute Location`, { details: { url, status: res.status, location: loc ?? null } });
+    throw new AppError(ACME_CODES.badResponse, `${operation} answered without an absolute Location`, {
+      details: { url, status: res.status, location: loc ?? null },
+    });
   }
   return loc;
 }
@@ -435,7 +514,10 @@ function parseJson(res: HttpResponse, url: string): unknown {
   try {
     return JSON.parse(res.body.toString('utf8'));
   } catch (err) {
-    throw new AppError(ACME_CODES.badResponse, 'ACME response is not JSON', { cause: err, details: { url, status: res.status } });
+    throw new AppError(ACME_CODES.badResponse, 'ACME response is not JSON', {
+      cause: err,
+      details: { url, status: res.status },
+    });
   }
 }
 
@@ -459,7 +541,8 @@ export function checkOrder(body: unknown, url: string): AcmeOrder {
   if (typeof body['status'] !== 'string') throw badShape('order', 'status', url);
   if (!isStringArray(body['authorizations'])) throw badShape('order', 'authorizations', url);
   if (typeof body['finalize'] !== 'string') throw badShape('order', 'finalize', url);
-  if (body['certificate'] !== undefined && typeof body['certificate'] !== 'string') throw badShape('order', 'certificate', url);
+  if (body['certificate'] !== undefined && typeof body['certificate'] !== 'string')
+    throw badShape('order', 'certificate', url);
   return body as unknown as AcmeOrder;
 }
 
@@ -471,7 +554,7 @@ export function checkAuthorization(body: unknown, url: string): AcmeAuthorizatio
   if (!isObject(id) || typeof id['value'] !== 'string') throw badShape('authorization', 'identifier', url);
   const challenges = body['challenges'];
   if (!Array.isArray(challenges)) throw badShape('authorization', 'challenges', url);
-  challenges.forEach((c: unknown) => checkChallenge(c, url, 'authorization'));
+  for (const c of challenges as unknown[]) checkChallenge(c, url, 'authorization');
   return body as unknown as AcmeAuthorization;
 }
 
@@ -486,9 +569,16 @@ export function checkChallenge(body: unknown, url: string, what = 'challenge'): 
 }
 
 /** RFC 9773 §4.2 response: `suggestedWindow` {start,end} (end must be after start), optional `explanationURL`. */
-export function parseRenewalInfo(body: unknown, res: Pick<HttpResponse, 'header'>, url: string, now = Date.now()): RenewalInfo {
+export function parseRenewalInfo(
+  body: unknown,
+  res: Pick<HttpResponse, 'header'>,
+  url: string,
+  now = Date.now(),
+): RenewalInfo {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  const w = (typeof b['suggestedWindow'] === 'object' && b['suggestedWindow'] !== null ? b['suggestedWindow'] : {}) as Record<string, unknown>;
+  const w = (
+    typeof b['suggestedWindow'] === 'object' && b['suggestedWindow'] !== null ? b['suggestedWindow'] : {}
+  ) as Record<string, unknown>;
   const start = new Date(String(w['start']));
   const end = new Date(String(w['end']));
   if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end.getTime() <= start.getTime()) {

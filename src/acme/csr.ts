@@ -40,7 +40,10 @@ function requestInfo(names: readonly string[], key: KeyObject): Buffer {
  * A fresh private key of `keyType` (PKCS#8 PEM) and a CSR (DER) for `names`: every name in the
  * subjectAltName; the first as CN when it fits (RFC 5280 ub-common-name = 64).
  */
-export async function createKeyAndCsr(names: readonly string[], keyType: KeyType): Promise<{ keyPem: string; csrDer: Buffer }> {
+export async function createKeyAndCsr(
+  names: readonly string[],
+  keyType: KeyType,
+): Promise<{ keyPem: string; csrDer: Buffer }> {
   const key = await generateKey(keyType);
   const info = requestInfo(names, key);
   const alg = signatureAlgorithm(keyType);

@@ -37,7 +37,12 @@ export function oid(dotted: string): Buffer {
 
 // ---- decoding ----
 
-export interface Tlv { tag: number; start: number; contentStart: number; end: number }
+export interface Tlv {
+  tag: number;
+  start: number;
+  contentStart: number;
+  end: number;
+}
 
 /** Read the TLV at `offset` of `buf` (definite lengths only, as DER requires). */
 export function readTlv(buf: Buffer, offset: number): Tlv {
@@ -86,7 +91,7 @@ export function certificateIds(der: Buffer): { serial: Buffer; aki: Buffer | und
   const fields = children(der, tbs);
   let i = fields[0]?.tag === 0xa0 ? 1 : 0; // [0] version is optional
   const serialTlv = fields[i++];
-  if (!serialTlv || serialTlv.tag !== 0x02) throw new RangeError('DER: no serial');
+  if (serialTlv?.tag !== 0x02) throw new RangeError('DER: no serial');
   const serial = der.subarray(serialTlv.contentStart, serialTlv.end);
   const extsWrapper = fields.find((f) => f.tag === 0xa3);
   if (!extsWrapper) return { serial, aki: undefined };

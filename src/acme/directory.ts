@@ -32,12 +32,14 @@ const REQUIRED = ['newNonce', 'newAccount', 'newOrder', 'revokeCert', 'keyChange
 export function parseDirectory(raw: unknown, url: string): Directory {
   const d = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   for (const k of REQUIRED) {
-    if (typeof d[k] !== 'string') throw new AppError(ACME_CODES.badResponse, 'ACME directory lacks a required URL', { details: { url, field: k } });
+    if (typeof d[k] !== 'string')
+      throw new AppError(ACME_CODES.badResponse, 'ACME directory lacks a required URL', { details: { url, field: k } });
   }
   const m = (typeof d['meta'] === 'object' && d['meta'] !== null ? d['meta'] : {}) as Record<string, unknown>;
   const profiles: Record<string, string> = {};
   if (typeof m['profiles'] === 'object' && m['profiles'] !== null) {
-    for (const [name, desc] of Object.entries(m['profiles'] as Record<string, unknown>)) profiles[name] = typeof desc === 'string' ? desc : '';
+    for (const [name, desc] of Object.entries(m['profiles'] as Record<string, unknown>))
+      profiles[name] = typeof desc === 'string' ? desc : '';
   }
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
   const meta: DirectoryMeta = {

@@ -7,6 +7,7 @@
  * the client itself never retries 429/5xx.
  */
 import { AppError } from '../lib/errors.js';
+import type { ErrorCode } from '../lib/error-codes.js';
 
 /** Stable error codes of this module (part of the public surface: logs, state records, metrics). */
 export const ACME_CODES = {
@@ -74,11 +75,16 @@ export class AcmeError extends AppError {
   readonly url: string | undefined;
   readonly retryAfter: Date | undefined;
 
-  constructor(fields: AcmeErrorFields, options: { code?: string; cause?: unknown } = {}) {
+  constructor(fields: AcmeErrorFields, options: { code?: ErrorCode; cause?: unknown } = {}) {
     const code = options.code ?? ACME_CODES.problem;
     super(code, `ACME ${fields.type}: ${fields.detail}`, {
       cause: options.cause,
-      details: { type: fields.type, status: fields.status, url: fields.url, retryAfter: fields.retryAfter?.toISOString() },
+      details: {
+        type: fields.type,
+        status: fields.status,
+        url: fields.url,
+        retryAfter: fields.retryAfter?.toISOString(),
+      },
     });
     this.name = 'AcmeError';
     this.type = fields.type;
@@ -115,9 +121,16 @@ export function parseRetryAfterHeader(value: string | undefined | null, now: Dat
  */
 export function parseRetryAfterText(detail: string | undefined): Date | undefined {
   if (!detail) return undefined;
-  const m = /retry after (\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(Z|UTC|[+-]\d{2}:?\d{2})?/i.exec(detail);
+  const m = /retry after (\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(Z|UTC|[+-]\d{2}:?\d{2})?/i.exec(
+    detail,
+  );
   if (!m) return undefined;
-  const zone = m[3] === undefined || /^(z|utc)$/i.test(m[3]) ? 'Z' : m[3].includes(':') ? m[3] : `${m[3].slice(0, 3)}:${m[3].slice(3)}`;
+  const zone =
+    m[3] === undefined || /^(z|utc)$/i.test(m[3])
+      ? 'Z'
+      : m[3].includes(':')
+        ? m[3]
+        : `${m[3].slice(0, 3)}:${m[3].slice(3)}`;
   const t = Date.parse(`${m[1]}T${m[2]}${zone}`);
   return Number.isNaN(t) ? undefined : new Date(t);
 }
@@ -131,7 +144,9 @@ function parseSubproblems(raw: unknown): AcmeSubproblem[] {
       return {
         type: shortProblemType(s['type']),
         ...(typeof s['detail'] === 'string' ? { detail: s['detail'] } : {}),
-        ...(id && typeof id.type === 'string' && typeof id.value === 'string' ? { identifier: { type: id.type, value: id.value } } : {}),
+        ...(id && typeof id.type === 'string' && typeof id.value === 'string'
+          ? { identifier: { type: id.type, value: id.value } }
+          : {}),
       };
     });
 }
@@ -142,7 +157,12 @@ export function problemFields(
   context: { status: number; url?: string; retryAfterHeader?: string | null; now?: Date },
 ): AcmeErrorFields {
   const p = (typeof problem === 'object' && problem !== null ? problem : {}) as Record<string, unknown>;
-  const detail = typeof p['detail'] === 'string' ? p['detail'] : typeof p['title'] === 'string' ? p['title'] : `HTTP ${context.status}`;
+  const detail =
+    typeof p['detail'] === 'string'
+      ? p['detail']
+      : typeof p['title'] === 'string'
+        ? p['title']
+        : `HTTP ${context.status}`;
   const retryAfter = parseRetryAfterHeader(context.retryAfterHeader, context.now) ?? parseRetryAfterText(detail);
   return {
     type: shortProblemType(p['type']),

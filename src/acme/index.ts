@@ -4,14 +4,38 @@
  */
 export { AcmeIssuer, type AcmeIssuerOptions } from './issuer.js';
 export {
-  AcmeClient, parseRenewalInfo,
-  type AcmeClientOptions, type AccountKeyStore, type AcmeOrder, type AcmeAuthorization, type AcmeChallenge, type Fetched,
+  AcmeClient,
+  parseRenewalInfo,
+  type AcmeClientOptions,
+  type AccountKeyStore,
+  type AcmeOrder,
+  type AcmeAuthorization,
+  type AcmeChallenge,
+  type Fetched,
 } from './client.js';
-export { AcmeError, ACME_CODES, shortProblemType, parseRetryAfterHeader, parseRetryAfterText, problemFields, type AcmeSubproblem } from './errors.js';
+export {
+  AcmeError,
+  ACME_CODES,
+  shortProblemType,
+  parseRetryAfterHeader,
+  parseRetryAfterText,
+  problemFields,
+  type AcmeSubproblem,
+} from './errors.js';
 export type { Directory, DirectoryMeta } from './directory.js';
 export { parseDirectory } from './directory.js';
 export { NoncePool } from './nonce-pool.js';
-export { signJws, eabJws, jwkThumbprint, publicJwk, algorithmFor, b64u, type Jwk, type JwsAlg, type FlattenedJws } from './jws.js';
+export {
+  signJws,
+  eabJws,
+  jwkThumbprint,
+  publicJwk,
+  algorithmFor,
+  b64u,
+  type Jwk,
+  type JwsAlg,
+  type FlattenedJws,
+} from './jws.js';
 export { parseAccountKey, createAccountKeyPem } from './account-key.js';
 export { createKeyAndCsr } from './csr.js';
 export { certIdOf, certIdFromHex, splitChain, pemCertificates, topIssuerCn } from './pem.js';

@@ -89,7 +89,14 @@ export class AcmeIssuer implements Issuer {
     const names = [...request.names];
     if (names.length === 0) throw new AppError(ACME_CODES.badRequest, 'an order needs at least one name');
     // One budget for the whole order: every request, poll and solver call gets this signal.
-    const order = withTimeout(signal, this.orderTimeoutMs, () => new AppError(ACME_CODES.timeout, 'ACME order timed out', { details: { names, timeoutMs: this.orderTimeoutMs } }));
+    const order = withTimeout(
+      signal,
+      this.orderTimeoutMs,
+      () =>
+        new AppError(ACME_CODES.timeout, 'ACME order timed out', {
+          details: { names, timeoutMs: this.orderTimeoutMs },
+        }),
+    );
     const started = Date.now();
     try {
       const cert = await this.runOrder(request, names, order.signal);
@@ -113,19 +120,32 @@ export class AcmeIssuer implements Issuer {
     const keyAndCsr = createKeyAndCsr(names, request.keyType);
     keyAndCsr.catch(() => undefined);
     const profile = await this.usableProfile(request.profile, signal);
-    const { url, order } = await this.client.newOrder({ names, ...(profile ? { profile } : {}), ...(request.replaces ? { replaces: request.replaces } : {}) }, signal);
+    const { url, order } = await this.client.newOrder(
+      { names, ...(profile ? { profile } : {}), ...(request.replaces ? { replaces: request.replaces } : {}) },
+      signal,
+    );
     await this.authorizeAll(order.authorizations, signal);
     const poll = this.pollOptions(signal);
     // All authorizations are valid now, so the order is normally `ready` at once (RFC 8555 §7.1.6): look
     // right away instead of after a poll delay.
     const now = await this.client.getOrder(url, signal);
-    const ready = await pollUntil(() => this.client.getOrder(url, signal), (o) => o.status !== 'pending', now, poll);
+    const ready = await pollUntil(
+      () => this.client.getOrder(url, signal),
+      (o) => o.status !== 'pending',
+      now,
+      poll,
+    );
     if (ready.status !== 'ready' && ready.status !== 'valid') throw orderError(ready, url);
     const { keyPem, csrDer } = await keyAndCsr;
     let final = ready;
     if (ready.status === 'ready') {
       const finalized = await this.client.finalize(ready.finalize, csrDer, signal);
-      final = await pollUntil(() => this.client.getOrder(url, signal), (o) => o.status === 'valid' || o.status === 'invalid', finalized, poll);
+      final = await pollUntil(
+        () => this.client.getOrder(url, signal),
+        (o) => o.status === 'valid' || o.status === 'invalid',
+        finalized,
+        poll,
+      );
     }
     if (final.status !== 'valid' || !final.certificate) throw orderError(final, url);
     const pem = await this.chooseChain(final.certificate, request.preferredChain, signal);
@@ -137,7 +157,10 @@ export class AcmeIssuer implements Issuer {
     if (!profile) return undefined;
     const meta = await this.directoryMeta(signal);
     if (Object.hasOwn(meta.profiles, profile)) return profile;
-    this.log.warn({ profile, offered: Object.keys(meta.profiles) }, 'acme profile not offered by the CA, ordering without it');
+    this.log.warn(
+      { profile, offered: Object.keys(meta.profiles) },
+      'acme profile not offered by the CA, ordering without it',
+    );
     return undefined;
   }
 
@@ -152,11 +175,17 @@ export class AcmeIssuer implements Issuer {
   private async authorizeAll(urls: string[], signal: AbortSignal): Promise<void> {
     const siblings = new AbortController();
     const all = AbortSignal.any([signal, siblings.signal]);
-    const results = await Promise.allSettled(urls.map((u) => this.authorize(u, all).catch((err: unknown) => {
-      if (!all.aborted) siblings.abort(err);
-      throw err;
-    })));
-    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+    const results = await Promise.allSettled(
+      urls.map((u) =>
+        this.authorize(u, all).catch((err: unknown) => {
+          if (!all.aborted) siblings.abort(err);
+          throw err;
+        }),
+      ),
+    );
+    const failures = results
+      .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+      .map((r) => r.reason as unknown);
     // `all.reason` is whichever came first: the order's own abort, or the first authorization failure.
     if (failures.length > 0) throw all.aborted ? all.reason : failures[0];
   }
@@ -171,14 +200,25 @@ export class AcmeIssuer implements Issuer {
     await solver.present(challenge, signal);
     try {
       if (challengeStatus === 'pending') await this.client.respondChallenge(challengeUrl, signal);
-      const final = await pollUntil(() => this.client.getAuthorization(url, signal), (a) => a.status !== 'pending', first, this.pollOptions(signal));
+      const final = await pollUntil(
+        () => this.client.getAuthorization(url, signal),
+        (a) => a.status !== 'pending',
+        first,
+        this.pollOptions(signal),
+      );
       if (final.status !== 'valid') throw authorizationError(final, url);
     } finally {
-      await solver.cleanUp(challenge).catch((err: unknown) => this.log.warn({ domain: challenge.identifier, err }, 'acme challenge cleanup failed'));
+      await solver
+        .cleanUp(challenge)
+        .catch((err: unknown) => this.log.warn({ domain: challenge.identifier, err }, 'acme challenge cleanup failed'));
     }
   }
 
-  private async pickChallenge(authz: AcmeAuthorization, url: string, signal: AbortSignal): Promise<{ solver: Solver; challenge: Challenge; challengeUrl: string; challengeStatus: string }> {
+  private async pickChallenge(
+    authz: AcmeAuthorization,
+    url: string,
+    signal: AbortSignal,
+  ): Promise<{ solver: Solver; challenge: Challenge; challengeUrl: string; challengeStatus: string }> {
     for (const solver of this.opts.solvers) {
       const ch = authz.challenges.find((c) => c.type === solver.type && typeof c.token === 'string');
       if (!ch) continue;
@@ -229,8 +269,12 @@ function safeTopIssuerCn(pem: string): string | undefined {
 /** The failed challenge's problem (RFC 8555 §7.1.6), as an AcmeError with code ACME_AUTHORIZATION_FAILED. */
 function authorizationError(authz: AcmeAuthorization, url: string): AcmeError {
   const failed = authz.challenges.find((c) => c.error !== undefined);
-  const problem = failed?.error ?? { type: 'urn:ietf:params:acme:error:unauthorized', detail: `authorization for ${authz.identifier.value} is ${authz.status}` };
-  const status = typeof (problem as { status?: unknown }).status === 'number' ? (problem as { status: number }).status : 0;
+  const problem = failed?.error ?? {
+    type: 'urn:ietf:params:acme:error:unauthorized',
+    detail: `authorization for ${authz.identifier.value} is ${authz.status}`,
+  };
+  const status =
+    typeof (problem as { status?: unknown }).status === 'number' ? (problem as { status: number }).status : 0;
   return new AcmeError(problemFields(problem, { status, url }), { code: ACME_CODES.authorizationFailed });
 }
 
@@ -239,9 +283,12 @@ function authorizationError(authz: AcmeAuthorization, url: string): AcmeError {
  * neutral problem (type `unknown`) that only says what the order's state was — no ACME type is invented.
  */
 export function orderError(order: AcmeOrder, url: string): AcmeError {
-  const detail = order.status === 'valid' ? 'order is valid but has no certificate URL' : `order is ${order.status} and the CA gave no error`;
+  const detail =
+    order.status === 'valid'
+      ? 'order is valid but has no certificate URL'
+      : `order is ${order.status} and the CA gave no error`;
   const problem = order.error ?? { detail };
-  const status = typeof (problem as { status?: unknown }).status === 'number' ? (problem as { status: number }).status : 0;
+  const status =
+    typeof (problem as { status?: unknown }).status === 'number' ? (problem as { status: number }).status : 0;
   return new AcmeError(problemFields(problem, { status, url }), { code: ACME_CODES.orderInvalid });
 }
-

@@ -46,9 +46,10 @@ export function publicJwk(key: KeyObject): Jwk {
  * base64url. Used in key authorizations (RFC 8555 §8.1).
  */
 export function jwkThumbprint(jwk: Jwk): string {
-  const canonical = jwk.kty === 'EC'
-    ? JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })
-    : JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n });
+  const canonical =
+    jwk.kty === 'EC'
+      ? JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })
+      : JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n });
   return b64u(createHash('sha256').update(canonical).digest());
 }
 
@@ -86,6 +87,8 @@ export function signJws(
 export function eabJws(accountKey: KeyObject, eab: { kid: string; hmacKey: string }, url: string): FlattenedJws {
   const protectedB64 = b64u(JSON.stringify({ alg: 'HS256', kid: eab.kid, url }));
   const payloadB64 = b64u(JSON.stringify(publicJwk(accountKey)));
-  const mac = createHmac('sha256', Buffer.from(eab.hmacKey, 'base64url')).update(`${protectedB64}.${payloadB64}`).digest();
+  const mac = createHmac('sha256', Buffer.from(eab.hmacKey, 'base64url'))
+    .update(`${protectedB64}.${payloadB64}`)
+    .digest();
   return { protected: protectedB64, payload: payloadB64, signature: b64u(mac) };
 }

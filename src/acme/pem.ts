@@ -5,6 +5,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { AppError } from '../lib/errors.js';
+import type { ErrorCode } from '../lib/error-codes.js';
 import { splitPemBlocks } from '../lib/pki.js';
 import { certificateIds } from './der.js';
 import { ACME_CODES } from './errors.js';
@@ -14,9 +15,11 @@ import { ACME_CODES } from './errors.js';
  * blocks and text between blocks are ignored; a truncated or corrupted block throws AppError with `code`
  * (default ACME_BAD_RESPONSE: the usual source is a CA download) and the PEM_INVALID error as cause.
  */
-export function pemCertificates(text: string, code: string = ACME_CODES.badResponse): string[] {
+export function pemCertificates(text: string, code: ErrorCode = ACME_CODES.badResponse): string[] {
   try {
-    return splitPemBlocks(text).filter((b) => b.label === 'CERTIFICATE').map((b) => b.pem);
+    return splitPemBlocks(text)
+      .filter((b) => b.label === 'CERTIFICATE')
+      .map((b) => b.pem);
   } catch (err) {
     throw new AppError(code, 'malformed certificate PEM', { cause: err });
   }

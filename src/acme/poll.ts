@@ -19,7 +19,12 @@ export interface PollOptions {
  * when the CA's `Retry-After` asks for more. Retry-After is a minimum, never a replacement: `Retry-After: 0`
  * or a date in the past (clock skew) must not turn polling into a busy loop.
  */
-export function nextDelay(step: number, retryAfter: Date | undefined, opts: Pick<PollOptions, 'initialMs' | 'maxMs'>, now = Date.now()): number {
+export function nextDelay(
+  step: number,
+  retryAfter: Date | undefined,
+  opts: Pick<PollOptions, 'initialMs' | 'maxMs'>,
+  now = Date.now(),
+): number {
   const backoff = Math.min(opts.maxMs, opts.initialMs * 1.5 ** step);
   return retryAfter ? Math.max(backoff, retryAfter.getTime() - now) : backoff;
 }

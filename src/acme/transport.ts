@@ -82,12 +82,19 @@ export class Transport {
       status = String(res.status);
       return res;
     } catch (err) {
-      status = req.signal?.aborted ? 'aborted' : err instanceof AppError && err.code === ACME_CODES.timeout ? 'timeout' : 'network';
+      status = req.signal?.aborted
+        ? 'aborted'
+        : err instanceof AppError && err.code === ACME_CODES.timeout
+          ? 'timeout'
+          : 'network';
       throw err;
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.opts.metrics?.acmeRequestDuration.observe({ operation: req.operation, status }, seconds);
-      this.opts.logger.debug({ operation: req.operation, url: req.url, status, ms: Math.round(seconds * 1000) }, 'acme request');
+      this.opts.logger.debug(
+        { operation: req.operation, url: req.url, status, ms: Math.round(seconds * 1000) },
+        'acme request',
+      );
     }
   }
 
@@ -116,21 +123,33 @@ export class Transport {
         req.signal?.removeEventListener('abort', onAbort);
         fn();
       };
-      const r = mod.request(url, { method: req.method, headers, agent: isHttps ? this.httpsAgent : this.httpAgent }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_BODY_BYTES) {
-            r.destroy();
-            finish(() => reject(new AppError(ACME_CODES.badResponse, 'ACME response too large', { details: { url: req.url } })));
-          } else chunks.push(c);
-        });
-        res.on('error', (err) => finish(() => reject(networkError(err, req))));
-        res.on('end', () => finish(() => resolve(makeResponse(res, Buffer.concat(chunks)))));
-      });
+      const r = mod.request(
+        url,
+        { method: req.method, headers, agent: isHttps ? this.httpsAgent : this.httpAgent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > MAX_BODY_BYTES) {
+              r.destroy();
+              finish(() =>
+                reject(new AppError(ACME_CODES.badResponse, 'ACME response too large', { details: { url: req.url } })),
+              );
+            } else chunks.push(c);
+          });
+          res.on('error', (err) => finish(() => reject(networkError(err, req))));
+          res.on('end', () => finish(() => resolve(makeResponse(res, Buffer.concat(chunks)))));
+        },
+      );
       const timer = setTimeout(() => {
-        finish(() => reject(new AppError(ACME_CODES.timeout, 'ACME request timed out', { details: { url: req.url, operation: req.operation, timeoutMs: this.timeoutMs } })));
+        finish(() =>
+          reject(
+            new AppError(ACME_CODES.timeout, 'ACME request timed out', {
+              details: { url: req.url, operation: req.operation, timeoutMs: this.timeoutMs },
+            }),
+          ),
+        );
         r.destroy();
       }, this.timeoutMs);
       const onAbort = (): void => {
@@ -145,7 +164,10 @@ export class Transport {
 }
 
 function networkError(err: Error, req: HttpRequest): AppError {
-  return new AppError(ACME_CODES.network, 'ACME request failed', { cause: err, details: { url: req.url, operation: req.operation } });
+  return new AppError(ACME_CODES.network, 'ACME request failed', {
+    cause: err,
+    details: { url: req.url, operation: req.operation },
+  });
 }
 
 function makeResponse(res: http.IncomingMessage, body: Buffer): HttpResponse {
@@ -159,7 +181,9 @@ function makeResponse(res: http.IncomingMessage, body: Buffer): HttpResponse {
       return Array.isArray(v) ? v[0] : v;
     },
     links(rel: string): string[] {
-      return parseLinks(headers['link']).filter((l) => l.rel === rel).map((l) => l.url);
+      return parseLinks(headers['link'])
+        .filter((l) => l.rel === rel)
+        .map((l) => l.url);
     },
   };
 }

@@ -31,47 +31,240 @@ interface Option {
 
 /** The option table: the order is the order of --help. */
 export const OPTIONS: readonly Option[] = [
-  { name: 'acme', short: 'a', kind: 'string', metavar: 'ACME', default: DEFAULTS.acme, help: 'The address for the ACME Directory Resource. An ACME v1 (acme-v01) URL is mapped to its v2 equivalent' },
-  { name: 'email', short: 'e', kind: 'string', metavar: 'EMAIL', help: 'An email address to register with the ACME service (optional)' },
-  { name: 'marathon', short: 'm', kind: 'string', metavar: 'MARATHON[,MARATHON,...]', default: DEFAULTS.marathon, help: "The addresses for the Marathon HTTP API, tried in order. user:pass@ in a URL is sent as Basic auth. 'none' disables Marathon (static --domains only)" },
-  { name: 'lb', short: 'l', kind: 'string', metavar: 'LB[,LB,...]', default: DEFAULTS.lb, help: "The addresses for the marathon-lb HTTP API, all signalled after changes. 'none' disables signalling" },
-  { name: 'group', short: 'g', kind: 'string', metavar: 'GROUP', default: DEFAULTS.group, help: 'The marathon-lb group to issue certificates for' },
-  { name: 'allow-multiple-certs', kind: 'boolean', help: 'Allow multiple certificates for a single app port. This allows multiple domains for an app, but is not recommended (see --san)' },
-  { name: 'listen', kind: 'string', metavar: 'LISTEN', default: DEFAULTS.listen, help: 'The address for the port to listen on: [ipaddress]:port' },
-  { name: 'marathon-timeout', kind: 'seconds', metavar: 'MARATHON_TIMEOUT', default: DEFAULTS.marathonTimeout, help: 'Amount of time in seconds to wait for HTTP response headers to be received for all requests to Marathon. Set to 0 to disable' },
-  { name: 'sse-timeout', kind: 'seconds', metavar: 'SSE_TIMEOUT', default: DEFAULTS.sseTimeout, help: 'Amount of time in seconds to wait for some event data to be received from Marathon. Set to 0 to disable' },
-  { name: 'log-level', kind: 'string', metavar: '{debug,info,warn,error,critical}', choices: ['debug', 'info', 'warn', 'error', 'critical', 'trace'], default: DEFAULTS.logLevel, help: 'The minimum severity level to log messages at' },
-  { name: 'log-format', kind: 'string', metavar: '{text,json}', choices: ['text', 'json'], help: 'Log line format (default: text on a terminal, json otherwise)' },
-  { name: 'domains', kind: 'string', metavar: 'CERTS', help: "Static certificates, besides Marathon's: ';' separates certificates, ',' or spaces separate the names of one certificate (first = file name), e.g. 'example.com,www.example.com;api.example.com'" },
-  { name: 'san', kind: 'boolean', help: "Make all names of one MARATHON_ACME_{n}_DOMAIN label one certificate with several names (SAN), instead of the first name only. A label MARATHON_ACME_{n}_SAN=true|false overrides it per port" },
-  { name: 'allowed-domains', kind: 'string', metavar: 'SUFFIX[,SUFFIX,...]', help: 'Only names equal to or under these domains may be requested (multi-tenant clusters); others are rejected and reported. An entry that is not a domain name (a URL, a port) is a usage error' },
-  { name: 'remove-after', kind: 'seconds', metavar: 'SECONDS', default: DEFAULTS.removeAfter, help: 'Grace period before a certificate no app wants any more is archived out of certs/' },
-  { name: 'revoke-removed', kind: 'boolean', help: 'Revoke certificates when they are removed (reason: cessationOfOperation)' },
-  { name: 'max-removal-fraction', kind: 'fraction', metavar: 'FRACTION', default: DEFAULTS.maxRemovalFraction, help: 'Hold removals (until released by an operator) when one plan would remove more than this fraction of managed certificates. 1 disables the guard' },
-  { name: 'key-type', kind: 'string', metavar: '{' + KEY_TYPES.join(',') + '}', choices: KEY_TYPES, default: DEFAULTS.keyType, help: 'Private key type of new certificates' },
-  { name: 'profile', kind: 'string', metavar: 'PROFILE', help: "ACME certificate profile to request (e.g. Let's Encrypt 'tlsserver' for 45-day or 'shortlived' for 6-day certificates), if the CA offers it" },
-  { name: 'preferred-chain', kind: 'string', metavar: 'ISSUER_CN', help: 'Prefer the alternate chain whose top certificate is issued by this common name' },
-  { name: 'eab-kid', kind: 'string', metavar: 'KID', help: 'External Account Binding key identifier (CAs that require EAB)' },
-  { name: 'eab-hmac-key', kind: 'string', metavar: 'KEY', secret: true, help: 'External Account Binding HMAC key, base64url (prefer the environment variable MARATHON_ACME_EAB_HMAC_KEY)' },
-  { name: 'max-concurrent-orders', kind: 'int', metavar: 'N', default: DEFAULTS.maxConcurrentOrders, help: 'Certificate orders running at the same time' },
-  { name: 'resync-interval', kind: 'seconds', metavar: 'SECONDS', default: DEFAULTS.resyncInterval, help: 'Re-read all Marathon apps at least this often, events or not' },
-  { name: 'order-budget', kind: 'int', metavar: 'N', default: DEFAULTS.orderBudget, help: "New orders allowed per account per 3 hours, ARI renewals exempt (Let's Encrypt allows 300); excess work waits instead of being refused. 0 disables the budget" },
-  { name: 'backoff-min', kind: 'seconds', metavar: 'SECONDS', default: DEFAULTS.backoffMin, help: 'First retry delay after a failed order; it doubles per failure (with jitter), up to --backoff-max. The CA\'s Retry-After always wins when longer' },
-  { name: 'backoff-max', kind: 'seconds', metavar: 'SECONDS', default: DEFAULTS.backoffMax, help: 'Longest retry delay after failed orders' },
-  { name: 'acme-ca-cert', kind: 'string', metavar: 'FILE', help: "PEM file of a CA to trust for the ACME server (a private CA, Pebble); NODE_EXTRA_CA_CERTS works too. TLS verification is never disabled" },
-  { name: 'marathon-token', kind: 'string', metavar: 'TOKEN', secret: true, help: 'DC/OS authentication token for Marathon, sent as "Authorization: token=..." (prefer MARATHON_ACME_MARATHON_TOKEN)' },
-  { name: 'haproxy-socket', kind: 'string', metavar: 'PATH', help: "HAProxy (>= 2.2) admin stats socket: update certificates over the runtime API, without a reload" },
-  { name: 'haproxy-certs-dir', kind: 'string', metavar: 'PATH', help: "With --haproxy-socket: the certs directory as HAProxy names it in its 'crt' line, when HAProxy mounts the storage at another path (default: <storage-dir>/certs)" },
-  { name: 'haproxy-master-socket', kind: 'string', metavar: 'PATH', help: "HAProxy master CLI socket (haproxy -W -S PATH): with --haproxy-socket, reload through it when the runtime API refuses a change" },
-  { name: 'notify-command', kind: 'string', metavar: 'COMMAND', help: 'Command run after each batch of certificate changes, split on spaces, run without a shell; changed names are in MARATHON_ACME_WRITTEN / MARATHON_ACME_REMOVED' },
-  { name: 'storage-group', kind: 'int', metavar: 'GID', help: 'Group id given to written files and directories, so an HAProxy running as another user can read them (files 0640, directories 0750)' },
+  {
+    name: 'acme',
+    short: 'a',
+    kind: 'string',
+    metavar: 'ACME',
+    default: DEFAULTS.acme,
+    help: 'The address for the ACME Directory Resource. An ACME v1 (acme-v01) URL is mapped to its v2 equivalent',
+  },
+  {
+    name: 'email',
+    short: 'e',
+    kind: 'string',
+    metavar: 'EMAIL',
+    help: 'An email address to register with the ACME service (optional)',
+  },
+  {
+    name: 'marathon',
+    short: 'm',
+    kind: 'string',
+    metavar: 'MARATHON[,MARATHON,...]',
+    default: DEFAULTS.marathon,
+    help: "The addresses for the Marathon HTTP API, tried in order. user:pass@ in a URL is sent as Basic auth. 'none' disables Marathon (static --domains only)",
+  },
+  {
+    name: 'lb',
+    short: 'l',
+    kind: 'string',
+    metavar: 'LB[,LB,...]',
+    default: DEFAULTS.lb,
+    help: "The addresses for the marathon-lb HTTP API, all signalled after changes. 'none' disables signalling",
+  },
+  {
+    name: 'group',
+    short: 'g',
+    kind: 'string',
+    metavar: 'GROUP',
+    default: DEFAULTS.group,
+    help: 'The marathon-lb group to issue certificates for',
+  },
+  {
+    name: 'allow-multiple-certs',
+    kind: 'boolean',
+    help: 'Allow multiple certificates for a single app port. This allows multiple domains for an app, but is not recommended (see --san)',
+  },
+  {
+    name: 'listen',
+    kind: 'string',
+    metavar: 'LISTEN',
+    default: DEFAULTS.listen,
+    help: 'The address for the port to listen on: [ipaddress]:port',
+  },
+  {
+    name: 'marathon-timeout',
+    kind: 'seconds',
+    metavar: 'MARATHON_TIMEOUT',
+    default: DEFAULTS.marathonTimeout,
+    help: 'Amount of time in seconds to wait for HTTP response headers to be received for all requests to Marathon. Set to 0 to disable',
+  },
+  {
+    name: 'sse-timeout',
+    kind: 'seconds',
+    metavar: 'SSE_TIMEOUT',
+    default: DEFAULTS.sseTimeout,
+    help: 'Amount of time in seconds to wait for some event data to be received from Marathon. Set to 0 to disable',
+  },
+  {
+    name: 'log-level',
+    kind: 'string',
+    metavar: '{debug,info,warn,error,critical}',
+    choices: ['debug', 'info', 'warn', 'error', 'critical', 'trace'],
+    default: DEFAULTS.logLevel,
+    help: 'The minimum severity level to log messages at',
+  },
+  {
+    name: 'log-format',
+    kind: 'string',
+    metavar: '{text,json}',
+    choices: ['text', 'json'],
+    help: 'Log line format (default: text on a terminal, json otherwise)',
+  },
+  {
+    name: 'domains',
+    kind: 'string',
+    metavar: 'CERTS',
+    help: "Static certificates, besides Marathon's: ';' separates certificates, ',' or spaces separate the names of one certificate (first = file name), e.g. 'example.com,www.example.com;api.example.com'",
+  },
+  {
+    name: 'san',
+    kind: 'boolean',
+    help: 'Make all names of one MARATHON_ACME_{n}_DOMAIN label one certificate with several names (SAN), instead of the first name only. A label MARATHON_ACME_{n}_SAN=true|false overrides it per port',
+  },
+  {
+    name: 'allowed-domains',
+    kind: 'string',
+    metavar: 'SUFFIX[,SUFFIX,...]',
+    help: 'Only names equal to or under these domains may be requested (multi-tenant clusters); others are rejected and reported. An entry that is not a domain name (a URL, a port) is a usage error',
+  },
+  {
+    name: 'remove-after',
+    kind: 'seconds',
+    metavar: 'SECONDS',
+    default: DEFAULTS.removeAfter,
+    help: 'Grace period before a certificate no app wants any more is archived out of certs/',
+  },
+  {
+    name: 'revoke-removed',
+    kind: 'boolean',
+    help: 'Revoke certificates when they are removed (reason: cessationOfOperation)',
+  },
+  {
+    name: 'max-removal-fraction',
+    kind: 'fraction',
+    metavar: 'FRACTION',
+    default: DEFAULTS.maxRemovalFraction,
+    help: 'Hold removals (until released by an operator) when one plan would remove more than this fraction of managed certificates. 1 disables the guard',
+  },
+  {
+    name: 'key-type',
+    kind: 'string',
+    metavar: `{${KEY_TYPES.join(',')}}`,
+    choices: KEY_TYPES,
+    default: DEFAULTS.keyType,
+    help: 'Private key type of new certificates',
+  },
+  {
+    name: 'profile',
+    kind: 'string',
+    metavar: 'PROFILE',
+    help: "ACME certificate profile to request (e.g. Let's Encrypt 'tlsserver' for 45-day or 'shortlived' for 6-day certificates), if the CA offers it",
+  },
+  {
+    name: 'preferred-chain',
+    kind: 'string',
+    metavar: 'ISSUER_CN',
+    help: 'Prefer the alternate chain whose top certificate is issued by this common name',
+  },
+  {
+    name: 'eab-kid',
+    kind: 'string',
+    metavar: 'KID',
+    help: 'External Account Binding key identifier (CAs that require EAB)',
+  },
+  {
+    name: 'eab-hmac-key',
+    kind: 'string',
+    metavar: 'KEY',
+    secret: true,
+    help: 'External Account Binding HMAC key, base64url (prefer the environment variable MARATHON_ACME_EAB_HMAC_KEY)',
+  },
+  {
+    name: 'max-concurrent-orders',
+    kind: 'int',
+    metavar: 'N',
+    default: DEFAULTS.maxConcurrentOrders,
+    help: 'Certificate orders running at the same time',
+  },
+  {
+    name: 'resync-interval',
+    kind: 'seconds',
+    metavar: 'SECONDS',
+    default: DEFAULTS.resyncInterval,
+    help: 'Re-read all Marathon apps at least this often, events or not',
+  },
+  {
+    name: 'order-budget',
+    kind: 'int',
+    metavar: 'N',
+    default: DEFAULTS.orderBudget,
+    help: "New orders allowed per account per 3 hours, ARI renewals exempt (Let's Encrypt allows 300); excess work waits instead of being refused. 0 disables the budget",
+  },
+  {
+    name: 'backoff-min',
+    kind: 'seconds',
+    metavar: 'SECONDS',
+    default: DEFAULTS.backoffMin,
+    help: "First retry delay after a failed order; it doubles per failure (with jitter), up to --backoff-max. The CA's Retry-After always wins when longer",
+  },
+  {
+    name: 'backoff-max',
+    kind: 'seconds',
+    metavar: 'SECONDS',
+    default: DEFAULTS.backoffMax,
+    help: 'Longest retry delay after failed orders',
+  },
+  {
+    name: 'acme-ca-cert',
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'PEM file of a CA to trust for the ACME server (a private CA, Pebble); NODE_EXTRA_CA_CERTS works too. TLS verification is never disabled',
+  },
+  {
+    name: 'marathon-token',
+    kind: 'string',
+    metavar: 'TOKEN',
+    secret: true,
+    help: 'DC/OS authentication token for Marathon, sent as "Authorization: token=..." (prefer MARATHON_ACME_MARATHON_TOKEN)',
+  },
+  {
+    name: 'haproxy-socket',
+    kind: 'string',
+    metavar: 'PATH',
+    help: 'HAProxy (>= 2.2) admin stats socket: update certificates over the runtime API, without a reload',
+  },
+  {
+    name: 'haproxy-certs-dir',
+    kind: 'string',
+    metavar: 'PATH',
+    help: "With --haproxy-socket: the certs directory as HAProxy names it in its 'crt' line, when HAProxy mounts the storage at another path (default: <storage-dir>/certs)",
+  },
+  {
+    name: 'haproxy-master-socket',
+    kind: 'string',
+    metavar: 'PATH',
+    help: 'HAProxy master CLI socket (haproxy -W -S PATH): with --haproxy-socket, reload through it when the runtime API refuses a change',
+  },
+  {
+    name: 'notify-command',
+    kind: 'string',
+    metavar: 'COMMAND',
+    help: 'Command run after each batch of certificate changes, split on spaces, run without a shell; changed names are in MARATHON_ACME_WRITTEN / MARATHON_ACME_REMOVED',
+  },
+  {
+    name: 'storage-group',
+    kind: 'int',
+    metavar: 'GID',
+    help: 'Group id given to written files and directories, so an HAProxy running as another user can read them (files 0640, directories 0750)',
+  },
   { name: 'version', kind: 'boolean', help: "show program's version number and exit" },
   { name: 'help', short: 'h', kind: 'boolean', help: 'show this help message and exit' },
 ];
 
 /** `--foo-bar` -> `MARATHON_ACME_FOO_BAR`. */
 export function envName(option: string): string {
-  return 'MARATHON_ACME_' + option.toUpperCase().replace(/-/g, '_');
+  return `MARATHON_ACME_${option.toUpperCase().replace(/-/g, '_')}`;
 }
 export const STORAGE_DIR_ENV = 'MARATHON_ACME_STORAGE_DIR';
 
@@ -80,7 +273,10 @@ export type ParseResult = { kind: 'help' } | { kind: 'version' } | { kind: 'run'
 /** Parse argv (without node and script) and env. Throws UsageError on bad input. */
 export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): ParseResult {
   const spec: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
-  for (const o of OPTIONS) spec[o.name] = o.short ? { type: o.kind === 'boolean' ? 'boolean' : 'string', short: o.short } : { type: o.kind === 'boolean' ? 'boolean' : 'string' };
+  for (const o of OPTIONS)
+    spec[o.name] = o.short
+      ? { type: o.kind === 'boolean' ? 'boolean' : 'string', short: o.short }
+      : { type: o.kind === 'boolean' ? 'boolean' : 'string' };
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({ args: [...argv], options: spec, allowPositionals: true, strict: true }) as typeof parsed;
@@ -89,7 +285,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): Parse
   }
   if (parsed.values.help) return { kind: 'help' };
   if (parsed.values.version) return { kind: 'version' };
-  if (parsed.positionals.length > 1) throw new UsageError(`unrecognized arguments: ${parsed.positionals.slice(1).join(' ')}`);
+  if (parsed.positionals.length > 1)
+    throw new UsageError(`unrecognized arguments: ${parsed.positionals.slice(1).join(' ')}`);
   const raw = (name: string): string | boolean | undefined => {
     const v = parsed.values[name];
     if (v !== undefined) return v;
@@ -127,22 +324,34 @@ function build(storageDir: string, raw: (name: string) => string | boolean | und
     const v = str(name);
     if (v === undefined) return dflt;
     const n = Number(v.trim());
-    if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`argument --${name}: invalid ${kind === 'int' ? 'int' : 'float'} value: '${v}'`);
-    if (kind === 'int' && (!Number.isInteger(n) || n < 0)) throw new UsageError(`argument --${name}: invalid int value: '${v}'`);
+    if (v.trim() === '' || !Number.isFinite(n))
+      throw new UsageError(`argument --${name}: invalid ${kind === 'int' ? 'int' : 'float'} value: '${v}'`);
+    if (kind === 'int' && (!Number.isInteger(n) || n < 0))
+      throw new UsageError(`argument --${name}: invalid int value: '${v}'`);
     if (kind === 'fraction' && (n <= 0 || n > 1)) throw new UsageError(`argument --${name}: must be in (0, 1]: '${v}'`);
     return n;
   };
   const choice = <T extends string>(name: string, choices: readonly string[], dflt?: T): T | undefined => {
     const v = str(name);
     if (v === undefined) return dflt;
-    if (!choices.includes(v)) throw new UsageError(`argument --${name}: invalid choice: '${v}' (choose from ${choices.map((c) => `'${c}'`).join(', ')})`);
+    if (!choices.includes(v))
+      throw new UsageError(
+        `argument --${name}: invalid choice: '${v}' (choose from ${choices.map((c) => `'${c}'`).join(', ')})`,
+      );
     return v as T;
   };
-  const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const list = (v: string | undefined): string[] =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
 
   const acme = upgradeAcmeUrl(str('acme') ?? DEFAULTS.acme);
-  if (acme.upgraded) warnings.push(`ACME v1 directory mapped to its v2 equivalent ${acme.url}: Let's Encrypt switched ACME v1 off in 2021`);
-  let listen;
+  if (acme.upgraded)
+    warnings.push(
+      `ACME v1 directory mapped to its v2 equivalent ${acme.url}: Let's Encrypt switched ACME v1 off in 2021`,
+    );
+  let listen: ReturnType<typeof parseListen>;
   try {
     listen = parseListen(str('listen') ?? DEFAULTS.listen, (h) => isIP(h) !== 0);
   } catch (err) {
@@ -151,26 +360,34 @@ function build(storageDir: string, raw: (name: string) => string | boolean | und
   const lbRaw = str('lb') ?? DEFAULTS.lb;
   const eabKid = str('eab-kid');
   const eabKey = str('eab-hmac-key');
-  if ((eabKid === undefined) !== (eabKey === undefined)) throw new UsageError('arguments --eab-kid and --eab-hmac-key must be given together');
+  if ((eabKid === undefined) !== (eabKey === undefined))
+    throw new UsageError('arguments --eab-kid and --eab-hmac-key must be given together');
   const caFile = str('acme-ca-cert');
   if (caFile !== undefined) {
     try {
       readFileSync(caFile);
     } catch (err) {
-      throw new UsageError(`argument --acme-ca-cert: cannot read '${caFile}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UsageError(
+        `argument --acme-ca-cert: cannot read '${caFile}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   }
   const concurrency = num('max-concurrent-orders', 'int', DEFAULTS.maxConcurrentOrders)!;
   if (concurrency < 1) throw new UsageError(`argument --max-concurrent-orders: must be at least 1`);
-  const backoff = { min: num('backoff-min', 'seconds', DEFAULTS.backoffMin)!, max: num('backoff-max', 'seconds', DEFAULTS.backoffMax)! };
-  if (backoff.min <= 0 || backoff.max < backoff.min) throw new UsageError('arguments --backoff-min and --backoff-max: need 0 < min <= max');
+  const backoff = {
+    min: num('backoff-min', 'seconds', DEFAULTS.backoffMin)!,
+    max: num('backoff-max', 'seconds', DEFAULTS.backoffMax)!,
+  };
+  if (backoff.min <= 0 || backoff.max < backoff.min)
+    throw new UsageError('arguments --backoff-min and --backoff-max: need 0 < min <= max');
   const notify = str('notify-command');
   const format = choice<LogFormat>('log-format', ['text', 'json']);
   const config: Config = {
     storageDir,
     acme: acme.url,
     ...(nonEmpty(str('email')) ? { email: str('email')!.trim() } : {}),
-    marathon: (str('marathon') ?? DEFAULTS.marathon).trim() === 'none' ? [] : list(str('marathon') ?? DEFAULTS.marathon),
+    marathon:
+      (str('marathon') ?? DEFAULTS.marathon).trim() === 'none' ? [] : list(str('marathon') ?? DEFAULTS.marathon),
     lb: lbRaw.trim() === 'none' ? [] : list(lbRaw),
     group: str('group') ?? DEFAULTS.group,
     allowMultipleCerts: bool('allow-multiple-certs'),
@@ -218,7 +435,8 @@ export function allowedDomains(value: string | undefined): string[] {
   for (const entry of entries) {
     if (entry === '') continue;
     const s = normalizeSuffix(entry);
-    if (s === null) throw new UsageError(`argument --allowed-domains: not a domain name: '${entry.replace(/[^\x20-\x7e]/g, '?')}'`);
+    if (s === null)
+      throw new UsageError(`argument --allowed-domains: not a domain name: '${entry.replace(/[^\x20-\x7e]/g, '?')}'`);
     if (!out.includes(s)) out.push(s);
   }
   if (out.length === 0) throw new UsageError('argument --allowed-domains: no domain given');
@@ -250,11 +468,11 @@ export function helpText(): string {
     'options (each can also be set from the environment variable shown):',
   ];
   for (const o of OPTIONS) {
-    const flag = (o.short ? `-${o.short}, ` : '    ') + `--${o.name}` + (o.metavar ? ` ${o.metavar}` : '');
+    const flag = `${o.short ? `-${o.short}, ` : '    '}--${o.name}${o.metavar ? ` ${o.metavar}` : ''}`;
     const dflt = o.default !== undefined ? ` (default: ${o.default})` : '';
     const env = o.name === 'help' || o.name === 'version' ? '' : ` [${envName(o.name)}]`;
     lines.push(`  ${flag}`, `        ${o.help}${dflt}${env}`);
   }
   lines.push('', 'Labels: MARATHON_ACME_{n}_DOMAIN on an app port in the marathon-lb group; see docs/labels.md.');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

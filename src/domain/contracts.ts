@@ -2,7 +2,16 @@
  * The interfaces between the reconciler and the adapters. Adapters implement them; `main.ts` wires them.
  * Each contract states what MUST hold; optional abilities are separate small interfaces.
  */
-import type { AccountState, CertSpec, CertState, IssuedCertificate, KeyType, RenewalInfo, Snapshot, StoredCert } from './types.js';
+import type {
+  AccountState,
+  CertSpec,
+  CertState,
+  IssuedCertificate,
+  KeyType,
+  RenewalInfo,
+  Snapshot,
+  StoredCert,
+} from './types.js';
 
 /** A source of desired certificates (Marathon, static `--domains`). */
 export interface Source {

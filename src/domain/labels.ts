@@ -61,7 +61,10 @@ export function excerpt(value: unknown): string {
     s = '[unprintable]';
   }
   // eslint-disable-next-line no-control-regex
-  s = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  s = s.replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   return s.length > MAX_EXCERPT ? `${s.slice(0, MAX_EXCERPT)}…` : s;
 }
 
@@ -85,11 +88,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 /** An own property (inherited ones are never labels or fields). */
 function own(o: Record<string, unknown>, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+  return Object.hasOwn(o, key) ? o[key] : undefined;
 }
 /** Python's `key in d` for JSON: present and not null (null is treated as absent, see portCount). */
 function has(o: Record<string, unknown>, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(o, key) && o[key] !== null && o[key] !== undefined;
+  return Object.hasOwn(o, key) && o[key] !== null && o[key] !== undefined;
 }
 
 /**
@@ -97,7 +100,9 @@ function has(o: Record<string, unknown>, key: string): boolean {
  * entry's mode (default `container`); else `container.docker.network` USER → container, BRIDGE →
  * container/bridge; else `container` when a legacy `ipAddress` is set, `host` otherwise.
  */
-function networkingMode(app: Record<string, unknown>): { ok: true; mode: NetworkingMode } | { ok: false; reason: string } {
+function networkingMode(
+  app: Record<string, unknown>,
+): { ok: true; mode: NetworkingMode } | { ok: false; reason: string } {
   const networks = app['networks'];
   if (Array.isArray(networks) && networks.length > 0) {
     const last: unknown = networks[networks.length - 1];
@@ -106,7 +111,8 @@ function networkingMode(app: Record<string, unknown>): { ok: true; mode: Network
     if (mode === 'host' || mode === 'container/bridge' || mode === 'container') return { ok: true, mode };
     return { ok: false, reason: `Unknown Marathon networking mode '${excerpt(mode)}'` };
   }
-  if (networks !== undefined && networks !== null && !Array.isArray(networks)) return { ok: false, reason: 'networks is not a list' };
+  if (networks !== undefined && networks !== null && !Array.isArray(networks))
+    return { ok: false, reason: 'networks is not a list' };
   const container = app['container'];
   if (isObject(container) && has(container, 'docker')) {
     const docker = container['docker'];
@@ -208,7 +214,8 @@ export class SpecCollector {
   /** Requester lists are short (usually one entry): a linear duplicate check beats a Set per spec. */
   private addRequesters(entry: { requestedBy: Requester[] }, requesters: readonly Requester[]): void {
     for (const r of requesters) {
-      if (entry.requestedBy.some((x) => x.source === r.source && x.appId === r.appId && x.portIndex === r.portIndex)) continue;
+      if (entry.requestedBy.some((x) => x.source === r.source && x.appId === r.appId && x.portIndex === r.portIndex))
+        continue;
       entry.requestedBy.push(r);
     }
   }
@@ -250,7 +257,8 @@ export function acceptNames(
   for (const r of raw) {
     const res = normalizeName(r);
     if (!res.ok) reject(res.code, res.reason, r);
-    else if (!isAllowed(res.name, allowedDomains)) reject(PROBLEM_CODES.DOMAIN_NOT_ALLOWED, 'name is outside --allowed-domains', r);
+    else if (!isAllowed(res.name, allowedDomains))
+      reject(PROBLEM_CODES.DOMAIN_NOT_ALLOWED, 'name is outside --allowed-domains', r);
     else if (!names.includes(res.name)) names.push(res.name);
   }
   return names;
@@ -281,7 +289,11 @@ export class SnapshotBuilder {
       readApp(this.ctx, app, i);
     } catch (err) {
       // Defence in depth: readApp is written to be total; a bug must still not hide every other app.
-      this.ctx.problems.push({ source: 'marathon', code: PROBLEM_CODES.BAD_APP, reason: `internal error reading app #${i}: ${excerpt(String(err))}` });
+      this.ctx.problems.push({
+        source: 'marathon',
+        code: PROBLEM_CODES.BAD_APP,
+        reason: `internal error reading app #${i}: ${excerpt(String(err))}`,
+      });
     }
   }
 
@@ -299,7 +311,12 @@ export function appsToSnapshot(apps: unknown, opts: LabelOptions): Snapshot {
   const b = new SnapshotBuilder(opts);
   if (!Array.isArray(apps)) {
     const s = b.build();
-    return { specs: s.specs, problems: [{ source: 'marathon', code: PROBLEM_CODES.BAD_APP, reason: 'apps is not a list', value: excerpt(apps) }] };
+    return {
+      specs: s.specs,
+      problems: [
+        { source: 'marathon', code: PROBLEM_CODES.BAD_APP, reason: 'apps is not a list', value: excerpt(apps) },
+      ],
+    };
   }
   for (let i = 0; i < apps.length; i++) b.addApp(apps[i]);
   return b.build();
@@ -316,19 +333,35 @@ function key(cache: readonly string[], n: number, make: (n: number) => string): 
 
 function readApp(ctx: Ctx, app: unknown, index: number): void {
   if (!isObject(app)) {
-    ctx.problems.push({ source: 'marathon', code: PROBLEM_CODES.BAD_APP, reason: `app #${index} is not an object`, value: excerpt(app) });
+    ctx.problems.push({
+      source: 'marathon',
+      code: PROBLEM_CODES.BAD_APP,
+      reason: `app #${index} is not an object`,
+      value: excerpt(app),
+    });
     return;
   }
   const id = own(app, 'id');
   if (typeof id !== 'string' || id.length === 0) {
-    ctx.problems.push({ source: 'marathon', code: PROBLEM_CODES.BAD_APP, reason: `app #${index} has no string id`, value: excerpt(id) });
+    ctx.problems.push({
+      source: 'marathon',
+      code: PROBLEM_CODES.BAD_APP,
+      reason: `app #${index} has no string id`,
+      value: excerpt(id),
+    });
     return;
   }
   const appId = excerpt(id);
   const labels = own(app, 'labels');
   if (!isObject(labels)) {
     // 0.6.1 failed the whole sync with KeyError here (§4.1 step 1); Marathon always sends {}.
-    ctx.problems.push({ source: 'marathon', appId, code: PROBLEM_CODES.BAD_APP, reason: 'app has no labels object', value: excerpt(labels) });
+    ctx.problems.push({
+      source: 'marathon',
+      appId,
+      code: PROBLEM_CODES.BAD_APP,
+      reason: 'app has no labels object',
+      value: excerpt(labels),
+    });
     return;
   }
   const ports = portCount(app);
@@ -354,16 +387,31 @@ function readPort(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: n
   const value = own(labels, label);
   if (value === undefined || value === null) return;
   const problem = (code: string, reason: string, v?: unknown): void => {
-    ctx.problems.push({ source: 'marathon', appId, portIndex: n, label, ...(v !== undefined ? { value: excerpt(v) } : {}), code, reason });
+    ctx.problems.push({
+      source: 'marathon',
+      appId,
+      portIndex: n,
+      label,
+      ...(v !== undefined ? { value: excerpt(v) } : {}),
+      code,
+      reason,
+    });
   };
-  if (typeof value !== 'string') return problem(PROBLEM_CODES.BAD_LABEL, 'label value is not a string', value);
+  if (typeof value !== 'string') {
+    problem(PROBLEM_CODES.BAD_LABEL, 'label value is not a string', value);
+    return;
+  }
   const raw = parseDomainLabel(value);
   if (raw.length === 0) return;
   const san = sanMode(ctx, labels, appId, n);
   let wanted = raw;
   if (!san && !ctx.opts.allowMultipleCerts && raw.length > 1) {
     // 0.6.1: "Multiple domains found for port {port} of app {app}, only the first will be used"
-    problem(PROBLEM_CODES.MULTIPLE_DOMAINS_IGNORED, `Multiple domains found for port ${n} of app ${appId}, only the first will be used`, value);
+    problem(
+      PROBLEM_CODES.MULTIPLE_DOMAINS_IGNORED,
+      `Multiple domains found for port ${n} of app ${appId}, only the first will be used`,
+      value,
+    );
     wanted = raw.slice(0, 1);
   }
   const names = acceptNames(wanted, ctx.opts.allowedDomains, problem);
@@ -381,7 +429,12 @@ function sanMode(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: nu
   if (s === 'true') return true;
   if (s === 'false') return false;
   ctx.problems.push({
-    source: 'marathon', appId, portIndex: n, label, value: excerpt(v), code: PROBLEM_CODES.BAD_LABEL,
+    source: 'marathon',
+    appId,
+    portIndex: n,
+    label,
+    value: excerpt(v),
+    code: PROBLEM_CODES.BAD_LABEL,
     reason: `label must be true or false; using the default (${ctx.opts.san ? 'true' : 'false'})`,
   });
   return ctx.opts.san;
@@ -394,14 +447,19 @@ const ACME_LABEL = /^MARATHON_ACME_(\d+)_DOMAIN$/;
  */
 function reportOutOfRange(ctx: Ctx, labels: Record<string, unknown>, appId: string, count: number): void {
   for (const key in labels) {
-    if (key.charCodeAt(0) !== 77 /* M */ || !key.startsWith('MARATHON_ACME_') || !Object.prototype.hasOwnProperty.call(labels, key)) continue;
+    if (key.charCodeAt(0) !== 77 /* M */ || !key.startsWith('MARATHON_ACME_') || !Object.hasOwn(labels, key)) continue;
     const m = ACME_LABEL.exec(key);
     if (m === null) continue;
     const n = Number(m[1]);
     const v = labels[key];
     if (n < count || typeof v !== 'string' || parseDomainLabel(v).length === 0 || !inGroup(ctx, labels, n)) continue;
     ctx.problems.push({
-      source: 'marathon', appId, portIndex: n, label: key, value: excerpt(v), code: PROBLEM_CODES.PORT_INDEX_OUT_OF_RANGE,
+      source: 'marathon',
+      appId,
+      portIndex: n,
+      label: key,
+      value: excerpt(v),
+      code: PROBLEM_CODES.PORT_INDEX_OUT_OF_RANGE,
       reason: `the app has ${count} service port(s); this label is ignored`,
     });
   }

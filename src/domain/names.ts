@@ -17,11 +17,7 @@ export interface NormalizeOptions {
 }
 
 /** Stable problem codes produced by {@link normalizeName} (part of the public surface: logs, metrics). */
-export type NameProblemCode =
-  | 'INVALID_NAME'
-  | 'NAME_TOO_LONG'
-  | 'WILDCARD_NOT_SUPPORTED'
-  | 'IP_ADDRESS_NOT_SUPPORTED';
+export type NameProblemCode = 'INVALID_NAME' | 'NAME_TOO_LONG' | 'WILDCARD_NOT_SUPPORTED' | 'IP_ADDRESS_NOT_SUPPORTED';
 
 export type NormalizeResult =
   | { readonly ok: true; readonly name: string }
@@ -58,7 +54,8 @@ function fail(code: NameProblemCode, reason: string): NormalizeResult {
 export function normalizeName(raw: unknown, opts: NormalizeOptions = {}): NormalizeResult {
   if (typeof raw !== 'string') return fail('INVALID_NAME', 'name is not a string');
   // Fast path: an already-normal LDH name (the common case) needs no copies.
-  if (raw.length <= MAX_CERT_NAME && NORMAL_LDH.test(raw) && !raw.includes('xn--') && !ALL_DIGITS_TLD.test(raw)) return { ok: true, name: raw };
+  if (raw.length <= MAX_CERT_NAME && NORMAL_LDH.test(raw) && !raw.includes('xn--') && !ALL_DIGITS_TLD.test(raw))
+    return { ok: true, name: raw };
   let name = raw.trim();
   if (name.length === 0) return fail('INVALID_NAME', 'name is empty');
   // Checked before IDN mapping: domainToASCII('a/b.com') returns 'a' (URL host parsing stops at '/').
@@ -111,7 +108,8 @@ function checkSyntax(ascii: string, extra: number): NormalizeResult | null {
   for (const label of labels) {
     if (label.length === 0) return fail('INVALID_NAME', 'name contains an empty label');
     if (label.length > MAX_LABEL) return fail('NAME_TOO_LONG', 'a label is longer than 63 characters');
-    if (!LABEL.test(label)) return fail('INVALID_NAME', 'a label has characters outside a-z, 0-9 and inner hyphens (RFC 1123)');
+    if (!LABEL.test(label))
+      return fail('INVALID_NAME', 'a label has characters outside a-z, 0-9 and inner hyphens (RFC 1123)');
   }
   // RFC 3696 §2: a top-level label is never all-numeric (this also rejects partial IPv4 like 10.1.2).
   if (/^[0-9]+$/.test(labels[labels.length - 1]!)) return fail('INVALID_NAME', 'the top-level label is all-numeric');
@@ -147,7 +145,11 @@ export function isAllowed(name: string, suffixes: readonly string[] | undefined)
   if (suffixes === undefined || suffixes.length === 0) return true;
   const bare = name.startsWith('*.') ? name.slice(2) : name;
   for (const s of suffixes) {
-    if (bare === s || (bare.length > s.length && bare.endsWith(s) && bare.charCodeAt(bare.length - s.length - 1) === 46 /* . */)) return true;
+    if (
+      bare === s ||
+      (bare.length > s.length && bare.endsWith(s) && bare.charCodeAt(bare.length - s.length - 1) === 46) /* . */
+    )
+      return true;
   }
   return false;
 }

@@ -10,7 +10,14 @@ export type Work = 'issue' | 'renew';
 
 export type Decision =
   /** Order a certificate (issue: there is none usable; renew: the one there is due). */
-  | { readonly kind: Work; readonly name: string; readonly spec: CertSpec; readonly reason: string; readonly priority: number; readonly ariRenewal: boolean }
+  | {
+      readonly kind: Work;
+      readonly name: string;
+      readonly spec: CertSpec;
+      readonly reason: string;
+      readonly priority: number;
+      readonly ariRenewal: boolean;
+    }
   /** Ask the CA's renewal info (ARI) for this certificate. */
   | { readonly kind: 'check-ari'; readonly name: string; readonly reason: string }
   /** Start (or stop) the removal grace of a certificate nobody wants. */
@@ -22,7 +29,13 @@ export type Decision =
   /** Drop a state record that no longer has a certificate or a wish behind it. */
   | { readonly kind: 'forget'; readonly name: string; readonly reason: string }
   /** Nothing now; look again at `at` (if set). `needsSnapshot`: a fresh successful reading would let it proceed. */
-  | { readonly kind: 'none'; readonly name: string; readonly reason: string; readonly at?: Date; readonly needsSnapshot?: boolean };
+  | {
+      readonly kind: 'none';
+      readonly name: string;
+      readonly reason: string;
+      readonly at?: Date;
+      readonly needsSnapshot?: boolean;
+    };
 
 export interface PlanPolicy {
   readonly removeAfterMs: number;
@@ -80,13 +93,26 @@ function decide(name: string, input: PlanInput): Decision {
   return gateBackoff(work, state, input.now);
 }
 
-function decideWanted(spec: CertSpec, stored: StoredCert | undefined, state: CertState | undefined, input: PlanInput): Decision {
+function decideWanted(
+  spec: CertSpec,
+  stored: StoredCert | undefined,
+  state: CertState | undefined,
+  input: PlanInput,
+): Decision {
   const { name } = spec;
-  const issue = (reason: string): Decision => ({ kind: 'issue', name, spec, reason, priority: Number.MAX_SAFE_INTEGER, ariRenewal: false });
+  const issue = (reason: string): Decision => ({
+    kind: 'issue',
+    name,
+    spec,
+    reason,
+    priority: Number.MAX_SAFE_INTEGER,
+    ariRenewal: false,
+  });
   if (!stored) return issue('no certificate');
   if (!sameNames(stored.names, spec.names)) return issue('names changed');
   if (stored.selfSigned) return issue('self-signed certificate');
-  if (input.policy.productionCa && isTestIssuer(stored.issuer)) return issue('test CA certificate while the CA is production');
+  if (input.policy.productionCa && isTestIssuer(stored.issuer))
+    return issue('test CA certificate while the CA is production');
   // Only a key type WE recorded can have "changed": certificates adopted from the Python original (RSA)
   // keep their key until their normal renewal, rather than all being reissued at once on migration.
   if (state?.keyType !== undefined && state.keyType !== input.policy.keyType) return issue('key type changed');
@@ -94,20 +120,40 @@ function decideWanted(spec: CertSpec, stored: StoredCert | undefined, state: Cer
   const now = input.now.getTime();
   const due = renewalTime(stored, state);
   if (now >= stored.notAfter.getTime() || now >= due.urgentAt.getTime() || now >= due.at.getTime()) {
-    const reason = now >= stored.notAfter.getTime() ? 'expired' : now >= due.urgentAt.getTime() ? 'last twentieth of lifetime' : due.reason;
-    return { kind: 'renew', name, spec, reason, priority: stored.notAfter.getTime(), ariRenewal: state?.ari !== undefined && state.serial === stored.serial };
+    const reason =
+      now >= stored.notAfter.getTime()
+        ? 'expired'
+        : now >= due.urgentAt.getTime()
+          ? 'last twentieth of lifetime'
+          : due.reason;
+    return {
+      kind: 'renew',
+      name,
+      spec,
+      reason,
+      priority: stored.notAfter.getTime(),
+      ariRenewal: state?.ari !== undefined && state.serial === stored.serial,
+    };
   }
   const ariCheck = input.policy.ariSupported === false ? undefined : ariCheckTime(stored, state);
-  if (ariCheck !== undefined && ariCheck.getTime() <= now) return { kind: 'check-ari', name, reason: state?.ari ? 'renewal info expired' : 'no renewal info yet' };
+  if (ariCheck !== undefined && ariCheck.getTime() <= now)
+    return { kind: 'check-ari', name, reason: state?.ari ? 'renewal info expired' : 'no renewal info yet' };
   const at = new Date(Math.min(due.at.getTime(), due.urgentAt.getTime(), ariCheck?.getTime() ?? Infinity));
   return { kind: 'none', name, reason: 'not due', at };
 }
 
 /** The renewal moment: the recorded one if it belongs to this very certificate, else the default. */
-export function renewalTime(stored: StoredCert, state: CertState | undefined): { at: Date; urgentAt: Date; reason: string } {
+export function renewalTime(
+  stored: StoredCert,
+  state: CertState | undefined,
+): { at: Date; urgentAt: Date; reason: string } {
   const dflt = chooseRenewalTime(stored, undefined, 0);
   if (state?.renewAt && state.serial === stored.serial) {
-    return { at: new Date(state.renewAt), urgentAt: dflt.urgentAt, reason: state.ari ? 'ari-window' : 'two-thirds-lifetime' };
+    return {
+      at: new Date(state.renewAt),
+      urgentAt: dflt.urgentAt,
+      reason: state.ari ? 'ari-window' : 'two-thirds-lifetime',
+    };
   }
   return dflt;
 }
@@ -127,13 +173,23 @@ function gateBackoff(d: Decision, state: CertState | undefined, now: Date): Deci
   return { kind: 'none', name: d.name, reason: `backing off (${d.kind}: ${d.reason})`, at: next };
 }
 
-function decideUnwanted(name: string, stored: StoredCert | undefined, state: CertState | undefined, input: PlanInput): Decision {
-  if (!stored) return state ? { kind: 'forget', name, reason: 'no certificate and not wanted' } : { kind: 'none', name, reason: 'nothing' };
+function decideUnwanted(
+  name: string,
+  stored: StoredCert | undefined,
+  state: CertState | undefined,
+  input: PlanInput,
+): Decision {
+  if (!stored)
+    return state
+      ? { kind: 'forget', name, reason: 'no certificate and not wanted' }
+      : { kind: 'none', name, reason: 'nothing' };
   if (input.desiredAt === undefined) return { kind: 'none', name, reason: 'waiting for a first complete snapshot' };
   if (state?.unwantedSince === undefined) return { kind: 'mark-unwanted', name, reason: 'no longer requested' };
   const deadline = Date.parse(state.unwantedSince) + input.policy.removeAfterMs;
-  if (input.now.getTime() < deadline) return { kind: 'none', name, reason: 'unwanted, in removal grace', at: new Date(deadline) };
-  if (input.desiredAt.getTime() < deadline) return { kind: 'none', name, reason: 'unwanted, waiting for a snapshot after the grace', needsSnapshot: true };
+  if (input.now.getTime() < deadline)
+    return { kind: 'none', name, reason: 'unwanted, in removal grace', at: new Date(deadline) };
+  if (input.desiredAt.getTime() < deadline)
+    return { kind: 'none', name, reason: 'unwanted, waiting for a snapshot after the grace', needsSnapshot: true };
   return { kind: 'remove', name, reason: 'unwanted for longer than remove-after' };
 }
 
@@ -144,7 +200,8 @@ function decideUnwanted(name: string, stored: StoredCert | undefined, state: Cer
 function guardMassRemoval(decisions: Decision[], input: PlanInput): Decision[] {
   const removals = decisions.filter((d) => d.kind === 'remove').length;
   const managed = input.stored.size;
-  if (input.removalsReleased || removals <= 2 || removals <= input.policy.maxRemovalFraction * managed) return decisions;
+  if (input.removalsReleased || removals <= 2 || removals <= input.policy.maxRemovalFraction * managed)
+    return decisions;
   const reason = `held: ${removals} of ${managed} certificates would be removed at once`;
   return decisions.map((d) => (d.kind === 'remove' ? { kind: 'hold-removal', name: d.name, reason } : d));
 }

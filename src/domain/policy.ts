@@ -13,7 +13,15 @@ export const FAILURE_BACKOFF: BackoffPolicy = { baseMs: 5 * 60_000, capMs: 24 * 
 export const MAX_FAILED_VALIDATIONS_PER_HOUR = 4;
 
 /** ACME problem types that mean "the CA tried to validate and it failed" (they count toward the hourly limit). */
-const VALIDATION_FAILURES = new Set(['unauthorized', 'incorrectResponse', 'connection', 'dns', 'caa', 'tls', 'rejectedIdentifier']);
+const VALIDATION_FAILURES = new Set([
+  'unauthorized',
+  'incorrectResponse',
+  'connection',
+  'dns',
+  'caa',
+  'tls',
+  'rejectedIdentifier',
+]);
 
 export interface RenewalTime {
   /** When to renew. */
@@ -28,7 +36,11 @@ export interface RenewalTime {
  * gave one (RFC 9773 §4.2), otherwise when one third of the lifetime remains, a little earlier by up to
  * 2% of the lifetime (jitter, so certificates issued together do not renew together). `random` in [0,1).
  */
-export function chooseRenewalTime(cert: Pick<StoredCert, 'notBefore' | 'notAfter'>, ari: RenewalInfo | undefined, random: number): RenewalTime {
+export function chooseRenewalTime(
+  cert: Pick<StoredCert, 'notBefore' | 'notAfter'>,
+  ari: RenewalInfo | undefined,
+  random: number,
+): RenewalTime {
   const nb = cert.notBefore.getTime();
   const na = cert.notAfter.getTime();
   const lifetime = Math.max(0, na - nb);
@@ -55,7 +67,13 @@ export interface FailureFacts {
  * The state after a failed attempt: one more failure, the error recorded, and the next attempt set to
  * the latest of (exponential backoff with jitter, the CA's Retry-After, the hourly validation budget).
  */
-export function recordFailure(state: CertState, failure: FailureFacts, now: Date, random: number, backoff: BackoffPolicy = FAILURE_BACKOFF): CertState {
+export function recordFailure(
+  state: CertState,
+  failure: FailureFacts,
+  now: Date,
+  random: number,
+  backoff: BackoffPolicy = FAILURE_BACKOFF,
+): CertState {
   const failures = state.failures + 1;
   let next = now.getTime() + backoffDelay(backoff, failures, random);
   if (failure.retryAfter && failure.retryAfter.getTime() > next) next = failure.retryAfter.getTime();
@@ -71,14 +89,25 @@ export function recordFailure(state: CertState, failure: FailureFacts, now: Date
     ...state,
     failures,
     lastAttempt: now.toISOString(),
-    lastError: { code: failure.code, ...(failure.type ? { type: failure.type } : {}), detail: failure.detail.slice(0, 500), at: now.toISOString() },
+    lastError: {
+      code: failure.code,
+      ...(failure.type ? { type: failure.type } : {}),
+      detail: failure.detail.slice(0, 500),
+      at: now.toISOString(),
+    },
     nextAttempt: new Date(next).toISOString(),
     failedValidations,
   };
 }
 
 /** The state after a certificate was installed: failures cleared, the new leaf's facts, a fresh renewal time. */
-export function recordSuccess(state: CertState, cert: StoredCert, keyType: CertState['keyType'], now: Date, random: number): CertState {
+export function recordSuccess(
+  state: CertState,
+  cert: StoredCert,
+  keyType: CertState['keyType'],
+  now: Date,
+  random: number,
+): CertState {
   const { nextAttempt: _n, lastError: _e, ari: _a, unwantedSince: _u, ...rest } = state;
   return {
     ...rest,
@@ -96,8 +125,18 @@ export function recordSuccess(state: CertState, cert: StoredCert, keyType: CertS
 }
 
 /** The state after an ARI answer: the window, when to ask again, and a renewal time inside the window. */
-export function recordRenewalInfo(state: CertState, cert: StoredCert, info: RenewalInfo, now: Date, random: number): CertState {
-  const sameWindow = state.ari && state.ari.start === info.start.toISOString() && state.ari.end === info.end.toISOString() && state.renewAt;
+export function recordRenewalInfo(
+  state: CertState,
+  cert: StoredCert,
+  info: RenewalInfo,
+  now: Date,
+  random: number,
+): CertState {
+  const sameWindow =
+    state.ari &&
+    state.ari.start === info.start.toISOString() &&
+    state.ari.end === info.end.toISOString() &&
+    state.renewAt;
   // RFC 9773 §4.3: re-ask after Retry-After; absent that, a few hours is polite. Bounded to [1 min, 24 h].
   const retry = Math.min(24 * HOUR, Math.max(60_000, info.retryAfterMs ?? 6 * HOUR));
   return {
@@ -118,7 +157,15 @@ export function recordRenewalInfo(state: CertState, cert: StoredCert, info: Rene
  * key type *we* chose can have "changed", so adopted RSA certificates are not all reissued on migration.
  */
 export function stateFromCert(c: StoredCert): CertState {
-  return { name: c.name, names: [...c.names], requestedBy: [], failures: 0, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), serial: c.serial };
+  return {
+    name: c.name,
+    names: [...c.names],
+    requestedBy: [],
+    failures: 0,
+    notBefore: c.notBefore.toISOString(),
+    notAfter: c.notAfter.toISOString(),
+    serial: c.serial,
+  };
 }
 
 /** True when the issuer name is a known test CA (Let's Encrypt staging, "Fake LE", Pebble). */

@@ -102,7 +102,12 @@ export interface CertState {
   readonly notAfter?: string;
   readonly serial?: string;
   /** Last ARI answer, and when to ask again. */
-  readonly ari?: { readonly start: string; readonly end: string; readonly explanationUrl?: string; readonly checkAfter: string };
+  readonly ari?: {
+    readonly start: string;
+    readonly end: string;
+    readonly explanationUrl?: string;
+    readonly checkAfter: string;
+  };
   /** The moment inside the renewal window chosen for this certificate (stable between restarts). */
   readonly renewAt?: string;
   readonly lastAttempt?: string;

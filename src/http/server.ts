@@ -43,7 +43,8 @@ export class HttpServer {
     const server = createServer((req, res) => {
       this.route(req, res).catch((err: unknown) => {
         this.log.error({ err: err instanceof Error ? err.message : String(err), path: req.url }, 'request failed');
-        if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ error: 'internal error' }), req.method === 'HEAD');
+        if (!res.headersSent)
+          send(res, 500, 'application/json', JSON.stringify({ error: 'internal error' }), req.method === 'HEAD');
         else res.destroy();
       });
     });
@@ -83,7 +84,10 @@ export class HttpServer {
       const token = path.slice(CHALLENGE_PREFIX.length);
       if (token === 'ping') return send(res, 200, 'application/json', '{"message": "pong"}', head);
       const answer = TOKEN_RE.test(token) ? this.handlers.challenge(token) : undefined;
-      this.log.debug({ token, found: answer !== undefined, user_agent: req.headers['user-agent'] }, 'challenge request');
+      this.log.debug(
+        { token, found: answer !== undefined, user_agent: req.headers['user-agent'] },
+        'challenge request',
+      );
       if (answer === undefined) return send(res, 404, 'text/plain', 'Not Found\n', head);
       return send(res, 200, 'text/plain', answer, head);
     }
@@ -91,7 +95,13 @@ export class HttpServer {
       case '/health': {
         if (!isGet) return send(res, 405, 'text/plain', 'Method Not Allowed\n', false);
         const h = await this.handlers.health();
-        return send(res, h.healthy ? 200 : 503, 'application/json', JSON.stringify({ status: h.healthy ? 'ok' : 'unhealthy', checks: h.checks }), head);
+        return send(
+          res,
+          h.healthy ? 200 : 503,
+          'application/json',
+          JSON.stringify({ status: h.healthy ? 'ok' : 'unhealthy', checks: h.checks }),
+          head,
+        );
       }
       case '/metrics': {
         if (!isGet) return send(res, 405, 'text/plain', 'Method Not Allowed\n', false);

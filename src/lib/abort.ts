@@ -12,10 +12,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       clearTimeout(timer);
       reject(abortReason(signal!));
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -39,8 +42,14 @@ export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> 
     const onAbort = (): void => reject(abortReason(signal));
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
     );
   });
 }
@@ -51,8 +60,15 @@ export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> 
  * `AbortSignal.timeout`, the reason can be a typed error and the timer can be cleared: call `clear()`
  * when the operation is over. Built on `AbortSignal.any` (its link to a long-lived parent is weak).
  */
-export function withTimeout(parent: AbortSignal | undefined, timeoutMs: number, reason?: () => unknown): { signal: AbortSignal; clear(): void } {
+export function withTimeout(
+  parent: AbortSignal | undefined,
+  timeoutMs: number,
+  reason?: () => unknown,
+): { signal: AbortSignal; clear(): void } {
   const ctl = new AbortController();
-  const timer = setTimeout(() => ctl.abort(reason ? reason() : new DOMException('The operation timed out', 'TimeoutError')), Math.max(0, timeoutMs));
+  const timer = setTimeout(
+    () => ctl.abort(reason ? reason() : new DOMException('The operation timed out', 'TimeoutError')),
+    Math.max(0, timeoutMs),
+  );
   return { signal: parent ? AbortSignal.any([parent, ctl.signal]) : ctl.signal, clear: () => clearTimeout(timer) };
 }

@@ -17,7 +17,7 @@ export interface BackoffPolicy {
  */
 export function backoffDelay(policy: BackoffPolicy, attempt: number, random: number): number {
   const n = Math.max(1, Math.floor(attempt));
-  const ceiling = Math.min(policy.capMs, policy.baseMs * Math.pow(policy.factor, n - 1));
+  const ceiling = Math.min(policy.capMs, policy.baseMs * policy.factor ** (n - 1));
   const delay = ceiling * (1 - policy.jitter * random);
   return Math.max(1, Math.round(delay));
 }

@@ -2,14 +2,16 @@
  * Errors with a stable machine-readable `code` that keep their `cause`.
  *
  * Contract: `code` values are part of the public surface (they appear in logs, metrics labels,
- * the state records and the status API), so they are SCREAMING_SNAKE and never change meaning.
+ * the state records and the status API), so they come from the one catalogue in `error-codes.ts`.
  */
+import type { ErrorCode } from './error-codes.js';
+
 export class AppError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   /** Extra structured fields for logs; must never contain secrets. */
   readonly details: Record<string, unknown>;
 
-  constructor(code: string, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;

@@ -19,7 +19,9 @@ export function assertSafeName(name: unknown): asserts name is string {
   const reason = unsafeReason(name);
   if (reason !== null) {
     const shown = typeof name === 'string' ? JSON.stringify(name.slice(0, 80)) : typeof name;
-    throw new AppError('INVALID_NAME', 'certificate name is not a safe file name', { details: { reason, name: shown } });
+    throw new AppError('INVALID_NAME', 'certificate name is not a safe file name', {
+      details: { reason, name: shown },
+    });
   }
 }
 

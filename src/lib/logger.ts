@@ -18,9 +18,24 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'critical'
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const REDACT = [
-  'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization',
-  'password', '*.password', 'token', '*.token', 'hmacKey', '*.hmacKey', 'eabHmacKey', '*.eabHmacKey',
-  'privateKey', '*.privateKey', 'keyPem', '*.keyPem', 'keyAuthorization', '*.keyAuthorization',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'hmacKey',
+  '*.hmacKey',
+  'eabHmacKey',
+  '*.eabHmacKey',
+  'privateKey',
+  '*.privateKey',
+  'keyPem',
+  '*.keyPem',
+  'keyAuthorization',
+  '*.keyAuthorization',
 ];
 
 export interface LoggerOptions {
@@ -78,7 +93,7 @@ function textStream(out: NodeJS.WritableStream): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, cb) {
       for (const line of chunk.toString('utf8').split('\n')) {
-        if (line.length > 0) out.write(formatTextLine(line) + '\n');
+        if (line.length > 0) out.write(`${formatTextLine(line)}\n`);
       }
       cb();
     },
@@ -98,5 +113,5 @@ export function formatTextLine(jsonLine: string): string {
     .map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`)
     .join(' ');
   const comp = component ? ` [${String(component)}]` : '';
-  return `${String(time)} ${String(level).toUpperCase().padEnd(5)}${comp} ${String(msg ?? '')}${fields ? ' ' + fields : ''}`;
+  return `${String(time)} ${String(level).toUpperCase().padEnd(5)}${comp} ${String(msg ?? '')}${fields ? ` ${fields}` : ''}`;
 }

@@ -169,7 +169,9 @@ export function parseBundle(text: string): ParsedBundle {
   const blocks = splitPemBlocks(text);
   const keys = blocks.filter((b) => KEY_LABELS.has(b.label));
   const certs = blocks.filter((b) => b.label === 'CERTIFICATE');
-  const other = blocks.filter((b) => !KEY_LABELS.has(b.label) && b.label !== 'CERTIFICATE' && !IGNORED_LABELS.has(b.label));
+  const other = blocks.filter(
+    (b) => !KEY_LABELS.has(b.label) && b.label !== 'CERTIFICATE' && !IGNORED_LABELS.has(b.label),
+  );
   if (other.length > 0) throw pemError(`unexpected PEM block ${other[0]!.label}`);
   if (keys.length !== 1) throw pemError(keys.length === 0 ? 'no private key' : 'more than one private key');
   if (certs.length === 0) throw pemError('no certificate');
@@ -186,7 +188,10 @@ function parseCert(pem: string): NodeX509 {
   try {
     return new NodeX509(pem);
   } catch (err) {
-    throw new AppError('CERT_INVALID', 'certificate does not parse', { cause: err, details: { reason: 'certificate does not parse' } });
+    throw new AppError('CERT_INVALID', 'certificate does not parse', {
+      cause: err,
+      details: { reason: 'certificate does not parse' },
+    });
   }
 }
 
@@ -243,7 +248,8 @@ export function parseSubjectAltName(text: string): Array<{ type: string; value: 
   let i = 0;
   while (i < text.length) {
     const colon = text.indexOf(':', i);
-    if (colon < 0) throw new AppError('CERT_INVALID', 'subjectAltName does not parse', { details: { reason: 'bad SAN text' } });
+    if (colon < 0)
+      throw new AppError('CERT_INVALID', 'subjectAltName does not parse', { details: { reason: 'bad SAN text' } });
     const type = text.slice(i, colon);
     let value: string;
     let end: number;
@@ -325,7 +331,9 @@ function certificateExtensions(x509: typeof X509Lib, opts: CreateCertificateOpti
     ext.push(new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true));
   } else {
     ext.push(new x509.BasicConstraintsExtension(false, undefined, true));
-    ext.push(new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true));
+    ext.push(
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+    );
     ext.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]));
   }
   if (opts.names && opts.names.length > 0) {
@@ -341,7 +349,9 @@ function randomSerial(): string {
   return b.toString('hex');
 }
 
-async function importSigningKey(keyPem: string): Promise<{ key: webcrypto.CryptoKey; algorithm: webcrypto.Algorithm | webcrypto.EcdsaParams }> {
+async function importSigningKey(
+  keyPem: string,
+): Promise<{ key: webcrypto.CryptoKey; algorithm: webcrypto.Algorithm | webcrypto.EcdsaParams }> {
   const obj = createPrivateKey(keyPem);
   const der = obj.export({ type: 'pkcs8', format: 'der' });
   if (obj.asymmetricKeyType === 'ec') {

@@ -15,15 +15,24 @@ import { MarathonLbNotifier } from './marathon-lb.js';
 
 export function buildNotifier(config: Config, logger: Logger, metrics?: Metrics): Notifier {
   const list: Notifier[] = [];
-  if (config.lb.length > 0) list.push(new MarathonLbNotifier({ urls: config.lb, logger, ...(metrics ? { metrics } : {}) }));
+  if (config.lb.length > 0)
+    list.push(new MarathonLbNotifier({ urls: config.lb, logger, ...(metrics ? { metrics } : {}) }));
   if (config.haproxySocket) {
-    list.push(new HaproxyRuntimeNotifier({
-      statsSocket: config.haproxySocket, certsDir: join(config.storageDir, 'certs'), logger, ...(metrics ? { metrics } : {}),
-      ...(config.haproxyCertsDir ? { haproxyCertsDir: config.haproxyCertsDir } : {}),
-      ...(config.haproxyMasterSocket ? { fallback: { kind: 'master-socket' as const, path: config.haproxyMasterSocket } } : {}),
-    }));
+    list.push(
+      new HaproxyRuntimeNotifier({
+        statsSocket: config.haproxySocket,
+        certsDir: join(config.storageDir, 'certs'),
+        logger,
+        ...(metrics ? { metrics } : {}),
+        ...(config.haproxyCertsDir ? { haproxyCertsDir: config.haproxyCertsDir } : {}),
+        ...(config.haproxyMasterSocket
+          ? { fallback: { kind: 'master-socket' as const, path: config.haproxyMasterSocket } }
+          : {}),
+      }),
+    );
   }
-  if (config.notifyCommand && config.notifyCommand.length > 0) list.push(new CommandNotifier({ argv: config.notifyCommand, logger, ...(metrics ? { metrics } : {}) }));
+  if (config.notifyCommand && config.notifyCommand.length > 0)
+    list.push(new CommandNotifier({ argv: config.notifyCommand, logger, ...(metrics ? { metrics } : {}) }));
   if (list.length === 1) return list[0]!;
   if (list.length === 0) return new NoopNotifier();
   return new FanoutNotifier(list);

@@ -40,7 +40,8 @@ export class CommandNotifier implements Notifier {
 
   /** Throws `INVALID_COMMAND` for an empty argv. */
   constructor(private readonly options: CommandNotifierOptions) {
-    if (options.argv.length === 0 || options.argv[0]!.length === 0) throw new AppError('INVALID_COMMAND', 'the notify command is empty');
+    if (options.argv.length === 0 || options.argv[0]!.length === 0)
+      throw new AppError('INVALID_COMMAND', 'the notify command is empty');
     this.log = options.logger.child({ component: 'notify', notifier: this.name });
     this.retries = new BackgroundRetries(this.log, options.retry, options.random);
   }
@@ -75,9 +76,20 @@ export class CommandNotifier implements Notifier {
       MARATHON_ACME_REMOVED: change.removed.join(' '),
       MARATHON_ACME_CHANGED: [...change.written, ...change.removed].join(' '),
     };
-    const r = await runCommand(this.options.argv, { env, timeoutMs: this.options.timeoutMs ?? 60_000, signal, ...(this.options.cwd ? { cwd: this.options.cwd } : {}) });
+    const r = await runCommand(this.options.argv, {
+      env,
+      timeoutMs: this.options.timeoutMs ?? 60_000,
+      signal,
+      ...(this.options.cwd ? { cwd: this.options.cwd } : {}),
+    });
     const failure = describeResult(r);
-    const fields = { command: this.options.argv[0], exit_code: r.code, signal: r.signal, ms: Math.round(r.ms), stderr: r.stderr.trim().slice(-1000) || undefined };
+    const fields = {
+      command: this.options.argv[0],
+      exit_code: r.code,
+      signal: r.signal,
+      ms: Math.round(r.ms),
+      stderr: r.stderr.trim().slice(-1000) || undefined,
+    };
     this.options.metrics?.lbSignals.inc({ notifier: this.name, result: failure === null ? 'success' : 'failure' });
     if (failure === null) this.log.info(fields, 'notify command succeeded');
     else this.log.warn({ ...fields, reason: failure }, 'notify command failed');

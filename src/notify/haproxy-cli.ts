@@ -19,7 +19,8 @@ export interface CliOptions {
  * HAProxy gives: the caller interprets those), or with the abort reason.
  */
 export function haproxyCommand(socket: string, command: string, options: CliOptions = {}): Promise<string> {
-  if (/[\r\n]/.test(command)) return Promise.reject(new AppError('HAPROXY_CLI_FAILED', 'CLI command contains a newline'));
+  if (/[\r\n]/.test(command))
+    return Promise.reject(new AppError('HAPROXY_CLI_FAILED', 'CLI command contains a newline'));
   const text = options.payload === undefined ? `${command}\n` : `${command} <<\n${payloadLines(options.payload)}\n`;
   return new Promise((resolve, reject) => {
     const conn = connect(socket);
@@ -27,7 +28,11 @@ export function haproxyCommand(socket: string, command: string, options: CliOpti
     const fail = (err: unknown): void => {
       cleanup();
       conn.destroy();
-      reject(options.signal?.aborted ? options.signal.reason : new AppError('HAPROXY_CLI_FAILED', 'HAProxy CLI command failed', { cause: err, details: { socket } }));
+      reject(
+        options.signal?.aborted
+          ? options.signal.reason
+          : new AppError('HAPROXY_CLI_FAILED', 'HAProxy CLI command failed', { cause: err, details: { socket } }),
+      );
     };
     const timer = setTimeout(() => fail(new Error('timeout')), options.timeoutMs ?? 5000);
     const onAbort = (): void => fail(options.signal?.reason);
@@ -54,5 +59,8 @@ function connect(socket: string): Socket {
 
 /** The payload without blank lines, ending in exactly one newline. */
 function payloadLines(payload: string): string {
-  return `${payload.split(/\r?\n/).filter((l) => l.trim().length > 0).join('\n')}\n`;
+  return `${payload
+    .split(/\r?\n/)
+    .filter((l) => l.trim().length > 0)
+    .join('\n')}\n`;
 }

@@ -57,7 +57,9 @@ export interface HaproxyRuntimeNotifierOptions {
 /** The runtime API answered, but not with success. */
 class Refused extends AppError {
   constructor(step: string, answer: string) {
-    super('HAPROXY_RUNTIME_REFUSED', 'HAProxy runtime API refused the change', { details: { step, answer: answer.trim().slice(0, 300) } });
+    super('HAPROXY_RUNTIME_REFUSED', 'HAProxy runtime API refused the change', {
+      details: { step, answer: answer.trim().slice(0, 300) },
+    });
   }
 }
 
@@ -117,19 +119,23 @@ export class HaproxyRuntimeNotifier implements Notifier {
     const detail = problems.join('; ');
     if (!this.options.fallback) {
       this.count('failure');
-      this.retries.start('runtime-api', (s) => this.serialised(async () => {
-        if (s.aborted) throw abortReason(s);
-        return (await this.applyPending(s)).length === 0;
-      }));
+      this.retries.start('runtime-api', (s) =>
+        this.serialised(async () => {
+          if (s.aborted) throw abortReason(s);
+          return (await this.applyPending(s)).length === 0;
+        }),
+      );
       return { ok: false, detail: `runtime API: ${detail}` };
     }
     const reloaded = await this.reloadPending(signal);
     this.count(reloaded === null ? 'fallback' : 'failure');
     if (reloaded === null) return { ok: true, detail: `runtime API: ${detail}; reloaded instead` };
-    this.retries.start('reload', (s) => this.serialised(async () => {
-      if (s.aborted) throw abortReason(s);
-      return (await this.reloadPending(s)) === null;
-    }));
+    this.retries.start('reload', (s) =>
+      this.serialised(async () => {
+        if (s.aborted) throw abortReason(s);
+        return (await this.reloadPending(s)) === null;
+      }),
+    );
     return { ok: false, detail: `runtime API: ${detail}; reload failed: ${reloaded}` };
   }
 
@@ -158,7 +164,10 @@ export class HaproxyRuntimeNotifier implements Notifier {
       entries = await this.crtListEntries(signal);
     } catch (err) {
       if (isAbortError(err) || signal.aborted) throw signal.reason ?? err;
-      return { failed: [...change.written, ...change.removed], lines: [`runtime API unusable (show ssl cert / crt-list): ${describeError(err).message}`] };
+      return {
+        failed: [...change.written, ...change.removed],
+        lines: [`runtime API unusable (show ssl cert / crt-list): ${describeError(err).message}`],
+      };
     }
     const failed: string[] = [];
     const lines: string[] = [];
@@ -172,7 +181,10 @@ export class HaproxyRuntimeNotifier implements Notifier {
       } catch (err) {
         if (isAbortError(err) || signal.aborted) throw signal.reason ?? err;
         const d = err instanceof AppError ? refusalText(err) : describeError(err).message;
-        this.log.warn({ domain: name, err, answer: err instanceof AppError ? err.details.answer : undefined }, 'runtime certificate update refused');
+        this.log.warn(
+          { domain: name, err, answer: err instanceof AppError ? err.details.answer : undefined },
+          'runtime certificate update refused',
+        );
         failed.push(name);
         lines.push(`${name}: ${d}`);
       }
@@ -184,7 +196,13 @@ export class HaproxyRuntimeNotifier implements Notifier {
   private async crtListEntries(signal: AbortSignal): Promise<Set<string>> {
     const answer = await this.cli(`show ssl crt-list ${this.crtDir}`, signal);
     if (!answer.startsWith(`# ${this.crtDir}`)) throw new Refused('show ssl crt-list', answer);
-    return new Set(answer.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[0]!).filter((l) => l.length > 0));
+    return new Set(
+      answer
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim().split(/\s+/)[0]!)
+        .filter((l) => l.length > 0),
+    );
   }
 
   /**
@@ -208,9 +226,11 @@ export class HaproxyRuntimeNotifier implements Notifier {
    * when the batch was aborted mid-transaction, or HAProxy's single transaction slot stays taken.
    */
   private async abortTransaction(file: string): Promise<void> {
-    await haproxyCommand(this.options.statsSocket, `abort ssl cert ${file}`, { timeoutMs: ABORT_TX_TIMEOUT_MS }).catch((err: unknown) => {
-      this.log.warn({ file, err }, 'could not abort the HAProxy certificate transaction');
-    });
+    await haproxyCommand(this.options.statsSocket, `abort ssl cert ${file}`, { timeoutMs: ABORT_TX_TIMEOUT_MS }).catch(
+      (err: unknown) => {
+        this.log.warn({ file, err }, 'could not abort the HAProxy certificate transaction');
+      },
+    );
   }
 
   /** The bundle's path for this process to read, and its name in HAProxy's CLI. */
@@ -257,7 +277,11 @@ export class HaproxyRuntimeNotifier implements Notifier {
   }
 
   private cli(command: string, signal: AbortSignal, payload?: string): Promise<string> {
-    return haproxyCommand(this.options.statsSocket, command, { signal, timeoutMs: this.options.timeoutMs ?? 5000, ...(payload !== undefined ? { payload } : {}) });
+    return haproxyCommand(this.options.statsSocket, command, {
+      signal,
+      timeoutMs: this.options.timeoutMs ?? 5000,
+      ...(payload !== undefined ? { payload } : {}),
+    });
   }
 
   /** Run the fallback reload; null on success, else the reason. Rejects only on abort. */

@@ -66,15 +66,24 @@ export class MarathonLbNotifier implements Notifier {
     if (signal.aborted) throw abortReason(signal);
     if (change.written.length === 0 && change.removed.length === 0) return { ok: true, detail: 'nothing changed' };
     this.retries.supersede();
-    const results = await Promise.all(this.targets.map(async (target) => ({ target, outcome: await this.signal(target, signal) })));
+    const results = await Promise.all(
+      this.targets.map(async (target) => ({ target, outcome: await this.signal(target, signal) })),
+    );
     if (signal.aborted) throw abortReason(signal);
     const failed = results.flatMap(({ target, outcome }) => (outcome.ok ? [] : [{ target, reason: outcome.reason }]));
     if (failed.length === 0) return { ok: true };
-    for (const { target } of failed) this.retries.start(target.display, (s) => this.signal(target, s).then((o) => o.ok));
-    this.log.error({ failed: failed.length, total: this.targets.length, lbs: failed.map((f) => f.target.display) }, 'marathon-lb instances not signalled');
+    for (const { target } of failed)
+      this.retries.start(target.display, (s) => this.signal(target, s).then((o) => o.ok));
+    this.log.error(
+      { failed: failed.length, total: this.targets.length, lbs: failed.map((f) => f.target.display) },
+      'marathon-lb instances not signalled',
+    );
     const ok = failed.length < this.targets.length;
     const reasons = failed.map((f) => `${f.target.display}: ${f.reason}`).join('; ');
-    return { ok, detail: `${failed.length}/${this.targets.length} marathon-lb instances failed (retrying): ${reasons}` };
+    return {
+      ok,
+      detail: `${failed.length}/${this.targets.length} marathon-lb instances failed (retrying): ${reasons}`,
+    };
   }
 
   /** One request to one LB; records the metric; never rejects. */
@@ -105,7 +114,10 @@ export class MarathonLbNotifier implements Notifier {
       if (timeout.aborted) return { ok: false, reason: `timeout after ${this.timeoutMs} ms` };
       const d = describeError(err);
       const cause = describeError((err as { cause?: unknown }).cause ?? err);
-      return { ok: false, reason: d.message === 'fetch failed' ? cause.code ?? cause.message : `${d.code ?? ''} ${d.message}`.trim() };
+      return {
+        ok: false,
+        reason: d.message === 'fetch failed' ? (cause.code ?? cause.message) : `${d.code ?? ''} ${d.message}`.trim(),
+      };
     }
   }
 
@@ -133,7 +145,10 @@ function parseTarget(raw: string): Target {
     // no cause: the URL parser's error carries the raw input, credentials included
     throw new AppError('INVALID_LB_URL', 'marathon-lb URL does not parse', { details: { url: redactUrl(raw) } });
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new AppError('INVALID_LB_URL', 'marathon-lb URL must be http or https', { details: { protocol: parsed.protocol } });
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new AppError('INVALID_LB_URL', 'marathon-lb URL must be http or https', {
+      details: { protocol: parsed.protocol },
+    });
   const { url, authorization } = splitUserinfo(parsed);
   return {
     display: url.origin,

@@ -106,7 +106,8 @@ export class PendingNames {
 
   private set(name: string, kind: 'written' | 'removed'): void {
     this.names.delete(name); // re-insert: keeps the order of the latest events
-    this.names.set(name, { kind, gen: (this.gen += 1) });
+    this.gen += 1;
+    this.names.set(name, { kind, gen: this.gen });
   }
 
   /**

@@ -39,7 +39,10 @@ export function childEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 /** Run `argv` to completion. Never rejects except with the abort reason when `signal` fires. */
-export function runCommand(argv: readonly string[], options: { env?: Record<string, string>; timeoutMs: number; signal?: AbortSignal; cwd?: string }): Promise<CommandResult> {
+export function runCommand(
+  argv: readonly string[],
+  options: { env?: Record<string, string>; timeoutMs: number; signal?: AbortSignal; cwd?: string },
+): Promise<CommandResult> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(options.signal.reason);
@@ -60,17 +63,31 @@ export function runCommand(argv: readonly string[], options: { env?: Record<stri
       child.kill('SIGTERM');
       killTimer = setTimeout(() => child.kill('SIGKILL'), GRACE_MS);
     };
-    const timer = setTimeout(() => { timedOut = true; terminate(); }, options.timeoutMs);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      terminate();
+    }, options.timeoutMs);
     const onAbort = (): void => terminate();
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString('utf8')).slice(-CAPTURE); });
-    child.on('error', (err) => { spawnError = err.message; });
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString('utf8')).slice(-CAPTURE);
+    });
+    child.on('error', (err) => {
+      spawnError = err.message;
+    });
     child.on('close', (code, sig) => {
       clearTimeout(timer);
       clearTimeout(killTimer);
       options.signal?.removeEventListener('abort', onAbort);
       if (options.signal?.aborted) return reject(options.signal.reason);
-      resolve({ code, signal: sig, timedOut, stderr, ms: performance.now() - t0, ...(spawnError ? { spawnError } : {}) });
+      resolve({
+        code,
+        signal: sig,
+        timedOut,
+        stderr,
+        ms: performance.now() - t0,
+        ...(spawnError ? { spawnError } : {}),
+      });
     });
   });
 }

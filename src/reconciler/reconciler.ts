@@ -18,7 +18,12 @@ import { SlidingWindow } from '../lib/sliding-window.js';
 import { backoffDelay, type BackoffPolicy } from '../lib/backoff.js';
 import { sleep } from '../lib/abort.js';
 import { failureFacts } from './failure.js';
-import { certificateStatus, publishCertificateMetrics, publishProblemMetrics, type ReconcilerStatus } from './report.js';
+import {
+  certificateStatus,
+  publishCertificateMetrics,
+  publishProblemMetrics,
+  type ReconcilerStatus,
+} from './report.js';
 
 export type { CertificateStatus, ReconcilerStatus } from './report.js';
 
@@ -177,10 +182,17 @@ export class Reconciler {
     const names = new Set([...this.desired.keys(), ...this.stored.keys(), ...this.states.keys()]);
     const certificates = [...names].sort().map((name) => {
       const job = this.jobs.get(name);
-      return certificateStatus({
-        name, spec: this.desired.get(name), stored: this.stored.get(name), state: this.states.get(name), held: this.held.includes(name),
-        ...(job ? { job: `${job.kind}${job.running ? ' (running)' : ' (queued)'}: ${job.reason}` } : {}),
-      }, now);
+      return certificateStatus(
+        {
+          name,
+          spec: this.desired.get(name),
+          stored: this.stored.get(name),
+          state: this.states.get(name),
+          held: this.held.includes(name),
+          ...(job ? { job: `${job.kind}${job.running ? ' (running)' : ' (queued)'}: ${job.reason}` } : {}),
+        },
+        now,
+      );
     });
     const running = [...this.jobs.values()].filter((j) => j.running).length;
     return {
@@ -239,7 +251,13 @@ export class Reconciler {
         desiredAt: this.desiredAt(),
         stored: this.stored,
         states: this.states,
-        policy: { removeAfterMs: this.opts.removeAfterMs, keyType: this.opts.keyType, maxRemovalFraction: this.opts.maxRemovalFraction, productionCa: this.opts.productionCa, ariSupported: this.ariSupported },
+        policy: {
+          removeAfterMs: this.opts.removeAfterMs,
+          keyType: this.opts.keyType,
+          maxRemovalFraction: this.opts.maxRemovalFraction,
+          productionCa: this.opts.productionCa,
+          ariSupported: this.ariSupported,
+        },
         removalsReleased: released,
       });
       const held: string[] = [];
@@ -257,7 +275,8 @@ export class Reconciler {
         if (d.kind === 'mark-unwanted' || d.kind === 'clear-unwanted' || d.kind === 'forget') this.planAgain = true;
       }
       this.withdrawStaleJobs(queuedNow);
-      if (p.decisions.some((d) => d.kind === 'none' && d.needsSnapshot)) wakeAt = Math.min(wakeAt, this.requestResync(now));
+      if (p.decisions.some((d) => d.kind === 'none' && d.needsSnapshot))
+        wakeAt = Math.min(wakeAt, this.requestResync(now));
       this.reportHeld(held);
       wakeAt = Math.min(wakeAt, this.dispatch());
       this.lastPlanAt = now;
@@ -290,18 +309,43 @@ export class Reconciler {
     switch (d.kind) {
       case 'issue':
       case 'renew':
-        this.enqueue({ name: d.name, kind: d.kind, spec: d.spec, reason: d.reason, priority: d.priority, ariRenewal: d.ariRenewal, running: false });
+        this.enqueue({
+          name: d.name,
+          kind: d.kind,
+          spec: d.spec,
+          reason: d.reason,
+          priority: d.priority,
+          ariRenewal: d.ariRenewal,
+          running: false,
+        });
         return true;
       case 'check-ari':
-        this.enqueue({ name: d.name, kind: 'check-ari', reason: d.reason, priority: -1, ariRenewal: false, running: false });
+        this.enqueue({
+          name: d.name,
+          kind: 'check-ari',
+          reason: d.reason,
+          priority: -1,
+          ariRenewal: false,
+          running: false,
+        });
         return true;
       case 'remove':
-        this.enqueue({ name: d.name, kind: 'remove', reason: d.reason, priority: -2, ariRenewal: false, running: false });
+        this.enqueue({
+          name: d.name,
+          kind: 'remove',
+          reason: d.reason,
+          priority: -2,
+          ariRenewal: false,
+          running: false,
+        });
         return true;
       case 'mark-unwanted': {
         const state = this.stateOf(d.name);
         await this.saveState({ ...state, unwantedSince: new Date(now).toISOString() });
-        this.log.info({ domain: d.name, remove_at: new Date(now + this.opts.removeAfterMs).toISOString() }, 'certificate no longer requested');
+        this.log.info(
+          { domain: d.name, remove_at: new Date(now + this.opts.removeAfterMs).toISOString() },
+          'certificate no longer requested',
+        );
         return false;
       }
       case 'clear-unwanted': {
@@ -312,7 +356,9 @@ export class Reconciler {
       }
       case 'forget':
         this.states.delete(d.name);
-        await this.opts.store.saveState(d.name, null).catch((err: unknown) => this.log.warn({ domain: d.name, err }, 'cannot delete state record'));
+        await this.opts.store
+          .saveState(d.name, null)
+          .catch((err: unknown) => this.log.warn({ domain: d.name, err }, 'cannot delete state record'));
         return false;
       case 'hold-removal':
       case 'none':
@@ -341,7 +387,9 @@ export class Reconciler {
   /** Start queued jobs up to the cap; returns when to look again if the order budget holds some back. */
   private dispatch(): number {
     let wakeAt = Infinity;
-    const queued = [...this.jobs.values()].filter((j) => !j.running).sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name));
+    const queued = [...this.jobs.values()]
+      .filter((j) => !j.running)
+      .sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name));
     let running = this.jobs.size - queued.length;
     let budgetChecked = false;
     for (const job of queued) {
@@ -367,7 +415,11 @@ export class Reconciler {
     }
     const blocked = wakeAt !== Infinity;
     if (!budgetChecked) return wakeAt;
-    if (blocked && !this.budgetBlocked) this.log.warn({ queued: queued.length, budget: this.opts.orderBudget, next_order_at: new Date(wakeAt).toISOString() }, 'order budget exhausted, new orders wait');
+    if (blocked && !this.budgetBlocked)
+      this.log.warn(
+        { queued: queued.length, budget: this.opts.orderBudget, next_order_at: new Date(wakeAt).toISOString() },
+        'order budget exhausted, new orders wait',
+      );
     if (!blocked && this.budgetBlocked) this.log.info({}, 'order budget available again');
     this.budgetBlocked = blocked;
     return wakeAt;
@@ -378,12 +430,15 @@ export class Reconciler {
     const account = await this.opts.store.readAccountState();
     const times = (account?.newOrders ?? []).map((t) => Date.parse(t)).filter((t) => t > this.now() - 3 * HOUR);
     this.budget.restore(times);
-    if (times.length > 0) this.log.info({ recent_orders: times.length, budget: this.opts.orderBudget }, 'order budget restored');
+    if (times.length > 0)
+      this.log.info({ recent_orders: times.length, budget: this.opts.orderBudget }, 'order budget restored');
   }
 
   private async persistBudget(now: number): Promise<void> {
     const newOrders = this.budget.times(now).map((t) => new Date(t).toISOString());
-    await this.opts.store.writeAccountState({ newOrders }).catch((err: unknown) => this.log.warn({ err }, 'cannot write account state'));
+    await this.opts.store
+      .writeAccountState({ newOrders })
+      .catch((err: unknown) => this.log.warn({ err }, 'cannot write account state'));
   }
 
   private async runJob(job: Job): Promise<void> {
@@ -402,22 +457,51 @@ export class Reconciler {
     const attempt = before.failures + 1;
     const stored = this.stored.get(job.name);
     const replaces = job.ariRenewal && stored ? this.opts.issuer.certId(stored.certPem) : undefined;
-    this.log.info({ domain: spec.name, names: spec.names, reason: job.reason, attempt, requested_by: spec.requestedBy, ...(replaces ? { replaces } : {}) }, job.kind === 'renew' ? 'renewing certificate' : 'ordering certificate');
-    try {
-      const issued = await this.opts.issuer.issue({
+    this.log.info(
+      {
+        domain: spec.name,
         names: spec.names,
-        keyType: this.opts.keyType,
-        ...(this.opts.profile ? { profile: this.opts.profile } : {}),
-        ...(this.opts.preferredChain ? { preferredChain: this.opts.preferredChain } : {}),
+        reason: job.reason,
+        attempt,
+        requested_by: spec.requestedBy,
         ...(replaces ? { replaces } : {}),
-      }, this.signal);
+      },
+      job.kind === 'renew' ? 'renewing certificate' : 'ordering certificate',
+    );
+    try {
+      const issued = await this.opts.issuer.issue(
+        {
+          names: spec.names,
+          keyType: this.opts.keyType,
+          ...(this.opts.profile ? { profile: this.opts.profile } : {}),
+          ...(this.opts.preferredChain ? { preferredChain: this.opts.preferredChain } : {}),
+          ...(replaces ? { replaces } : {}),
+        },
+        this.signal,
+      );
       const installed = await this.opts.store.install(spec, issued);
       this.stored.set(spec.name, installed);
       const now = this.now();
-      await this.saveState(recordSuccess({ ...before, requestedBy: spec.requestedBy }, installed, this.opts.keyType, new Date(now), this.random()));
+      await this.saveState(
+        recordSuccess(
+          { ...before, requestedBy: spec.requestedBy },
+          installed,
+          this.opts.keyType,
+          new Date(now),
+          this.random(),
+        ),
+      );
       this.deferred.delete(`check-ari ${spec.name}`);
       this.opts.metrics?.orders.inc({ result: 'success', problem_type: '' });
-      this.log.info({ domain: spec.name, serial: installed.serial, not_after: installed.notAfter.toISOString(), reason: job.reason }, 'certificate installed');
+      this.log.info(
+        {
+          domain: spec.name,
+          serial: installed.serial,
+          not_after: installed.notAfter.toISOString(),
+          reason: job.reason,
+        },
+        'certificate installed',
+      );
       this.queueChange('written', spec.name);
     } catch (err) {
       if (this.signal.aborted && isAbortError(err)) return;
@@ -432,7 +516,18 @@ export class Reconciler {
       await this.saveState(next);
       this.opts.metrics?.orders.inc({ result: 'failure', problem_type: facts.type ?? facts.code });
       const retryIn = Math.max(0, Date.parse(next.nextAttempt!) - now);
-      this.log.warn({ domain: spec.name, attempt, code: facts.code, problem_type: facts.type, detail: facts.detail, retry_in: Math.round(retryIn / 1000), next_attempt: next.nextAttempt }, 'certificate order failed');
+      this.log.warn(
+        {
+          domain: spec.name,
+          attempt,
+          code: facts.code,
+          problem_type: facts.type,
+          detail: facts.detail,
+          retry_in: Math.round(retryIn / 1000),
+          next_attempt: next.nextAttempt,
+        },
+        'certificate order failed',
+      );
     }
   }
 
@@ -442,14 +537,24 @@ export class Reconciler {
     try {
       const info = await this.opts.issuer.renewalInfo(stored.certPem, this.signal);
       if (info === null) {
-        if (this.ariSupported !== false) this.log.info({}, 'CA offers no renewal information (ARI); renewing at two thirds of the lifetime');
+        if (this.ariSupported !== false)
+          this.log.info({}, 'CA offers no renewal information (ARI); renewing at two thirds of the lifetime');
         this.ariSupported = false;
         return;
       }
       this.ariSupported = true;
       const next = recordRenewalInfo(this.stateOf(name), stored, info, new Date(this.now()), this.random());
       await this.saveState(next);
-      this.log.info({ domain: name, window_start: next.ari!.start, window_end: next.ari!.end, renew_at: next.renewAt, explanation_url: next.ari!.explanationUrl }, 'renewal information received');
+      this.log.info(
+        {
+          domain: name,
+          window_start: next.ari!.start,
+          window_end: next.ari!.end,
+          renew_at: next.renewAt,
+          explanation_url: next.ari!.explanationUrl,
+        },
+        'renewal information received',
+      );
     } catch (err) {
       if (isAbortError(err) && this.signal.aborted) return;
       this.deferred.set(`check-ari ${name}`, this.now() + DEFER_MS);
@@ -509,7 +614,8 @@ export class Reconciler {
 
   /** Orders running or queued, other than `except`'s own (theirs would join the batch). */
   private ordersInFlight(except?: string): boolean {
-    for (const j of this.jobs.values()) if ((j.kind === 'issue' || j.kind === 'renew') && j.name !== except) return true;
+    for (const j of this.jobs.values())
+      if ((j.kind === 'issue' || j.kind === 'renew') && j.name !== except) return true;
     return false;
   }
 
@@ -520,7 +626,11 @@ export class Reconciler {
 
   /** One notification per batch: waits while orders still run (up to notifyMaxDelayMs). */
   private async flush(): Promise<void> {
-    if (this.ordersInFlight() && this.now() - this.pending.since < (this.opts.notifyMaxDelayMs ?? 30_000) && !this.signal.aborted) {
+    if (
+      this.ordersInFlight() &&
+      this.now() - this.pending.since < (this.opts.notifyMaxDelayMs ?? 30_000) &&
+      !this.signal.aborted
+    ) {
       this.scheduleFlush(this.opts.notifyDebounceMs ?? 1000);
       return;
     }
@@ -528,9 +638,15 @@ export class Reconciler {
     this.pending.written.clear();
     this.pending.removed.clear();
     if (change.written.length + change.removed.length === 0) return;
-    const result = await this.opts.notifier.notify(change, new AbortController().signal).catch((err: unknown) => ({ ok: false, detail: describeError(err).message }));
+    const result = await this.opts.notifier
+      .notify(change, new AbortController().signal)
+      .catch((err: unknown) => ({ ok: false, detail: describeError(err).message }));
     if (result.ok) this.log.info({ written: change.written, removed: change.removed }, 'load balancers notified');
-    else this.log.warn({ written: change.written, removed: change.removed, detail: result.detail }, 'load balancers not notified; retrying in the background');
+    else
+      this.log.warn(
+        { written: change.written, removed: change.removed, detail: result.detail },
+        'load balancers not notified; retrying in the background',
+      );
     await this.recordDelivery(change.written, result.ok);
   }
 
@@ -561,6 +677,10 @@ export class Reconciler {
     const changed = held.join(',') !== this.held.join(',');
     this.held = held;
     this.opts.metrics?.removalsHeld.set(held.length);
-    if (changed && held.length > 0) this.log.error({ domains: held, count: held.length, managed: this.stored.size }, 'mass removal held; release with POST /removals/release after checking the Marathon group');
+    if (changed && held.length > 0)
+      this.log.error(
+        { domains: held, count: held.length, managed: this.stored.size },
+        'mass removal held; release with POST /removals/release after checking the Marathon group',
+      );
   }
 }

@@ -51,11 +51,19 @@ export interface CertificateFacts {
 export function certificateStatus(f: CertificateFacts, now: number): CertificateStatus {
   const { spec, stored, state: st } = f;
   const failing = (st?.failures ?? 0) > 0;
-  const state: CertificateState = f.held ? 'held'
-    : !spec ? 'unwanted'
-    : !stored ? (failing ? 'failing' : 'pending')
-    : stored.notAfter.getTime() <= now ? 'expired'
-    : failing ? 'failing' : 'valid';
+  const state: CertificateState = f.held
+    ? 'held'
+    : !spec
+      ? 'unwanted'
+      : !stored
+        ? failing
+          ? 'failing'
+          : 'pending'
+        : stored.notAfter.getTime() <= now
+          ? 'expired'
+          : failing
+            ? 'failing'
+            : 'valid';
   const renewal = stored && !stored.selfSigned ? renewalTime(stored, st) : undefined;
   return {
     name: f.name,
@@ -63,7 +71,9 @@ export function certificateStatus(f: CertificateFacts, now: number): Certificate
     requestedBy: spec?.requestedBy ?? [],
     state,
     ...(stored ? { notAfter: stored.notAfter.toISOString() } : {}),
-    ...(renewal && spec ? { renewAt: new Date(Math.min(renewal.at.getTime(), renewal.urgentAt.getTime())).toISOString() } : {}),
+    ...(renewal && spec
+      ? { renewAt: new Date(Math.min(renewal.at.getTime(), renewal.urgentAt.getTime())).toISOString() }
+      : {}),
     failures: st?.failures ?? 0,
     ...(st?.lastError ? { lastError: st.lastError } : {}),
     ...(st?.nextAttempt && Date.parse(st.nextAttempt) > now ? { nextAttempt: st.nextAttempt } : {}),

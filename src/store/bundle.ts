@@ -5,15 +5,18 @@
 import type { IssuedCertificate, KeyType, StoredCert } from '../domain/types.js';
 import { sameNames } from '../domain/name-rules.js';
 import { AppError } from '../lib/errors.js';
-import { isIssuedBy, keyMatchesCert, keyTypeOf, parseBundle, readLeaf, splitPemBlocks, type LeafInfo } from '../lib/pki.js';
+import {
+  isIssuedBy,
+  keyMatchesCert,
+  keyTypeOf,
+  parseBundle,
+  readLeaf,
+  splitPemBlocks,
+  type LeafInfo,
+} from '../lib/pki.js';
 
 /** Stable reasons of a `BUNDLE_INVALID` error (in `details.reason`). */
-export type BundleProblem =
-  | 'PEM_INVALID'
-  | 'KEY_MISMATCH'
-  | 'CHAIN_INVALID'
-  | 'NAMES_MISMATCH'
-  | 'EXPIRED';
+export type BundleProblem = 'PEM_INVALID' | 'KEY_MISMATCH' | 'CHAIN_INVALID' | 'NAMES_MISMATCH' | 'EXPIRED';
 
 /** A bundle that passed the check: everything `StoredCert` needs, so nothing is parsed twice. */
 export interface CheckedBundle {
@@ -31,7 +34,11 @@ export interface CheckedBundle {
  */
 export function buildBundle(cert: IssuedCertificate): string {
   try {
-    const parts = [cert.keyPem, cert.certPem, cert.chainPem].map((p) => splitPemBlocks(p).map((b) => b.pem).join(''));
+    const parts = [cert.keyPem, cert.certPem, cert.chainPem].map((p) =>
+      splitPemBlocks(p)
+        .map((b) => b.pem)
+        .join(''),
+    );
     return parts.join('');
   } catch (err) {
     throw invalid('PEM_INVALID', 'a PEM part of the certificate does not parse', err);
@@ -47,7 +54,8 @@ export function buildBundle(cert: IssuedCertificate): string {
 export function checkBundle(text: string, expectedNames: readonly string[], now: Date): CheckedBundle {
   const bundle = parseOrThrow(text);
   const [leafPem, ...chainPems] = bundle.certPems as [string, ...string[]];
-  if (!keyMatchesCert(bundle.keyPem, leafPem)) throw invalid('KEY_MISMATCH', 'the private key does not match the leaf certificate');
+  if (!keyMatchesCert(bundle.keyPem, leafPem))
+    throw invalid('KEY_MISMATCH', 'the private key does not match the leaf certificate');
   checkChain(leafPem, chainPems);
   const leaf = readLeaf(leafPem);
   if (!sameNames(leaf.names, expectedNames)) {
@@ -56,7 +64,8 @@ export function checkBundle(text: string, expectedNames: readonly string[], now:
       got: [...leaf.names],
     });
   }
-  if (leaf.notAfter.getTime() <= now.getTime()) throw invalid('EXPIRED', 'the leaf certificate has expired', undefined, { not_after: leaf.notAfter.toISOString() });
+  if (leaf.notAfter.getTime() <= now.getTime())
+    throw invalid('EXPIRED', 'the leaf certificate has expired', undefined, { not_after: leaf.notAfter.toISOString() });
   return { keyPem: bundle.keyPem, keyType: keyTypeOf(bundle.keyPem), leafPem, chainPems, leaf };
 }
 
@@ -88,12 +97,19 @@ function checkChain(leafPem: string, chainPems: readonly string[]): void {
   const path = [leafPem, ...chainPems];
   for (let i = 0; i + 1 < path.length; i += 1) {
     if (!isIssuedBy(path[i]!, path[i + 1]!)) {
-      throw invalid('CHAIN_INVALID', 'a chain certificate does not sign the certificate before it', undefined, { position: i + 1 });
+      throw invalid('CHAIN_INVALID', 'a chain certificate does not sign the certificate before it', undefined, {
+        position: i + 1,
+      });
     }
   }
 }
 
-function invalid(reason: BundleProblem, message: string, cause?: unknown, extra: Record<string, unknown> = {}): AppError {
+function invalid(
+  reason: BundleProblem,
+  message: string,
+  cause?: unknown,
+  extra: Record<string, unknown> = {},
+): AppError {
   return new AppError('BUNDLE_INVALID', message, { cause, details: { reason, ...extra } });
 }
 

@@ -39,7 +39,12 @@ export function tempName(target: string, pid = process.pid): string {
  * MUST NOT be a directory HAProxy loads). Returns true when written, false when `exclusive` and the
  * target existed. On any failure the temp file is removed and the previous target is untouched.
  */
-export async function writeDurable(stagingDir: string, target: string, data: string, options: DurableWriteOptions): Promise<boolean> {
+export async function writeDurable(
+  stagingDir: string,
+  target: string,
+  data: string,
+  options: DurableWriteOptions,
+): Promise<boolean> {
   const tmp = join(stagingDir, tempName(target));
   await writeAndSync(tmp, data, options);
   try {

@@ -23,7 +23,21 @@
  * user in that group can read them. An explicit `dirMode`/`group` is also applied to existing
  * directories at init; the defaults never change an existing deployment's directories.
  */
-import { access, chmod, chown, constants, copyFile, link, mkdir, open, readFile, readdir, rm, stat, unlink } from 'node:fs/promises';
+import {
+  access,
+  chmod,
+  chown,
+  constants,
+  copyFile,
+  link,
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  unlink,
+} from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Store } from '../domain/contracts.js';
@@ -112,13 +126,17 @@ export class FileStore implements Store {
   }
 
   private async assertStorageDir(): Promise<void> {
-    let st;
+    let st: Awaited<ReturnType<typeof stat>>;
     try {
       st = await stat(this.dir);
     } catch (err) {
-      throw new AppError('STORAGE_DIR_MISSING', 'the storage directory does not exist', { cause: err, details: { dir: this.dir } });
+      throw new AppError('STORAGE_DIR_MISSING', 'the storage directory does not exist', {
+        cause: err,
+        details: { dir: this.dir },
+      });
     }
-    if (!st.isDirectory()) throw new AppError('STORAGE_DIR_MISSING', 'the storage path is not a directory', { details: { dir: this.dir } });
+    if (!st.isDirectory())
+      throw new AppError('STORAGE_DIR_MISSING', 'the storage path is not a directory', { details: { dir: this.dir } });
   }
 
   private async ensureDir(dir: string): Promise<void> {
@@ -175,11 +193,15 @@ export class FileStore implements Store {
     for (let i = 0; i < entries.length; i += LIST_CONCURRENCY) {
       const chunk = entries.slice(i, i + LIST_CONCURRENCY);
       const results = await Promise.all(chunk.map((e) => this.readEntry(e.name, e.isFile())));
-      results.forEach((r, j) => (r === null ? unmanaged.push(chunk[j]!.name) : certs.push(r)));
+      for (const [j, r] of results.entries()) {
+        if (r === null) unmanaged.push(chunk[j]!.name);
+        else certs.push(r);
+      }
     }
     certs.sort((a, b) => a.name.localeCompare(b.name));
     unmanaged.sort();
-    if (unmanaged.length > 0) this.log.debug({ count: unmanaged.length, files: unmanaged.slice(0, 20) }, 'unmanaged files in certs directory');
+    if (unmanaged.length > 0)
+      this.log.debug({ count: unmanaged.length, files: unmanaged.slice(0, 20) }, 'unmanaged files in certs directory');
     return { certs, unmanaged };
   }
 
@@ -207,7 +229,12 @@ export class FileStore implements Store {
     const text = buildBundle(cert);
     const checked = checkBundle(text, spec.names, this.now());
     try {
-      await writeDurable(this.stagingDir, target, text, this.bundleWrite({ check: (onDisk) => sameBytes(onDisk, text) }));
+      await writeDurable(
+        this.stagingDir,
+        target,
+        text,
+        this.bundleWrite({ check: (onDisk) => sameBytes(onDisk, text) }),
+      );
     } catch (err) {
       this.log.warn({ domain: spec.name, file: target, err }, 'certificate not installed');
       throw err;
@@ -288,7 +315,9 @@ export class FileStore implements Store {
     }
     try {
       const parsed = JSON.parse(text) as { newOrders?: unknown };
-      const newOrders = Array.isArray(parsed.newOrders) ? parsed.newOrders.filter((t): t is string => typeof t === 'string' && !Number.isNaN(Date.parse(t))) : [];
+      const newOrders = Array.isArray(parsed.newOrders)
+        ? parsed.newOrders.filter((t): t is string => typeof t === 'string' && !Number.isNaN(Date.parse(t)))
+        : [];
       return { newOrders };
     } catch (err) {
       this.log.warn({ file: this.accountStatePath, err }, 'account state corrupt; starting afresh');
@@ -327,7 +356,10 @@ export class FileStore implements Store {
         await rm(probe, { force: true });
       }
     } catch (err) {
-      throw new AppError('STORAGE_NOT_WRITABLE', 'the storage directory is not writable', { cause: err, details: { dir: this.dir } });
+      throw new AppError('STORAGE_NOT_WRITABLE', 'the storage directory is not writable', {
+        cause: err,
+        details: { dir: this.dir },
+      });
     }
   }
 }
@@ -353,7 +385,10 @@ function recordName(text: string, entry: string): string {
 
 /** What was read back must be byte-identical to what was built (the full check ran before the write). */
 function sameBytes(onDisk: string, expected: string): void {
-  if (onDisk !== expected) throw new AppError('BUNDLE_INVALID', 'the bundle read back differs from the one written', { details: { reason: 'PEM_INVALID' } });
+  if (onDisk !== expected)
+    throw new AppError('BUNDLE_INVALID', 'the bundle read back differs from the one written', {
+      details: { reason: 'PEM_INVALID' },
+    });
 }
 
 async function fsyncFile(path: string): Promise<void> {

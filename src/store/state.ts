@@ -19,7 +19,8 @@ export function parseStateRecord(name: string, text: string): CertState {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw corrupt('not an object');
   const rec = value as Record<string, unknown>;
   if (rec.name !== name) throw corrupt('name differs from the file name');
-  if (!Array.isArray(rec.names) || !rec.names.every((n) => typeof n === 'string')) throw corrupt('names is not a list of strings');
+  if (!Array.isArray(rec.names) || !rec.names.every((n) => typeof n === 'string'))
+    throw corrupt('names is not a list of strings');
   if (!Array.isArray(rec.requestedBy)) throw corrupt('requestedBy is not a list');
   if (typeof rec.failures !== 'number' || !(rec.failures >= 0)) throw corrupt('failures is not a number');
   return rec as unknown as CertState;

@@ -11,10 +11,18 @@ import { join } from 'node:path';
 import { startStack, app, type Stack } from '../support/stack.js';
 import { probeTls } from '../support/tls-probe.js';
 
-const labels = (name: string): Record<string, string> => ({ HAPROXY_GROUP: 'external', HAPROXY_0_VHOST: name, MARATHON_ACME_0_DOMAIN: name });
+const labels = (name: string): Record<string, string> => ({
+  HAPROXY_GROUP: 'external',
+  HAPROXY_0_VHOST: name,
+  MARATHON_ACME_0_DOMAIN: name,
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -26,7 +34,11 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
 
 test('issue, serve, remove, renew, survive a CA outage', { timeout: 240_000 }, async (t) => {
   const stack: Stack = await startStack({
-    apps: [app('/e2e/a', labels('a.e2e.test')), app('/e2e/b', labels('b.e2e.test')), app('/e2e/c', labels('c.e2e.test'))],
+    apps: [
+      app('/e2e/a', labels('a.e2e.test')),
+      app('/e2e/b', labels('b.e2e.test')),
+      app('/e2e/c', labels('c.e2e.test')),
+    ],
     // 40-second certificates make renewal observable; short grace and backoff make removal and recovery so.
     pebble: { certificateValidityPeriod: 40 },
     daemonArgs: ['--remove-after', '3', '--backoff-min', '1', '--backoff-max', '4', '--resync-interval', '30'],
@@ -42,7 +54,10 @@ test('issue, serve, remove, renew, survive a CA outage', { timeout: 240_000 }, a
     const defaultPem = readFileSync(join(stack.storageDir, 'default.pem'), 'utf8');
     const noSni = await probeTls(stack.haproxy.httpsPort, { insecureFingerprintOnly: true });
     assert.equal(noSni.fingerprint256, new X509Certificate(defaultPem).fingerprint256, 'no SNI gets default.pem');
-    assert.ok(stack.mlb.calls.length < 3, `one marathon-lb signal per batch, not per certificate (got ${stack.mlb.calls.length})`);
+    assert.ok(
+      stack.mlb.calls.length < 3,
+      `one marathon-lb signal per batch, not per certificate (got ${stack.mlb.calls.length})`,
+    );
     assert.ok(stack.mlb.calls.every((c) => c.method === 'POST' && c.path === '/_mlb_signal/usr1'));
   });
 
@@ -52,7 +67,9 @@ test('issue, serve, remove, renew, survive a CA outage', { timeout: 240_000 }, a
     const metrics = await (await fetch(`${stack.daemonUrl}/metrics`)).text();
     assert.match(metrics, /marathon_acme_certificate_expiry_timestamp_seconds\{domain="a\.e2e\.test"\} \d+/);
     assert.match(metrics, /marathon_acme_orders_total\{result="success",problem_type=""\} [3-9]/);
-    const status = (await (await fetch(`${stack.daemonUrl}/status`)).json()) as { certificates: Array<{ name: string; state: string; requestedBy: Array<{ appId: string }> }> };
+    const status = (await (await fetch(`${stack.daemonUrl}/status`)).json()) as {
+      certificates: Array<{ name: string; state: string; requestedBy: Array<{ appId: string }> }>;
+    };
     const a = status.certificates.find((c) => c.name === 'a.e2e.test');
     assert.equal(a?.state, 'valid');
     assert.equal(a?.requestedBy[0]?.appId, '/e2e/a');
@@ -62,10 +79,22 @@ test('issue, serve, remove, renew, survive a CA outage', { timeout: 240_000 }, a
     assert.ok(stack.sim.apps.remove('/e2e/c'));
     const file = join(stack.storageDir, 'certs', 'c.e2e.test.pem');
     await until('c.e2e.test archived', () => !existsSync(file));
-    assert.ok(readdirSync(join(stack.storageDir, 'archive')).some((f) => f.startsWith('c.e2e.test.')), 'moved to the archive, not deleted');
+    assert.ok(
+      readdirSync(join(stack.storageDir, 'archive')).some((f) => f.startsWith('c.e2e.test.')),
+      'moved to the archive, not deleted',
+    );
     const defaultFp = new X509Certificate(readFileSync(join(stack.storageDir, 'default.pem'), 'utf8')).fingerprint256;
-    await until('HAProxy no longer serves c.e2e.test', async () => (await probeTls(stack.haproxy.httpsPort, { servername: 'c.e2e.test', insecureFingerprintOnly: true })).fingerprint256 === defaultFp);
-    await stack.daemon.waitForLog((l) => l.msg === 'certificate removed' && l.domain === 'c.e2e.test', 1000, 'removal log');
+    await until(
+      'HAProxy no longer serves c.e2e.test',
+      async () =>
+        (await probeTls(stack.haproxy.httpsPort, { servername: 'c.e2e.test', insecureFingerprintOnly: true }))
+          .fingerprint256 === defaultFp,
+    );
+    await stack.daemon.waitForLog(
+      (l) => l.msg === 'certificate removed' && l.domain === 'c.e2e.test',
+      1000,
+      'removal log',
+    );
     // The others are untouched.
     assert.equal((await stack.served('a.e2e.test')).authorized, true);
   });
@@ -76,18 +105,33 @@ test('issue, serve, remove, renew, survive a CA outage', { timeout: 240_000 }, a
     assert.equal(renewed.authorized, true);
     assert.ok(renewed.validTo > first.validTo);
     assert.ok(first.validTo.getTime() > Date.now() - 1000, 'renewed while the old one was still valid');
-    await stack.daemon.waitForLog((l) => l.msg === 'renewing certificate' && l.domain === 'b.e2e.test', 1000, 'renewal log');
+    await stack.daemon.waitForLog(
+      (l) => l.msg === 'renewing certificate' && l.domain === 'b.e2e.test',
+      1000,
+      'renewal log',
+    );
   });
 
   await t.test('the CA going away is survived with backoff, and work resumes when it is back', async () => {
     await stack.pebble.pause();
     stack.sim.apps.add(app('/e2e/d', labels('d.e2e.test')));
-    await stack.daemon.waitForLog((l) => l.msg === 'certificate order failed' && l.domain === 'd.e2e.test', 30_000, 'a failed order while the CA is down');
+    await stack.daemon.waitForLog(
+      (l) => l.msg === 'certificate order failed' && l.domain === 'd.e2e.test',
+      30_000,
+      'a failed order while the CA is down',
+    );
     await sleep(6000);
-    const failures = stack.daemon.logs.filter((l) => l.msg === 'certificate order failed' && l.domain === 'd.e2e.test').length;
-    assert.ok(failures <= 5, `backoff, not a hot loop: ${failures} attempts in ~6 s with --backoff-min 1 --backoff-max 4`);
+    const failures = stack.daemon.logs.filter(
+      (l) => l.msg === 'certificate order failed' && l.domain === 'd.e2e.test',
+    ).length;
+    assert.ok(
+      failures <= 5,
+      `backoff, not a hot loop: ${failures} attempts in ~6 s with --backoff-min 1 --backoff-max 4`,
+    );
     assert.equal((await fetch(`${stack.daemonUrl}/.well-known/acme-challenge/ping`)).status, 200, 'still serving');
-    const status = (await (await fetch(`${stack.daemonUrl}/status`)).json()) as { certificates: Array<{ name: string; state: string; lastError?: { code: string } }> };
+    const status = (await (await fetch(`${stack.daemonUrl}/status`)).json()) as {
+      certificates: Array<{ name: string; state: string; lastError?: { code: string } }>;
+    };
     const d = status.certificates.find((c) => c.name === 'd.e2e.test');
     assert.equal(d?.state, 'failing');
     assert.match(d?.lastError?.code ?? '', /ACME_NETWORK|ACME_TIMEOUT/);

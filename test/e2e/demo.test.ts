@@ -7,7 +7,9 @@ import { dirname, join } from 'node:path';
 
 const DEMO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'demo', 'demo.js');
 
-test('the demo issues and serves its sample certificates, and rejects the hostile label', { timeout: 180_000 }, async () => {
+test('the demo issues and serves its sample certificates, and rejects the hostile label', {
+  timeout: 180_000,
+}, async () => {
   const child = spawn(process.execPath, [DEMO, '--exit-when-served'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -15,7 +17,10 @@ test('the demo issues and serves its sample certificates, and rejects the hostil
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   assert.equal(code, 0, out.slice(-3000));
   for (const name of ['web.demo.test', 'shop.demo.test', 'api.demo.test']) {
-    assert.match(out, new RegExp(`SERVED by HAProxy for SNI ${name.replace(/\./g, '\\.')}: .*verified against Pebble's root: true`));
+    assert.match(
+      out,
+      new RegExp(`SERVED by HAProxy for SNI ${name.replace(/\./g, '\\.')}: .*verified against Pebble's root: true`),
+    );
   }
   assert.match(out, /names shop\.demo\.test, www\.shop\.demo\.test/, 'the SAN certificate covers both names');
   assert.match(out, /REJECTED label of \/demo\/bad: INVALID_NAME/);

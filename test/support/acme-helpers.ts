@@ -32,7 +32,13 @@ export function opensslVerify(rootPem: string, chainPem: string, leafPem: string
     writeFileSync(join(dir, 'root.pem'), rootPem);
     writeFileSync(join(dir, 'chain.pem'), chainPem);
     writeFileSync(join(dir, 'leaf.pem'), leafPem);
-    const args = ['verify', '-CAfile', join(dir, 'root.pem'), ...(chainPem.trim() ? ['-untrusted', join(dir, 'chain.pem')] : []), join(dir, 'leaf.pem')];
+    const args = [
+      'verify',
+      '-CAfile',
+      join(dir, 'root.pem'),
+      ...(chainPem.trim() ? ['-untrusted', join(dir, 'chain.pem')] : []),
+      join(dir, 'leaf.pem'),
+    ];
     return execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -41,6 +47,9 @@ export function opensslVerify(rootPem: string, chainPem: string, leafPem: string
 
 /** The subjectAltName DNS names of a certificate, via openssl. */
 export function sanNames(certPem: string): string[] {
-  const out = execFileSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName'], { input: certPem, encoding: 'utf8' });
+  const out = execFileSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName'], {
+    input: certPem,
+    encoding: 'utf8',
+  });
   return [...out.matchAll(/DNS:([^,\s]+)/g)].map((m) => m[1]!).sort();
 }

@@ -9,7 +9,15 @@
  * HTTPS on 127.0.0.1 with a throw-away CA: trust `caPem`.
  */
 import 'reflect-metadata';
-import { createHash, createPublicKey, randomBytes, verify, webcrypto, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPublicKey,
+  randomBytes,
+  verify,
+  webcrypto,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -47,13 +55,35 @@ export interface TestServerBehaviour {
   ari?: { start: Date; end: Date; explanationURL?: string; retryAfterSeconds?: number };
 }
 
-interface Account { id: string; key: KeyObject; url: string }
-interface Order {
-  id: string; account: string; status: string; names: string[]; profile?: string; replaces?: string;
-  authzs: string[]; certId?: string; expires: string;
+interface Account {
+  id: string;
+  key: KeyObject;
+  url: string;
 }
-interface Authz { id: string; name: string; status: string; token: string; polls: number; responded: boolean }
-interface Ca { name: string; key: webcrypto.CryptoKeyPair; cert: x509.X509Certificate }
+interface Order {
+  id: string;
+  account: string;
+  status: string;
+  names: string[];
+  profile?: string;
+  replaces?: string;
+  authzs: string[];
+  certId?: string;
+  expires: string;
+}
+interface Authz {
+  id: string;
+  name: string;
+  status: string;
+  token: string;
+  polls: number;
+  responded: boolean;
+}
+interface Ca {
+  name: string;
+  key: webcrypto.CryptoKeyPair;
+  cert: x509.X509Certificate;
+}
 
 export interface AcmeTestServer {
   directoryUrl: string;
@@ -73,7 +103,11 @@ export interface AcmeTestServer {
   close(): Promise<void>;
 }
 
-const ALG: Record<string, { hash: string; p1363: boolean }> = { ES256: { hash: 'sha256', p1363: true }, ES384: { hash: 'sha384', p1363: true }, RS256: { hash: 'sha256', p1363: false } };
+const ALG: Record<string, { hash: string; p1363: boolean }> = {
+  ES256: { hash: 'sha256', p1363: true },
+  ES384: { hash: 'sha384', p1363: true },
+  RS256: { hash: 'sha256', p1363: false },
+};
 const ec = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const ecSign = { name: 'ECDSA', hash: 'SHA-256' } as const;
 
@@ -104,13 +138,22 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
   const altRoot = await makeCa('Test Alt Root X2');
   const inter = await makeCa('Test Intermediate E1', root);
   // The same intermediate key, cross-signed by the alternate root (as Let's Encrypt's alternate chains).
-  const crossInter: Ca = { name: inter.name, key: inter.key, cert: await x509.X509CertificateGenerator.create({
-    serialNumber: '2a', subject: inter.cert.subject, issuer: altRoot.cert.subject,
-    notBefore: new Date(Date.now() - 3_600_000), notAfter: new Date(Date.now() + 86_400_000),
-    publicKey: inter.key.publicKey, signingKey: altRoot.key.privateKey, signingAlgorithm: ecSign,
-    extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
-  }) };
-  const interSki = Buffer.from((inter.cert.getExtension(x509.SubjectKeyIdentifierExtension)!).keyId, 'hex');
+  const crossInter: Ca = {
+    name: inter.name,
+    key: inter.key,
+    cert: await x509.X509CertificateGenerator.create({
+      serialNumber: '2a',
+      subject: inter.cert.subject,
+      issuer: altRoot.cert.subject,
+      notBefore: new Date(Date.now() - 3_600_000),
+      notAfter: new Date(Date.now() + 86_400_000),
+      publicKey: inter.key.publicKey,
+      signingKey: altRoot.key.privateKey,
+      signingAlgorithm: ecSign,
+      extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
+    }),
+  };
+  const interSki = Buffer.from(inter.cert.getExtension(x509.SubjectKeyIdentifierExtension)!.keyId, 'hex');
 
   const nonces = new Set<string>();
   const usedNonces = new Set<string>();
@@ -121,7 +164,14 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
   const attempts = new Map<string, number>();
   const pendingRetryNonce = new Map<string, string>();
   const state: AcmeTestServer = {
-    directoryUrl: '', caPem: tls.caPem, behaviour: {}, log: [], reusedNonces: [], badNoncesSent: 0, retriesWithCarriedNonce: 0, certIds: new Map(),
+    directoryUrl: '',
+    caPem: tls.caPem,
+    behaviour: {},
+    log: [],
+    reusedNonces: [],
+    badNoncesSent: 0,
+    retriesWithCarriedNonce: 0,
+    certIds: new Map(),
     chains: { defaultTop: root.name, alternateTop: altRoot.name },
     close: async () => undefined,
   };
@@ -132,28 +182,46 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
     nonces.add(n);
     return n;
   };
-  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void => {
+  const send = (
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string | string[]> = {},
+  ): void => {
     const isText = typeof body === 'string';
     res.writeHead(status, {
       'replay-nonce': newNonce(),
-      'content-type': status >= 400 ? 'application/problem+json' : isText ? 'application/pem-certificate-chain' : 'application/json',
+      'content-type':
+        status >= 400 ? 'application/problem+json' : isText ? 'application/pem-certificate-chain' : 'application/json',
       link: `<${base}/directory>;rel="index"`,
       ...headers,
     });
     res.end(isText ? body : JSON.stringify(body));
   };
-  const problem = (res: ServerResponse, status: number, type: string, detail: string, headers: Record<string, string> = {}): void =>
-    send(res, status, { type: `urn:ietf:params:acme:error:${type}`, detail, status }, headers);
+  const problem = (
+    res: ServerResponse,
+    status: number,
+    type: string,
+    detail: string,
+    headers: Record<string, string> = {},
+  ): void => send(res, status, { type: `urn:ietf:params:acme:error:${type}`, detail, status }, headers);
 
   const directory = (): Record<string, unknown> => ({
-    newNonce: `${base}/new-nonce`, newAccount: `${base}/new-account`, newOrder: `${base}/new-order`,
-    revokeCert: `${base}/revoke`, keyChange: `${base}/key-change`,
-    ...(options.ari ?? true ? { renewalInfo: `${base}/renewal-info` } : {}),
+    newNonce: `${base}/new-nonce`,
+    newAccount: `${base}/new-account`,
+    newOrder: `${base}/new-order`,
+    revokeCert: `${base}/revoke`,
+    keyChange: `${base}/key-change`,
+    ...((options.ari ?? true) ? { renewalInfo: `${base}/renewal-info` } : {}),
     meta: { termsOfService: `${base}/terms`, ...(options.profiles ? { profiles: options.profiles } : {}) },
   });
 
   /** Verify the JWS; returns the payload and the account (or the jwk key for newAccount). */
-  const verifyJws = (body: string, url: string, res: ServerResponse): { payload: unknown; account?: Account; jwkKey?: KeyObject } | undefined => {
+  const verifyJws = (
+    body: string,
+    url: string,
+    res: ServerResponse,
+  ): { payload: unknown; account?: Account; jwkKey?: KeyObject } | undefined => {
     let jws: { protected: string; payload: string; signature: string };
     let header: Record<string, unknown>;
     try {
@@ -195,15 +263,21 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
     } else return void problem(res, 400, 'malformed', 'exactly one of jwk and kid');
     const data = Buffer.from(`${jws.protected}.${jws.payload}`);
     const sig = Buffer.from(jws.signature, 'base64url');
-    const ok = alg.p1363 ? verify(alg.hash, data, { key, dsaEncoding: 'ieee-p1363' }, sig) : verify(alg.hash, data, key, sig);
+    const ok = alg.p1363
+      ? verify(alg.hash, data, { key, dsaEncoding: 'ieee-p1363' }, sig)
+      : verify(alg.hash, data, key, sig);
     if (!ok) return void problem(res, 403, 'unauthorized', 'bad signature');
-    const payload = jws.payload === '' ? '' : (JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as unknown);
+    const payload =
+      jws.payload === '' ? '' : (JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) as unknown);
     return { payload, ...(account ? { account } : { jwkKey: key }) };
   };
 
   const thumbprint = (key: KeyObject): string => {
     const j = key.export({ format: 'jwk' });
-    const canon = j.kty === 'EC' ? JSON.stringify({ crv: j.crv, kty: j.kty, x: j.x, y: j.y }) : JSON.stringify({ e: j.e, kty: j.kty, n: j.n });
+    const canon =
+      j.kty === 'EC'
+        ? JSON.stringify({ crv: j.crv, kty: j.kty, x: j.x, y: j.y })
+        : JSON.stringify({ e: j.e, kty: j.kty, n: j.n });
     return createHash('sha256').update(canon).digest('base64url');
   };
 
@@ -230,25 +304,41 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
     // RFC 9773 §4.1, computed here from the server's own facts.
     order.certId = `${interSki.toString('base64url')}.${Buffer.from(serialHex, 'hex').toString('base64url')}`;
     state.certIds.set(serialHex, order.certId);
-    certs.set(order.id, leaf.toString('pem') + '\n');
+    certs.set(order.id, `${leaf.toString('pem')}\n`);
     order.status = 'valid';
   };
 
   const orderJson = (o: Order): Record<string, unknown> => ({
-    status: o.status, expires: o.expires, identifiers: o.names.map((value) => ({ type: 'dns', value })),
-    authorizations: o.authzs.map((a) => `${base}/authz/${a}`), finalize: `${base}/finalize/${o.id}`,
+    status: o.status,
+    expires: o.expires,
+    identifiers: o.names.map((value) => ({ type: 'dns', value })),
+    authorizations: o.authzs.map((a) => `${base}/authz/${a}`),
+    finalize: `${base}/finalize/${o.id}`,
     ...(o.profile ? { profile: o.profile } : {}),
     ...(o.status === 'valid' ? { certificate: `${base}/cert/${o.id}` } : {}),
   });
   const authzJson = (a: Authz): Record<string, unknown> => ({
-    status: a.status, identifier: { type: 'dns', value: a.name }, expires: new Date(Date.now() + 3_600_000).toISOString(),
-    challenges: [{ type: 'http-01', url: `${base}/chall/${a.id}`, token: a.token, status: a.status === 'valid' ? 'valid' : a.responded ? 'processing' : 'pending' }],
+    status: a.status,
+    identifier: { type: 'dns', value: a.name },
+    expires: new Date(Date.now() + 3_600_000).toISOString(),
+    challenges: [
+      {
+        type: 'http-01',
+        url: `${base}/chall/${a.id}`,
+        token: a.token,
+        status: a.status === 'valid' ? 'valid' : a.responded ? 'processing' : 'pending',
+      },
+    ],
   });
 
   const route = async (req: IncomingMessage, res: ServerResponse, body: string): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]!;
     const url = `${base}${path}`;
-    const entry: AcmeTestServer['log'][number] = { method: req.method ?? '', path, ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}) };
+    const entry: AcmeTestServer['log'][number] = {
+      method: req.method ?? '',
+      path,
+      ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
+    };
     state.log.push(entry);
     if (path === '/directory') return send(res, 200, directory(), { 'replay-nonce': '' });
     if (path === '/new-nonce') {
@@ -258,9 +348,19 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
     if (req.method === 'GET' && path.startsWith('/renewal-info/')) {
       const id = path.slice('/renewal-info/'.length);
       if (![...state.certIds.values()].includes(id)) return problem(res, 404, 'malformed', 'unknown certID');
-      const ari = state.behaviour.ari ?? { start: new Date(Date.now() + 86_400_000), end: new Date(Date.now() + 2 * 86_400_000) };
-      return send(res, 200, { suggestedWindow: { start: ari.start.toISOString(), end: ari.end.toISOString() }, ...(ari.explanationURL ? { explanationURL: ari.explanationURL } : {}) },
-        { 'retry-after': String(ari.retryAfterSeconds ?? 21600) });
+      const ari = state.behaviour.ari ?? {
+        start: new Date(Date.now() + 86_400_000),
+        end: new Date(Date.now() + 2 * 86_400_000),
+      };
+      return send(
+        res,
+        200,
+        {
+          suggestedWindow: { start: ari.start.toISOString(), end: ari.end.toISOString() },
+          ...(ari.explanationURL ? { explanationURL: ari.explanationURL } : {}),
+        },
+        { 'retry-after': String(ari.retryAfterSeconds ?? 21600) },
+      );
     }
     if (req.method !== 'POST') return problem(res, 405, 'malformed', 'method not allowed');
     const v = verifyJws(body, url, res);
@@ -282,11 +382,22 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
     if (path === '/new-order') {
       if (state.behaviour.rateLimitSeconds !== undefined) {
         const at = new Date(Date.now() + state.behaviour.rateLimitSeconds * 1000);
-        const text = at.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-        return problem(res, 429, 'rateLimited', `too many new orders (300) from this account in the last 3h0m0s, retry after ${text}: see https://letsencrypt.org/docs/rate-limits/#new-orders-per-account`,
-          { 'retry-after': String(state.behaviour.rateLimitSeconds) });
+        const text = at
+          .toISOString()
+          .replace('T', ' ')
+          .replace(/\.\d+Z$/, ' UTC');
+        return problem(
+          res,
+          429,
+          'rateLimited',
+          `too many new orders (300) from this account in the last 3h0m0s, retry after ${text}: see https://letsencrypt.org/docs/rate-limits/#new-orders-per-account`,
+          { 'retry-after': String(state.behaviour.rateLimitSeconds) },
+        );
       }
-      if (state.behaviour.newOrderStatus) return problem(res, state.behaviour.newOrderStatus, 'serverInternal', 'the CA is having a bad day', { 'retry-after': '7' });
+      if (state.behaviour.newOrderStatus)
+        return problem(res, state.behaviour.newOrderStatus, 'serverInternal', 'the CA is having a bad day', {
+          'retry-after': '7',
+        });
       const profile = p['profile'];
       if (profile !== undefined && !(typeof profile === 'string' && options.profiles && profile in options.profiles)) {
         return problem(res, 400, 'invalidProfile', `profile ${String(profile)} is not offered`);
@@ -294,16 +405,34 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
       const names = ((p['identifiers'] as { value: string }[] | undefined) ?? []).map((i) => i.value);
       const id = randomBytes(6).toString('hex');
       const ids = names.map((name) => {
-        const a: Authz = { id: randomBytes(6).toString('hex'), name, status: 'pending', token: randomBytes(16).toString('base64url'), polls: 0, responded: false };
+        const a: Authz = {
+          id: randomBytes(6).toString('hex'),
+          name,
+          status: 'pending',
+          token: randomBytes(16).toString('base64url'),
+          polls: 0,
+          responded: false,
+        };
         authzs.set(a.id, a);
         return a.id;
       });
-      const o: Order = { id, account: v.account.id, status: 'pending', names, authzs: ids, expires: new Date(Date.now() + 86_400_000).toISOString(),
-        ...(typeof profile === 'string' ? { profile } : {}), ...(typeof p['replaces'] === 'string' ? { replaces: p['replaces'] } : {}) };
+      const o: Order = {
+        id,
+        account: v.account.id,
+        status: 'pending',
+        names,
+        authzs: ids,
+        expires: new Date(Date.now() + 86_400_000).toISOString(),
+        ...(typeof profile === 'string' ? { profile } : {}),
+        ...(typeof p['replaces'] === 'string' ? { replaces: p['replaces'] } : {}),
+      };
       orders.set(id, o);
       const broken = state.behaviour.brokenNewOrder;
-      if (broken === 'no-finalize') return send(res, 201, { ...orderJson(o), finalize: undefined }, { location: `${base}/order/${id}` });
-      return send(res, 201, orderJson(o), { location: broken === 'relative-location' ? `/order/${id}` : `${base}/order/${id}` });
+      if (broken === 'no-finalize')
+        return send(res, 201, { ...orderJson(o), finalize: undefined }, { location: `${base}/order/${id}` });
+      return send(res, 201, orderJson(o), {
+        location: broken === 'relative-location' ? `/order/${id}` : `${base}/order/${id}`,
+      });
     }
     const [, kind, id = ''] = path.split('/');
     if (kind === 'authz') {
@@ -312,7 +441,8 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
       const pending = state.behaviour.pendingPolls;
       if (a.responded && a.status === 'pending') {
         a.polls += 1;
-        if (pending && a.polls <= pending.count) return send(res, 200, authzJson(a), { 'retry-after': String(pending.retryAfterSeconds) });
+        if (pending && a.polls <= pending.count)
+          return send(res, 200, authzJson(a), { 'retry-after': String(pending.retryAfterSeconds) });
         a.status = 'valid';
       }
       return send(res, 200, authzJson(a));
@@ -341,10 +471,17 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
       const leaf = certs.get(id);
       if (!leaf) return problem(res, 404, 'malformed', 'no such certificate');
       const alt = path.split('/')[3] === '1';
-      if (alt && state.behaviour.brokenAlternate === 'problem') return problem(res, 500, 'serverInternal', 'alternate chain unavailable');
-      let chain = leaf + (alt ? crossInter : inter).cert.toString('pem') + '\n';
-      if (alt && state.behaviour.brokenAlternate === 'truncated') chain = chain.slice(0, chain.lastIndexOf('-----END CERTIFICATE-----') - 10);
-      return send(res, 200, chain, alt ? {} : { link: [`<${base}/directory>;rel="index"`, `<${base}/cert/${id}/1>;rel="alternate"`] });
+      if (alt && state.behaviour.brokenAlternate === 'problem')
+        return problem(res, 500, 'serverInternal', 'alternate chain unavailable');
+      let chain = `${leaf + (alt ? crossInter : inter).cert.toString('pem')}\n`;
+      if (alt && state.behaviour.brokenAlternate === 'truncated')
+        chain = chain.slice(0, chain.lastIndexOf('-----END CERTIFICATE-----') - 10);
+      return send(
+        res,
+        200,
+        chain,
+        alt ? {} : { link: [`<${base}/directory>;rel="index"`, `<${base}/cert/${id}/1>;rel="alternate"`] },
+      );
     }
     return problem(res, 404, 'malformed', 'not found');
   };
@@ -365,12 +502,13 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
   const addr = server.address();
   base = `https://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   state.directoryUrl = `${base}/directory`;
-  state.close = () => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => {
-      rmSync(dir, { recursive: true, force: true });
-      resolve();
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => {
+        rmSync(dir, { recursive: true, force: true });
+        resolve();
+      });
     });
-  });
   return state;
 }

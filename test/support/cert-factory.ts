@@ -29,14 +29,20 @@ export async function createCertFactory(label = 'marathon-acme store test'): Pro
   const now = Date.now();
   const root = generateKey('ec256');
   const rootPem = await createCertificate({
-    subject: `CN=${label} root`, keyPem: root.keyPem, isCa: true,
-    notBefore: new Date(now - DAY), notAfter: new Date(now + 30 * DAY),
+    subject: `CN=${label} root`,
+    keyPem: root.keyPem,
+    isCa: true,
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + 30 * DAY),
   });
   const inter = generateKey('ec256');
   const intermediatePem = await createCertificate({
-    subject: `CN=${label} intermediate`, keyPem: inter.keyPem, isCa: true,
+    subject: `CN=${label} intermediate`,
+    keyPem: inter.keyPem,
+    isCa: true,
     issuer: { certPem: rootPem, keyPem: root.keyPem },
-    notBefore: new Date(now - DAY), notAfter: new Date(now + 30 * DAY),
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + 30 * DAY),
   });
   return {
     rootPem,
@@ -44,7 +50,9 @@ export async function createCertFactory(label = 'marathon-acme store test'): Pro
     async issue(names, options = {}) {
       const key = generateKey(options.keyType ?? 'ec256');
       const certPem = await createCertificate({
-        subject: `CN=${options.cn ?? names[0]!}`, keyPem: key.keyPem, names,
+        subject: `CN=${options.cn ?? names[0]!}`,
+        keyPem: key.keyPem,
+        names,
         issuer: { certPem: intermediatePem, keyPem: inter.keyPem },
         notBefore: options.notBefore ?? new Date(Date.now() - HOUR),
         notAfter: options.notAfter ?? new Date(Date.now() + 10 * DAY),

@@ -24,7 +24,13 @@ async function run(): Promise<void> {
     const e = pool[Math.floor(Math.random() * pool.length)]!;
     const spec: CertSpec = { name: e.name, names: e.names, requestedBy: [{ source: 'static' }] };
     await store.install(spec, e);
-    await store.saveState(e.name, { name: e.name, names: e.names, requestedBy: [], failures: i, lastAttempt: new Date().toISOString() });
+    await store.saveState(e.name, {
+      name: e.name,
+      names: e.names,
+      requestedBy: [],
+      failures: i,
+      lastAttempt: new Date().toISOString(),
+    });
     process.stdout.write('+');
   }
 }

@@ -24,7 +24,10 @@ export interface Daemon {
   readonly exited: Promise<number | null>;
 }
 
-export function startDaemon(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; echo?: (line: string) => void } = {}): Daemon {
+export function startDaemon(
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; echo?: (line: string) => void } = {},
+): Daemon {
   const child: ChildProcess = spawn(process.execPath, [DAEMON_BIN, '--log-format', 'json', ...args], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -34,8 +37,7 @@ export function startDaemon(args: readonly string[], opts: { env?: NodeJS.Proces
   let buf = '';
   child.stdout!.on('data', (chunk: Buffer) => {
     buf += chunk.toString('utf8');
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
       opts.echo?.(line);
@@ -71,7 +73,14 @@ export function startDaemon(args: readonly string[], opts: { env?: NodeJS.Proces
         };
         const timer = setTimeout(() => {
           waiters.delete(check as () => void);
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last lines:\n${logs.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`));
+          reject(
+            new Error(
+              `timed out after ${timeoutMs} ms waiting for ${what}; last lines:\n${logs
+                .slice(-15)
+                .map((l) => JSON.stringify(l))
+                .join('\n')}`,
+            ),
+          );
         }, timeoutMs);
         if (!check()) waiters.add(check as () => void);
       });

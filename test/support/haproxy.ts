@@ -55,7 +55,10 @@ export interface HaproxyHandle {
   /** Master and worker reload counters from `show proc`. */
   reloadCounters(): Promise<{ reloads: number; failed: number; workers: number[] }>;
   /** Wait until the master has completed a reload after `since` (e.g. one triggered elsewhere); rejects on a failed one. */
-  waitForReload(since: { reloads: number; failed: number; workers: readonly number[] }, timeoutMs?: number): Promise<void>;
+  waitForReload(
+    since: { reloads: number; failed: number; workers: readonly number[] },
+    timeoutMs?: number,
+  ): Promise<void>;
   /** `haproxy -c -f <cfg>`: does HAProxy accept the configuration and every certificate now? */
   check(): Promise<{ ok: boolean; output: string }>;
   /** Everything HAProxy printed so far. */
@@ -116,7 +119,8 @@ export function checkConfig(configPath: string): Promise<{ ok: boolean; output: 
 }
 
 function assertHaproxyInstalled(): void {
-  if (!existsSync(HAPROXY_BIN)) throw new Error(`haproxy not found at ${HAPROXY_BIN} (apt-get install haproxy); these tests need a real HAProxy`);
+  if (!existsSync(HAPROXY_BIN))
+    throw new Error(`haproxy not found at ${HAPROXY_BIN} (apt-get install haproxy); these tests need a real HAProxy`);
 }
 
 const live = new Set<number>();
@@ -161,18 +165,28 @@ export async function startHaproxy(options: StartHaproxyOptions): Promise<Haprox
   const certsDir = join(options.storageDir, 'certs');
   await writeFile(configPath, haproxyConfig({ ...options, httpsPort, httpPort, statsSocket }));
 
-  const child = spawn(HAPROXY_BIN, ['-W', '-S', `${masterSocket},mode,600`, '-f', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(HAPROXY_BIN, ['-W', '-S', `${masterSocket},mode,600`, '-f', configPath], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const masterPid = child.pid!;
   live.add(masterPid);
   const workersSeen = new Set<number>();
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { live.delete(masterPid); resolve(); }));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      live.delete(masterPid);
+      resolve();
+    }),
+  );
 
   const showProc = async (): Promise<ProcInfo> => {
     const info = parseShowProc(await haproxyCommand(masterSocket, 'show proc', { timeoutMs: 2000 }));
-    for (const w of [...info.workers, ...info.oldWorkers]) { workersSeen.add(w); live.add(w); }
+    for (const w of [...info.workers, ...info.oldWorkers]) {
+      workersSeen.add(w);
+      live.add(w);
+    }
     return info;
   };
 
@@ -196,19 +210,35 @@ export async function startHaproxy(options: StartHaproxyOptions): Promise<Haprox
   }
 
   return {
-    httpsPort, httpPort, masterSocket, statsSocket, configPath, certsDir,
+    httpsPort,
+    httpPort,
+    masterSocket,
+    statsSocket,
+    configPath,
+    certsDir,
     pid: () => masterPid,
     workerPids: async () => (await showProc()).workers,
-    reloadCounters: async () => { const i = await showProc(); return { reloads: i.reloads, failed: i.failed, workers: i.workers }; },
+    reloadCounters: async () => {
+      const i = await showProc();
+      return { reloads: i.reloads, failed: i.failed, workers: i.workers };
+    },
     check: () => checkConfig(configPath),
     output: () => out,
     stop,
     reload: () => reloadAndWait(masterPid, showProc, () => out),
-    waitForReload: async (since, timeoutMs = 15_000) => { await waitForReload(showProc, since, timeoutMs, () => out); },
+    waitForReload: async (since, timeoutMs = 15_000) => {
+      await waitForReload(showProc, since, timeoutMs, () => out);
+    },
   };
 }
 
-async function waitReady(child: ChildProcess, showProc: () => Promise<ProcInfo>, httpsPort: number, timeoutMs: number, out: () => string): Promise<void> {
+async function waitReady(
+  child: ChildProcess,
+  showProc: () => Promise<ProcInfo>,
+  httpsPort: number,
+  timeoutMs: number,
+  out: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`haproxy exited at start (code ${child.exitCode}):\n${out()}`);
@@ -224,7 +254,11 @@ async function waitReady(child: ChildProcess, showProc: () => Promise<ProcInfo>,
 }
 
 /** SIGUSR2 to the master, then wait for the reload it triggers. */
-async function reloadAndWait(masterPid: number, showProc: () => Promise<ProcInfo>, out: () => string): Promise<{ ms: number; workers: number[] }> {
+async function reloadAndWait(
+  masterPid: number,
+  showProc: () => Promise<ProcInfo>,
+  out: () => string,
+): Promise<{ ms: number; workers: number[] }> {
   const t0 = performance.now();
   const before = await showProc();
   process.kill(masterPid, 'SIGUSR2');
@@ -236,12 +270,19 @@ async function reloadAndWait(masterPid: number, showProc: () => Promise<ProcInfo
  * Wait until the master completed a reload after `since` (reload counter up, a new worker); resolves
  * with the current workers, rejects when the master counts a failed reload or after `timeoutMs`.
  */
-async function waitForReload(showProc: () => Promise<ProcInfo>, since: { reloads: number; failed: number; workers: readonly number[] }, timeoutMs: number, out: () => string): Promise<number[]> {
+async function waitForReload(
+  showProc: () => Promise<ProcInfo>,
+  since: { reloads: number; failed: number; workers: readonly number[] },
+  timeoutMs: number,
+  out: () => string,
+): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const info = await showProc().catch(() => null); // the master re-executes itself during a reload; its socket is briefly gone
-    if (info && info.failed > since.failed) throw new Error(`haproxy refused the reload:\n${out().split('\n').slice(-12).join('\n')}`);
-    if (info && info.reloads > since.reloads && info.workers.some((w) => !since.workers.includes(w))) return info.workers;
+    if (info && info.failed > since.failed)
+      throw new Error(`haproxy refused the reload:\n${out().split('\n').slice(-12).join('\n')}`);
+    if (info && info.reloads > since.reloads && info.workers.some((w) => !since.workers.includes(w)))
+      return info.workers;
     if (Date.now() > deadline) throw new Error(`haproxy reload did not complete:\n${out()}`);
     await delay(10);
   }
@@ -280,7 +321,10 @@ export function parseShowProc(text: string): ProcInfo {
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }

@@ -34,10 +34,13 @@ export async function startHttp01Server(port: number, solver = new Http01Solver(
   return {
     solver,
     port,
-    get hits() { return state.hits; },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    get hits() {
+      return state.hits;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

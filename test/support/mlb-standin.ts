@@ -50,9 +50,18 @@ export async function startMlbStandin(options: MlbStandinOptions = {}): Promise<
     running = (async () => {
       do {
         again = false;
-        await hap.reload().then((r) => { self.reloads.push(r.ms); }, (e: Error) => { self.reloadErrors.push(e.message); });
+        await hap.reload().then(
+          (r) => {
+            self.reloads.push(r.ms);
+          },
+          (e: Error) => {
+            self.reloadErrors.push(e.message);
+          },
+        );
       } while (again);
-    })().finally(() => { running = null; });
+    })().finally(() => {
+      running = null;
+    });
   };
   const self: MlbStandin = {
     url: '',
@@ -67,16 +76,29 @@ export async function startMlbStandin(options: MlbStandinOptions = {}): Promise<
         await new Promise((r) => setTimeout(r, 10));
       }
     },
-    idle: async () => { while (running) await running; },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    idle: async () => {
+      while (running) await running;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 
   const handle = (req: IncomingMessage): { status: number; body: string } => {
     const path = (req.url ?? '').split('?')[0]!;
-    self.calls.push({ method: req.method ?? '', path, at: Date.now(), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
-    if (options.basicAuth && req.headers.authorization !== `Basic ${Buffer.from(options.basicAuth).toString('base64')}`) return { status: 401, body: 'unauthorized' };
+    self.calls.push({
+      method: req.method ?? '',
+      path,
+      at: Date.now(),
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    });
+    if (options.basicAuth && req.headers.authorization !== `Basic ${Buffer.from(options.basicAuth).toString('base64')}`)
+      return { status: 401, body: 'unauthorized' };
     if (path !== '/_mlb_signal/usr1') return { status: 404, body: 'not found' };
-    if (self.failWith !== null) return { status: self.failWith, body: 'Failed to send SIGUSR1 signal to marathon-lb (exit code 1).' };
+    if (self.failWith !== null)
+      return { status: self.failWith, body: 'Failed to send SIGUSR1 signal to marathon-lb (exit code 1).' };
     if (options.haproxy) requestReload(options.haproxy);
     return { status: 200, body: 'Sent SIGUSR1 signal to marathon-lb' };
   };

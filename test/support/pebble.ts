@@ -67,7 +67,13 @@ function track(child: ChildProcess): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', () => {
-      for (const c of live) if (c.pid !== undefined && c.exitCode === null) try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
+      for (const c of live)
+        if (c.pid !== undefined && c.exitCode === null)
+          try {
+            process.kill(c.pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
     });
   }
 }
@@ -94,13 +100,22 @@ function httpsGet(url: string, ca: string): Promise<{ status: number; body: stri
   });
 }
 
-async function waitReady(url: string, ca: string, child: ChildProcess, name: string, stderr: () => string, deadline: number): Promise<void> {
+async function waitReady(
+  url: string,
+  ca: string,
+  child: ChildProcess,
+  name: string,
+  stderr: () => string,
+  deadline: number,
+): Promise<void> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${stderr()}`);
     try {
       const res = await httpsGet(url, ca);
       if (res.status < 500) return;
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
     if (Date.now() > deadline) throw new Error(`${name} not ready at ${url}: ${stderr()}`);
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -110,7 +125,13 @@ async function waitReady(url: string, ca: string, child: ChildProcess, name: str
  * Spawn with output going to a log file in the temp dir (Pebble logs every request: piping that through
  * this process would cost it CPU and memory). `output()` reads the tail, for error messages.
  */
-function spawnTracked(bin: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, logName: string): { child: ChildProcess; output: () => string } {
+function spawnTracked(
+  bin: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  logName: string,
+): { child: ChildProcess; output: () => string } {
   const logPath = join(cwd, logName);
   const fd = openSync(logPath, 'w');
   let child: ChildProcess;
@@ -135,8 +156,18 @@ function spawnTracked(bin: string, args: string[], cwd: string, env: NodeJS.Proc
 async function killAndWait(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  try { process.kill(child.pid, 'SIGTERM'); } catch { return; }
-  const t = setTimeout(() => { try { process.kill(child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 3000);
+  try {
+    process.kill(child.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const t = setTimeout(() => {
+    try {
+      process.kill(child.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }, 3000);
   await exited;
   clearTimeout(t);
 }
@@ -153,7 +184,13 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<PebbleInsta
   };
   try {
     const tls = makeTestTls(dir);
-    const [listen, mgmt, tlsPort, dnsPort, ctsMgmt] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [listen, mgmt, tlsPort, dnsPort, ctsMgmt] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     const httpPort = opts.httpPort ?? (await freePort());
     const config = {
       pebble: {
@@ -172,17 +209,41 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<PebbleInsta
     writeFileSync(join(dir, 'pebble-config.json'), JSON.stringify(config, null, 2));
     const deadline = Date.now() + (opts.startTimeoutMs ?? 15_000);
 
-    const cts = spawnTracked(CHALLTESTSRV_BIN, [
-      '-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '',
-      '-management', `127.0.0.1:${ctsMgmt}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '',
-    ], dir, { PATH: process.env.PATH ?? '/usr/bin:/bin' }, 'challtestsrv.log');
+    const cts = spawnTracked(
+      CHALLTESTSRV_BIN,
+      [
+        '-dns01',
+        `127.0.0.1:${dnsPort}`,
+        '-http01',
+        '',
+        '-https01',
+        '',
+        '-tlsalpn01',
+        '',
+        '-management',
+        `127.0.0.1:${ctsMgmt}`,
+        '-defaultIPv4',
+        '127.0.0.1',
+        '-defaultIPv6',
+        '',
+      ],
+      dir,
+      { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      'challtestsrv.log',
+    );
     children.push(cts.child);
     await waitReady(`http://127.0.0.1:${ctsMgmt}/`, tls.caPem, cts.child, 'pebble-challtestsrv', cts.output, deadline);
 
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', PEBBLE_VA_NOSLEEP: '1', ...opts.env };
     const directoryUrl = `https://127.0.0.1:${listen}/dir`;
     const startPebbleProcess = async (until: number): Promise<ChildProcess> => {
-      const peb = spawnTracked(PEBBLE_BIN, ['-config', join(dir, 'pebble-config.json'), '-dnsserver', `127.0.0.1:${dnsPort}`], dir, env, 'pebble.log');
+      const peb = spawnTracked(
+        PEBBLE_BIN,
+        ['-config', join(dir, 'pebble-config.json'), '-dnsserver', `127.0.0.1:${dnsPort}`],
+        dir,
+        env,
+        'pebble.log',
+      );
       children.push(peb.child);
       await waitReady(directoryUrl, tls.caPem, peb.child, 'pebble', peb.output, until);
       return peb.child;
@@ -190,14 +251,19 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<PebbleInsta
     let pebbleChild: ChildProcess | undefined = await startPebbleProcess(deadline);
 
     const managementUrl = `https://127.0.0.1:${mgmt}`;
-    const management = (path: string): Promise<{ status: number; body: string }> => httpsGet(`${managementUrl}${path}`, tls.caPem);
+    const management = (path: string): Promise<{ status: number; body: string }> =>
+      httpsGet(`${managementUrl}${path}`, tls.caPem);
     const pem = async (path: string): Promise<string> => {
       const res = await management(path);
       if (res.status !== 200) throw new Error(`pebble management ${path}: HTTP ${res.status}`);
       return res.body;
     };
     return {
-      directoryUrl, caPem: tls.caPem, caCertPath: tls.caCertPath, managementUrl, httpPort,
+      directoryUrl,
+      caPem: tls.caPem,
+      caCertPath: tls.caCertPath,
+      managementUrl,
+      httpPort,
       rootPem: () => pem('/roots/0'),
       intermediatePem: () => pem('/intermediates/0'),
       management,

@@ -40,7 +40,10 @@ export interface Stack {
   /** What HAProxy serves for `servername`, verified against Pebble's current root. */
   served(servername: string): Promise<ServedCert>;
   /** Poll until HAProxy serves a verified certificate for `servername` covering `names` (and not `notSerial`). */
-  waitServed(servername: string, opts?: { names?: readonly string[]; notSerial?: string; timeoutMs?: number }): Promise<ServedCert>;
+  waitServed(
+    servername: string,
+    opts?: { names?: readonly string[]; notSerial?: string; timeoutMs?: number },
+  ): Promise<ServedCert>;
   /** Restart the daemon process with the same flags (plus `extraArgs`). */
   restartDaemon(extraArgs?: readonly string[]): Promise<void>;
   stop(): Promise<void>;
@@ -66,13 +69,30 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const sim = await startMarathonSimulator({ apps: opts.apps ?? [] });
     cleanups.push(() => sim.stop());
     const daemonArgs = [
-      '--acme', pebble.directoryUrl, '--acme-ca-cert', pebble.caCertPath,
-      '--marathon', sim.url, '--lb', mlb.url, '--listen', `127.0.0.1:${daemonPort}`,
-      '--email', 'ops@demo.test', ...(opts.daemonArgs ?? []), storageDir,
+      '--acme',
+      pebble.directoryUrl,
+      '--acme-ca-cert',
+      pebble.caCertPath,
+      '--marathon',
+      sim.url,
+      '--lb',
+      mlb.url,
+      '--listen',
+      `127.0.0.1:${daemonPort}`,
+      '--email',
+      'ops@demo.test',
+      ...(opts.daemonArgs ?? []),
+      storageDir,
     ];
-    const spawnDaemon = (extra: readonly string[] = []): Daemon => startDaemon([...extra, ...daemonArgs], opts.echo ? { echo: opts.echo } : {});
+    const spawnDaemon = (extra: readonly string[] = []): Daemon =>
+      startDaemon([...extra, ...daemonArgs], opts.echo ? { echo: opts.echo } : {});
     const stack: Stack = {
-      storageDir, pebble, haproxy, mlb, sim, daemonArgs,
+      storageDir,
+      pebble,
+      haproxy,
+      mlb,
+      sim,
+      daemonArgs,
       daemon: spawnDaemon(),
       daemonUrl: `http://127.0.0.1:${daemonPort}`,
       async served(servername) {
@@ -92,7 +112,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           }
           await new Promise((r) => setTimeout(r, 250));
         }
-        throw new Error(`HAProxy did not serve a verified certificate for ${servername} in time; last: ${String(last instanceof Error ? last.message : last)}`);
+        throw new Error(
+          `HAProxy did not serve a verified certificate for ${servername} in time; last: ${String(last instanceof Error ? last.message : last)}`,
+        );
       },
       async restartDaemon(extra = []) {
         await stack.daemon.stop();
@@ -121,6 +143,11 @@ export function app(id: string, labels: Record<string, string>, ports = 1): Reco
     cpus: 0.1,
     mem: 32,
     labels,
-    portDefinitions: Array.from({ length: ports }, (_, i) => ({ port: 10000 + i, protocol: 'tcp', name: `p${i}`, labels: {} })),
+    portDefinitions: Array.from({ length: ports }, (_, i) => ({
+      port: 10000 + i,
+      protocol: 'tcp',
+      name: `p${i}`,
+      labels: {},
+    })),
   };
 }

@@ -16,7 +16,16 @@ export interface ServedCert {
   readonly authorizationError?: string;
 }
 
-export function probeTls(port: number, opts: { servername?: string; ca?: string | string[]; host?: string; insecureFingerprintOnly?: boolean; timeoutMs?: number } = {}): Promise<ServedCert> {
+export function probeTls(
+  port: number,
+  opts: {
+    servername?: string;
+    ca?: string | string[];
+    host?: string;
+    insecureFingerprintOnly?: boolean;
+    timeoutMs?: number;
+  } = {},
+): Promise<ServedCert> {
   return new Promise((resolve, reject) => {
     const socket = connect({
       host: opts.host ?? '127.0.0.1',
@@ -31,7 +40,11 @@ export function probeTls(port: number, opts: { servername?: string; ca?: string 
     socket.once('secureConnect', () => {
       clearTimeout(timer);
       const c: PeerCertificate = socket.getPeerCertificate();
-      const altNames = (c.subjectaltname ?? '').split(',').map((s) => s.trim()).filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4));
+      const altNames = (c.subjectaltname ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.startsWith('DNS:'))
+        .map((s) => s.slice(4));
       const served: ServedCert = {
         subject: String(c.subject?.CN ?? ''),
         altNames,

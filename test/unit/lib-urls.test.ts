@@ -23,7 +23,11 @@ test('splitUserinfo: Basic auth from percent-decoded credentials, URL without th
   assert.equal(url.toString(), 'http://lb:9090/x');
   assert.equal(Buffer.from(authorization!.slice(6), 'base64').toString(), 'us@er:p%w');
   assert.equal(splitUserinfo(new URL('http://lb:9090')).authorization, undefined);
-  assert.equal(Buffer.from(splitUserinfo(new URL('http://u:%zz@h')).authorization!.slice(6), 'base64').toString(), 'u:%zz', 'bad escapes pass through');
+  assert.equal(
+    Buffer.from(splitUserinfo(new URL('http://u:%zz@h')).authorization!.slice(6), 'base64').toString(),
+    'u:%zz',
+    'bad escapes pass through',
+  );
 });
 
 test('sameNames is set equality, both ways', () => {

@@ -52,7 +52,10 @@ export class AppsStreamParser {
   private readonly url: string | undefined;
 
   /** `url` (log-safe) goes into the details of the errors thrown. */
-  constructor(private readonly onApp: (app: unknown) => void, opts: { url?: string; maxSkeletonBytes?: number } = {}) {
+  constructor(
+    private readonly onApp: (app: unknown) => void,
+    opts: { url?: string; maxSkeletonBytes?: number } = {},
+  ) {
     this.maxSkeletonBytes = opts.maxSkeletonBytes ?? 1024 * 1024;
     this.url = opts.url;
   }
@@ -93,7 +96,8 @@ export class AppsStreamParser {
   private shortcut(chunk: Buffer, from: number): number {
     const cut = lastCandidate(chunk, from);
     if (cut < from) return from;
-    const parts = this.pending.length === 0 ? [chunk.subarray(from, cut + 1)] : [...this.pending, chunk.subarray(from, cut + 1)];
+    const parts =
+      this.pending.length === 0 ? [chunk.subarray(from, cut + 1)] : [...this.pending, chunk.subarray(from, cut + 1)];
     const text = parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8');
     let batch: unknown[];
     try {
@@ -115,7 +119,7 @@ export class AppsStreamParser {
     const len = chunk.length;
     let depth = this.depth;
     let inString = this.inString;
-    let escape = this.escape;
+    let escaped = this.escape;
     /** Start of the bytes not yet handed to the skeleton or to a batch. */
     let runStart = start;
     /** The last comma of the apps array seen in this chunk (a safe place to cut a batch). */
@@ -123,8 +127,8 @@ export class AppsStreamParser {
     for (let i = start; i < len; i++) {
       const b = chunk[i]!;
       if (inString) {
-        if (escape) escape = false;
-        else if (b === BACKSLASH) escape = true;
+        if (escaped) escaped = false;
+        else if (b === BACKSLASH) escaped = true;
         else if (b === QUOTE) inString = false;
         continue;
       }
@@ -161,7 +165,7 @@ export class AppsStreamParser {
     }
     this.depth = depth;
     this.inString = inString;
-    this.escape = escape;
+    this.escape = escaped;
     if (this.inApps) {
       if (lastCut >= runStart) {
         this.parseBatch(chunk, runStart, lastCut, false);
@@ -178,14 +182,16 @@ export class AppsStreamParser {
    * Throws AppError MARATHON_BAD_RESPONSE when the body was not `{"apps": [...]}`-shaped valid JSON.
    */
   end(): number {
-    if (this.inString || this.depth !== 0 || this.inApps) throw this.bad('Marathon /v2/apps response is truncated or not valid JSON');
+    if (this.inString || this.depth !== 0 || this.inApps)
+      throw this.bad('Marathon /v2/apps response is truncated or not valid JSON');
     let top: unknown;
     try {
       top = JSON.parse(Buffer.concat(this.skeleton, this.skeletonLength).toString('utf8'));
     } catch (err) {
       throw this.bad('Marathon /v2/apps response is not valid JSON', err);
     }
-    const apps = typeof top === 'object' && top !== null && !Array.isArray(top) ? (top as { apps?: unknown }).apps : undefined;
+    const apps =
+      typeof top === 'object' && top !== null && !Array.isArray(top) ? (top as { apps?: unknown }).apps : undefined;
     if (!Array.isArray(apps)) throw this.bad('Marathon /v2/apps response has no apps list');
     // Not streamed (key not recognised on the fly): deliver from the skeleton.
     if (!this.appsSeen) for (const app of apps) this.deliver(app);
@@ -201,7 +207,8 @@ export class AppsStreamParser {
     const parts = this.pending;
     this.pending = [];
     if (from < to) parts.push(chunk.subarray(from, to));
-    const text = parts.length === 0 ? '' : parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8');
+    const text =
+      parts.length === 0 ? '' : parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8');
     const empty = text.trim() === '';
     if (empty && (!closing || this.afterComma)) throw this.bad('Marathon /v2/apps response has an empty app entry');
     if (!closing) this.afterComma = true;
@@ -223,7 +230,8 @@ export class AppsStreamParser {
   private pushSkeleton(chunk: Buffer, from: number, to: number): void {
     if (from >= to) return;
     this.skeletonLength += to - from;
-    if (this.skeletonLength > this.maxSkeletonBytes) throw this.bad('Marathon /v2/apps response has unexpected large top-level fields');
+    if (this.skeletonLength > this.maxSkeletonBytes)
+      throw this.bad('Marathon /v2/apps response has unexpected large top-level fields');
     // Copy: the skeleton outlives the chunk, and a view would pin the whole chunk in memory.
     this.skeleton.push(Buffer.from(chunk.subarray(from, to)));
   }
@@ -233,7 +241,8 @@ export class AppsStreamParser {
     const local = chunk.subarray(Math.max(runStart, at - 64), at).toString('utf8');
     if (at - runStart >= 64) return APPS_KEY.test(local);
     let tail = local;
-    for (let k = this.skeleton.length - 1; k >= 0 && tail.length < 64; k--) tail = this.skeleton[k]!.toString('utf8') + tail;
+    for (let k = this.skeleton.length - 1; k >= 0 && tail.length < 64; k--)
+      tail = this.skeleton[k]!.toString('utf8') + tail;
     return APPS_KEY.test(tail);
   }
 }
@@ -244,7 +253,7 @@ export class AppsStreamParser {
  * `},{` is also common between port mappings or health checks, deeper inside an app.
  */
 function lastCandidate(chunk: Buffer, from: number): number {
-  const limit = from + BATCH_BYTES < chunk.length ? from + BATCH_BYTES : chunk.length;
+  const limit = Math.min(from + BATCH_BYTES, chunk.length);
   let cut = chunk.lastIndexOf(APP_SEPARATOR, limit);
   if (cut < from) cut = chunk.lastIndexOf(APP_SEPARATOR);
   if (cut < from) cut = chunk.lastIndexOf(ELEMENT_SEPARATOR, limit);

@@ -58,7 +58,9 @@ export function parseMarathonUrls(input: string | readonly string[]): MarathonEn
       throw new AppError('CONFIG_INVALID', 'invalid Marathon URL', { cause: err, details: { url: redactUrl(entry) } });
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new AppError('CONFIG_INVALID', 'Marathon URL must be http or https', { details: { url: redactUrl(entry) } });
+      throw new AppError('CONFIG_INVALID', 'Marathon URL must be http or https', {
+        details: { url: redactUrl(entry) },
+      });
     }
     const { url, authorization: basicAuth } = splitUserinfo(parsed);
     url.hash = '';
@@ -220,7 +222,10 @@ export class MarathonClient {
       try {
         next = new URL(location, url);
       } catch (err) {
-        throw new AppError('MARATHON_REDIRECT', 'bad redirect location from Marathon', { cause: err, details: { url: url.href } });
+        throw new AppError('MARATHON_REDIRECT', 'bad redirect location from Marathon', {
+          cause: err,
+          details: { url: url.href },
+        });
       }
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
         throw new AppError('MARATHON_REDIRECT', 'redirect to a non-http URL', { details: { url: url.href } });
@@ -249,9 +254,11 @@ export class MarathonClient {
       let timer: NodeJS.Timeout | undefined;
       if (this.timeoutMs > 0) {
         timer = setTimeout(() => {
-          req.destroy(new AppError('MARATHON_TIMEOUT', 'no response headers from Marathon in time', {
-            details: { url: url.href, timeout_ms: this.timeoutMs },
-          }));
+          req.destroy(
+            new AppError('MARATHON_TIMEOUT', 'no response headers from Marathon in time', {
+              details: { url: url.href, timeout_ms: this.timeoutMs },
+            }),
+          );
         }, this.timeoutMs);
       }
       req.once('response', (res) => {
@@ -261,17 +268,26 @@ export class MarathonClient {
       });
       req.once('error', (err) => {
         clearTimeout(timer);
-        reject(err instanceof AppError || isAbortError(err) ? err : new AppError('MARATHON_TRANSPORT', 'request to Marathon failed', {
-          cause: err,
-          details: { url: url.href },
-        }));
+        reject(
+          err instanceof AppError || isAbortError(err)
+            ? err
+            : new AppError('MARATHON_TRANSPORT', 'request to Marathon failed', {
+                cause: err,
+                details: { url: url.href },
+              }),
+        );
       });
       req.end();
     });
   }
 
   /** Stream a body into `sink`, with the idle timeout (`timeoutMs`) and a size cap. */
-  private async readBody(res: IncomingMessage, url: string, signal: AbortSignal | undefined, sink: (chunk: Buffer) => void): Promise<void> {
+  private async readBody(
+    res: IncomingMessage,
+    url: string,
+    signal: AbortSignal | undefined,
+    sink: (chunk: Buffer) => void,
+  ): Promise<void> {
     let size = 0;
     const end = await consume(res, {
       idleMs: this.timeoutMs,
@@ -279,7 +295,9 @@ export class MarathonClient {
       onChunk: (chunk) => {
         size += chunk.length;
         if (size > this.maxBodyBytes) {
-          throw new AppError('MARATHON_BAD_RESPONSE', 'Marathon response is too large', { details: { url, max_bytes: this.maxBodyBytes } });
+          throw new AppError('MARATHON_BAD_RESPONSE', 'Marathon response is too large', {
+            details: { url, max_bytes: this.maxBodyBytes },
+          });
         }
         sink(chunk); // may throw the parser's MARATHON_BAD_RESPONSE, or what `onApp` threw
       },
@@ -290,11 +308,16 @@ export class MarathonClient {
       case 'aborted':
         throw abortReason(signal!);
       case 'idle':
-        throw new AppError('MARATHON_TIMEOUT', 'Marathon response body stalled', { details: { url, timeout_ms: this.timeoutMs } });
+        throw new AppError('MARATHON_TIMEOUT', 'Marathon response body stalled', {
+          details: { url, timeout_ms: this.timeoutMs },
+        });
       case 'thrown':
         throw end.error;
       case 'error':
-        throw new AppError('MARATHON_TRANSPORT', 'reading the Marathon response failed', { cause: end.error, details: { url } });
+        throw new AppError('MARATHON_TRANSPORT', 'reading the Marathon response failed', {
+          cause: end.error,
+          details: { url },
+        });
       case 'closed':
         throw new AppError('MARATHON_TRANSPORT', 'Marathon closed the connection mid-response', { details: { url } });
     }
@@ -323,12 +346,20 @@ function checkResponse(res: IncomingMessage, url: string, expected: string): voi
   const ct = lastHeader(res, 'content-type');
   if (ct === undefined) {
     res.resume();
-    throw new AppError('MARATHON_BAD_CONTENT_TYPE', `Expected header "Content-Type" to be "${expected}" but header not found in response`, { details: { url } });
+    throw new AppError(
+      'MARATHON_BAD_CONTENT_TYPE',
+      `Expected header "Content-Type" to be "${expected}" but header not found in response`,
+      { details: { url } },
+    );
   }
   const media = ct.split(';')[0]!.trim().toLowerCase();
   if (media !== expected) {
     res.resume();
-    throw new AppError('MARATHON_BAD_CONTENT_TYPE', `Expected header "Content-Type" to be "${expected}" but found "${ct}" instead`, { details: { url } });
+    throw new AppError(
+      'MARATHON_BAD_CONTENT_TYPE',
+      `Expected header "Content-Type" to be "${expected}" but found "${ct}" instead`,
+      { details: { url } },
+    );
   }
 }
 

@@ -87,7 +87,12 @@ export class MarathonSource implements Source {
   readonly name = 'marathon';
   readonly client: MarathonClient;
   private readonly log: Logger;
-  private readonly o: Required<Omit<MarathonSourceOptions, 'allowedDomains' | 'token' | 'metrics' | 'urls' | 'logger' | 'timeoutMs' | 'maxLineLength'>> & {
+  private readonly o: Required<
+    Omit<
+      MarathonSourceOptions,
+      'allowedDomains' | 'token' | 'metrics' | 'urls' | 'logger' | 'timeoutMs' | 'maxLineLength'
+    >
+  > & {
     readonly allowedDomains?: readonly string[];
     readonly maxLineLength: number | undefined;
   };
@@ -145,11 +150,15 @@ export class MarathonSource implements Source {
    * would share the scheduling state); the running one is unaffected.
    */
   async run(signal: AbortSignal, handlers: SourceHandlers): Promise<void> {
-    if (this.signal !== undefined && !this.signal.aborted) throw new AppError('SOURCE_RUNNING', 'MarathonSource is already running');
+    if (this.signal !== undefined && !this.signal.aborted)
+      throw new AppError('SOURCE_RUNNING', 'MarathonSource is already running');
     this.signal = signal;
     this.handlers = handlers;
     this.dirty = false;
-    this.log.info({ urls: this.client.endpoints.map((e) => e.display), group: this.o.group }, 'marathon source starting');
+    this.log.info(
+      { urls: this.client.endpoints.map((e) => e.display), group: this.o.group },
+      'marathon source starting',
+    );
     this.armResync();
     try {
       await this.streamLoop(signal);
@@ -293,10 +302,13 @@ export class MarathonSource implements Source {
       clearTimeout(this.syncTimer);
     }
     this.syncTimerAt = at;
-    this.syncTimer = setTimeout(() => {
-      this.syncTimer = undefined;
-      this.syncDone = this.runSync(reason);
-    }, Math.max(0, at - now));
+    this.syncTimer = setTimeout(
+      () => {
+        this.syncTimer = undefined;
+        this.syncDone = this.runSync(reason);
+      },
+      Math.max(0, at - now),
+    );
   }
 
   private async runSync(reason: string): Promise<void> {
@@ -318,7 +330,10 @@ export class MarathonSource implements Source {
       this.observe(started, 'success');
       this.lastSnapshotAt = new Date();
       this.reportProblems(snapshot.problems);
-      this.log.info({ reason, apps: appCount, certificates: snapshot.specs.length, problems: snapshot.problems.length }, 'marathon snapshot read');
+      this.log.info(
+        { reason, apps: appCount, certificates: snapshot.specs.length, problems: snapshot.problems.length },
+        'marathon snapshot read',
+      );
       safeCall(() => handlers.onSnapshot(snapshot), this.log);
     } catch (err) {
       if (signal.aborted || isAbortError(err)) return;
@@ -362,7 +377,10 @@ export class MarathonSource implements Source {
       const key = `${p.code}\u0000${p.appId ?? ''}\u0000${p.portIndex ?? ''}\u0000${p.label ?? ''}\u0000${p.value ?? ''}`;
       keys.add(key);
       if (!this.lastProblemKeys.has(key)) {
-        this.log.warn({ app_id: p.appId, port_index: p.portIndex, label: p.label, value: p.value, code: p.code, reason: p.reason }, 'label problem');
+        this.log.warn(
+          { app_id: p.appId, port_index: p.portIndex, label: p.label, value: p.value, code: p.code, reason: p.reason },
+          'label problem',
+        );
       }
     }
     for (const key of this.lastProblemKeys) {

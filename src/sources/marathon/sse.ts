@@ -19,7 +19,10 @@
 
 export class SseLineTooLongError extends Error {
   readonly code = 'SSE_LINE_TOO_LONG';
-  constructor(readonly length: number, readonly max: number) {
+  constructor(
+    readonly length: number,
+    readonly max: number,
+  ) {
     super(`SSE maximum line length exceeded: ${length} > ${max}`);
     this.name = 'SseLineTooLongError';
   }
@@ -45,11 +48,19 @@ export class SseParser {
    * @param maxLineLength maximum bytes per line (default 16 MiB: Marathon events are single-line JSON,
    *   and an `api_post_event` carries a whole app definition).
    */
-  constructor(private readonly onEvent: SseEventHandler, readonly maxLineLength = 16 * 1024 * 1024) {}
+  constructor(
+    private readonly onEvent: SseEventHandler,
+    readonly maxLineLength = 16 * 1024 * 1024,
+  ) {}
 
   /** Feed one chunk. Throws `SseLineTooLongError` (the parser is then unusable). */
   feed(chunk: Buffer | Uint8Array | string): void {
-    let buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let buf =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk, 'utf8')
+        : Buffer.isBuffer(chunk)
+          ? chunk
+          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (buf.length === 0) return;
     if (this.atStart) buf = this.skipBom(buf);
     let start = 0;
@@ -71,7 +82,8 @@ export class SseParser {
     if (start < buf.length) {
       const rest = buf.subarray(start);
       this.pendingLength += rest.length;
-      if (this.pendingLength > this.maxLineLength) throw new SseLineTooLongError(this.pendingLength, this.maxLineLength);
+      if (this.pendingLength > this.maxLineLength)
+        throw new SseLineTooLongError(this.pendingLength, this.maxLineLength);
       // Copy: the caller may reuse its buffer.
       this.parts.push(Buffer.from(rest));
     }
@@ -106,7 +118,10 @@ export class SseParser {
   }
 
   private processLine(line: string): void {
-    if (line.length === 0) return this.dispatch();
+    if (line.length === 0) {
+      this.dispatch();
+      return;
+    }
     if (line.charCodeAt(0) === 0x3a /* : */) return; // comment
     const colon = line.indexOf(':');
     let field: string;

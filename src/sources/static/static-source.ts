@@ -29,14 +29,19 @@ export class StaticSource implements Source {
   private at: Date | undefined;
   private handlers: SourceHandlers | undefined;
 
-  constructor(certs: readonly (readonly string[])[], allowedDomains: readonly string[], private readonly logger?: Logger) {
+  constructor(
+    certs: readonly (readonly string[])[],
+    allowedDomains: readonly string[],
+    private readonly logger?: Logger,
+  ) {
     this.snapshot = staticSnapshot(certs, allowedDomains);
   }
 
   /** Emits its one snapshot, then waits for `signal`. */
   async run(signal: AbortSignal, handlers: SourceHandlers): Promise<void> {
     this.handlers = handlers;
-    for (const p of this.snapshot.problems) this.logger?.warn({ source: 'static', value: p.value, code: p.code, reason: p.reason }, 'label problem');
+    for (const p of this.snapshot.problems)
+      this.logger?.warn({ source: 'static', value: p.value, code: p.code, reason: p.reason }, 'label problem');
     this.resync();
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();

@@ -29,8 +29,21 @@ describe('AcmeIssuer against Pebble', () => {
     await pebble?.stop();
   });
 
-  const makeIssuer = (keys = new MemoryKeyStore(), solver: Solver = web.solver, extra: Partial<ConstructorParameters<typeof AcmeIssuer>[0]> = {}): AcmeIssuer =>
-    new AcmeIssuer({ directoryUrl: pebble.directoryUrl, ca: pebble.caPem, accountKey: keys, email: 'ops@example.test', solvers: [solver], logger: silentLogger(), orderTimeoutMs: 20_000, ...extra });
+  const makeIssuer = (
+    keys = new MemoryKeyStore(),
+    solver: Solver = web.solver,
+    extra: Partial<ConstructorParameters<typeof AcmeIssuer>[0]> = {},
+  ): AcmeIssuer =>
+    new AcmeIssuer({
+      directoryUrl: pebble.directoryUrl,
+      ca: pebble.caPem,
+      accountKey: keys,
+      email: 'ops@example.test',
+      solvers: [solver],
+      logger: silentLogger(),
+      orderTimeoutMs: 20_000,
+      ...extra,
+    });
 
   it('registers a new account, stores a P-256 PKCS#8 key, and finds the same account again', async () => {
     const keys = new MemoryKeyStore();
@@ -49,7 +62,10 @@ describe('AcmeIssuer against Pebble', () => {
   });
 
   it('reuses a PKCS#1 RSA 2048 key (as the Python marathon-acme wrote) and issues with it', async () => {
-    const pem = execFileSync('openssl', ['genrsa', '-traditional', '2048'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const pem = execFileSync('openssl', ['genrsa', '-traditional', '2048'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     assert.match(pem, /^-----BEGIN RSA PRIVATE KEY-----/);
     const keys = new MemoryKeyStore(pem);
     const a = makeIssuer(keys);
@@ -65,7 +81,7 @@ describe('AcmeIssuer against Pebble', () => {
     b.close();
   });
 
-  it('issues a single-name certificate whose chain verifies against Pebble\'s root', async () => {
+  it("issues a single-name certificate whose chain verifies against Pebble's root", async () => {
     const issuer = makeIssuer();
     const name = uniqueName('single');
     const cert = await issuer.issue({ names: [name], keyType: 'ec256' }, AbortSignal.timeout(20_000));
@@ -98,8 +114,12 @@ describe('AcmeIssuer against Pebble', () => {
     const silent = new Http01Solver(); // presents answers nobody serves
     const issuer = makeIssuer(new MemoryKeyStore(), silent);
     const started = Date.now();
-    const err = await issuer.issue({ names: [uniqueName('unserved')], keyType: 'ec256' }, AbortSignal.timeout(20_000)).then(
-      () => assert.fail('issue should fail'), (e: unknown) => e);
+    const err = await issuer
+      .issue({ names: [uniqueName('unserved')], keyType: 'ec256' }, AbortSignal.timeout(20_000))
+      .then(
+        () => assert.fail('issue should fail'),
+        (e: unknown) => e,
+      );
     issuer.close();
     assert.ok(err instanceof AcmeError, `AcmeError expected, got ${String(err)}`);
     assert.equal(err.code, ACME_CODES.authorizationFailed);
@@ -117,14 +137,20 @@ describe('AcmeIssuer against Pebble', () => {
     const status = await pebble.management(`/cert-status-by-serial/${serial}`);
     assert.equal(status.status, 200);
     assert.match(status.body, /"Status":\s*"Revoked"/i);
-    const again = await issuer.revoke(cert.certPem, 5, AbortSignal.timeout(10_000)).then(() => undefined, (e: unknown) => e);
+    const again = await issuer.revoke(cert.certPem, 5, AbortSignal.timeout(10_000)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(again instanceof AcmeError && again.type === 'alreadyRevoked', `second revoke: ${String(again)}`);
     issuer.close();
   });
 
-  it('revokes with the certificate\'s own key (jwk-signed, RFC 8555 §7.6) from a different account', async () => {
+  it("revokes with the certificate's own key (jwk-signed, RFC 8555 §7.6) from a different account", async () => {
     const issuer = makeIssuer();
-    const cert = await issuer.issue({ names: [uniqueName('revoke-key')], keyType: 'ec256' }, AbortSignal.timeout(20_000));
+    const cert = await issuer.issue(
+      { names: [uniqueName('revoke-key')], keyType: 'ec256' },
+      AbortSignal.timeout(20_000),
+    );
     issuer.close();
     const other = makeIssuer();
     const der = new X509Certificate(cert.certPem).raw;
@@ -160,9 +186,17 @@ describe('AcmeIssuer against Pebble', () => {
     const keys = new MemoryKeyStore(oldPem);
     const issuer = makeIssuer(keys);
     const url = await issuer.accountUrl(AbortSignal.timeout(10_000));
-    keys.write = async () => { throw new Error('disk full'); };
-    const err = await issuer.client.keyChange(AbortSignal.timeout(10_000)).then(() => undefined, (e: unknown) => e);
-    assert.ok(err instanceof AppError && err.code === ACME_CODES.accountKey && /rolled back/.test(err.message), String(err));
+    keys.write = async () => {
+      throw new Error('disk full');
+    };
+    const err = await issuer.client.keyChange(AbortSignal.timeout(10_000)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(
+      err instanceof AppError && err.code === ACME_CODES.accountKey && /rolled back/.test(err.message),
+      String(err),
+    );
     assert.equal(keys.pem, oldPem, 'the stored key is unchanged');
     // The same client signs with the old key again, and the stored (old) key still finds the account.
     await issuer.issue({ names: [uniqueName('rolled-back')], keyType: 'ec256' }, AbortSignal.timeout(20_000));
@@ -186,11 +220,18 @@ describe('AcmeIssuer against Pebble', () => {
       await squatter.accountUrl(AbortSignal.timeout(10_000));
       throw new Error('disk full');
     };
-    const err = await issuer.client.keyChange(AbortSignal.timeout(20_000), newPem).then(() => undefined, (e: unknown) => e);
+    const err = await issuer.client.keyChange(AbortSignal.timeout(20_000), newPem).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     squatter?.close();
     assert.ok(err instanceof AppError && err.code === ACME_CODES.accountKey, String(err));
     assert.match(err.message, /save the new key/);
-    assert.equal((err as unknown as { newKeyPem?: string }).newKeyPem, newPem, 'the new key is on the error for the operator');
+    assert.equal(
+      (err as unknown as { newKeyPem?: string }).newKeyPem,
+      newPem,
+      'the new key is on the error for the operator',
+    );
     assert.ok(!Object.keys(err).includes('newKeyPem'), 'not enumerable');
     assert.ok(!JSON.stringify(serializeErr(err)).includes('PRIVATE KEY'), 'never logged');
     assert.ok(!err.message.includes('PRIVATE KEY'));
@@ -208,10 +249,15 @@ describe('AcmeIssuer against Pebble', () => {
   it('rejects promptly with AbortError when cancelled mid-order, and cleans up', async () => {
     const solver = new Http01Solver();
     let presented!: () => void;
-    const presentedP = new Promise<void>((r) => { presented = r; });
+    const presentedP = new Promise<void>((r) => {
+      presented = r;
+    });
     const slow: Solver = {
       type: 'http-01',
-      present: async (c: Challenge, s: AbortSignal) => { await solver.present(c, s); presented(); },
+      present: async (c: Challenge, s: AbortSignal) => {
+        await solver.present(c, s);
+        presented();
+      },
       cleanUp: (c: Challenge) => solver.cleanUp(c),
     };
     // Nothing serves `solver`, and polling is slow, so the order would sit in pending for a while.
@@ -221,7 +267,10 @@ describe('AcmeIssuer against Pebble', () => {
     await presentedP;
     const t0 = Date.now();
     ctl.abort();
-    const err = await p.then(() => assert.fail('should reject'), (e: unknown) => e);
+    const err = await p.then(
+      () => assert.fail('should reject'),
+      (e: unknown) => e,
+    );
     assert.ok(isAbortError(err), `AbortError expected, got ${String(err)}`);
     assert.ok(Date.now() - t0 < 500, `rejected after ${Date.now() - t0} ms`);
     assert.equal(solver.size, 0, 'cleanUp ran on cancellation');
@@ -230,7 +279,12 @@ describe('AcmeIssuer against Pebble', () => {
 
   it('reports order timeouts as ACME_TIMEOUT', async () => {
     const issuer = makeIssuer(new MemoryKeyStore(), new Http01Solver(), { orderTimeoutMs: 300, pollInitialMs: 5000 });
-    const err = await issuer.issue({ names: [uniqueName('timeout')], keyType: 'ec256' }, AbortSignal.timeout(20_000)).then(() => undefined, (e: unknown) => e);
+    const err = await issuer
+      .issue({ names: [uniqueName('timeout')], keyType: 'ec256' }, AbortSignal.timeout(20_000))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof AppError && err.code === ACME_CODES.timeout, `ACME_TIMEOUT expected, got ${String(err)}`);
     issuer.close();
   });
@@ -243,13 +297,27 @@ describe('AcmeIssuer against Pebble', () => {
     assert.equal(meta.externalAccountRequired, false);
     assert.ok(meta.termsOfService);
     assert.equal(issuer.status().reachable, true);
-    assert.equal(await issuer.renewalInfo((await issuer.issue({ names: [uniqueName('ari')], keyType: 'ec256' }, AbortSignal.timeout(20_000))).certPem, AbortSignal.timeout(5000)), null);
+    assert.equal(
+      await issuer.renewalInfo(
+        (await issuer.issue({ names: [uniqueName('ari')], keyType: 'ec256' }, AbortSignal.timeout(20_000))).certPem,
+        AbortSignal.timeout(5000),
+      ),
+      null,
+    );
     issuer.close();
   });
 
   it('reports an unreachable CA as ACME_NETWORK', async () => {
-    const issuer = new AcmeIssuer({ directoryUrl: 'https://127.0.0.1:1/dir', accountKey: new MemoryKeyStore(), solvers: [], logger: silentLogger() });
-    const err = await issuer.directoryMeta(AbortSignal.timeout(5000)).then(() => undefined, (e: unknown) => e);
+    const issuer = new AcmeIssuer({
+      directoryUrl: 'https://127.0.0.1:1/dir',
+      accountKey: new MemoryKeyStore(),
+      solvers: [],
+      logger: silentLogger(),
+    });
+    const err = await issuer.directoryMeta(AbortSignal.timeout(5000)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof AppError && err.code === ACME_CODES.network, String(err));
     assert.equal(issuer.status().reachable, false);
     assert.ok(issuer.status().lastError);
@@ -263,14 +331,19 @@ describe('AcmeIssuer against Pebble', () => {
       const a = new AcmeIssuer({ directoryUrl: process.argv[1], accountKey: { read: async () => null, write: async () => {} }, solvers: [], logger: silentLogger() });
       const m = await a.directoryMeta(AbortSignal.timeout(5000)); a.close(); console.log(JSON.stringify(m));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, pebble.directoryUrl], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: pebble.caCertPath }, encoding: 'utf8', timeout: 10_000,
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: pebble.caCertPath },
+      encoding: 'utf8',
+      timeout: 10_000,
     });
     assert.equal((JSON.parse(out) as { renewalInfo: boolean }).renewalInfo, false);
   });
 
   it('refuses a server whose certificate it does not trust (TLS is verified)', async () => {
     const issuer = makeIssuer(new MemoryKeyStore(), web.solver, { ca: undefined });
-    const err = await issuer.directoryMeta(AbortSignal.timeout(5000)).then(() => undefined, (e: unknown) => e);
+    const err = await issuer.directoryMeta(AbortSignal.timeout(5000)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof AppError && err.code === ACME_CODES.network, String(err));
     issuer.close();
   });
@@ -280,16 +353,28 @@ describe('AcmeIssuer when the CA forgets the account', () => {
   it('registers again on accountDoesNotExist (Pebble keeps accounts in memory only) and completes the order', async () => {
     const keys = new MemoryKeyStore();
     const pebble = await startPebble();
-    const web = await startHttp01Server(pebble.httpPort).catch(async (e: unknown) => { await pebble.stop(); throw e; });
+    const web = await startHttp01Server(pebble.httpPort).catch(async (e: unknown) => {
+      await pebble.stop();
+      throw e;
+    });
     try {
-      const issuer = new AcmeIssuer({ directoryUrl: pebble.directoryUrl, ca: pebble.caPem, accountKey: keys, solvers: [web.solver], logger: silentLogger() });
+      const issuer = new AcmeIssuer({
+        directoryUrl: pebble.directoryUrl,
+        ca: pebble.caPem,
+        accountKey: keys,
+        solvers: [web.solver],
+        logger: silentLogger(),
+      });
       const url = await issuer.accountUrl(AbortSignal.timeout(10_000));
       // Make the cached account one this Pebble does not know, exactly what a restarted Pebble sees.
       const client = issuer.client as unknown as { account: Promise<{ url: string; key: unknown }> };
       const acct = await client.account;
       const stale = { url: url.replace(/\/[^/]+$/, '/0123456789abcdef'), key: acct.key };
       client.account = Promise.resolve(stale);
-      const cert = await issuer.issue({ names: [uniqueName('reregister')], keyType: 'ec256' }, AbortSignal.timeout(20_000));
+      const cert = await issuer.issue(
+        { names: [uniqueName('reregister')], keyType: 'ec256' },
+        AbortSignal.timeout(20_000),
+      );
       assert.ok(cert.certPem.includes('BEGIN CERTIFICATE'));
       assert.equal(await issuer.accountUrl(AbortSignal.timeout(5000)), url, 'the real account was found again');
       issuer.close();

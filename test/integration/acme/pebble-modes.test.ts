@@ -31,12 +31,22 @@ describe('Pebble requiring External Account Binding', () => {
     await pebble?.stop();
   });
   const issuer = (eab?: { kid: string; hmacKey: string }): AcmeIssuer =>
-    new AcmeIssuer({ directoryUrl: pebble.directoryUrl, ca: pebble.caPem, accountKey: new MemoryKeyStore(), solvers: [web.solver], logger: silentLogger(), ...(eab ? { eab } : {}) });
+    new AcmeIssuer({
+      directoryUrl: pebble.directoryUrl,
+      ca: pebble.caPem,
+      accountKey: new MemoryKeyStore(),
+      solvers: [web.solver],
+      logger: silentLogger(),
+      ...(eab ? { eab } : {}),
+    });
 
   it('announces the requirement and refuses to register without EAB credentials', async () => {
     const a = issuer();
     assert.equal((await a.directoryMeta(AbortSignal.timeout(5000))).externalAccountRequired, true);
-    const err = await a.accountUrl(AbortSignal.timeout(5000)).then(() => undefined, (e: unknown) => e);
+    const err = await a.accountUrl(AbortSignal.timeout(5000)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof AppError && err.code === ACME_CODES.eabRequired, String(err));
     a.close();
   });
@@ -50,7 +60,10 @@ describe('Pebble requiring External Account Binding', () => {
 
   it('reports a wrong MAC key as a typed ACME problem', async () => {
     const a = issuer({ kid: 'kid-2', hmacKey: EXAMPLE_EAB['kid-1'] });
-    const err = await a.accountUrl(AbortSignal.timeout(5000)).then(() => undefined, (e: unknown) => e);
+    const err = await a.accountUrl(AbortSignal.timeout(5000)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof AcmeError, String(err));
     // Pebble answers 403 unauthorized for a MAC that does not verify.
     assert.equal(err.status, 403);
@@ -74,10 +87,20 @@ describe('Pebble rejecting 50% of nonces', () => {
 
   it('still registers, issues SAN certificates and revokes, retrying badNonce with fresh nonces', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
-    const a = new AcmeIssuer({ directoryUrl: pebble.directoryUrl, ca: pebble.caPem, accountKey: new MemoryKeyStore(), solvers: [web.solver], logger: silentLogger(), metrics });
+    const a = new AcmeIssuer({
+      directoryUrl: pebble.directoryUrl,
+      ca: pebble.caPem,
+      accountKey: new MemoryKeyStore(),
+      solvers: [web.solver],
+      logger: silentLogger(),
+      metrics,
+    });
     const root = await pebble.rootPem();
     for (let i = 0; i < 3; i++) {
-      const cert = await a.issue({ names: [uniqueName('nonce-a'), uniqueName('nonce-b')], keyType: 'ec256' }, AbortSignal.timeout(20_000));
+      const cert = await a.issue(
+        { names: [uniqueName('nonce-a'), uniqueName('nonce-b')], keyType: 'ec256' },
+        AbortSignal.timeout(20_000),
+      );
       assert.match(opensslVerify(root, cert.chainPem, cert.certPem), /OK/);
       if (i === 0) await a.revoke(cert.certPem, 4, AbortSignal.timeout(10_000));
     }
@@ -100,8 +123,14 @@ describe('Pebble with short-lived certificates and an alternate root', () => {
     await pebble?.stop();
   });
 
-  it('issues 5-minute certificates and picks the alternate chain by its root\'s CN', async () => {
-    const a = new AcmeIssuer({ directoryUrl: pebble.directoryUrl, ca: pebble.caPem, accountKey: new MemoryKeyStore(), solvers: [web.solver], logger: silentLogger() });
+  it("issues 5-minute certificates and picks the alternate chain by its root's CN", async () => {
+    const a = new AcmeIssuer({
+      directoryUrl: pebble.directoryUrl,
+      ca: pebble.caPem,
+      accountKey: new MemoryKeyStore(),
+      solvers: [web.solver],
+      logger: silentLogger(),
+    });
     const altRootPem = (await pebble.management('/roots/1')).body;
     const altRootCn = /CN=([^\n,]+)/.exec(new X509Certificate(altRootPem).subject)?.[1];
     const defaultRootCn = /CN=([^\n,]+)/.exec(new X509Certificate(await pebble.rootPem()).subject)?.[1];
@@ -113,10 +142,16 @@ describe('Pebble with short-lived certificates and an alternate root', () => {
     assert.ok(lifetimeS >= 299 && lifetimeS <= 301, `lifetime ${lifetimeS} s`);
     assert.match(opensslVerify(await pebble.rootPem(), def.chainPem, def.certPem), /OK/);
 
-    const alt = await a.issue({ names: [uniqueName('alt')], keyType: 'ec256', preferredChain: altRootCn }, AbortSignal.timeout(20_000));
+    const alt = await a.issue(
+      { names: [uniqueName('alt')], keyType: 'ec256', preferredChain: altRootCn },
+      AbortSignal.timeout(20_000),
+    );
     assert.match(opensslVerify(altRootPem, alt.chainPem, alt.certPem), /OK/);
     const defaultRoot = await pebble.rootPem();
-    assert.throws(() => opensslVerify(defaultRoot, alt.chainPem, alt.certPem), 'the alternate chain does not lead to the default root');
+    assert.throws(
+      () => opensslVerify(defaultRoot, alt.chainPem, alt.certPem),
+      'the alternate chain does not lead to the default root',
+    );
     a.close();
   });
 });

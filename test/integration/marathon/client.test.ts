@@ -11,7 +11,11 @@ import { silentLogger } from '../../../src/lib/logger.js';
 import { startMarathonSimulator } from '../../support/marathon-simulator/index.js';
 import { deadPort, memoryLogger, rawServer } from './helpers.js';
 
-const APP = { id: '/web', labels: { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'example.com' }, portDefinitions: [{ port: 10000 }] };
+const APP = {
+  id: '/web',
+  labels: { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'example.com' },
+  portDefinitions: [{ port: 10000 }],
+};
 
 function codeOf(err: unknown): string | undefined {
   return err instanceof AppError ? err.code : undefined;
@@ -22,13 +26,25 @@ function causeCode(err: unknown): string | undefined {
 
 test('parseMarathonUrls: trims, splits, strips credentials, keeps the base path', () => {
   const eps = parseMarathonUrls(' http://a:8080 , https://user:pa%24%24word@b/marathon/ ,,');
-  assert.deepEqual(eps.map((e) => e.display), ['http://a:8080', 'https://b/marathon']);
+  assert.deepEqual(
+    eps.map((e) => e.display),
+    ['http://a:8080', 'https://b/marathon'],
+  );
   assert.equal(eps[0]!.basicAuth, undefined);
   assert.equal(eps[1]!.basicAuth, `Basic ${Buffer.from('user:pa$$word').toString('base64')}`);
   assert.equal(eps[1]!.basicAuth, 'Basic dXNlcjpwYSQkd29yZA==', '0.6.1 test_auth value');
-  assert.throws(() => parseMarathonUrls(' , '), (e: unknown) => codeOf(e) === 'CONFIG_INVALID');
-  assert.throws(() => parseMarathonUrls('ftp://x'), (e: unknown) => codeOf(e) === 'CONFIG_INVALID');
-  assert.throws(() => parseMarathonUrls('not a url'), (e: unknown) => codeOf(e) === 'CONFIG_INVALID');
+  assert.throws(
+    () => parseMarathonUrls(' , '),
+    (e: unknown) => codeOf(e) === 'CONFIG_INVALID',
+  );
+  assert.throws(
+    () => parseMarathonUrls('ftp://x'),
+    (e: unknown) => codeOf(e) === 'CONFIG_INVALID',
+  );
+  assert.throws(
+    () => parseMarathonUrls('not a url'),
+    (e: unknown) => codeOf(e) === 'CONFIG_INVALID',
+  );
 });
 
 test('parseMarathonUrls: a password with @ or / is sent whole and never shown, even in errors', () => {
@@ -92,7 +108,10 @@ test('failover on 5xx; a 5xx everywhere is a typed status error, never an empty 
     const client = new MarathonClient({ urls: [a.url, b.url], logger: silentLogger() });
     assert.deepEqual(await client.getApps(), [APP]);
     b.controls.failWith(500);
-    await assert.rejects(client.getApps(), (e: unknown) => codeOf(e) === 'MARATHON_HTTP_STATUS' && /50[03] Server Error/.test((e as Error).message));
+    await assert.rejects(
+      client.getApps(),
+      (e: unknown) => codeOf(e) === 'MARATHON_HTTP_STATUS' && /50[03] Server Error/.test((e as Error).message),
+    );
   } finally {
     await a.stop();
     await b.stop();
@@ -100,7 +119,10 @@ test('failover on 5xx; a 5xx everywhere is a typed status error, never an empty 
 });
 
 test('all endpoints unreachable: MARATHON_UNREACHABLE with the last failure as cause', async () => {
-  const client = new MarathonClient({ urls: [`http://127.0.0.1:${await deadPort()}`, `http://127.0.0.1:${await deadPort()}`], logger: silentLogger() });
+  const client = new MarathonClient({
+    urls: [`http://127.0.0.1:${await deadPort()}`, `http://127.0.0.1:${await deadPort()}`],
+    logger: silentLogger(),
+  });
   await assert.rejects(client.getApps(), (e: unknown) => {
     assert.equal(codeOf(e), 'MARATHON_UNREACHABLE');
     assert.equal((e as Error).message, 'Failed to make a request to all Marathon endpoints');
@@ -114,7 +136,10 @@ test('a 4xx does not fail over (it would be the same everywhere)', async () => {
   const b = await startMarathonSimulator({ apps: [APP] });
   try {
     const client = new MarathonClient({ urls: [a.url, b.url], logger: silentLogger() });
-    await assert.rejects(client.getApps(), (e: unknown) => codeOf(e) === 'MARATHON_HTTP_STATUS' && /401 Client Error/.test((e as Error).message));
+    await assert.rejects(
+      client.getApps(),
+      (e: unknown) => codeOf(e) === 'MARATHON_HTTP_STATUS' && /401 Client Error/.test((e as Error).message),
+    );
     assert.equal(b.controls.requests().length, 0);
   } finally {
     await a.stop();
@@ -133,9 +158,15 @@ test('Basic auth from the URL; the password never reaches a log line', async () 
     ev.response.destroy();
     assert.equal(sim.controls.requests()[0]!.headers['authorization'], 'Basic dXNlcjpwYSQkd29yZA==');
     assert.ok(lines().length > 0);
-    assert.ok(lines().every((l) => !l.includes('pa$$word') && !l.includes('dXNlcjpwYSQkd29yZA')), 'no secret in logs');
+    assert.ok(
+      lines().every((l) => !l.includes('pa$$word') && !l.includes('dXNlcjpwYSQkd29yZA')),
+      'no secret in logs',
+    );
     const bad = new MarathonClient({ urls: sim.url.replace('http://', 'http://user:wrong@'), logger: silentLogger() });
-    await assert.rejects(bad.getApps(), (e: unknown) => codeOf(e) === 'MARATHON_HTTP_STATUS' && !(e as Error).message.includes('wrong'));
+    await assert.rejects(
+      bad.getApps(),
+      (e: unknown) => codeOf(e) === 'MARATHON_HTTP_STATUS' && !(e as Error).message.includes('wrong'),
+    );
   } finally {
     await sim.stop();
   }
@@ -144,7 +175,10 @@ test('Basic auth from the URL; the password never reaches a log line', async () 
 test('DC/OS token: Authorization: token=...', async () => {
   const sim = await startMarathonSimulator({ apps: [APP], token: 's3cret' });
   try {
-    await assert.rejects(new MarathonClient({ urls: sim.url, logger: silentLogger() }).getApps(), (e: unknown) => codeOf(e) === 'MARATHON_HTTP_STATUS');
+    await assert.rejects(
+      new MarathonClient({ urls: sim.url, logger: silentLogger() }).getApps(),
+      (e: unknown) => codeOf(e) === 'MARATHON_HTTP_STATUS',
+    );
     const client = new MarathonClient({ urls: sim.url, token: 's3cret', logger: silentLogger() });
     assert.deepEqual(await client.getApps(), [APP]);
     assert.equal(sim.controls.requests().at(-1)!.headers['authorization'], 'token=s3cret');
@@ -160,8 +194,14 @@ test('a base path is kept (0.6.1 dropped it)', async () => {
     assert.deepEqual(await client.getApps(), [APP]);
     const ev = await client.openEvents(['api_post_event']);
     ev.response.destroy();
-    assert.deepEqual(sim.controls.requests().map((r) => r.path), ['/marathon/v2/apps', '/marathon/v2/events']);
-    await assert.rejects(new MarathonClient({ urls: sim.url, logger: silentLogger() }).getApps(), (e: unknown) => codeOf(e) === 'MARATHON_HTTP_STATUS');
+    assert.deepEqual(
+      sim.controls.requests().map((r) => r.path),
+      ['/marathon/v2/apps', '/marathon/v2/events'],
+    );
+    await assert.rejects(
+      new MarathonClient({ urls: sim.url, logger: silentLogger() }).getApps(),
+      (e: unknown) => codeOf(e) === 'MARATHON_HTTP_STATUS',
+    );
   } finally {
     await sim.stop();
   }
@@ -176,12 +216,19 @@ test('response-header timeout fails over; 0 disables it', async () => {
     assert.deepEqual(await client.getApps(), [APP], 'timed out on the first, answered by the second');
 
     const only = new MarathonClient({ urls: slow.url, timeoutMs: 300, logger: silentLogger() });
-    await assert.rejects(only.getApps(), (e: unknown) => codeOf(e) === 'MARATHON_UNREACHABLE' && causeCode(e) === 'MARATHON_TIMEOUT');
+    await assert.rejects(
+      only.getApps(),
+      (e: unknown) => codeOf(e) === 'MARATHON_UNREACHABLE' && causeCode(e) === 'MARATHON_TIMEOUT',
+    );
 
     const never = new MarathonClient({ urls: slow.url, timeoutMs: 0, logger: silentLogger() });
     const ac = new AbortController();
     const t = setTimeout(() => ac.abort(), 1000);
-    await assert.rejects(never.getApps(ac.signal), (e: unknown) => (e as Error).name === 'AbortError', 'no timeout: only the abort ends it');
+    await assert.rejects(
+      never.getApps(ac.signal),
+      (e: unknown) => (e as Error).name === 'AbortError',
+      'no timeout: only the abort ends it',
+    );
     clearTimeout(t);
   } finally {
     slow.controls.stall({});
@@ -204,25 +251,93 @@ test('a stalled body times out instead of hanging', async () => {
 
 test('malformed answers are typed errors, never "no apps"', async () => {
   const cases: Array<[string, (res: import('node:http').ServerResponse) => void, string, RegExp?]> = [
-    ['wrong content type', (res) => { res.writeHead(200, { 'Content-Type': 'application/octet-stream' }); res.end('{"apps":[]}'); }, 'MARATHON_BAD_CONTENT_TYPE', /but found "application\/octet-stream" instead/],
-    ['missing content type', (res) => { res.removeHeader('Content-Type'); res.writeHead(200); res.end('{"apps":[]}'); }, 'MARATHON_BAD_CONTENT_TYPE', /header not found in response/],
-    ['content type with params is fine but the LAST value counts', (res) => { res.writeHead(200, [['Content-Type', 'application/json'], ['Content-Type', 'text/html; charset=utf-8']]); res.end('{"apps":[]}'); }, 'MARATHON_BAD_CONTENT_TYPE'],
-    ['missing apps field', (res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{"other-field-key":"do-not-care"}'); }, 'MARATHON_BAD_RESPONSE'],
-    ['apps not a list', (res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{"apps":{}}'); }, 'MARATHON_BAD_RESPONSE'],
-    ['not JSON', (res) => { res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }); res.end('<html>'); }, 'MARATHON_BAD_RESPONSE'],
-    ['404', (res) => { res.writeHead(404, { 'Content-Type': 'application/json' }); res.end('{}'); }, 'MARATHON_HTTP_STATUS', /404 Client Error for url: /],
-    ['202 is not 200', (res) => { res.writeHead(202, { 'Content-Type': 'application/json' }); res.end('{"apps":[]}'); }, 'MARATHON_HTTP_STATUS'],
+    [
+      'wrong content type',
+      (res) => {
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+        res.end('{"apps":[]}');
+      },
+      'MARATHON_BAD_CONTENT_TYPE',
+      /but found "application\/octet-stream" instead/,
+    ],
+    [
+      'missing content type',
+      (res) => {
+        res.removeHeader('Content-Type');
+        res.writeHead(200);
+        res.end('{"apps":[]}');
+      },
+      'MARATHON_BAD_CONTENT_TYPE',
+      /header not found in response/,
+    ],
+    [
+      'content type with params is fine but the LAST value counts',
+      (res) => {
+        res.writeHead(200, [
+          ['Content-Type', 'application/json'],
+          ['Content-Type', 'text/html; charset=utf-8'],
+        ]);
+        res.end('{"apps":[]}');
+      },
+      'MARATHON_BAD_CONTENT_TYPE',
+    ],
+    [
+      'missing apps field',
+      (res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end('{"other-field-key":"do-not-care"}');
+      },
+      'MARATHON_BAD_RESPONSE',
+    ],
+    [
+      'apps not a list',
+      (res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end('{"apps":{}}');
+      },
+      'MARATHON_BAD_RESPONSE',
+    ],
+    [
+      'not JSON',
+      (res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
+        res.end('<html>');
+      },
+      'MARATHON_BAD_RESPONSE',
+    ],
+    [
+      '404',
+      (res) => {
+        res.writeHead(404, { 'Content-Type': 'application/json' });
+        res.end('{}');
+      },
+      'MARATHON_HTTP_STATUS',
+      /404 Client Error for url: /,
+    ],
+    [
+      '202 is not 200',
+      (res) => {
+        res.writeHead(202, { 'Content-Type': 'application/json' });
+        res.end('{"apps":[]}');
+      },
+      'MARATHON_HTTP_STATUS',
+    ],
   ];
   for (const [name, handler, code, message] of cases) {
     const srv = await rawServer((_req, res) => handler(res));
     try {
       const client = new MarathonClient({ urls: srv.url, logger: silentLogger() });
-      await assert.rejects(client.getApps(), (e: unknown) => {
-        assert.equal(codeOf(e), code, name);
-        if (message) assert.match((e as Error).message, message, name);
-        if (code === 'MARATHON_BAD_RESPONSE') assert.equal((e as AppError).details['url'], `${srv.url}/v2/apps`, name);
-        return true;
-      }, name);
+      await assert.rejects(
+        client.getApps(),
+        (e: unknown) => {
+          assert.equal(codeOf(e), code, name);
+          if (message) assert.match((e as Error).message, message, name);
+          if (code === 'MARATHON_BAD_RESPONSE')
+            assert.equal((e as AppError).details['url'], `${srv.url}/v2/apps`, name);
+          return true;
+        },
+        name,
+      );
     } finally {
       await srv.close();
     }
@@ -245,7 +360,7 @@ test('openEvents: exact Accept, sorted event_type filters, Cache-Control: no-sto
   }
 });
 
-test('openEvents follows a standby\'s 302 to the leader; non-200 and wrong type are errors', async () => {
+test("openEvents follows a standby's 302 to the leader; non-200 and wrong type are errors", async () => {
   const leader = await startMarathonSimulator({ apps: [APP] });
   const standby = await startMarathonSimulator({ standbyOf: leader.url });
   try {
@@ -255,11 +370,23 @@ test('openEvents follows a standby\'s 302 to the leader; non-200 and wrong type 
     ev.response.destroy();
     assert.deepEqual(await client.getApps(), [APP], 'standby proxies the API to the leader');
 
-    const srv = await rawServer((_req, res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{}'); });
-    await assert.rejects(new MarathonClient({ urls: srv.url, logger: silentLogger() }).openEvents(['x']), (e: unknown) => codeOf(e) === 'MARATHON_BAD_CONTENT_TYPE');
+    const srv = await rawServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{}');
+    });
+    await assert.rejects(
+      new MarathonClient({ urls: srv.url, logger: silentLogger() }).openEvents(['x']),
+      (e: unknown) => codeOf(e) === 'MARATHON_BAD_CONTENT_TYPE',
+    );
     await srv.close();
-    const loop = await rawServer((req, res) => { res.writeHead(302, { Location: req.url ?? '/' }); res.end(); });
-    await assert.rejects(new MarathonClient({ urls: loop.url, logger: silentLogger() }).openEvents(['x']), (e: unknown) => codeOf(e) === 'MARATHON_REDIRECT');
+    const loop = await rawServer((req, res) => {
+      res.writeHead(302, { Location: req.url ?? '/' });
+      res.end();
+    });
+    await assert.rejects(
+      new MarathonClient({ urls: loop.url, logger: silentLogger() }).openEvents(['x']),
+      (e: unknown) => codeOf(e) === 'MARATHON_REDIRECT',
+    );
     await loop.close();
   } finally {
     await standby.stop();
@@ -280,10 +407,17 @@ test('credentials go along to the leader after the 302; a stalled stream endpoin
     assert.ok(ev.url.startsWith(leader.url), ev.url);
     assert.ok(!ev.url.includes('u:p@'));
     ev.response.destroy();
-    assert.equal(leader.controls.requests().at(-1)!.headers['authorization'], `Basic ${Buffer.from('u:p').toString('base64')}`);
+    assert.equal(
+      leader.controls.requests().at(-1)!.headers['authorization'],
+      `Basic ${Buffer.from('u:p').toString('base64')}`,
+    );
 
     stalled.controls.stall({ eventsConnect: true });
-    const failover = new MarathonClient({ urls: [stalled.url, withCreds(leader.url)], timeoutMs: 300, logger: silentLogger() });
+    const failover = new MarathonClient({
+      urls: [stalled.url, withCreds(leader.url)],
+      timeoutMs: 300,
+      logger: silentLogger(),
+    });
     const ev2 = await failover.openEvents(['api_post_event']);
     assert.ok(ev2.url.startsWith(leader.url));
     assert.equal(failover.preferredIndex, 1);

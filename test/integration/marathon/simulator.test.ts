@@ -6,7 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { generateCluster, startMarathonSimulator, type MarathonSimulator } from '../../support/marathon-simulator/index.js';
+import {
+  generateCluster,
+  startMarathonSimulator,
+  type MarathonSimulator,
+} from '../../support/marathon-simulator/index.js';
 import { appsToSnapshot } from '../../../src/domain/labels.js';
 import { SseParser } from '../../../src/sources/marathon/sse.js';
 import { waitFor } from './helpers.js';
@@ -25,7 +29,13 @@ interface Raw {
 }
 
 /** Open a raw request; collects the body and parses it as SSE. */
-function open(sim: MarathonSimulator, path: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<Raw> {
+function open(
+  sim: MarathonSimulator,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+  body?: string,
+): Promise<Raw> {
   return new Promise((resolve, reject) => {
     const req = http.request(`${sim.url}${path}`, { method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -39,7 +49,10 @@ function open(sim: MarathonSimulator, path: string, headers: Record<string, stri
       const ended = new Promise<void>((r) => res.once('close', () => r()));
       resolve({
         ended,
-        status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, events,
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        rawHeaders: res.rawHeaders,
+        events,
         body: () => Buffer.concat(chunks).toString('utf8'),
         close: () => res.destroy(),
       });
@@ -86,19 +99,47 @@ test('events per API call: POST/PUT send api_post_event, DELETE only deployment/
   try {
     const s = await open(sim, '/v2/events', SSE);
     await waitFor(() => s.events.length === 1, 'attached');
-    const post = await open(sim, '/v2/apps', { 'Content-Type': 'application/json' }, 'POST', JSON.stringify({ id: 'my-app_1', labels: { a: 'b' } }));
+    const post = await open(
+      sim,
+      '/v2/apps',
+      { 'Content-Type': 'application/json' },
+      'POST',
+      JSON.stringify({ id: 'my-app_1', labels: { a: 'b' } }),
+    );
     assert.equal(post.status, 201);
     await waitFor(() => s.events.some(([t]) => t === 'deployment_success'), 'post deployment');
     const types = (): string[] => s.events.map(([t]) => t);
-    assert.deepEqual(types(), ['event_stream_attached', 'api_post_event', 'group_change_success', 'deployment_info', 'deployment_step_success', 'deployment_success']);
+    assert.deepEqual(types(), [
+      'event_stream_attached',
+      'api_post_event',
+      'group_change_success',
+      'deployment_info',
+      'deployment_step_success',
+      'deployment_success',
+    ]);
     const ape = s.events[1]![1];
     assert.equal(ape['uri'], '/v2/apps');
     assert.equal((ape['appDefinition'] as { id: string }).id, '/my-app_1');
 
-    assert.equal((await open(sim, '/v2/apps', { 'Content-Type': 'application/json' }, 'POST', JSON.stringify({ id: '/my-app_1' }))).status, 409);
+    assert.equal(
+      (await open(sim, '/v2/apps', { 'Content-Type': 'application/json' }, 'POST', JSON.stringify({ id: '/my-app_1' })))
+        .status,
+      409,
+    );
 
     s.events.splice(0);
-    assert.equal((await open(sim, '/v2/apps/my-app_1', { 'Content-Type': 'application/json' }, 'PUT', JSON.stringify({ labels: {} }))).status, 200);
+    assert.equal(
+      (
+        await open(
+          sim,
+          '/v2/apps/my-app_1',
+          { 'Content-Type': 'application/json' },
+          'PUT',
+          JSON.stringify({ labels: {} }),
+        )
+      ).status,
+      200,
+    );
     await waitFor(() => types().includes('deployment_success'), 'put deployment');
     assert.equal(s.events[0]![0], 'api_post_event');
     assert.equal(s.events[0]![1]['uri'], '/v2/apps/my-app_1');
@@ -116,7 +157,10 @@ test('events per API call: POST/PUT send api_post_event, DELETE only deployment/
 });
 
 test('info, ping, leader, app by id, Basic auth', async () => {
-  const sim = await startMarathonSimulator({ apps: [{ id: '/g/a', labels: {} }], basicAuth: { username: 'u', password: 'p' } });
+  const sim = await startMarathonSimulator({
+    apps: [{ id: '/g/a', labels: {} }],
+    basicAuth: { username: 'u', password: 'p' },
+  });
   try {
     const unauth = await open(sim, '/v2/apps');
     assert.equal(unauth.status, 401);
@@ -143,11 +187,16 @@ test('generateCluster: 10,000 apps, deterministic, every networking shape transl
   const apps = generateCluster({ apps: 10_000, acmeApps: 5000 });
   assert.equal(apps.length, 10_000);
   assert.deepEqual(generateCluster({ apps: 50 }), generateCluster({ apps: 50 }), 'deterministic');
-  const withAcme = apps.filter((a) => Object.keys(a['labels'] as object).some((k) => k.startsWith('MARATHON_ACME_'))).length;
+  const withAcme = apps.filter((a) =>
+    Object.keys(a['labels'] as object).some((k) => k.startsWith('MARATHON_ACME_')),
+  ).length;
   assert.equal(withAcme, 5000);
   const snap = appsToSnapshot(apps, { group: 'external', allowMultipleCerts: false, san: false });
   assert.ok(snap.specs.length > 4000, `${snap.specs.length} certificates`);
-  assert.ok(snap.problems.every((p) => p.code === 'MULTIPLE_DOMAINS_IGNORED'), 'only the expected warnings');
+  assert.ok(
+    snap.problems.every((p) => p.code === 'MULTIPLE_DOMAINS_IGNORED'),
+    'only the expected warnings',
+  );
   const size = JSON.stringify({ apps }).length;
   assert.ok(size > 10_000 * 1000, `realistic payload size (${size} bytes)`);
 });
@@ -157,18 +206,29 @@ test('simulator: each request recorded once (also a 404 outside the base path); 
   try {
     await (await open(sim, '/other')).ended;
     await (await open(sim, '/marathon/ping')).ended;
-    assert.deepEqual(sim.controls.requests().map((r) => `${r.method} ${r.path}`), ['GET /other', 'GET /marathon/ping']);
+    assert.deepEqual(
+      sim.controls.requests().map((r) => `${r.method} ${r.path}`),
+      ['GET /other', 'GET /marathon/ping'],
+    );
 
     sim.apps.setRaw([{ id: '/raw' }]);
     assert.deepEqual(sim.apps.list(), [{ id: '/raw' }]);
     sim.apps.add({ id: 'a' });
-    assert.deepEqual(sim.apps.list().map((a) => (a as { id: string }).id), ['/a'], 'a change serves the app map again');
+    assert.deepEqual(
+      sim.apps.list().map((a) => (a as { id: string }).id),
+      ['/a'],
+      'a change serves the app map again',
+    );
     assert.deepEqual((sim.apps.get('/a') as { labels: unknown }).labels, {});
     assert.throws(() => sim.apps.add({ id: '/a' }), /already exists/);
     sim.apps.put({ id: '/a', labels: { x: 'y' } });
     const body = await open(sim, '/marathon/v2/apps');
     await body.ended;
-    assert.deepEqual(JSON.parse(body.body()).apps.map((a: { labels: unknown }) => a.labels), [{ x: 'y' }], 'the cached body is refreshed');
+    assert.deepEqual(
+      JSON.parse(body.body()).apps.map((a: { labels: unknown }) => a.labels),
+      [{ x: 'y' }],
+      'the cached body is refreshed',
+    );
     assert.equal(sim.apps.remove('/a'), true);
     assert.deepEqual(sim.apps.list(), []);
   } finally {

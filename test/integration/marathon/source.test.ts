@@ -15,7 +15,11 @@ import { startMarathonSimulator, type MarathonSimulator } from '../../support/ma
 import { deadPort, delay, memoryLogger, waitFor } from './helpers.js';
 
 function acmeApp(id: string, domain: string): Record<string, unknown> {
-  return { id, labels: { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: domain }, portDefinitions: [{ port: 10000, protocol: 'tcp' }] };
+  return {
+    id,
+    labels: { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: domain },
+    portDefinitions: [{ port: 10000, protocol: 'tcp' }],
+  };
 }
 const names = (s: Snapshot | undefined): string[] => (s?.specs ?? []).map((x) => x.name).sort();
 
@@ -55,7 +59,10 @@ function run(opts: Partial<MarathonSourceOptions> & { urls: MarathonSourceOption
   };
 }
 
-async function withSim(opts: Parameters<typeof startMarathonSimulator>[0], fn: (sim: MarathonSimulator) => Promise<void>): Promise<void> {
+async function withSim(
+  opts: Parameters<typeof startMarathonSimulator>[0],
+  fn: (sim: MarathonSimulator) => Promise<void>,
+): Promise<void> {
   const sim = await startMarathonSimulator(opts);
   try {
     await fn(sim);
@@ -72,7 +79,10 @@ test('initial snapshot on connect; re-list on create, update and delete events',
       assert.equal(h.source.status().stream, 'connected');
       assert.ok(h.source.status().lastSnapshotAt instanceof Date);
       const req = sim.controls.requests().find((r) => r.path === '/v2/events')!;
-      assert.equal(req.query, '?event_type=api_post_event&event_type=app_terminated_event&event_type=deployment_success&event_type=event_stream_attached&event_type=group_change_success');
+      assert.equal(
+        req.query,
+        '?event_type=api_post_event&event_type=app_terminated_event&event_type=deployment_success&event_type=event_stream_attached&event_type=group_change_success',
+      );
 
       sim.apps.add(acmeApp('/b', 'b.example.com'));
       await waitFor(() => names(h.last()).join() === 'a.example.com,b.example.com', 'snapshot after POST');
@@ -178,7 +188,10 @@ test('failover across URLs and 302 from a standby to the leader', async () => {
   try {
     await waitFor(() => names(h.last()).join() === 'a.example.com', 'snapshot through the standby');
     await waitFor(() => leader.controls.streamCount() === 1, 'stream on the leader');
-    assert.ok(standby.controls.requests().some((r) => r.path === '/v2/events'), 'asked the standby first');
+    assert.ok(
+      standby.controls.requests().some((r) => r.path === '/v2/events'),
+      'asked the standby first',
+    );
     leader.apps.add(acmeApp('/b', 'b.example.com'));
     await waitFor(() => names(h.last()).join() === 'a.example.com,b.example.com', 'event from the leader stream');
   } finally {
@@ -231,7 +244,10 @@ test('problems are reported in snapshots, and the other apps proceed', async () 
     try {
       await waitFor(() => h.snapshots.length === 1, 'snapshot');
       assert.deepEqual(names(h.last()), ['b.example.com']);
-      assert.deepEqual(h.last()!.problems.map((p) => [p.appId, p.code]), [['/a', 'INVALID_NAME']]);
+      assert.deepEqual(
+        h.last()!.problems.map((p) => [p.appId, p.code]),
+        [['/a', 'INVALID_NAME']],
+      );
     } finally {
       await h.stop();
     }
@@ -288,7 +304,12 @@ test('run() resolves on abort even while connecting to an unreachable Marathon',
 test('after a failed re-list, events, resync() and reconnects wait for the backoff (503 + event storm)', async () => {
   await withSim({ apps: [acmeApp('/a', 'a.example.com')] }, async (sim) => {
     // Fixed 1 s retry delay (no jitter): re-lists while failing must come at most once a second.
-    const h = run({ urls: sim.url, syncBackoff: { baseMs: 1000, capMs: 1000, factor: 1, jitter: 0 }, minSyncIntervalMs: 50, debounceMs: 10 });
+    const h = run({
+      urls: sim.url,
+      syncBackoff: { baseMs: 1000, capMs: 1000, factor: 1, jitter: 0 },
+      minSyncIntervalMs: 50,
+      debounceMs: 10,
+    });
     try {
       await waitFor(() => names(h.last()).join() === 'a.example.com', 'initial snapshot');
       await waitFor(() => h.source.status().stream === 'connected', 'stream connected');
@@ -335,7 +356,10 @@ test('an unexpected error while reading the stream is logged with err and shown 
       await waitFor(() => h.source.status().stream === 'connected', 'stream connected');
       sim.controls.emit('api_post_event', { clientIp: null, uri: '/v2/apps/x', appDefinition: { id: '/x' } });
       await waitFor(() => lines().some((l) => l.includes('reading the event stream failed')), 'error logged');
-      const line = JSON.parse(lines().find((l) => l.includes('reading the event stream failed'))!) as { level: unknown; err?: { message?: string } };
+      const line = JSON.parse(lines().find((l) => l.includes('reading the event stream failed'))!) as {
+        level: unknown;
+        err?: { message?: string };
+      };
       assert.equal(line.err?.message, 'boom while handling an event');
       assert.equal(h.source.status().lastError?.message, 'boom while handling an event');
       await waitFor(() => sim.controls.streamCount() === 1 && h.source.status().stream === 'connected', 'reconnected');
@@ -349,7 +373,10 @@ test('run() while already running rejects with SOURCE_RUNNING (a programming err
   await withSim({ apps: [acmeApp('/a', 'a.example.com')] }, async (sim) => {
     const h = run({ urls: sim.url });
     try {
-      await assert.rejects(h.source.run(new AbortController().signal, { onSnapshot: () => undefined, onError: () => undefined }), (e: unknown) => (e as { code?: string }).code === 'SOURCE_RUNNING');
+      await assert.rejects(
+        h.source.run(new AbortController().signal, { onSnapshot: () => undefined, onError: () => undefined }),
+        (e: unknown) => (e as { code?: string }).code === 'SOURCE_RUNNING',
+      );
       await waitFor(() => names(h.last()).join() === 'a.example.com', 'the first run still delivers');
     } finally {
       await h.stop();

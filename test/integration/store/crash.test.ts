@@ -52,7 +52,9 @@ function spawnWriter(dir: string, poolFile: string): Writer {
   return w;
 }
 
-test(`SIGKILL during installs (${KILLS} kills): certs/ only ever holds complete bundles HAProxy accepts`, { timeout: 180_000 }, async (t) => {
+test(`SIGKILL during installs (${KILLS} kills): certs/ only ever holds complete bundles HAProxy accepts`, {
+  timeout: 180_000,
+}, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'store-crash-'));
   const live = new Set<ChildProcess>();
   t.after(async () => {
@@ -67,13 +69,22 @@ test(`SIGKILL during installs (${KILLS} kills): certs/ only ever holds complete 
   const pool = [];
   for (let i = 0; i < 6; i += 1) {
     const name = `crash${i}.example.test`;
-    for (const keyType of ['ec256', 'rsa2048'] as const) pool.push({ name, names: [name], ...(await ca.issue([name], { keyType })) });
+    for (const keyType of ['ec256', 'rsa2048'] as const)
+      pool.push({ name, names: [name], ...(await ca.issue([name], { keyType })) });
   }
   const expected = new Set(pool.map((p) => p.keyPem + p.certPem + p.chainPem));
   const poolFile = join(dir, 'pool.json');
   await writeFile(poolFile, JSON.stringify(pool));
   const cfg = join(dir, 'haproxy.cfg');
-  await writeFile(cfg, haproxyConfig({ storageDir: dir, httpsPort: await freePort(), httpPort: await freePort(), statsSocket: join(dir, 'stats.sock') }));
+  await writeFile(
+    cfg,
+    haproxyConfig({
+      storageDir: dir,
+      httpsPort: await freePort(),
+      httpPort: await freePort(),
+      statsSocket: join(dir, 'stats.sock'),
+    }),
+  );
 
   // The check has teeth: HAProxy refuses a crt directory holding a file it cannot parse.
   await writeFile(join(store.certsDir, 'partial.pem'), pool[0]!.keyPem + pool[0]!.certPem.slice(0, 200));
@@ -131,5 +142,7 @@ test(`SIGKILL during installs (${KILLS} kills): certs/ only ever holds complete 
   assert.deepEqual(await readdir(store.stagingDir), []);
   assert.ok(installs > KILLS / 2, `the writers completed installs between kills (${installs})`);
   assert.ok(killedMidWrite > KILLS / 10, `some kills hit a write in progress (${killedMidWrite})`);
-  t.diagnostic(`${KILLS} kills in ${(elapsed / 1000).toFixed(1)} s; ${installs} installs completed; ${killedMidWrite} kills left a temp file in .staging (killed mid-write); up to ${maxFiles} bundles checked per kill`);
+  t.diagnostic(
+    `${KILLS} kills in ${(elapsed / 1000).toFixed(1)} s; ${installs} installs completed; ${killedMidWrite} kills left a temp file in .staging (killed mid-write); up to ${maxFiles} bundles checked per kill`,
+  );
 });

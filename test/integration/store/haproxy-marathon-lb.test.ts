@@ -38,7 +38,11 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }, lbCount = 
     haps.push(hap);
     lbs.push(await startMlbStandin({ haproxy: hap, basicAuth: 'mlb:s3cret' }));
   }
-  const defaultFp = fp((await readFile(store.defaultPemPath, 'utf8')).slice((await readFile(store.defaultPemPath, 'utf8')).indexOf('-----BEGIN CERTIFICATE-----')));
+  const defaultFp = fp(
+    (await readFile(store.defaultPemPath, 'utf8')).slice(
+      (await readFile(store.defaultPemPath, 'utf8')).indexOf('-----BEGIN CERTIFICATE-----'),
+    ),
+  );
   return { dir, store, haps, lbs, defaultFp };
 }
 
@@ -62,7 +66,9 @@ test('after install + one marathon-lb signal, SNI gets exactly the new certifica
 
   const first = await ca.issue(['a.example.test']);
   await store.install(spec('a.example.test'), first);
-  assert.deepEqual(await notifier.notify({ written: ['a.example.test'], removed: [] }, new AbortController().signal), { ok: true });
+  assert.deepEqual(await notifier.notify({ written: ['a.example.test'], removed: [] }, new AbortController().signal), {
+    ok: true,
+  });
   await lb.waitForReloads(1);
   assert.equal(lb.calls.length, 1);
   assert.equal(lb.calls[0]!.method, 'POST');
@@ -82,25 +88,37 @@ test('after install + one marathon-lb signal, SNI gets exactly the new certifica
   await store.install(spec('a.example.test'), renewed);
   await notifier.notify({ written: ['a.example.test'], removed: [] }, new AbortController().signal);
   await lb.waitForReloads(2);
-  assert.equal((await probeTls(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256, fp(renewed.certPem));
+  assert.equal(
+    (await probeTls(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256,
+    fp(renewed.certPem),
+  );
 
   // removal: archived out of certs/, signal, the name falls back to default.pem
   await store.archive('a.example.test');
   await notifier.notify({ written: [], removed: ['a.example.test'] }, new AbortController().signal);
   await lb.waitForReloads(3);
-  assert.equal((await probeTls(hap.httpsPort, { servername: 'a.example.test', insecureFingerprintOnly: true })).fingerprint256, defaultFp);
+  assert.equal(
+    (await probeTls(hap.httpsPort, { servername: 'a.example.test', insecureFingerprintOnly: true })).fingerprint256,
+    defaultFp,
+  );
 
   assert.deepEqual(lb.reloadErrors, []);
   assert.equal(hap.pid(), masterBefore, 'the master survives reloads');
   assert.notDeepEqual(await hap.workerPids(), workersBefore, 'workers were replaced by the reloads');
-  assert.match(await metrics.registry.metrics(), /marathon_acme_lb_signals_total\{notifier="marathon-lb",result="success"\} 3/);
+  assert.match(
+    await metrics.registry.metrics(),
+    /marathon_acme_lb_signals_total\{notifier="marathon-lb",result="success"\} 3/,
+  );
   t.diagnostic(`reload ms: ${lb.reloads.map((m) => m.toFixed(0)).join(', ')}`);
 });
 
 test('50 bundles written + one notify = one reload per marathon-lb', async (t) => {
   const { store, haps, lbs } = await setup(t, 2);
   const ca = await createCertFactory();
-  const notifier = new MarathonLbNotifier({ urls: lbs.map((l) => l.url.replace('http://', 'http://mlb:s3cret@')), logger });
+  const notifier = new MarathonLbNotifier({
+    urls: lbs.map((l) => l.url.replace('http://', 'http://mlb:s3cret@')),
+    logger,
+  });
   t.after(() => notifier.stop());
   const names = Array.from({ length: 50 }, (_, i) => `site${String(i).padStart(2, '0')}.example.test`);
   const issued = await Promise.all(names.map((n) => ca.issue([n])));
@@ -121,7 +139,9 @@ test('50 bundles written + one notify = one reload per marathon-lb', async (t) =
       assert.equal(got.fingerprint256, fp(issued[i]!.certPem));
     }
   }
-  t.diagnostic(`50 installs: ${installMs.toFixed(0)} ms; reload with 50 certs: ${lbs.map((l) => l.reloads[0]!.toFixed(0)).join(' / ')} ms`);
+  t.diagnostic(
+    `50 installs: ${installMs.toFixed(0)} ms; reload with 50 certs: ${lbs.map((l) => l.reloads[0]!.toFixed(0)).join(' / ')} ms`,
+  );
 });
 
 test('an LB that fails is retried in the background until it answers; the batch is ok if one LB answered', async (t) => {
@@ -129,7 +149,11 @@ test('an LB that fails is retried in the background until it answers; the batch 
   const [good, bad] = lbs as [MlbStandin, MlbStandin];
   bad.failWith = 500;
   const ca = await createCertFactory();
-  const notifier = new MarathonLbNotifier({ urls: lbs.map((l) => l.url.replace('http://', 'http://mlb:s3cret@')), logger, retry: { baseMs: 50, capMs: 200, factor: 2, jitter: 0 } });
+  const notifier = new MarathonLbNotifier({
+    urls: lbs.map((l) => l.url.replace('http://', 'http://mlb:s3cret@')),
+    logger,
+    retry: { baseMs: 50, capMs: 200, factor: 2, jitter: 0 },
+  });
   t.after(() => notifier.stop());
   const c = await ca.issue(['r.example.test']);
   await store.install(spec('r.example.test'), c);
@@ -144,22 +168,34 @@ test('an LB that fails is retried in the background until it answers; the batch 
   await bad.waitForReloads(1);
   assert.ok(bad.calls.length >= 3, 'retried');
   assert.deepEqual(notifier.pendingRetries(), []);
-  assert.equal((await probeTls(haps[1]!.httpsPort, { servername: 'r.example.test', ca: ca.rootPem })).fingerprint256, fp(c.certPem));
+  assert.equal(
+    (await probeTls(haps[1]!.httpsPort, { servername: 'r.example.test', ca: ca.rootPem })).fingerprint256,
+    fp(c.certPem),
+  );
   assert.equal(good.calls.length, 1);
 });
 
 test('the harness routes /.well-known/acme-challenge/ on its HTTP port to the configured acmeBackend', async (t) => {
   const { createServer } = await import('node:http');
   const seen: string[] = [];
-  const backend = createServer((req, res) => { seen.push(req.url!); res.end('token-answer'); });
+  const backend = createServer((req, res) => {
+    seen.push(req.url!);
+    res.end('token-answer');
+  });
   await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
   t.after(() => new Promise<void>((r) => backend.close(() => r())));
   const dir = await mkdtemp(join(tmpdir(), 'store-hap-'));
   const store = new FileStore({ dir, logger });
   await store.init();
   const addr = backend.address();
-  const hap = await startHaproxy({ storageDir: dir, acmeBackend: `127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}` });
-  t.after(async () => { await hap.stop(); await rm(dir, { recursive: true, force: true }); });
+  const hap = await startHaproxy({
+    storageDir: dir,
+    acmeBackend: `127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`,
+  });
+  t.after(async () => {
+    await hap.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
   const res = await fetch(`http://127.0.0.1:${hap.httpPort}/.well-known/acme-challenge/abc`);
   assert.equal(res.status, 200);
   assert.equal(await res.text(), 'token-answer');

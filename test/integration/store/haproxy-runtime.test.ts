@@ -45,7 +45,12 @@ test('runtime API: new, renewed and removed certificates are served without HAPr
   const { store, hap, defaultFp } = await setup(t);
   const ca = await createCertFactory();
   const metrics = createMetrics({ defaultMetrics: false });
-  const notifier = new HaproxyRuntimeNotifier({ statsSocket: hap.statsSocket, certsDir: `${hap.certsDir}/`, logger, metrics });
+  const notifier = new HaproxyRuntimeNotifier({
+    statsSocket: hap.statsSocket,
+    certsDir: `${hap.certsDir}/`,
+    logger,
+    metrics,
+  });
   t.after(() => notifier.stop());
   const before = await pids(hap);
   const counters = await hap.reloadCounters();
@@ -56,10 +61,18 @@ test('runtime API: new, renewed and removed certificates are served without HAPr
   await store.install(spec('a.example.test'), a1);
   await store.install({ ...spec('b.example.test'), names: ['b.example.test', 'www.b.example.test'] }, b1);
   let t0 = performance.now();
-  assert.deepEqual(await notifier.notify({ written: ['a.example.test', 'b.example.test'], removed: [] }, signal()), { ok: true });
+  assert.deepEqual(await notifier.notify({ written: ['a.example.test', 'b.example.test'], removed: [] }, signal()), {
+    ok: true,
+  });
   const addMs = performance.now() - t0;
-  assert.equal((await probeTls(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256, fp(a1.certPem));
-  assert.equal((await probeTls(hap.httpsPort, { servername: 'www.b.example.test', ca: ca.rootPem })).fingerprint256, fp(b1.certPem));
+  assert.equal(
+    (await probeTls(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256,
+    fp(a1.certPem),
+  );
+  assert.equal(
+    (await probeTls(hap.httpsPort, { servername: 'www.b.example.test', ca: ca.rootPem })).fingerprint256,
+    fp(b1.certPem),
+  );
 
   // a renewal swaps the certificate in place
   const a2 = await ca.issue(['a.example.test']);
@@ -67,12 +80,18 @@ test('runtime API: new, renewed and removed certificates are served without HAPr
   t0 = performance.now();
   assert.deepEqual(await notifier.notify({ written: ['a.example.test'], removed: [] }, signal()), { ok: true });
   const swapMs = performance.now() - t0;
-  assert.equal((await probeTls(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256, fp(a2.certPem));
+  assert.equal(
+    (await probeTls(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256,
+    fp(a2.certPem),
+  );
 
   // a removal takes it out; the name falls back to default.pem
   await store.archive('b.example.test');
   assert.deepEqual(await notifier.notify({ written: [], removed: ['b.example.test'] }, signal()), { ok: true });
-  assert.equal((await probeTls(hap.httpsPort, { servername: 'b.example.test', insecureFingerprintOnly: true })).fingerprint256, defaultFp);
+  assert.equal(
+    (await probeTls(hap.httpsPort, { servername: 'b.example.test', insecureFingerprintOnly: true })).fingerprint256,
+    defaultFp,
+  );
   // removing again is harmless
   assert.deepEqual(await notifier.notify({ written: [], removed: ['b.example.test'] }, signal()), { ok: true });
 
@@ -81,7 +100,10 @@ test('runtime API: new, renewed and removed certificates are served without HAPr
   // the files agree with memory: a reload now serves the same certificates
   assert.ok((await hap.check()).ok);
   await hap.reload();
-  assert.equal((await probeTls(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256, fp(a2.certPem));
+  assert.equal(
+    (await probeTls(hap.httpsPort, { servername: 'a.example.test', ca: ca.rootPem })).fingerprint256,
+    fp(a2.certPem),
+  );
   assert.match(await metrics.registry.metrics(), /notifier="haproxy-runtime",result="success"\} 4/);
   t.diagnostic(`runtime add of 2 certs: ${addMs.toFixed(0)} ms; swap of 1: ${swapMs.toFixed(0)} ms`);
 });
@@ -92,7 +114,10 @@ test('runtime API refusal falls back to a reload (master CLI), which serves the 
   const metrics = createMetrics({ defaultMetrics: false });
   // a crt-list name HAProxy does not know: every runtime step is refused
   const notifier = new HaproxyRuntimeNotifier({
-    statsSocket: hap.statsSocket, certsDir: '/not/the/bind/line/certs', logger, metrics,
+    statsSocket: hap.statsSocket,
+    certsDir: '/not/the/bind/line/certs',
+    logger,
+    metrics,
     fallback: { kind: 'master-socket', path: hap.masterSocket },
   });
   t.after(() => notifier.stop());
@@ -103,7 +128,10 @@ test('runtime API refusal falls back to a reload (master CLI), which serves the 
   assert.equal(res.ok, true);
   assert.match(res.detail!, /reloaded instead/);
   await hap.waitForReload(counters);
-  assert.equal((await probeTls(hap.httpsPort, { servername: 'f.example.test', ca: ca.rootPem })).fingerprint256, fp(c.certPem));
+  assert.equal(
+    (await probeTls(hap.httpsPort, { servername: 'f.example.test', ca: ca.rootPem })).fingerprint256,
+    fp(c.certPem),
+  );
   assert.match(await metrics.registry.metrics(), /notifier="haproxy-runtime",result="fallback"\} 1/);
 });
 
@@ -111,7 +139,9 @@ test('runtime API unreachable and no working fallback: ok false, retried in the 
   const { store } = await setup(t);
   const ca = await createCertFactory();
   const notifier = new HaproxyRuntimeNotifier({
-    statsSocket: '/nonexistent/stats.sock', certsDir: store.certsDir, logger,
+    statsSocket: '/nonexistent/stats.sock',
+    certsDir: store.certsDir,
+    logger,
     fallback: { kind: 'command', argv: ['/bin/false'] },
     retry: { baseMs: 10_000, capMs: 10_000, factor: 1, jitter: 0 },
   });
@@ -127,7 +157,12 @@ test('runtime API unreachable and no working fallback: ok false, retried in the 
 test('runtime API: a stale open certificate transaction is aborted first, and an aborted batch leaves none open', async (t) => {
   const { store, hap } = await setup(t);
   const ca = await createCertFactory();
-  const notifier = new HaproxyRuntimeNotifier({ statsSocket: hap.statsSocket, certsDir: store.certsDir, haproxyCertsDir: hap.certsDir, logger });
+  const notifier = new HaproxyRuntimeNotifier({
+    statsSocket: hap.statsSocket,
+    certsDir: store.certsDir,
+    haproxyCertsDir: hap.certsDir,
+    logger,
+  });
   t.after(() => notifier.stop());
   const openTransaction = async (): Promise<string | undefined> => {
     const lines = (await haproxyCommand(hap.statsSocket, 'show ssl cert')).split('\n');
@@ -149,7 +184,10 @@ test('runtime API: a stale open certificate transaction is aborted first, and an
   // ...until the notifier aborts the stale one before its batch
   assert.deepEqual(await notifier.notify({ written: ['i.example.test'], removed: [] }, signal()), { ok: true });
   assert.equal(await openTransaction(), undefined);
-  assert.equal((await probeTls(hap.httpsPort, { servername: 'i.example.test', ca: ca.rootPem })).fingerprint256, fp(i1.certPem));
+  assert.equal(
+    (await probeTls(hap.httpsPort, { servername: 'i.example.test', ca: ca.rootPem })).fingerprint256,
+    fp(i1.certPem),
+  );
 
   // batches aborted at any moment (also during `set` or `commit`) never leave a transaction open once notify settled
   let h = h1;
@@ -164,5 +202,8 @@ test('runtime API: a stale open certificate transaction is aborted first, and an
   }
   // and the next batch goes through
   assert.deepEqual(await notifier.notify({ written: ['h.example.test'], removed: [] }, signal()), { ok: true });
-  assert.equal((await probeTls(hap.httpsPort, { servername: 'h.example.test', ca: ca.rootPem })).fingerprint256, fp(h.certPem));
+  assert.equal(
+    (await probeTls(hap.httpsPort, { servername: 'h.example.test', ca: ca.rootPem })).fingerprint256,
+    fp(h.certPem),
+  );
 });

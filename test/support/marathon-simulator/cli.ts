@@ -28,7 +28,9 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) {
-    process.stdout.write('usage: cli.js --port 8080 [--host H] [--apps file.json] [--generate N[:ACME]] [--auth user:pass] [--token T] [--keepalive-ms MS] [--standby-of URL]\n');
+    process.stdout.write(
+      'usage: cli.js --port 8080 [--host H] [--apps file.json] [--generate N[:ACME]] [--auth user:pass] [--token T] [--keepalive-ms MS] [--standby-of URL]\n',
+    );
     return;
   }
   let apps: unknown[] = [];
@@ -57,7 +59,10 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`marathon simulator listening on ${sim.url} (${apps.length} apps)\n`);
   const stop = (): void => {
-    sim.stop().then(() => process.exit(0), () => process.exit(1));
+    sim.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -32,29 +32,60 @@ function prng(seed: number): () => number {
 const VERSION = '2026-11-01T10:00:00.000Z';
 
 function portMapping(i: number, k: number): Record<string, unknown> {
-  return { containerPort: 8080 + k, hostPort: 0, servicePort: 10000 + ((i * 2 + k) % 50000), protocol: 'tcp', name: `http${k}`, labels: {} };
+  return {
+    containerPort: 8080 + k,
+    hostPort: 0,
+    servicePort: 10000 + ((i * 2 + k) % 50000),
+    protocol: 'tcp',
+    name: `http${k}`,
+    labels: {},
+  };
 }
 
 function networking(i: number, shape: number, ports: number): Record<string, unknown> {
   const mappings = Array.from({ length: ports }, (_, k) => portMapping(i, k));
-  const docker = { image: `registry.example.com/team${i % 40}/service:${1 + (i % 9)}.0.${i % 17}`, forcePullImage: false, privileged: false, parameters: [] };
+  const docker = {
+    image: `registry.example.com/team${i % 40}/service:${1 + (i % 9)}.0.${i % 17}`,
+    forcePullImage: false,
+    privileged: false,
+    parameters: [],
+  };
   switch (shape) {
     case 0: // Marathon 1.5+ host networking
       return {
         networks: [{ mode: 'host' }],
         container: { type: 'MESOS', volumes: [], docker },
-        portDefinitions: mappings.map((m) => ({ port: m['servicePort'], protocol: 'tcp', name: m['name'], labels: {} })),
+        portDefinitions: mappings.map((m) => ({
+          port: m['servicePort'],
+          protocol: 'tcp',
+          name: m['name'],
+          labels: {},
+        })),
       };
     case 1: // Marathon 1.5+ bridge
-      return { networks: [{ mode: 'container/bridge' }], container: { type: 'DOCKER', volumes: [], docker, portMappings: mappings } };
+      return {
+        networks: [{ mode: 'container/bridge' }],
+        container: { type: 'DOCKER', volumes: [], docker, portMappings: mappings },
+      };
     case 2: // Marathon 1.5+ virtual network
-      return { networks: [{ mode: 'container', name: 'dcos' }], container: { type: 'DOCKER', volumes: [], docker, portMappings: mappings } };
+      return {
+        networks: [{ mode: 'container', name: 'dcos' }],
+        container: { type: 'DOCKER', volumes: [], docker, portMappings: mappings },
+      };
     case 3: // < 1.5 docker BRIDGE with the legacy ports list
-      return { container: { type: 'DOCKER', volumes: [], docker: { ...docker, network: 'BRIDGE', portMappings: mappings } }, ports: mappings.map((m) => m['servicePort']) };
+      return {
+        container: { type: 'DOCKER', volumes: [], docker: { ...docker, network: 'BRIDGE', portMappings: mappings } },
+        ports: mappings.map((m) => m['servicePort']),
+      };
     default: // < 1.5 ip-per-task
       return {
         container: null,
-        ipAddress: { networkName: 'dcos', groups: [], labels: {}, discovery: { ports: mappings.map((m, k) => ({ number: 8080 + k, name: `http${k}`, protocol: 'tcp' })) } },
+        ipAddress: {
+          networkName: 'dcos',
+          groups: [],
+          labels: {},
+          discovery: { ports: mappings.map((_m, k) => ({ number: 8080 + k, name: `http${k}`, protocol: 'tcp' })) },
+        },
       };
   }
 }
@@ -78,7 +109,8 @@ export function generateCluster(opts: ClusterOptions = {}): Record<string, unkno
       const r = rnd();
       labels['HAPROXY_GROUP'] = r < 0.9 ? 'external' : 'internal';
       labels['HAPROXY_0_VHOST'] = `svc-${i}.${domain}`;
-      labels['MARATHON_ACME_0_DOMAIN'] = rnd() < 0.2 ? `svc-${i}.${domain}, www.svc-${i}.${domain}` : `svc-${i}.${domain}`;
+      labels['MARATHON_ACME_0_DOMAIN'] =
+        rnd() < 0.2 ? `svc-${i}.${domain}, www.svc-${i}.${domain}` : `svc-${i}.${domain}`;
       if (ports > 1) {
         labels['HAPROXY_1_GROUP'] = 'external';
         labels['MARATHON_ACME_1_DOMAIN'] = `api-${i}.${domain}`;
@@ -94,7 +126,12 @@ export function generateCluster(opts: ClusterOptions = {}): Record<string, unkno
       cmd: null,
       args: ['--port', '8080', '--log-level', 'info'],
       user: null,
-      env: { JAVA_OPTS: '-Xmx256m -XX:+UseG1GC', SERVICE_NAME: `svc-${i}`, ENVIRONMENT: 'production', LOG_FORMAT: 'json' },
+      env: {
+        JAVA_OPTS: '-Xmx256m -XX:+UseG1GC',
+        SERVICE_NAME: `svc-${i}`,
+        ENVIRONMENT: 'production',
+        LOG_FORMAT: 'json',
+      },
       instances: 1 + (i % 3),
       cpus: 0.5,
       mem: 512,
@@ -109,7 +146,19 @@ export function generateCluster(opts: ClusterOptions = {}): Record<string, unkno
       backoffFactor: 1.15,
       maxLaunchDelaySeconds: 3600,
       ...networking(i, shape, ports),
-      healthChecks: [{ gracePeriodSeconds: 300, intervalSeconds: 60, maxConsecutiveFailures: 3, portIndex: 0, timeoutSeconds: 20, delaySeconds: 15, protocol: 'MESOS_HTTP', path: '/health', ipProtocol: 'IPv4' }],
+      healthChecks: [
+        {
+          gracePeriodSeconds: 300,
+          intervalSeconds: 60,
+          maxConsecutiveFailures: 3,
+          portIndex: 0,
+          timeoutSeconds: 20,
+          delaySeconds: 15,
+          protocol: 'MESOS_HTTP',
+          path: '/health',
+          ipProtocol: 'IPv4',
+        },
+      ],
       readinessChecks: [],
       dependencies: [],
       upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 },

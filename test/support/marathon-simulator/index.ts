@@ -198,14 +198,22 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
   }
 
   /** POST: `putApp` of an id that does not exist yet. */
-  function addApp(app: Record<string, unknown>, uri = '/v2/apps', clientIp: string | null = null): { ok: boolean; id: string } {
+  function addApp(
+    app: Record<string, unknown>,
+    uri = '/v2/apps',
+    clientIp: string | null = null,
+  ): { ok: boolean; id: string } {
     const id = normalizeId(String(app['id'] ?? ''));
     if (apps.has(id)) return { ok: false, id };
     putApp(app, uri, clientIp);
     return { ok: true, id };
   }
 
-  function putApp(app: Record<string, unknown>, uri?: string, clientIp: string | null = null): { created: boolean; id: string } {
+  function putApp(
+    app: Record<string, unknown>,
+    uri?: string,
+    clientIp: string | null = null,
+  ): { created: boolean; id: string } {
     const id = normalizeId(String(app['id'] ?? ''));
     const created = !apps.has(id);
     const stored = { labels: {}, ...app, id, version: timestamp() };
@@ -283,7 +291,8 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
   function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     res.writeHead(status, {
-      'Content-Type': typeof body === 'string' && headers['Content-Type'] === undefined ? 'text/plain' : 'application/json',
+      'Content-Type':
+        typeof body === 'string' && headers['Content-Type'] === undefined ? 'text/plain' : 'application/json',
       'Content-Length': String(Buffer.byteLength(text)),
       'X-Marathon-Leader': `http://${hostPort}`,
       ...headers,
@@ -316,10 +325,14 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
 
   function proxy(req: IncomingMessage, res: ServerResponse, leader: string): void {
     const target = new URL(req.url ?? '/', leader);
-    const preq = http.request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (pres) => {
-      res.writeHead(pres.statusCode ?? 502, pres.headers);
-      pres.pipe(res);
-    });
+    const preq = http.request(
+      target,
+      { method: req.method, headers: { ...req.headers, host: target.host } },
+      (pres) => {
+        res.writeHead(pres.statusCode ?? 502, pres.headers);
+        pres.pipe(res);
+      },
+    );
     preq.on('error', () => send(res, 502, { message: 'Could not determine the current leader' }));
     req.pipe(preq);
   }
@@ -327,14 +340,26 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
-    requests.push({ method, path: url.pathname, query: url.search, headers: { ...req.headers }, rawHeaders: [...req.rawHeaders] });
+    requests.push({
+      method,
+      path: url.pathname,
+      query: url.search,
+      headers: { ...req.headers },
+      rawHeaders: [...req.rawHeaders],
+    });
     const base = (opts.basePath ?? '').replace(/\/+$/, '');
-    if (base !== '' && url.pathname !== base && !url.pathname.startsWith(`${base}/`)) return send(res, 404, { message: 'Not found' });
+    if (base !== '' && url.pathname !== base && !url.pathname.startsWith(`${base}/`))
+      return send(res, 404, { message: 'Not found' });
     const path = url.pathname.slice(base.length) || '/';
 
     if (!authorized(req)) {
       if (opts.token !== undefined) return send(res, 401, { message: 'Invalid authentication token.' });
-      return send(res, 401, { message: 'Invalid username or password.' }, { 'WWW-Authenticate': 'basic realm="Mesosphere"' });
+      return send(
+        res,
+        401,
+        { message: 'Invalid username or password.' },
+        { 'WWW-Authenticate': 'basic realm="Mesosphere"' },
+      );
     }
     if (path === '/v2/events') {
       if (standbyOf !== null) {
@@ -348,8 +373,10 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
       }
       if (method !== 'GET') return send(res, 405, JETTY_405, { 'Content-Type': 'text/html;charset=iso-8859-1' });
       const accepts: string[] = [];
-      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'accept') accepts.push(req.rawHeaders[i + 1]!);
-      if (!accepts.includes('text/event-stream')) return send(res, 405, JETTY_405, { 'Content-Type': 'text/html;charset=iso-8859-1' });
+      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2)
+        if (req.rawHeaders[i]!.toLowerCase() === 'accept') accepts.push(req.rawHeaders[i + 1]!);
+      if (!accepts.includes('text/event-stream'))
+        return send(res, 405, JETTY_405, { 'Content-Type': 'text/html;charset=iso-8859-1' });
       if (failure !== null) return serveFailure(res);
       if (stall.eventsConnect) {
         stalled.add(res);
@@ -365,8 +392,14 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
     if (path === '/ping') return send(res, 200, 'pong');
     if (path === '/v2/info') {
       return send(res, 200, {
-        name: 'marathon', version: opts.version ?? '1.10.26', buildref: 'simulator', elected: true, leader: hostPort,
-        frameworkId: 'simulator-0000', marathon_config: { hostname: '127.0.0.1', ha: true }, http_config: { http_port: port },
+        name: 'marathon',
+        version: opts.version ?? '1.10.26',
+        buildref: 'simulator',
+        elected: true,
+        leader: hostPort,
+        frameworkId: 'simulator-0000',
+        marathon_config: { hostname: '127.0.0.1', ha: true },
+        http_config: { http_port: port },
       });
     }
     if (path === '/v2/leader') {
@@ -374,7 +407,8 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
       return send(res, 200, { message: 'Leadership abdicated' });
     }
     if (path === '/v2/apps' || path === '/v2/apps/') return handleApps(req, res, method);
-    if (path.startsWith('/v2/apps/')) return handleApp(req, res, method, normalizeId(decodeURIComponent(path.slice('/v2/apps'.length))));
+    if (path.startsWith('/v2/apps/'))
+      return handleApp(req, res, method, normalizeId(decodeURIComponent(path.slice('/v2/apps'.length))));
     return send(res, 404, { message: 'Not found' });
   }
 
@@ -414,7 +448,10 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
         return send(res, 400, { message: 'Invalid JSON' });
       }
       if (typeof app !== 'object' || app === null || typeof (app as { id?: unknown }).id !== 'string') {
-        return send(res, 422, { message: 'Object is not valid', details: [{ path: '/id', errors: ['error.path.missing'] }] });
+        return send(res, 422, {
+          message: 'Object is not valid',
+          details: [{ path: '/id', errors: ['error.path.missing'] }],
+        });
       }
       const r = addApp(app as Record<string, unknown>, '/v2/apps', req.socket.remoteAddress ?? null);
       if (!r.ok) return send(res, 409, { message: `An app with id [${r.id}] already exists.` });
@@ -510,7 +547,8 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
       },
       emit: (type, payload = {}) => publish(type, payload),
       storm: (count, type = 'api_post_event') => {
-        for (let i = 0; i < count; i++) publish(type, { clientIp: null, uri: `/v2/apps/storm-${i}`, appDefinition: { id: `/storm-${i}` } });
+        for (let i = 0; i < count; i++)
+          publish(type, { clientIp: null, uri: `/v2/apps/storm-${i}`, appDefinition: { id: `/storm-${i}` } });
       },
       streamCount: () => streams.size,
       requests: () => requests,

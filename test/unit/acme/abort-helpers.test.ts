@@ -12,7 +12,7 @@ describe('withTimeout', () => {
     assert.ok(t.signal.reason instanceof AppError && t.signal.reason.code === 'ACME_TIMEOUT');
   });
 
-  it('fires with the parent\'s reason when the parent aborts first', () => {
+  it("fires with the parent's reason when the parent aborts first", () => {
     const parent = new AbortController();
     const t = withTimeout(parent.signal, 60_000, () => new AppError('ACME_TIMEOUT', 'budget'));
     parent.abort();
@@ -36,14 +36,16 @@ describe('withTimeout', () => {
 });
 
 describe('untilAborted', () => {
-  it('rejects with the signal\'s reason while the shared promise keeps running for others', async () => {
+  it("rejects with the signal's reason while the shared promise keeps running for others", async () => {
     let resolveShared!: (v: number) => void;
-    const shared = new Promise<number>((r) => { resolveShared = r; });
+    const shared = new Promise<number>((r) => {
+      resolveShared = r;
+    });
     const a = new AbortController();
     const waiterA = untilAborted(shared, a.signal);
     const waiterB = untilAborted(shared, new AbortController().signal);
-    a.abort(new AppError('X', 'mine'));
-    await assert.rejects(waiterA, (e: unknown) => e instanceof AppError && e.code === 'X');
+    a.abort(new AppError('ACME_TIMEOUT', 'mine'));
+    await assert.rejects(waiterA, (e: unknown) => e instanceof AppError && e.code === 'ACME_TIMEOUT');
     resolveShared(7);
     assert.equal(await waiterB, 7);
   });

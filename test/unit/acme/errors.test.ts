@@ -1,6 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AcmeError, ACME_CODES, parseRetryAfterHeader, parseRetryAfterText, problemFields, shortProblemType } from '../../../src/acme/index.js';
+import {
+  AcmeError,
+  ACME_CODES,
+  parseRetryAfterHeader,
+  parseRetryAfterText,
+  problemFields,
+  shortProblemType,
+} from '../../../src/acme/index.js';
 import { problemFromResponse } from '../../../src/acme/errors.js';
 import { AppError } from '../../../src/lib/errors.js';
 
@@ -15,18 +22,29 @@ describe('ACME problems (RFC 8555 §6.7)', () => {
   it('parses Retry-After as seconds or HTTP-date (RFC 9110 §10.2.3)', () => {
     const now = new Date('2026-01-01T00:00:00Z');
     assert.equal(parseRetryAfterHeader('120', now)?.toISOString(), '2026-01-01T00:02:00.000Z');
-    assert.equal(parseRetryAfterHeader('Thu, 01 Jan 2026 01:00:00 GMT', now)?.toISOString(), '2026-01-01T01:00:00.000Z');
+    assert.equal(
+      parseRetryAfterHeader('Thu, 01 Jan 2026 01:00:00 GMT', now)?.toISOString(),
+      '2026-01-01T01:00:00.000Z',
+    );
     assert.equal(parseRetryAfterHeader('soon', now), undefined);
     assert.equal(parseRetryAfterHeader(undefined, now), undefined);
   });
 
   it('parses Let\'s Encrypt "retry after <time>" texts', () => {
     assert.equal(
-      parseRetryAfterText('too many certificates (5) already issued for this exact set of identifiers in the last 168h0m0s, retry after 2025-01-29 20:53:53 UTC: see https://letsencrypt.org/docs/rate-limits/')?.toISOString(),
+      parseRetryAfterText(
+        'too many certificates (5) already issued for this exact set of identifiers in the last 168h0m0s, retry after 2025-01-29 20:53:53 UTC: see https://letsencrypt.org/docs/rate-limits/',
+      )?.toISOString(),
       '2025-01-29T20:53:53.000Z',
     );
-    assert.equal(parseRetryAfterText('too many new orders recently, retry after 2026-03-04T05:06:07Z')?.toISOString(), '2026-03-04T05:06:07.000Z');
-    assert.equal(parseRetryAfterText('Retry after 2026-03-04T05:06:07.5+02:00')?.toISOString(), '2026-03-04T03:06:07.500Z');
+    assert.equal(
+      parseRetryAfterText('too many new orders recently, retry after 2026-03-04T05:06:07Z')?.toISOString(),
+      '2026-03-04T05:06:07.000Z',
+    );
+    assert.equal(
+      parseRetryAfterText('Retry after 2026-03-04T05:06:07.5+02:00')?.toISOString(),
+      '2026-03-04T03:06:07.500Z',
+    );
     assert.equal(parseRetryAfterText('no time here'), undefined);
   });
 
@@ -36,7 +54,11 @@ describe('ACME problems (RFC 8555 §6.7)', () => {
         type: 'urn:ietf:params:acme:error:rejectedIdentifier',
         detail: 'Some identifiers were rejected',
         subproblems: [
-          { type: 'urn:ietf:params:acme:error:rejectedIdentifier', detail: 'forbidden', identifier: { type: 'dns', value: 'bad.example' } },
+          {
+            type: 'urn:ietf:params:acme:error:rejectedIdentifier',
+            detail: 'forbidden',
+            identifier: { type: 'dns', value: 'bad.example' },
+          },
           { type: 'urn:ietf:params:acme:error:malformed', detail: 'bad name' },
         ],
       },
@@ -59,9 +81,15 @@ describe('ACME problems (RFC 8555 §6.7)', () => {
 
   it('takes retryAfter from the header first, else from the detail text', () => {
     const now = new Date('2026-01-01T00:00:00Z');
-    const fromHeader = problemFields({ type: 'urn:ietf:params:acme:error:rateLimited', detail: 'retry after 2030-01-01T00:00:00Z' }, { status: 429, retryAfterHeader: '60', now });
+    const fromHeader = problemFields(
+      { type: 'urn:ietf:params:acme:error:rateLimited', detail: 'retry after 2030-01-01T00:00:00Z' },
+      { status: 429, retryAfterHeader: '60', now },
+    );
     assert.equal(fromHeader.retryAfter?.toISOString(), '2026-01-01T00:01:00.000Z');
-    const fromText = problemFields({ type: 'urn:ietf:params:acme:error:rateLimited', detail: 'retry after 2030-01-01 00:00:00 UTC' }, { status: 429, now });
+    const fromText = problemFields(
+      { type: 'urn:ietf:params:acme:error:rateLimited', detail: 'retry after 2030-01-01 00:00:00 UTC' },
+      { status: 429, now },
+    );
     assert.equal(fromText.retryAfter?.toISOString(), '2030-01-01T00:00:00.000Z');
   });
 

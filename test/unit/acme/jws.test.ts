@@ -4,7 +4,8 @@ import { createHash, createHmac, createPublicKey, generateKeyPairSync, verify, t
 import { algorithmFor, eabJws, jwkThumbprint, publicJwk, signJws, type FlattenedJws } from '../../../src/acme/index.js';
 import { AppError } from '../../../src/lib/errors.js';
 
-const decode = (s: string): Record<string, unknown> => JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Record<string, unknown>;
+const decode = (s: string): Record<string, unknown> =>
+  JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Record<string, unknown>;
 
 function verifyJws(jws: FlattenedJws, key: KeyObject): boolean {
   const header = decode(jws.protected);
@@ -33,7 +34,11 @@ describe('JWS (RFC 8555 §6.2, RFC 7515)', () => {
   });
 
   it('signs RS256 with a kid header and never both jwk and kid', () => {
-    const jws = signJws(rsa, { identifiers: [] }, { url: 'https://ca/new-order', nonce: 'n1', kid: 'https://ca/acct/1' });
+    const jws = signJws(
+      rsa,
+      { identifiers: [] },
+      { url: 'https://ca/new-order', nonce: 'n1', kid: 'https://ca/acct/1' },
+    );
     const h = decode(jws.protected);
     assert.equal(h['alg'], 'RS256');
     assert.equal(h['kid'], 'https://ca/acct/1');
@@ -60,9 +65,15 @@ describe('JWS (RFC 8555 §6.2, RFC 7515)', () => {
     assert.equal(Buffer.from(jws.signature, 'base64url').length, 96);
     assert.ok(verifyJws(jws, p384));
     const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
-    assert.throws(() => algorithmFor(small), (e: unknown) => e instanceof AppError && e.code === 'ACME_ACCOUNT_KEY');
+    assert.throws(
+      () => algorithmFor(small),
+      (e: unknown) => e instanceof AppError && e.code === 'ACME_ACCOUNT_KEY',
+    );
     const ed = generateKeyPairSync('ed25519').privateKey;
-    assert.throws(() => algorithmFor(ed), (e: unknown) => e instanceof AppError && e.code === 'ACME_ACCOUNT_KEY');
+    assert.throws(
+      () => algorithmFor(ed),
+      (e: unknown) => e instanceof AppError && e.code === 'ACME_ACCOUNT_KEY',
+    );
   });
 
   it('builds an External Account Binding JWS with HS256 over the account JWK (§7.3.4)', () => {
@@ -70,14 +81,17 @@ describe('JWS (RFC 8555 §6.2, RFC 7515)', () => {
     const jws = eabJws(ec, { kid: 'kid-1', hmacKey }, 'https://ca/new-acct');
     assert.deepEqual(decode(jws.protected), { alg: 'HS256', kid: 'kid-1', url: 'https://ca/new-acct' });
     assert.deepEqual(decode(jws.payload), publicJwk(ec));
-    const mac = createHmac('sha256', Buffer.from(hmacKey, 'base64url')).update(`${jws.protected}.${jws.payload}`).digest('base64url');
+    const mac = createHmac('sha256', Buffer.from(hmacKey, 'base64url'))
+      .update(`${jws.protected}.${jws.payload}`)
+      .digest('base64url');
     assert.equal(jws.signature, mac);
   });
 });
 
 describe('JWK thumbprint (RFC 7638)', () => {
   it('matches the RFC 7638 §3.1 example', () => {
-    const n = '0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw';
+    const n =
+      '0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw';
     assert.equal(jwkThumbprint({ kty: 'RSA', n, e: 'AQAB' }), 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs');
     // The same key via node:crypto gives the same thumbprint (member order and extra members do not matter).
     const key = createPublicKey({ key: { kty: 'RSA', n, e: 'AQAB' }, format: 'jwk' });

@@ -37,5 +37,4 @@ describe('NoncePool (RFC 8555 §6.5)', () => {
     assert.equal(p.take(), 'b');
     assert.equal(p.take(), undefined);
   });
-
 });

@@ -4,7 +4,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { certIdFromHex, certIdOf, createKeyAndCsr, pemCertificates, splitChain, topIssuerCn } from '../../../src/acme/index.js';
+import {
+  certIdFromHex,
+  certIdOf,
+  createKeyAndCsr,
+  pemCertificates,
+  splitChain,
+  topIssuerCn,
+} from '../../../src/acme/index.js';
 import { AppError } from '../../../src/lib/errors.js';
 import { createPrivateKey } from 'node:crypto';
 
@@ -12,12 +19,44 @@ import { createPrivateKey } from 'node:crypto';
 function makeCerts(serialHex: string): { ca: string; leaf: string; akiHex: string } {
   const dir = mkdtempSync(join(tmpdir(), 'certid-'));
   try {
-    const run = (args: string[]): string => execFileSync('openssl', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = (args: string[]): string =>
+      execFileSync('openssl', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-    run(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=Test Root X1', '-addext', 'subjectKeyIdentifier=hash']);
+    run([
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=Test Root X1',
+      '-addext',
+      'subjectKeyIdentifier=hash',
+    ]);
     run(['req', ...ec, '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=leaf.example']);
     writeFileSync(join(dir, 'ext'), 'authorityKeyIdentifier=keyid\nsubjectAltName=DNS:leaf.example\n');
-    run(['x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', `0x${serialHex}`, '-days', '1', '-extfile', 'ext', '-out', 'leaf.pem']);
+    run([
+      'x509',
+      '-req',
+      '-in',
+      'leaf.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-set_serial',
+      `0x${serialHex}`,
+      '-days',
+      '1',
+      '-extfile',
+      'ext',
+      '-out',
+      'leaf.pem',
+    ]);
     const text = run(['x509', '-in', 'leaf.pem', '-noout', '-ext', 'authorityKeyIdentifier']);
     const akiHex = (/([0-9A-F]{2}(?::[0-9A-F]{2})+)/i.exec(text)?.[1] ?? '').replace(/:/g, '');
     return { ca: readFileSync(join(dir, 'ca.pem'), 'utf8'), leaf: readFileSync(join(dir, 'leaf.pem'), 'utf8'), akiHex };
@@ -48,16 +87,19 @@ describe('ARI certID (RFC 9773 §4.1)', () => {
   });
 
   it('rejects input without a certificate', () => {
-    assert.throws(() => certIdOf('nope'), (e: unknown) => e instanceof AppError && e.code === 'ACME_BAD_CERTIFICATE');
+    assert.throws(
+      () => certIdOf('nope'),
+      (e: unknown) => e instanceof AppError && e.code === 'ACME_BAD_CERTIFICATE',
+    );
   });
 });
 
 describe('PEM chains (RFC 8555 §9.1)', () => {
   it('splits a chain into leaf and intermediates, normalising line ends', () => {
     const { ca, leaf } = makeCerts('01');
-    const text = (leaf + '\n' + ca).replace(/\n/g, '\r\n');
+    const text = `${leaf}\n${ca}`.replace(/\n/g, '\r\n');
     const { certPem, chainPem } = splitChain(text);
-    assert.equal(certPem, leaf.replace(/\n+$/, '') + '\n');
+    assert.equal(certPem, `${leaf.replace(/\n+$/, '')}\n`);
     assert.equal(pemCertificates(chainPem).length, 1);
     assert.ok(!chainPem.includes('\r'));
     assert.equal(topIssuerCn(text), 'Test Root X1');
@@ -65,12 +107,18 @@ describe('PEM chains (RFC 8555 §9.1)', () => {
 
   it('rejects a truncated block instead of merging it into the next certificate', () => {
     const { ca, leaf } = makeCerts('02');
-    const truncated = leaf.slice(0, leaf.indexOf('-----END CERTIFICATE-----') - 20) + '\n';
-    const isBad = (e: unknown): boolean => e instanceof AppError && e.code === 'ACME_BAD_RESPONSE' && (e.cause as { code?: string } | undefined)?.code === 'PEM_INVALID';
+    const truncated = `${leaf.slice(0, leaf.indexOf('-----END CERTIFICATE-----') - 20)}\n`;
+    const isBad = (e: unknown): boolean =>
+      e instanceof AppError &&
+      e.code === 'ACME_BAD_RESPONSE' &&
+      (e.cause as { code?: string } | undefined)?.code === 'PEM_INVALID';
     assert.throws(() => splitChain(truncated + ca), isBad);
     assert.throws(() => pemCertificates(truncated + ca), isBad);
     assert.throws(() => topIssuerCn(truncated + ca), isBad);
-    assert.throws(() => certIdOf(truncated + ca), (e: unknown) => e instanceof AppError && e.code === 'ACME_BAD_CERTIFICATE');
+    assert.throws(
+      () => certIdOf(truncated + ca),
+      (e: unknown) => e instanceof AppError && e.code === 'ACME_BAD_CERTIFICATE',
+    );
   });
 
   it('keeps only CERTIFICATE blocks and ignores text between them', () => {
@@ -80,7 +128,10 @@ describe('PEM chains (RFC 8555 §9.1)', () => {
   });
 
   it('rejects a download without certificates', () => {
-    assert.throws(() => splitChain('<html>'), (e: unknown) => e instanceof AppError && e.code === 'ACME_BAD_RESPONSE');
+    assert.throws(
+      () => splitChain('<html>'),
+      (e: unknown) => e instanceof AppError && e.code === 'ACME_BAD_RESPONSE',
+    );
   });
 });
 
@@ -95,7 +146,11 @@ describe('certificate keys and CSRs', () => {
       const { keyPem, csrDer } = await createKeyAndCsr(names, keyType);
       assert.match(keyPem, /^-----BEGIN PRIVATE KEY-----\n/);
       createPrivateKey(keyPem);
-      const text = execFileSync('openssl', ['req', '-inform', 'DER', '-noout', '-text', '-verify'], { input: csrDer, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+      const text = execFileSync('openssl', ['req', '-inform', 'DER', '-noout', '-text', '-verify'], {
+        input: csrDer,
+        encoding: 'utf8',
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       assert.match(text, /CN\s*=\s*a\.example/);
       assert.match(text, /DNS:a\.example, DNS:b\.example, DNS:c\.example/);
       assert.match(text, check);
@@ -105,7 +160,10 @@ describe('certificate keys and CSRs', () => {
   it('omits the CN when the first name is longer than 64 characters', async () => {
     const long = `${'x'.repeat(60)}.example.com`;
     const { csrDer } = await createKeyAndCsr([long], 'ec256');
-    const text = execFileSync('openssl', ['req', '-inform', 'DER', '-noout', '-text'], { input: csrDer, encoding: 'utf8' });
+    const text = execFileSync('openssl', ['req', '-inform', 'DER', '-noout', '-text'], {
+      input: csrDer,
+      encoding: 'utf8',
+    });
     assert.doesNotMatch(text, /CN\s*=/);
     assert.match(text, new RegExp(`DNS:${long.replace(/\./g, '\\.')}`));
   });

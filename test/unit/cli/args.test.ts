@@ -29,7 +29,28 @@ test('0.6.1 defaults, except the dead ACME v1 directory', () => {
 });
 
 test('every 0.6.1 flag, short and long', () => {
-  const c = run(['-a', 'https://acme.example/dir', '-e', 'ops@example.com', '-m', 'http://m1:8080, http://m2:8080', '-l', 'http://lb1:9090,http://lb2:9090', '-g', 'internal', '--allow-multiple-certs', '--listen', '127.0.0.1:8080', '--marathon-timeout', '2.5', '--sse-timeout', '0', '--log-level', 'debug', '/s']);
+  const c = run([
+    '-a',
+    'https://acme.example/dir',
+    '-e',
+    'ops@example.com',
+    '-m',
+    'http://m1:8080, http://m2:8080',
+    '-l',
+    'http://lb1:9090,http://lb2:9090',
+    '-g',
+    'internal',
+    '--allow-multiple-certs',
+    '--listen',
+    '127.0.0.1:8080',
+    '--marathon-timeout',
+    '2.5',
+    '--sse-timeout',
+    '0',
+    '--log-level',
+    'debug',
+    '/s',
+  ]);
   assert.equal(c.acme, 'https://acme.example/dir');
   assert.equal(c.email, 'ops@example.com');
   assert.deepEqual(c.marathon, ['http://m1:8080', 'http://m2:8080'], 'entries are trimmed (0.6.1 kept the space)');
@@ -43,7 +64,14 @@ test('every 0.6.1 flag, short and long', () => {
 });
 
 test('environment variables set flags; the command line wins', () => {
-  const env = { MARATHON_ACME_GROUP: 'env-group', MARATHON_ACME_EMAIL: 'a@b.c', MARATHON_ACME_ALLOW_MULTIPLE_CERTS: 'true', MARATHON_ACME_STORAGE_DIR: '/env/dir', MARATHON_ACME_EAB_KID: 'kid', MARATHON_ACME_EAB_HMAC_KEY: 'secret' };
+  const env = {
+    MARATHON_ACME_GROUP: 'env-group',
+    MARATHON_ACME_EMAIL: 'a@b.c',
+    MARATHON_ACME_ALLOW_MULTIPLE_CERTS: 'true',
+    MARATHON_ACME_STORAGE_DIR: '/env/dir',
+    MARATHON_ACME_EAB_KID: 'kid',
+    MARATHON_ACME_EAB_HMAC_KEY: 'secret',
+  };
   const c = run([], env);
   assert.equal(c.storageDir, '/env/dir');
   assert.equal(c.group, 'env-group');
@@ -54,9 +82,18 @@ test('environment variables set flags; the command line wins', () => {
 });
 
 test('ACME v1 URLs map to v2 with a warning', () => {
-  assert.deepEqual(upgradeAcmeUrl('https://acme-v01.api.letsencrypt.org/directory'), { url: LE_PRODUCTION, upgraded: true });
-  assert.deepEqual(upgradeAcmeUrl('https://acme-staging.api.letsencrypt.org/directory'), { url: 'https://acme-staging.api.letsencrypt.org/directory', upgraded: false });
-  assert.deepEqual(upgradeAcmeUrl('https://acme-staging-v01.api.letsencrypt.org/directory'), { url: LE_STAGING, upgraded: true });
+  assert.deepEqual(upgradeAcmeUrl('https://acme-v01.api.letsencrypt.org/directory'), {
+    url: LE_PRODUCTION,
+    upgraded: true,
+  });
+  assert.deepEqual(upgradeAcmeUrl('https://acme-staging.api.letsencrypt.org/directory'), {
+    url: 'https://acme-staging.api.letsencrypt.org/directory',
+    upgraded: false,
+  });
+  assert.deepEqual(upgradeAcmeUrl('https://acme-staging-v01.api.letsencrypt.org/directory'), {
+    url: LE_STAGING,
+    upgraded: true,
+  });
   const r = parseCli(['-a', 'https://acme-v01.api.letsencrypt.org/directory', '/s'], {});
   assert.equal(r.kind === 'run' && r.warnings.length, 1);
 });
@@ -75,7 +112,11 @@ test('usage errors are one-line UsageErrors', () => {
     ['zero concurrency', ['--max-concurrent-orders', '0', '/s'], /at least 1/],
   ];
   for (const [name, argv, re] of cases) {
-    assert.throws(() => parseCli(argv, {}), (e: Error) => e instanceof UsageError && re.test(e.message) && !e.message.includes('\n'), name);
+    assert.throws(
+      () => parseCli(argv, {}),
+      (e: Error) => e instanceof UsageError && re.test(e.message) && !e.message.includes('\n'),
+      name,
+    );
   }
 });
 
@@ -94,11 +135,15 @@ test('--listen parsing follows 0.6.1', () => {
   assert.deepEqual(parseListen('127.0.0.1:8080', ip), { host: '127.0.0.1', port: 8080 });
   assert.deepEqual(parseListen('[::]:8080', ip), { host: '::', port: 8080 });
   assert.deepEqual(parseListen('::1:8080', ip), { host: '::1', port: 8080 });
-  for (const bad of ['foobar', 'hello:8080', ':foo', ':0', ':65536', ':']) assert.throws(() => parseListen(bad, ip), bad);
+  for (const bad of ['foobar', 'hello:8080', ':foo', ':0', ':65536', ':'])
+    assert.throws(() => parseListen(bad, ip), bad);
 });
 
 test('static --domains: ; separates certificates, , or space the names of one', () => {
-  assert.deepEqual(parseStaticDomains('example.com,www.example.com;api.example.com'), [['example.com', 'www.example.com'], ['api.example.com']]);
+  assert.deepEqual(parseStaticDomains('example.com,www.example.com;api.example.com'), [
+    ['example.com', 'www.example.com'],
+    ['api.example.com'],
+  ]);
   assert.deepEqual(parseStaticDomains(' a.example  b.example ; ;'), [['a.example', 'b.example']]);
   assert.deepEqual(parseStaticDomains(''), []);
   assert.deepEqual(run(['--lb', 'none', '/s']).lb, []);
@@ -107,18 +152,24 @@ test('static --domains: ; separates certificates, , or space the names of one', 
 test('--allowed-domains is normalised once, at parse time', () => {
   assert.deepEqual(run(['/s']).allowedDomains, [], 'not given: no restriction');
   assert.deepEqual(run(['/s'], { MARATHON_ACME_ALLOWED_DOMAINS: '' }).allowedDomains, [], 'empty: no restriction');
-  assert.deepEqual(run(['--allowed-domains', ' *.Example.COM., .other.org,bücher.de,example.com', '/s']).allowedDomains, ['example.com', 'other.org', 'xn--bcher-kva.de']);
+  assert.deepEqual(
+    run(['--allowed-domains', ' *.Example.COM., .other.org,bücher.de,example.com', '/s']).allowedDomains,
+    ['example.com', 'other.org', 'xn--bcher-kva.de'],
+  );
 });
 
 test('--allowed-domains fails closed: an entry that is not a domain is a usage error naming it', () => {
   for (const bad of ['https://example.com', 'example.com:443', 'example.com/', 'ok.example.com, example.com:443']) {
-    assert.throws(() => parseCli(['--allowed-domains', bad, '/s'], {}), (err: unknown) => {
-      assert.ok(err instanceof UsageError, bad);
-      assert.match(err.message, /^argument --allowed-domains: not a domain name: '/, bad);
-      assert.ok(err.message.includes(bad.split(', ').pop()!), `${bad}: ${err.message}`);
-      assert.ok(!err.message.includes('\n'));
-      return true;
-    });
+    assert.throws(
+      () => parseCli(['--allowed-domains', bad, '/s'], {}),
+      (err: unknown) => {
+        assert.ok(err instanceof UsageError, bad);
+        assert.match(err.message, /^argument --allowed-domains: not a domain name: '/, bad);
+        assert.ok(err.message.includes(bad.split(', ').pop()!), `${bad}: ${err.message}`);
+        assert.ok(!err.message.includes('\n'));
+        return true;
+      },
+    );
     assert.throws(() => parseCli(['/s'], { MARATHON_ACME_ALLOWED_DOMAINS: bad }), UsageError, `env ${bad}`);
   }
   assert.throws(() => parseCli(['--allowed-domains', ' , ', '/s'], {}), /--allowed-domains: no domain given/);

@@ -6,13 +6,19 @@ import { silentLogger } from '../../../src/lib/logger.js';
 
 async function withServer(fn: (base: string, released: string[][]) => Promise<void>, healthy = true) {
   const released: string[][] = [];
-  const s = new HttpServer({
-    challenge: (t) => (t === 'tok_1-A' ? 'tok_1-A.thumb' : undefined),
-    health: async () => ({ healthy, checks: { storage: { ok: healthy, detail: healthy ? 'writable' : 'EROFS' } } }),
-    metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'marathon_acme_x 1\n' }),
-    status: () => ({ certificates: [] }),
-    releaseRemovals: () => { released.push(['a.example']); return ['a.example']; },
-  }, silentLogger());
+  const s = new HttpServer(
+    {
+      challenge: (t) => (t === 'tok_1-A' ? 'tok_1-A.thumb' : undefined),
+      health: async () => ({ healthy, checks: { storage: { ok: healthy, detail: healthy ? 'writable' : 'EROFS' } } }),
+      metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'marathon_acme_x 1\n' }),
+      status: () => ({ certificates: [] }),
+      releaseRemovals: () => {
+        released.push(['a.example']);
+        return ['a.example'];
+      },
+    },
+    silentLogger(),
+  );
   const addr = await s.listen(0, '127.0.0.1');
   try {
     await fn(`http://127.0.0.1:${addr.port}`, released);
@@ -31,7 +37,12 @@ test('challenge responder and ping follow 0.6.1 exactly', async () => {
     assert.equal(ok.status, 200);
     assert.equal(ok.headers.get('content-type'), 'text/plain');
     assert.equal(await ok.text(), 'tok_1-A.thumb');
-    for (const p of ['/.well-known/acme-challenge/unknown', '/.well-known/acme-challenge/', '/.well-known/acme-challenge/..%2Fetc', '/nope']) {
+    for (const p of [
+      '/.well-known/acme-challenge/unknown',
+      '/.well-known/acme-challenge/',
+      '/.well-known/acme-challenge/..%2Fetc',
+      '/nope',
+    ]) {
       assert.equal((await fetch(base + p)).status, 404, p);
     }
     assert.equal((await fetch(`${base}/.well-known/acme-challenge/ping`, { method: 'POST' })).status, 405);
@@ -66,22 +77,55 @@ test('/metrics, /status and the removal release', async () => {
 });
 
 test('evaluateHealth: thresholds and the start-up grace', () => {
-  const base: HealthFacts = { now: 1_000_000, startedAt: 0, ca: { reachable: true }, startupGraceMs: 120_000, marathon: { lastSnapshotAt: 990_000, stream: 'connected', maxAgeMs: 900_000 } };
+  const base: HealthFacts = {
+    now: 1_000_000,
+    startedAt: 0,
+    ca: { reachable: true },
+    startupGraceMs: 120_000,
+    marathon: { lastSnapshotAt: 990_000, stream: 'connected', maxAgeMs: 900_000 },
+  };
   const cases: Array<[string, Partial<HealthFacts>, boolean, string?]> = [
     ['all good', {}, true],
     ['storage not writable', { storageError: 'EROFS' }, false, 'storage'],
     ['CA unreachable after start-up', { ca: { reachable: false, lastError: 'ECONNREFUSED' } }, false, 'ca'],
     ['CA unreachable while starting', { ca: { reachable: false }, startedAt: 950_000 }, true],
-    ['snapshot stale', { marathon: { lastSnapshotAt: 1, stream: 'connected', maxAgeMs: 900_000 } }, false, 'marathon_snapshot'],
-    ['no snapshot yet while starting', { startedAt: 990_000, marathon: { stream: 'connecting', maxAgeMs: 900_000 } }, true],
-    ['no snapshot after start-up', { marathon: { stream: 'connecting', maxAgeMs: 900_000 } }, false, 'marathon_snapshot'],
-    ['stream disconnected', { marathon: { lastSnapshotAt: 990_000, stream: 'disconnected', maxAgeMs: 900_000 } }, false, 'event_stream'],
-    ['stream reconnecting is fine', { marathon: { lastSnapshotAt: 990_000, stream: 'connecting', maxAgeMs: 900_000 } }, true],
+    [
+      'snapshot stale',
+      { marathon: { lastSnapshotAt: 1, stream: 'connected', maxAgeMs: 900_000 } },
+      false,
+      'marathon_snapshot',
+    ],
+    [
+      'no snapshot yet while starting',
+      { startedAt: 990_000, marathon: { stream: 'connecting', maxAgeMs: 900_000 } },
+      true,
+    ],
+    [
+      'no snapshot after start-up',
+      { marathon: { stream: 'connecting', maxAgeMs: 900_000 } },
+      false,
+      'marathon_snapshot',
+    ],
+    [
+      'stream disconnected',
+      { marathon: { lastSnapshotAt: 990_000, stream: 'disconnected', maxAgeMs: 900_000 } },
+      false,
+      'event_stream',
+    ],
+    [
+      'stream reconnecting is fine',
+      { marathon: { lastSnapshotAt: 990_000, stream: 'connecting', maxAgeMs: 900_000 } },
+      true,
+    ],
   ];
   for (const [name, patch, healthy, failing] of cases) {
     const h = evaluateHealth({ ...base, ...patch });
     assert.equal(h.healthy, healthy, name);
     if (failing) assert.equal(h.checks[failing]?.ok, false, name);
   }
-  assert.equal(evaluateHealth({ ...base, marathon: undefined }).checks.marathon_snapshot, undefined, 'no Marathon, no Marathon checks');
+  assert.equal(
+    evaluateHealth({ ...base, marathon: undefined }).checks.marathon_snapshot,
+    undefined,
+    'no Marathon, no Marathon checks',
+  );
 });

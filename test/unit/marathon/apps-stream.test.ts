@@ -39,7 +39,7 @@ function chunkings(bytes: Buffer, seed: number, count: number): Buffer[][] {
 const TRICKY = [
   { id: '/a', labels: { MARATHON_ACME_0_DOMAIN: 'a.com, b.com' } },
   { id: '/quotes"and\\backslashes\\\\', labels: { 'k"[{': 'v]}",\\"', x: '\\' } },
-  { id: '/unicode-ü-😀-\u2028', labels: { 'ключ': 'значение' }, n: [1, 2.5e-3, -0, true, false, null] },
+  { id: '/unicode-ü-😀-\u2028', labels: { ключ: 'значение' }, n: [1, 2.5e-3, -0, true, false, null] },
   null,
   'a string app',
   42,
@@ -60,12 +60,13 @@ test('gives JSON.parse(body).apps for any chunking', () => {
     JSON.stringify({ apps: [] }),
     '{ "apps" : [ ] }',
     '{"other":{"apps":[1]},"apps":[1,2],"x":"apps"}',
-    '\ufeff'.slice(1) + ' \n{"apps":\r\n[ {"id":"/x"} ,\n {"id":"/y"} ] }\n',
+    `${'\ufeff'.slice(1)} \n{"apps":\r\n[ {"id":"/x"} ,\n {"id":"/y"} ] }\n`,
     JSON.stringify({ version: 1, apps: generateCluster({ apps: 20 }), tail: { a: [1, 2] } }),
   ];
   bodies.forEach((body, n) => {
     const want = (JSON.parse(body) as { apps: unknown[] }).apps;
-    for (const chunks of chunkings(Buffer.from(body, 'utf8'), n + 1, 40)) assert.deepEqual(readChunks(chunks), want, `body ${n}`);
+    for (const chunks of chunkings(Buffer.from(body, 'utf8'), n + 1, 40))
+      assert.deepEqual(readChunks(chunks), want, `body ${n}`);
   });
 });
 
@@ -75,9 +76,25 @@ test('an apps key written with escapes is still read (from the skeleton)', () =>
 
 test('rejects what JSON.parse rejects, and bodies without an apps list', () => {
   const bad = [
-    '', '{', '{"apps":[1,]}', '{"apps":[,1]}', '{"apps":[1 2]}', '{"apps":[{"id":}]}', '{"apps":[1]', '{"apps":[1]}}', '{"apps":[1]} x',
-    '{"apps" [1]}', '{"apps":[1],}', '[1,2]', '{"apps":{}}', '{"other":[]}', '{"apps":"[]"}', 'null', '{"apps":["unterminated]}',
-    '<html>apps</html>', '{"apps":[1],"apps":[2]}',
+    '',
+    '{',
+    '{"apps":[1,]}',
+    '{"apps":[,1]}',
+    '{"apps":[1 2]}',
+    '{"apps":[{"id":}]}',
+    '{"apps":[1]',
+    '{"apps":[1]}}',
+    '{"apps":[1]} x',
+    '{"apps" [1]}',
+    '{"apps":[1],}',
+    '[1,2]',
+    '{"apps":{}}',
+    '{"other":[]}',
+    '{"apps":"[]"}',
+    'null',
+    '{"apps":["unterminated]}',
+    '<html>apps</html>',
+    '{"apps":[1],"apps":[2]}',
   ];
   for (const body of bad) {
     let threw = false;
@@ -106,7 +123,8 @@ test('random JSON bodies agree with JSON.parse', () => {
     const k = Math.floor(r() * (d > 3 ? 4 : 6));
     if (k === 0) return null;
     if (k === 1) return Math.floor(r() * 100);
-    if (k === 2 || k === 3) return Array.from({ length: Math.floor(r() * 4) }, () => strs[Math.floor(r() * strs.length)]).join('');
+    if (k === 2 || k === 3)
+      return Array.from({ length: Math.floor(r() * 4) }, () => strs[Math.floor(r() * strs.length)]).join('');
     if (k === 4) return Array.from({ length: Math.floor(r() * 3) }, () => value(d + 1));
     const o: Record<string, unknown> = {};
     for (let i = 0; i < Math.floor(r() * 3); i++) o[String(value(5))] = value(d + 1);

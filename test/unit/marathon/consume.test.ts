@@ -4,7 +4,10 @@ import http from 'node:http';
 import { consume, type ConsumeEnd } from '../../../src/sources/marathon/consume.js';
 
 /** One response from a server that writes `chunks` then either ends, stalls or resets. */
-async function withResponse(then: 'end' | 'stall' | 'reset', fn: (res: http.IncomingMessage) => Promise<void>): Promise<void> {
+async function withResponse(
+  then: 'end' | 'stall' | 'reset',
+  fn: (res: http.IncomingMessage) => Promise<void>,
+): Promise<void> {
   const server = http.createServer((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/plain' });
     res.write('a');
@@ -15,7 +18,9 @@ async function withResponse(then: 'end' | 'stall' | 'reset', fn: (res: http.Inco
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as { port: number }).port;
   try {
-    const res = await new Promise<http.IncomingMessage>((resolve, reject) => http.get({ port, host: '127.0.0.1', agent: false }, resolve).once('error', reject));
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.get({ port, host: '127.0.0.1', agent: false }, resolve).once('error', reject),
+    );
     await fn(res);
   } finally {
     server.closeAllConnections();
@@ -26,7 +31,17 @@ async function withResponse(then: 'end' | 'stall' | 'reset', fn: (res: http.Inco
 test('consume: end, idle, abort, a throwing onChunk and a reset connection', async () => {
   let text = '';
   await withResponse('end', async (res) => {
-    assert.deepEqual(await consume(res, { idleMs: 5000, onChunk: (c) => void (text += c.toString()) }), { kind: 'end' });
+    assert.deepEqual(
+      await consume(res, {
+        idleMs: 5000,
+        onChunk: (c) => {
+          text += c.toString();
+        },
+      }),
+      {
+        kind: 'end',
+      },
+    );
   });
   assert.equal(text, 'ab');
   await withResponse('stall', async (res) => {
@@ -40,7 +55,12 @@ test('consume: end, idle, abort, a throwing onChunk and a reset connection', asy
   });
   await withResponse('stall', async (res) => {
     const boom = new Error('boom');
-    const end: ConsumeEnd = await consume(res, { idleMs: 0, onChunk: () => { throw boom; } });
+    const end: ConsumeEnd = await consume(res, {
+      idleMs: 0,
+      onChunk: () => {
+        throw boom;
+      },
+    });
     assert.deepEqual(end, { kind: 'thrown', error: boom });
     assert.ok(res.destroyed);
   });

@@ -13,29 +13,77 @@ import { seededRandom } from '../../support/random.js';
 const rng = seededRandom;
 
 const NASTY = [
-  '', ' ', ',', 'example.com', 'EXAMPLE.com.', 'a.example.com,b.example.com', 'bücher.de', '*.example.com', '../x', 'a/b',
-  '\u0000', 'xn--zz.com', '1.2.3.4', '::1', 'a'.repeat(300), 'a.'.repeat(200), '\ud800.com', 'ａ.com', 'a..b', '.a.com', 'a\u3000b.com',
-  '😀.com', 'a b c d e f', 'x.y\n', '__proto__', 'constructor', 'toString', 'external', 'true', 'false',
+  '',
+  ' ',
+  ',',
+  'example.com',
+  'EXAMPLE.com.',
+  'a.example.com,b.example.com',
+  'bücher.de',
+  '*.example.com',
+  '../x',
+  'a/b',
+  '\u0000',
+  'xn--zz.com',
+  '1.2.3.4',
+  '::1',
+  'a'.repeat(300),
+  'a.'.repeat(200),
+  '\ud800.com',
+  'ａ.com',
+  'a..b',
+  '.a.com',
+  'a\u3000b.com',
+  '😀.com',
+  'a b c d e f',
+  'x.y\n',
+  '__proto__',
+  'constructor',
+  'toString',
+  'external',
+  'true',
+  'false',
 ];
 const KEYS = [
-  'HAPROXY_GROUP', 'HAPROXY_0_GROUP', 'HAPROXY_1_GROUP', 'MARATHON_ACME_0_DOMAIN', 'MARATHON_ACME_1_DOMAIN', 'MARATHON_ACME_2_DOMAIN',
-  'MARATHON_ACME_0_SAN', 'MARATHON_ACME_1_SAN', 'MARATHON_ACME_99999999999999999999_DOMAIN', '__proto__', 'constructor', 'x',
+  'HAPROXY_GROUP',
+  'HAPROXY_0_GROUP',
+  'HAPROXY_1_GROUP',
+  'MARATHON_ACME_0_DOMAIN',
+  'MARATHON_ACME_1_DOMAIN',
+  'MARATHON_ACME_2_DOMAIN',
+  'MARATHON_ACME_0_SAN',
+  'MARATHON_ACME_1_SAN',
+  'MARATHON_ACME_99999999999999999999_DOMAIN',
+  '__proto__',
+  'constructor',
+  'x',
 ];
 
 function randomJson(r: () => number, depth: number): unknown {
   const k = Math.floor(r() * (depth > 2 ? 6 : 9));
   switch (k) {
-    case 0: return null;
-    case 1: return r() < 0.5;
-    case 2: return Math.floor(r() * 2000) - 1000;
-    case 3: return NASTY[Math.floor(r() * NASTY.length)];
-    case 4: return r() * 1e308;
-    case 5: return String.fromCharCode(...Array.from({ length: Math.floor(r() * 8) }, () => Math.floor(r() * 0xffff)));
-    case 6: return Array.from({ length: Math.floor(r() * 4) }, () => randomJson(r, depth + 1));
+    case 0:
+      return null;
+    case 1:
+      return r() < 0.5;
+    case 2:
+      return Math.floor(r() * 2000) - 1000;
+    case 3:
+      return NASTY[Math.floor(r() * NASTY.length)];
+    case 4:
+      return r() * 1e308;
+    case 5:
+      return String.fromCharCode(...Array.from({ length: Math.floor(r() * 8) }, () => Math.floor(r() * 0xffff)));
+    case 6:
+      return Array.from({ length: Math.floor(r() * 4) }, () => randomJson(r, depth + 1));
     default: {
       const o: Record<string, unknown> = {};
       const n = Math.floor(r() * 4);
-      for (let i = 0; i < n; i++) o[pick(r, ['mode', 'docker', 'network', 'portMappings', 'ports', 'discovery', 'x', 'name'])] = randomJson(r, depth + 1);
+      for (let i = 0; i < n; i++)
+        o[pick(r, ['mode', 'docker', 'network', 'portMappings', 'ports', 'discovery', 'x', 'name'])] = randomJson(
+          r,
+          depth + 1,
+        );
       return o;
     }
   }
@@ -57,9 +105,12 @@ function randomApp(r: () => number): unknown {
   }
   for (const f of ['networks', 'container', 'ipAddress', 'portDefinitions', 'ports']) {
     if (r() < 0.3) {
-      app[f] = f === 'networks' && r() < 0.5 ? [{ mode: pick(r, ['host', 'container', 'container/bridge', 'bad', undefined]) }] :
-        (f === 'portDefinitions' || f === 'ports') && r() < 0.7 ? Array.from({ length: Math.floor(r() * 4) }, () => ({ port: 1 })) :
-          randomJson(r, 1);
+      app[f] =
+        f === 'networks' && r() < 0.5
+          ? [{ mode: pick(r, ['host', 'container', 'container/bridge', 'bad', undefined]) }]
+          : (f === 'portDefinitions' || f === 'ports') && r() < 0.7
+            ? Array.from({ length: Math.floor(r() * 4) }, () => ({ port: 1 }))
+            : randomJson(r, 1);
     }
   }
   return app;
@@ -107,11 +158,32 @@ test('appsToSnapshot never throws on random apps and keeps the CertSpec invarian
 });
 
 test('objects with hostile prototypes and getters do not escape', () => {
-  const throwing = { id: '/t', get labels(): never { throw new Error('boom'); } };
-  const protoLabels = Object.create({ MARATHON_ACME_0_DOMAIN: 'inherited.com', HAPROXY_GROUP: 'external' }) as Record<string, unknown>;
-  const s = appsToSnapshot([throwing, { id: '/p', labels: protoLabels, portDefinitions: [{}] }, { id: '/ok', labels: { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'ok.com' }, portDefinitions: [{}] }], {
-    group: 'external', allowMultipleCerts: false, san: false,
-  });
-  assert.deepEqual(s.specs.map((x) => x.name), ['ok.com'], 'the throwing getter is contained; inherited labels are not labels');
+  const throwing = {
+    id: '/t',
+    get labels(): never {
+      throw new Error('boom');
+    },
+  };
+  const protoLabels = Object.create({ MARATHON_ACME_0_DOMAIN: 'inherited.com', HAPROXY_GROUP: 'external' }) as Record<
+    string,
+    unknown
+  >;
+  const s = appsToSnapshot(
+    [
+      throwing,
+      { id: '/p', labels: protoLabels, portDefinitions: [{}] },
+      { id: '/ok', labels: { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'ok.com' }, portDefinitions: [{}] },
+    ],
+    {
+      group: 'external',
+      allowMultipleCerts: false,
+      san: false,
+    },
+  );
+  assert.deepEqual(
+    s.specs.map((x) => x.name),
+    ['ok.com'],
+    'the throwing getter is contained; inherited labels are not labels',
+  );
   assert.equal(s.problems.length, 1);
 });

@@ -18,11 +18,17 @@ const OPTS: LabelOptions = { group: 'external', allowMultipleCerts: false, san: 
 
 /** A host-networking app with `ports` port definitions, like the original's test fixtures. */
 function app(id: string, labels: Record<string, unknown>, ports = 1): Record<string, unknown> {
-  return { id, labels, portDefinitions: Array.from({ length: ports }, (_, i) => ({ port: 10000 + i, protocol: 'tcp', labels: {} })) };
+  return {
+    id,
+    labels,
+    portDefinitions: Array.from({ length: ports }, (_, i) => ({ port: 10000 + i, protocol: 'tcp', labels: {} })),
+  };
 }
 /** The names wanted, in snapshot order, as `file: n1,n2 <- app:port ...`. */
 function summary(s: Snapshot): string[] {
-  return s.specs.map((c) => `${c.name}: ${c.names.join(',')} <- ${c.requestedBy.map((r) => `${r.appId}:${r.portIndex}`).join(' ')}`);
+  return s.specs.map(
+    (c) => `${c.name}: ${c.names.join(',')} <- ${c.requestedBy.map((r) => `${r.appId}:${r.portIndex}`).join(' ')}`,
+  );
 }
 function codes(s: Snapshot): string[] {
   return s.problems.map((p) => p.code);
@@ -36,14 +42,24 @@ test('parseDomainLabel (TestParseDomainLabel)', () => {
     ['test_multiple_domains_whitespace', 'example.com example2.com', ['example.com', 'example2.com']],
     ['test_multiple_domains_comma_whitespace', ' example.com, example2.com ', ['example.com', 'example2.com']],
     ['tabs and newlines', 'a.com\tb.com\nc.com', ['a.com', 'b.com', 'c.com']],
-    ['unicode whitespace (Python str.split)', 'a.com\u3000b.com\u00a0c.com\u2003d.com', ['a.com', 'b.com', 'c.com', 'd.com']],
+    [
+      'unicode whitespace (Python str.split)',
+      'a.com\u3000b.com\u00a0c.com\u2003d.com',
+      ['a.com', 'b.com', 'c.com', 'd.com'],
+    ],
     ['empty', '', []],
   ];
   for (const [name, input, want] of cases) assert.deepEqual(parseDomainLabel(input), want, name);
 });
 
 test('appsToSnapshot follows 0.6.1 (test_service.py sync cases)', () => {
-  const cases: Array<{ name: string; apps: unknown[]; opts?: Partial<LabelOptions>; want: string[]; problems?: string[] }> = [
+  const cases: Array<{
+    name: string;
+    apps: unknown[];
+    opts?: Partial<LabelOptions>;
+    want: string[];
+    problems?: string[];
+  }> = [
     {
       name: 'test_sync_app',
       apps: [app('/my-app_1', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'example.com' })],
@@ -51,7 +67,13 @@ test('appsToSnapshot follows 0.6.1 (test_service.py sync cases)', () => {
     },
     {
       name: 'test_sync_app_multiple_ports',
-      apps: [app('/my-app_1', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'example.com', MARATHON_ACME_1_DOMAIN: 'example2.com' }, 2)],
+      apps: [
+        app(
+          '/my-app_1',
+          { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'example.com', MARATHON_ACME_1_DOMAIN: 'example2.com' },
+          2,
+        ),
+      ],
       want: ['example.com: example.com <- /my-app_1:0', 'example2.com: example2.com <- /my-app_1:1'],
     },
     {
@@ -65,7 +87,11 @@ test('appsToSnapshot follows 0.6.1 (test_service.py sync cases)', () => {
     {
       name: 'test_sync_apps_common_domains: one certificate, every requester',
       apps: [
-        app('/my-app_1', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'example.com', MARATHON_ACME_1_DOMAIN: 'example.com' }, 2),
+        app(
+          '/my-app_1',
+          { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'example.com', MARATHON_ACME_1_DOMAIN: 'example.com' },
+          2,
+        ),
         app('/my-app_2', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'example.com' }),
       ],
       want: ['example.com: example.com <- /my-app_1:0 /my-app_1:1 /my-app_2:0'],
@@ -105,7 +131,13 @@ test('appsToSnapshot follows 0.6.1 (test_service.py sync cases)', () => {
     },
     {
       name: 'test_sync_app_port_group_mismatch (port group wins)',
-      apps: [app('/my-app_1', { HAPROXY_GROUP: 'external', HAPROXY_0_GROUP: 'internal', MARATHON_ACME_0_DOMAIN: 'example.com' })],
+      apps: [
+        app('/my-app_1', {
+          HAPROXY_GROUP: 'external',
+          HAPROXY_0_GROUP: 'internal',
+          MARATHON_ACME_0_DOMAIN: 'example.com',
+        }),
+      ],
       want: [],
     },
     {
@@ -115,7 +147,18 @@ test('appsToSnapshot follows 0.6.1 (test_service.py sync cases)', () => {
     },
     {
       name: 'port group overrides per port',
-      apps: [app('/a', { HAPROXY_GROUP: 'internal', HAPROXY_1_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'zero.com', MARATHON_ACME_1_DOMAIN: 'one.com' }, 2)],
+      apps: [
+        app(
+          '/a',
+          {
+            HAPROXY_GROUP: 'internal',
+            HAPROXY_1_GROUP: 'external',
+            MARATHON_ACME_0_DOMAIN: 'zero.com',
+            MARATHON_ACME_1_DOMAIN: 'one.com',
+          },
+          2,
+        ),
+      ],
       want: ['one.com: one.com <- /a:1'],
     },
     {
@@ -148,7 +191,13 @@ test('appsToSnapshot follows 0.6.1 (test_service.py sync cases)', () => {
     },
     {
       name: 'portDefinitions labels are not read (app-level labels only)',
-      apps: [{ id: '/a', labels: { HAPROXY_GROUP: 'external' }, portDefinitions: [{ port: 1, labels: { MARATHON_ACME_0_DOMAIN: 'a.com' } }] }],
+      apps: [
+        {
+          id: '/a',
+          labels: { HAPROXY_GROUP: 'external' },
+          portDefinitions: [{ port: 1, labels: { MARATHON_ACME_0_DOMAIN: 'a.com' } }],
+        },
+      ],
       want: [],
     },
     {
@@ -178,7 +227,9 @@ test('appsToSnapshot follows 0.6.1 (test_service.py sync cases)', () => {
     },
     {
       name: '--allowed-domains',
-      apps: [app('/a', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'a.example.com b.badexample.com c.other.org' })],
+      apps: [
+        app('/a', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'a.example.com b.badexample.com c.other.org' }),
+      ],
       opts: { allowMultipleCerts: true, allowedDomains: ['example.com', 'other.org'] },
       want: ['a.example.com: a.example.com <- /a:0', 'c.other.org: c.other.org <- /a:0'],
       problems: ['DOMAIN_NOT_ALLOWED'],
@@ -198,11 +249,21 @@ test('appsToSnapshot follows 0.6.1 (test_service.py sync cases)', () => {
 });
 
 test('problem records carry app id, port index, label, value and reason', () => {
-  const s = appsToSnapshot([app('/team/web', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'a.com,b.com' })], OPTS);
-  assert.deepEqual(s.problems, [{
-    source: 'marathon', appId: '/team/web', portIndex: 0, label: 'MARATHON_ACME_0_DOMAIN', value: 'a.com,b.com',
-    code: 'MULTIPLE_DOMAINS_IGNORED', reason: 'Multiple domains found for port 0 of app /team/web, only the first will be used',
-  }]);
+  const s = appsToSnapshot(
+    [app('/team/web', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'a.com,b.com' })],
+    OPTS,
+  );
+  assert.deepEqual(s.problems, [
+    {
+      source: 'marathon',
+      appId: '/team/web',
+      portIndex: 0,
+      label: 'MARATHON_ACME_0_DOMAIN',
+      value: 'a.com,b.com',
+      code: 'MULTIPLE_DOMAINS_IGNORED',
+      reason: 'Multiple domains found for port 0 of app /team/web, only the first will be used',
+    },
+  ]);
   const bad = appsToSnapshot([app('/x', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'a\nb/../c' })], OPTS);
   assert.equal(bad.problems.length, 2);
   assert.ok(!/[\n]/.test(bad.problems[0]!.value!), 'control characters are escaped in excerpts');
@@ -216,7 +277,11 @@ test('malformed apps become BAD_APP problems and never stop the others', () => {
     ['no id', { labels: {} }, 'BAD_APP'],
     ['missing labels (0.6.1 crashed the sync with KeyError)', { id: '/a', portDefinitions: [{}] }, 'BAD_APP'],
     ['labels is a list', { id: '/a', labels: [], portDefinitions: [{}] }, 'BAD_APP'],
-    ['portDefinitions not a list', { id: '/a', labels: { HAPROXY_GROUP: 'external' }, portDefinitions: 'x' }, 'BAD_APP'],
+    [
+      'portDefinitions not a list',
+      { id: '/a', labels: { HAPROXY_GROUP: 'external' }, portDefinitions: 'x' },
+      'BAD_APP',
+    ],
     ['unknown networking mode', { id: '/a', labels: {}, networks: [{ mode: 'container/iptables' }] }, 'BAD_APP'],
     ['networks entry not an object', { id: '/a', labels: {}, networks: [7] }, 'BAD_APP'],
     ['domain label not a string', app('/a', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 5 }), 'BAD_LABEL'],
@@ -230,28 +295,118 @@ test('malformed apps become BAD_APP problems and never stop the others', () => {
 });
 
 test('portCount follows marathon-lb v1.10.3 (test_marathon_util.py)', () => {
-  const pm = (n: number) => Array.from({ length: n }, (_, i) => ({ containerPort: 80 + i, hostPort: 0, servicePort: 10000 + i, protocol: 'tcp' }));
+  const pm = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      containerPort: 80 + i,
+      hostPort: 0,
+      servicePort: 10000 + i,
+      protocol: 'tcp',
+    }));
   const pd = (n: number) => Array.from({ length: n }, (_, i) => ({ port: 10000 + i, protocol: 'tcp' }));
   const cases: Array<[string, Record<string, unknown>, number | 'error']> = [
-    ['test_host_networking', { container: { type: 'DOCKER', docker: { network: 'HOST', image: 'x' } }, portDefinitions: pd(1) }, 1],
-    ['test_user_networking', { container: { type: 'DOCKER', docker: { network: 'USER', image: 'x', portMappings: pm(1) } }, ipAddress: { networkName: 'dcos', discovery: { ports: [] } } }, 1],
-    ['test_ip_per_task_no_container', { ipAddress: { discovery: { ports: [{ number: 80, name: 'http', protocol: 'tcp' }, { number: 81, name: 'x', protocol: 'tcp' }] } } }, 2],
-    ['test_ip_per_task_mesos_containerizer', { container: { type: 'MESOS' }, ipAddress: { discovery: { ports: [{ number: 80 }, { number: 81 }] } } }, 2],
-    ['test_bridge_networking', { container: { type: 'DOCKER', docker: { network: 'BRIDGE', portMappings: pm(1) } }, portDefinitions: pd(1) }, 1],
-    ['test_bridge_networking_no_port_definitions', { container: { type: 'DOCKER', docker: { network: 'BRIDGE', portMappings: pm(2) } }, ports: [10008, 10009] }, 2],
-    ['test_host_networking_mesos_marathon15', { networks: [{ mode: 'host' }], container: { type: 'MESOS', docker: { image: 'x' } }, portDefinitions: pd(1) }, 1],
-    ['test_bridge_networking_marathon15', { networks: [{ mode: 'container/bridge' }], container: { type: 'DOCKER', docker: { image: 'x' }, portMappings: pm(1) } }, 1],
-    ['test_bridge_networking_mesos_marathon15', { networks: [{ mode: 'container/bridge' }], container: { type: 'MESOS', docker: { image: 'x' }, portMappings: pm(3) } }, 3],
-    ['test_user_networking_marathon15', { networks: [{ mode: 'container', name: 'dcos' }], container: { type: 'DOCKER', docker: { image: 'x' }, portMappings: pm(1) } }, 1],
-    ['test_unknown_networking_mode', { networks: [{ mode: 'container/iptables' }], container: { type: 'DOCKER', docker: { image: 'x' }, portMappings: pm(1) } }, 'error'],
+    [
+      'test_host_networking',
+      { container: { type: 'DOCKER', docker: { network: 'HOST', image: 'x' } }, portDefinitions: pd(1) },
+      1,
+    ],
+    [
+      'test_user_networking',
+      {
+        container: { type: 'DOCKER', docker: { network: 'USER', image: 'x', portMappings: pm(1) } },
+        ipAddress: { networkName: 'dcos', discovery: { ports: [] } },
+      },
+      1,
+    ],
+    [
+      'test_ip_per_task_no_container',
+      {
+        ipAddress: {
+          discovery: {
+            ports: [
+              { number: 80, name: 'http', protocol: 'tcp' },
+              { number: 81, name: 'x', protocol: 'tcp' },
+            ],
+          },
+        },
+      },
+      2,
+    ],
+    [
+      'test_ip_per_task_mesos_containerizer',
+      { container: { type: 'MESOS' }, ipAddress: { discovery: { ports: [{ number: 80 }, { number: 81 }] } } },
+      2,
+    ],
+    [
+      'test_bridge_networking',
+      { container: { type: 'DOCKER', docker: { network: 'BRIDGE', portMappings: pm(1) } }, portDefinitions: pd(1) },
+      1,
+    ],
+    [
+      'test_bridge_networking_no_port_definitions',
+      { container: { type: 'DOCKER', docker: { network: 'BRIDGE', portMappings: pm(2) } }, ports: [10008, 10009] },
+      2,
+    ],
+    [
+      'test_host_networking_mesos_marathon15',
+      { networks: [{ mode: 'host' }], container: { type: 'MESOS', docker: { image: 'x' } }, portDefinitions: pd(1) },
+      1,
+    ],
+    [
+      'test_bridge_networking_marathon15',
+      {
+        networks: [{ mode: 'container/bridge' }],
+        container: { type: 'DOCKER', docker: { image: 'x' }, portMappings: pm(1) },
+      },
+      1,
+    ],
+    [
+      'test_bridge_networking_mesos_marathon15',
+      {
+        networks: [{ mode: 'container/bridge' }],
+        container: { type: 'MESOS', docker: { image: 'x' }, portMappings: pm(3) },
+      },
+      3,
+    ],
+    [
+      'test_user_networking_marathon15',
+      {
+        networks: [{ mode: 'container', name: 'dcos' }],
+        container: { type: 'DOCKER', docker: { image: 'x' }, portMappings: pm(1) },
+      },
+      1,
+    ],
+    [
+      'test_unknown_networking_mode',
+      {
+        networks: [{ mode: 'container/iptables' }],
+        container: { type: 'DOCKER', docker: { image: 'x' }, portMappings: pm(1) },
+      },
+      'error',
+    ],
     // Beyond the original's table:
-    ['networks: the LAST entry wins, mode defaults to container', { networks: [{ mode: 'host' }, { name: 'n2' }], container: { portMappings: pm(2) }, portDefinitions: pd(1) }, 2],
+    [
+      'networks: the LAST entry wins, mode defaults to container',
+      { networks: [{ mode: 'host' }, { name: 'n2' }], container: { portMappings: pm(2) }, portDefinitions: pd(1) },
+      2,
+    ],
     ['host with neither list: 0 instead of a crash', {}, 0],
     ['host: portDefinitions preferred over ports', { portDefinitions: pd(1), ports: [1, 2, 3] }, 1],
-    ['bridge: an empty portDefinitions list is used (0.6.1: key present)', { container: { docker: { network: 'BRIDGE', portMappings: pm(2) } }, portDefinitions: [] }, 0],
-    ['container: mappings fall back to docker.portMappings', { networks: [{ mode: 'container' }], container: { docker: { portMappings: pm(2) } } }, 2],
+    [
+      'bridge: an empty portDefinitions list is used (0.6.1: key present)',
+      { container: { docker: { network: 'BRIDGE', portMappings: pm(2) } }, portDefinitions: [] },
+      0,
+    ],
+    [
+      'container: mappings fall back to docker.portMappings',
+      { networks: [{ mode: 'container' }], container: { docker: { portMappings: pm(2) } } },
+      2,
+    ],
     ['container without a container object: 0', { networks: [{ mode: 'container' }] }, 0],
-    ['docker HOST with ipAddress: container mode', { container: { docker: { network: 'HOST' }, portMappings: pm(1) }, ipAddress: {} }, 1],
+    [
+      'docker HOST with ipAddress: container mode',
+      { container: { docker: { network: 'HOST' }, portMappings: pm(1) }, ipAddress: {} },
+      1,
+    ],
     ['null fields are absent', { networks: null, container: null, ipAddress: null, portDefinitions: pd(2) }, 2],
   ];
   for (const [name, a, want] of cases) {
@@ -270,27 +425,57 @@ test('SAN mode: one port, one certificate named after the first name', () => {
   const label = appsToSnapshot([app('/a', { ...labels, MARATHON_ACME_0_SAN: 'TRUE' })], OPTS);
   assert.deepEqual(summary(label), summary(flag), 'label turns it on per port');
 
-  const off = appsToSnapshot([app('/a', { ...labels, MARATHON_ACME_0_SAN: 'false' })], { ...OPTS, san: true, allowMultipleCerts: true });
+  const off = appsToSnapshot([app('/a', { ...labels, MARATHON_ACME_0_SAN: 'false' })], {
+    ...OPTS,
+    san: true,
+    allowMultipleCerts: true,
+  });
   assert.equal(off.specs.length, 3, 'label turns it off per port');
 
   const bad = appsToSnapshot([app('/a', { ...labels, MARATHON_ACME_0_SAN: 'yes' })], OPTS);
   assert.deepEqual(codes(bad), ['BAD_LABEL', 'MULTIPLE_DOMAINS_IGNORED'], 'bad value: problem, flag default used');
 
-  const partial = appsToSnapshot([app('/a', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_SAN: 'true', MARATHON_ACME_0_DOMAIN: 'bad_.com b.com c.com b.com' })], OPTS);
-  assert.deepEqual(summary(partial), ['b.com: b.com,c.com <- /a:0'], 'invalid names dropped, duplicates removed, first VALID name names the file');
+  const partial = appsToSnapshot(
+    [
+      app('/a', {
+        HAPROXY_GROUP: 'external',
+        MARATHON_ACME_0_SAN: 'true',
+        MARATHON_ACME_0_DOMAIN: 'bad_.com b.com c.com b.com',
+      }),
+    ],
+    OPTS,
+  );
+  assert.deepEqual(
+    summary(partial),
+    ['b.com: b.com,c.com <- /a:0'],
+    'invalid names dropped, duplicates removed, first VALID name names the file',
+  );
   assert.deepEqual(codes(partial), ['INVALID_NAME']);
 
-  const shared = appsToSnapshot([
-    app('/a', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_SAN: 'true', MARATHON_ACME_0_DOMAIN: 'a.com b.com' }),
-    app('/b', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_SAN: 'true', MARATHON_ACME_0_DOMAIN: 'a.com,b.com' }),
-    app('/c', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'a.com' }),
-  ], OPTS);
-  assert.deepEqual(summary(shared), ['a.com: a.com,b.com <- /a:0 /b:0'], 'same set merges; a different set for the same file is a conflict');
-  assert.deepEqual(shared.problems.map((p) => [p.code, p.appId]), [['SAN_CONFLICT', '/c']]);
+  const shared = appsToSnapshot(
+    [
+      app('/a', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_SAN: 'true', MARATHON_ACME_0_DOMAIN: 'a.com b.com' }),
+      app('/b', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_SAN: 'true', MARATHON_ACME_0_DOMAIN: 'a.com,b.com' }),
+      app('/c', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'a.com' }),
+    ],
+    OPTS,
+  );
+  assert.deepEqual(
+    summary(shared),
+    ['a.com: a.com,b.com <- /a:0 /b:0'],
+    'same set merges; a different set for the same file is a conflict',
+  );
+  assert.deepEqual(
+    shared.problems.map((p) => [p.code, p.appId]),
+    [['SAN_CONFLICT', '/c']],
+  );
 });
 
 test('mergeSnapshots merges requesters and keeps the first of conflicting sets', () => {
-  const m: Snapshot = { specs: [{ name: 'a.com', names: ['a.com'], requestedBy: [{ source: 'marathon', appId: '/x', portIndex: 0 }] }], problems: [{ source: 'marathon', code: 'INVALID_NAME', reason: 'r' }] };
+  const m: Snapshot = {
+    specs: [{ name: 'a.com', names: ['a.com'], requestedBy: [{ source: 'marathon', appId: '/x', portIndex: 0 }] }],
+    problems: [{ source: 'marathon', code: 'INVALID_NAME', reason: 'r' }],
+  };
   const s: Snapshot = {
     specs: [
       { name: 'a.com', names: ['a.com'], requestedBy: [{ source: 'static' }] },
@@ -298,27 +483,63 @@ test('mergeSnapshots merges requesters and keeps the first of conflicting sets',
     ],
     problems: [],
   };
-  const t: Snapshot = { specs: [{ name: 'b.com', names: ['b.com'], requestedBy: [{ source: 'marathon', appId: '/y', portIndex: 1 }] }], problems: [] };
+  const t: Snapshot = {
+    specs: [{ name: 'b.com', names: ['b.com'], requestedBy: [{ source: 'marathon', appId: '/y', portIndex: 1 }] }],
+    problems: [],
+  };
   const merged = mergeSnapshots([m, s, t]);
   assert.deepEqual(merged.specs, [
-    { name: 'a.com', names: ['a.com'], requestedBy: [{ source: 'marathon', appId: '/x', portIndex: 0 }, { source: 'static' }] },
+    {
+      name: 'a.com',
+      names: ['a.com'],
+      requestedBy: [{ source: 'marathon', appId: '/x', portIndex: 0 }, { source: 'static' }],
+    },
     { name: 'b.com', names: ['b.com', 'c.com'], requestedBy: [{ source: 'static' }] },
   ]);
-  assert.deepEqual(merged.problems.map((p) => p.code), ['INVALID_NAME', 'SAN_CONFLICT']);
+  assert.deepEqual(
+    merged.problems.map((p) => p.code),
+    ['INVALID_NAME', 'SAN_CONFLICT'],
+  );
   assert.deepEqual(mergeSnapshots([]), { specs: [], problems: [] });
 });
 
 test('PORT_INDEX_OUT_OF_RANGE only for ports in --group (port group label, else the app group)', () => {
   const cases: Array<{ name: string; labels: Record<string, unknown>; problems: string[] }> = [
-    { name: 'app in --group', labels: { HAPROXY_GROUP: 'external', MARATHON_ACME_1_DOMAIN: 'b.com' }, problems: ['PORT_INDEX_OUT_OF_RANGE'] },
-    { name: 'app in another group', labels: { HAPROXY_GROUP: 'internal', MARATHON_ACME_1_DOMAIN: 'b.com' }, problems: [] },
+    {
+      name: 'app in --group',
+      labels: { HAPROXY_GROUP: 'external', MARATHON_ACME_1_DOMAIN: 'b.com' },
+      problems: ['PORT_INDEX_OUT_OF_RANGE'],
+    },
+    {
+      name: 'app in another group',
+      labels: { HAPROXY_GROUP: 'internal', MARATHON_ACME_1_DOMAIN: 'b.com' },
+      problems: [],
+    },
     { name: 'app without a group', labels: { MARATHON_ACME_1_DOMAIN: 'b.com' }, problems: [] },
-    { name: 'port group puts it in --group', labels: { HAPROXY_GROUP: 'internal', HAPROXY_1_GROUP: 'external', MARATHON_ACME_1_DOMAIN: 'b.com' }, problems: ['PORT_INDEX_OUT_OF_RANGE'] },
-    { name: 'port group takes it out of --group', labels: { HAPROXY_GROUP: 'external', HAPROXY_1_GROUP: 'internal', MARATHON_ACME_1_DOMAIN: 'b.com' }, problems: [] },
-    { name: 'group match is exact', labels: { HAPROXY_GROUP: 'External', MARATHON_ACME_1_DOMAIN: 'b.com' }, problems: [] },
+    {
+      name: 'port group puts it in --group',
+      labels: { HAPROXY_GROUP: 'internal', HAPROXY_1_GROUP: 'external', MARATHON_ACME_1_DOMAIN: 'b.com' },
+      problems: ['PORT_INDEX_OUT_OF_RANGE'],
+    },
+    {
+      name: 'port group takes it out of --group',
+      labels: { HAPROXY_GROUP: 'external', HAPROXY_1_GROUP: 'internal', MARATHON_ACME_1_DOMAIN: 'b.com' },
+      problems: [],
+    },
+    {
+      name: 'group match is exact',
+      labels: { HAPROXY_GROUP: 'External', MARATHON_ACME_1_DOMAIN: 'b.com' },
+      problems: [],
+    },
     {
       name: 'only the ports in --group are reported',
-      labels: { HAPROXY_GROUP: 'internal', HAPROXY_2_GROUP: 'external', MARATHON_ACME_1_DOMAIN: 'b.com', MARATHON_ACME_2_DOMAIN: 'c.com', MARATHON_ACME_3_DOMAIN: 'd.com' },
+      labels: {
+        HAPROXY_GROUP: 'internal',
+        HAPROXY_2_GROUP: 'external',
+        MARATHON_ACME_1_DOMAIN: 'b.com',
+        MARATHON_ACME_2_DOMAIN: 'c.com',
+        MARATHON_ACME_3_DOMAIN: 'd.com',
+      },
       problems: ['PORT_INDEX_OUT_OF_RANGE:2'],
     },
   ];

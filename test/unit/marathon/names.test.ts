@@ -48,9 +48,17 @@ test('normalizeName rejects with a stable code', () => {
     ['partial IPv4', '10.1.2', 'INVALID_NAME'],
     ['label too long', `${'a'.repeat(64)}.com`, 'NAME_TOO_LONG'],
     ['name too long', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}`, 'NAME_TOO_LONG'],
-    ['252: a DNS name, but certs/<name>.pem would not fit', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(60)}`, 'NAME_TOO_LONG'],
-    ['253: the DNS maximum, still too long for a file', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'D'.repeat(61)}`, 'NAME_TOO_LONG'],
-    ['huge', 'a.'.repeat(5000) + 'com', 'NAME_TOO_LONG'],
+    [
+      '252: a DNS name, but certs/<name>.pem would not fit',
+      `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(60)}`,
+      'NAME_TOO_LONG',
+    ],
+    [
+      '253: the DNS maximum, still too long for a file',
+      `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'D'.repeat(61)}`,
+      'NAME_TOO_LONG',
+    ],
+    ['huge', `${'a.'.repeat(5000)}com`, 'NAME_TOO_LONG'],
     ['wildcard', '*.example.com', 'WILDCARD_NOT_SUPPORTED'],
     ['inner wildcard', 'a.*.example.com', 'INVALID_NAME'],
     ['IPv4', '192.168.1.1', 'IP_ADDRESS_NOT_SUPPORTED'],
@@ -93,7 +101,8 @@ test('isAllowed matches already-normalised suffixes on label boundaries', () => 
     ['a.example.com', ['other.com'], false],
     ['a.example.com', ['com'], true],
   ];
-  for (const [name, suffixes, want] of cases) assert.equal(isAllowed(name, suffixes), want, `${name} in ${JSON.stringify(suffixes)}`);
+  for (const [name, suffixes, want] of cases)
+    assert.equal(isAllowed(name, suffixes), want, `${name} in ${JSON.stringify(suffixes)}`);
 });
 
 test('normalizeSuffix: one canonical form, null for anything that is not a domain', () => {
@@ -105,7 +114,20 @@ test('normalizeSuffix: one canonical form, null for anything that is not a domai
     ['com', 'com'],
   ];
   for (const [raw, want] of good) assert.equal(normalizeSuffix(raw), want, raw);
-  for (const bad of [' ', '', 'a/b', 'https://example.com', 'example.com:443', 'example.com/', 'exa mple.com', '-a.com', 'a..com', '*', 'user@example.com', '_acme.example.com']) {
+  for (const bad of [
+    ' ',
+    '',
+    'a/b',
+    'https://example.com',
+    'example.com:443',
+    'example.com/',
+    'exa mple.com',
+    '-a.com',
+    'a..com',
+    '*',
+    'user@example.com',
+    '_acme.example.com',
+  ]) {
     assert.equal(normalizeSuffix(bad), null, bad);
   }
 });

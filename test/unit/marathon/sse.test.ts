@@ -51,17 +51,39 @@ test('SSE parser: test_sse_protocol.py cases', () => {
     ['test_space_before_value', 'data: hello\r\n\r\n', [['message', 'hello']]],
     ['test_space_before_value_strip_only_first_space', 'data:    hello\r\n\r\n', [['message', '   hello']]],
     ['test_custom_event', 'event:my_event\r\ndata:hello\r\n\r\n', [['my_event', 'hello']]],
-    ['test_multiple_events', 'event:test1\r\ndata:hello\r\n\r\nevent:test2\r\ndata:world\r\n\r\n', [['test1', 'hello'], ['test2', 'world']]],
+    [
+      'test_multiple_events',
+      'event:test1\r\ndata:hello\r\n\r\nevent:test2\r\ndata:world\r\n\r\n',
+      [
+        ['test1', 'hello'],
+        ['test2', 'world'],
+      ],
+    ],
     ['test_id_ignored', 'id:123\r\ndata:hello\r\n\r\n', [['message', 'hello']]],
     ['test_retry_ignored', 'retry:123\r\ndata:hello\r\n\r\n', [['message', 'hello']]],
     ['test_unknown_field_ignored', 'somefield:foo\r\ndata:hello\r\n\r\n', [['message', 'hello']]],
     ['test_leading_colon_ignored', ':hello\r\ndata:world\r\n\r\n', [['message', 'world']]],
     ['test_missing_colon', 'data\r\n\r\n', [['message', '']]],
     ['test_trim_only_last_newline', 'data\r\ndata\r\ndata\r\n\r\n', [['message', '\n\n']]],
-    ['test_multiple_data_parts (reassembled across chunks)', 'data:hello world, this is a long line\r\n\r\n', [['message', 'hello world, this is a long line']]],
+    [
+      'test_multiple_data_parts (reassembled across chunks)',
+      'data:hello world, this is a long line\r\n\r\n',
+      [['message', 'hello world, this is a long line']],
+    ],
     ['test_unicode_data', 'data:hëlló\r\n\r\n', [['message', 'hëlló']]],
-    ['test_multiple_events_resets_the_event_type', 'event:x\r\ndata:1\r\n\r\ndata:2\r\n\r\n', [['x', '1'], ['message', '2']]],
-    ['data line before the event line (test_get_events_multiple_events)', 'data:{}\r\nevent:test\r\n\r\n', [['test', '{}']]],
+    [
+      'test_multiple_events_resets_the_event_type',
+      'event:x\r\ndata:1\r\n\r\ndata:2\r\n\r\n',
+      [
+        ['x', '1'],
+        ['message', '2'],
+      ],
+    ],
+    [
+      'data line before the event line (test_get_events_multiple_events)',
+      'data:{}\r\nevent:test\r\n\r\n',
+      [['test', '{}']],
+    ],
     ['an empty event field means message', 'event:\r\ndata:a\r\n\r\n', [['message', 'a']]],
     ['a blank line resets a pending type', 'event:x\r\n\r\ndata:a\r\n\r\n', [['message', 'a']]],
     ['data pending at the end is not dispatched', 'data:a\r\n', []],
@@ -74,25 +96,39 @@ test('SSE parser: test_sse_protocol.py cases', () => {
 });
 
 test('SSE parser: Marathon framing with Jetty keep-alives and 4-byte UTF-8', () => {
-  const attached = '{"remoteAddress":"127.0.0.1","eventType":"event_stream_attached","timestamp":"2026-01-01T00:00:00.000Z"}';
-  const post = '{"eventType":"api_post_event","uri":"/v2/apps/é-😀","appDefinition":{"labels":{"MARATHON_ACME_0_DOMAIN":"bücher.de"}}}';
+  const attached =
+    '{"remoteAddress":"127.0.0.1","eventType":"event_stream_attached","timestamp":"2026-01-01T00:00:00.000Z"}';
+  const post =
+    '{"eventType":"api_post_event","uri":"/v2/apps/é-😀","appDefinition":{"labels":{"MARATHON_ACME_0_DOMAIN":"bücher.de"}}}';
   const stream = `\r\n\r\nevent: event_stream_attached\r\ndata: ${attached}\r\n\r\n\r\n\r\n\r\nevent: api_post_event\r\ndata: ${post}\r\n\r\n\r\n`;
-  check('marathon stream', stream, [['event_stream_attached', attached], ['api_post_event', post]]);
+  check('marathon stream', stream, [
+    ['event_stream_attached', attached],
+    ['api_post_event', post],
+  ]);
 });
 
 test('SSE parser: a CRLF split across chunks is one line end (HTML spec)', () => {
   assert.deepEqual(parseChunks([Buffer.from('data:a\r'), Buffer.from('\ndata:b\r\n\r\n')]), [['message', 'a\nb']]);
   // Keep-alive written by Jetty as "\r" flush "\n": harmless however it is split.
-  assert.deepEqual(parseChunks([Buffer.from('\r'), Buffer.from('\n'), Buffer.from('data:x\r\n\r'), Buffer.from('\n')]), [['message', 'x']]);
+  assert.deepEqual(
+    parseChunks([Buffer.from('\r'), Buffer.from('\n'), Buffer.from('data:x\r\n\r'), Buffer.from('\n')]),
+    [['message', 'x']],
+  );
 });
 
 test('SSE parser: line length limit', () => {
   // test_line_too_long: a complete line over the maximum.
-  assert.throws(() => parseChunks([Buffer.from('data:12345\r\n')], 8), (e: unknown) => e instanceof SseLineTooLongError && e.length === 10 && e.max === 8);
+  assert.throws(
+    () => parseChunks([Buffer.from('data:12345\r\n')], 8),
+    (e: unknown) => e instanceof SseLineTooLongError && e.length === 10 && e.max === 8,
+  );
   // test_incomplete_line_too_long: 9 bytes without a newline.
   assert.throws(() => parseChunks([Buffer.from('123456789')], 8), SseLineTooLongError);
   // ... also when the partial line grows over several chunks.
-  assert.throws(() => parseChunks([Buffer.from('1234'), Buffer.from('5678'), Buffer.from('9')], 8), SseLineTooLongError);
+  assert.throws(
+    () => parseChunks([Buffer.from('1234'), Buffer.from('5678'), Buffer.from('9')], 8),
+    SseLineTooLongError,
+  );
   // At the limit is fine; line ends do not count.
   assert.deepEqual(parseChunks([Buffer.from('data:123\r\n\r\n')], 8), [['message', '123']]);
   assert.equal(new SseLineTooLongError(9, 8).code, 'SSE_LINE_TOO_LONG');

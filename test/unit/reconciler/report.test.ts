@@ -6,16 +6,46 @@ import type { StoredCert } from '../../../src/domain/types.js';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-22T12:00:00Z');
-const spec = { name: 'a.example', names: ['a.example'], requestedBy: [{ source: 'marathon' as const, appId: '/a', portIndex: 0 }] };
-const stored = (o: Partial<StoredCert> = {}): StoredCert => ({ name: 'a.example', names: ['a.example'], notBefore: new Date(NOW - 10 * DAY), notAfter: new Date(NOW + 80 * DAY), serial: 's1', issuer: 'CN=R12', keyType: 'ec256', selfSigned: false, certPem: '', ...o });
-const facts = (o: Partial<CertificateFacts>): CertificateFacts => ({ name: 'a.example', spec, stored: stored(), state: undefined, held: false, ...o });
+const spec = {
+  name: 'a.example',
+  names: ['a.example'],
+  requestedBy: [{ source: 'marathon' as const, appId: '/a', portIndex: 0 }],
+};
+const stored = (o: Partial<StoredCert> = {}): StoredCert => ({
+  name: 'a.example',
+  names: ['a.example'],
+  notBefore: new Date(NOW - 10 * DAY),
+  notAfter: new Date(NOW + 80 * DAY),
+  serial: 's1',
+  issuer: 'CN=R12',
+  keyType: 'ec256',
+  selfSigned: false,
+  certPem: '',
+  ...o,
+});
+const facts = (o: Partial<CertificateFacts>): CertificateFacts => ({
+  name: 'a.example',
+  spec,
+  stored: stored(),
+  state: undefined,
+  held: false,
+  ...o,
+});
 
 test('certificateStatus: the state an operator sees', () => {
   const cases: Array<[string, Partial<CertificateFacts>, string]> = [
     ['valid', {}, 'valid'],
     ['pending: wanted, not issued yet', { stored: undefined }, 'pending'],
-    ['failing before the first certificate', { stored: undefined, state: { name: 'a.example', names: [], requestedBy: [], failures: 2 } }, 'failing'],
-    ['failing renewals of a valid certificate', { state: { name: 'a.example', names: [], requestedBy: [], failures: 1 } }, 'failing'],
+    [
+      'failing before the first certificate',
+      { stored: undefined, state: { name: 'a.example', names: [], requestedBy: [], failures: 2 } },
+      'failing',
+    ],
+    [
+      'failing renewals of a valid certificate',
+      { state: { name: 'a.example', names: [], requestedBy: [], failures: 1 } },
+      'failing',
+    ],
     ['expired', { stored: stored({ notAfter: new Date(NOW - 1) }) }, 'expired'],
     ['unwanted', { spec: undefined }, 'unwanted'],
     ['held removal', { spec: undefined, held: true }, 'held'],
@@ -26,12 +56,19 @@ test('certificateStatus: the state an operator sees', () => {
 test('certificateStatus: an adopted certificate shows its planned renewal (two thirds of its lifetime)', () => {
   const s = certificateStatus(facts({}), NOW);
   assert.equal(s.renewAt, new Date(NOW - 10 * DAY + 60 * DAY).toISOString());
-  assert.equal(certificateStatus(facts({ spec: undefined }), NOW).renewAt, undefined, 'unwanted certificates are not renewed');
+  assert.equal(
+    certificateStatus(facts({ spec: undefined }), NOW).renewAt,
+    undefined,
+    'unwanted certificates are not renewed',
+  );
 });
 
 test('publishCertificateMetrics leaves no stale series for certificates that are gone', async () => {
   const m = createMetrics({ defaultMetrics: false });
-  publishCertificateMetrics(m, [certificateStatus(facts({}), NOW), certificateStatus(facts({ name: 'b.example' }), NOW)]);
+  publishCertificateMetrics(m, [
+    certificateStatus(facts({}), NOW),
+    certificateStatus(facts({ name: 'b.example' }), NOW),
+  ]);
   assert.match(await m.registry.metrics(), /certificate_expiry_timestamp_seconds\{domain="b\.example"\}/);
   publishCertificateMetrics(m, [certificateStatus(facts({}), NOW)]);
   const text = await m.registry.metrics();

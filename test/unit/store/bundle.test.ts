@@ -11,7 +11,11 @@ const DAY = 86_400_000;
 test('buildBundle: key, leaf, chain, each block ending in a newline, no blank lines', async () => {
   const ca = await createCertFactory();
   const issued = await ca.issue(['a.example.test']);
-  const text = buildBundle({ keyPem: issued.keyPem.trimEnd(), certPem: issued.certPem.trimEnd(), chainPem: `\n${issued.chainPem}` });
+  const text = buildBundle({
+    keyPem: issued.keyPem.trimEnd(),
+    certPem: issued.certPem.trimEnd(),
+    chainPem: `\n${issued.chainPem}`,
+  });
   assert.equal(text, issued.keyPem + issued.certPem + issued.chainPem);
   assert.doesNotMatch(text, /\n\n/);
   const checked = checkBundle(text, ['a.example.test'], new Date());
@@ -23,7 +27,10 @@ test('checkBundle rejects every bad bundle with a stable reason', async () => {
   const other = await createCertFactory('other');
   const good = await ca.issue(['a.example.test', 'www.a.example.test']);
   const names = ['a.example.test', 'www.a.example.test'];
-  const expired = await ca.issue(names, { notBefore: new Date(Date.now() - 10 * DAY), notAfter: new Date(Date.now() - DAY) });
+  const expired = await ca.issue(names, {
+    notBefore: new Date(Date.now() - 10 * DAY),
+    notAfter: new Date(Date.now() - DAY),
+  });
   const foreign = await other.issue(names);
   const join = (c: IssuedCertificate): string => c.keyPem + c.certPem + c.chainPem;
   const cases: Array<[string, string, readonly string[], string]> = [
@@ -40,15 +47,24 @@ test('checkBundle rejects every bad bundle with a stable reason', async () => {
     ['an extra name', join(good), [...names, 'b.example.test'], 'NAMES_MISMATCH'],
     ['other names', join(good), ['b.example.test', 'www.a.example.test'], 'NAMES_MISMATCH'],
     ['chain of another CA', good.keyPem + good.certPem + foreign.chainPem, names, 'CHAIN_INVALID'],
-    ['chain certificate corrupted', good.keyPem + good.certPem + good.chainPem.replace(/\n[A-Za-z0-9+/]{8}/, '\nAAAAAAAA'), names, 'PEM_INVALID'],
+    [
+      'chain certificate corrupted',
+      good.keyPem + good.certPem + good.chainPem.replace(/\n[A-Za-z0-9+/]{8}/, '\nAAAAAAAA'),
+      names,
+      'PEM_INVALID',
+    ],
   ];
   for (const [label, text, want, reason] of cases) {
-    assert.throws(() => checkBundle(text, want, new Date()), (err: unknown) => {
-      assert.ok(err instanceof AppError, label);
-      assert.equal(err.code, 'BUNDLE_INVALID', label);
-      assert.equal(err.details.reason, reason, label);
-      return true;
-    }, label);
+    assert.throws(
+      () => checkBundle(text, want, new Date()),
+      (err: unknown) => {
+        assert.ok(err instanceof AppError, label);
+        assert.equal(err.code, 'BUNDLE_INVALID', label);
+        assert.equal(err.details.reason, reason, label);
+        return true;
+      },
+      label,
+    );
   }
   // the same names in another order and case are the same set
   assert.doesNotThrow(() => checkBundle(join(good), ['WWW.a.example.test', 'a.example.test'], new Date()));
@@ -64,7 +80,7 @@ test('readStoredCert: ours are parsed (leaf expiry), anything else is null', asy
   assert.equal(stored.keyType, 'ec256');
   assert.deepEqual(stored.names, ['a.example.test']);
   assert.equal(stored.certPem, good.certPem);
-  assert.ok(stored.notAfter.getTime() < Date.now() + 11 * DAY, 'the leaf expiry, not the chain\'s (30 days)');
+  assert.ok(stored.notAfter.getTime() < Date.now() + 11 * DAY, "the leaf expiry, not the chain's (30 days)");
   assert.equal(readStoredCert('x', good.certPem), null);
   assert.equal(readStoredCert('x', generateKey('ec256').keyPem + good.certPem), null);
   assert.equal(readStoredCert('x', 'junk'), null);

@@ -14,9 +14,16 @@ import { tempName } from '../../../src/store/durable.js';
 import { createCertFactory } from '../../support/cert-factory.js';
 
 const logger = silentLogger();
-const spec = (name: string, names: string[] = [name]): CertSpec => ({ name, names, requestedBy: [{ source: 'static' }] });
+const spec = (name: string, names: string[] = [name]): CertSpec => ({
+  name,
+  names,
+  requestedBy: [{ source: 'static' }],
+});
 
-async function tempStore(t: { after: (fn: () => Promise<void>) => void }, opts: Partial<ConstructorParameters<typeof FileStore>[0]> = {}) {
+async function tempStore(
+  t: { after: (fn: () => Promise<void>) => void },
+  opts: Partial<ConstructorParameters<typeof FileStore>[0]> = {},
+) {
   const dir = await mkdtemp(join(tmpdir(), 'store-test-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const store = new FileStore({ dir, logger, ...opts });
@@ -25,7 +32,7 @@ async function tempStore(t: { after: (fn: () => Promise<void>) => void }, opts: 
 const mode = async (p: string): Promise<number> => (await stat(p)).mode & 0o777;
 
 test('init refuses a missing storage directory with STORAGE_DIR_MISSING', async () => {
-  const store = new FileStore({ dir: join(tmpdir(), 'does-not-exist-' + process.pid), logger });
+  const store = new FileStore({ dir: join(tmpdir(), `does-not-exist-${process.pid}`), logger });
   await assert.rejects(store.init(), { code: 'STORAGE_DIR_MISSING' });
 });
 
@@ -37,14 +44,20 @@ test('init creates the 0.6.1 layout, is idempotent, and never touches an existin
   assert.deepEqual(await readdir(join(dir, 'certs')), []);
   assert.deepEqual(await readdir(join(dir, 'unmanaged-certs')), []);
   const first = await readFile(join(dir, 'default.pem'), 'utf8');
-  assert.match(first, /^-----BEGIN PRIVATE KEY-----\n[\s\S]*-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\n[\s\S]*-----END CERTIFICATE-----\n$/);
+  assert.match(
+    first,
+    /^-----BEGIN PRIVATE KEY-----\n[\s\S]*-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\n[\s\S]*-----END CERTIFICATE-----\n$/,
+  );
   assert.equal(await mode(join(dir, 'default.pem')), 0o600);
   assert.equal(await mode(join(dir, 'certs')), 0o755);
   const leaf = readLeaf(first.slice(first.indexOf('-----BEGIN CERTIFICATE-----')));
   assert.equal(new X509Certificate(first.slice(first.indexOf('-----BEGIN CERTIFICATE-----'))).subject, 'CN=*');
   assert.equal(leaf.issuer, 'CN=*');
   assert.ok(leaf.selfSigned);
-  assert.ok(Math.abs(leaf.notAfter.getTime() - leaf.notBefore.getTime() - 3651 * 86_400_000) < 10_000, 'now-1d .. now+3650d');
+  assert.ok(
+    Math.abs(leaf.notAfter.getTime() - leaf.notBefore.getTime() - 3651 * 86_400_000) < 10_000,
+    'now-1d .. now+3650d',
+  );
   const st = await stat(join(dir, 'default.pem'));
   await store.init();
   assert.equal(await readFile(join(dir, 'default.pem'), 'utf8'), first, 'not regenerated');
@@ -82,7 +95,10 @@ test('a 251-character name (MAX_CERT_NAME_LENGTH) is installed, recorded, listed
   assert.deepEqual(stored.names, [name]);
   assert.deepEqual(await readdir(join(dir, 'certs')), [`${name}.pem`]);
   assert.deepEqual(await readdir(join(dir, '.staging')), []);
-  assert.deepEqual((await store.list()).certs.map((c) => c.name), [name]);
+  assert.deepEqual(
+    (await store.list()).certs.map((c) => c.name),
+    [name],
+  );
   const state: CertState = { name, names: [name], requestedBy: [{ source: 'static' }], failures: 0 };
   await store.saveState(name, state);
   const [stateFile] = await readdir(join(dir, 'state'));
@@ -118,8 +134,12 @@ test('install writes key+leaf+chain with mode 0600, atomically, and rejects bad 
 
   const wrongNames = await ca.issue(['b.example.test']);
   await assert.rejects(store.install(s, wrongNames), { code: 'BUNDLE_INVALID' });
-  await assert.rejects(store.install(s, { ...first, keyPem: (await ca.issue(['x.test'])).keyPem }), { code: 'BUNDLE_INVALID' });
-  await assert.rejects(store.install(s, { ...first, chainPem: first.chainPem.slice(0, 100) }), { code: 'BUNDLE_INVALID' });
+  await assert.rejects(store.install(s, { ...first, keyPem: (await ca.issue(['x.test'])).keyPem }), {
+    code: 'BUNDLE_INVALID',
+  });
+  await assert.rejects(store.install(s, { ...first, chainPem: first.chainPem.slice(0, 100) }), {
+    code: 'BUNDLE_INVALID',
+  });
   assert.equal(await readFile(file, 'utf8'), first.keyPem + first.certPem + first.chainPem, 'previous bundle stays');
   assert.deepEqual(await readdir(join(dir, 'certs')), ['a.example.test.pem']);
 
@@ -135,7 +155,11 @@ test('names are validated again as file names (INVALID_NAME)', async (t) => {
   const ca = await createCertFactory();
   const c = await ca.issue(['a.example.test']);
   for (const bad of ['../x', 'a/b', '.hidden', '', 'a\u0000b', '..']) {
-    await assert.rejects(store.install(spec(bad, ['a.example.test']), c), { code: 'INVALID_NAME' }, JSON.stringify(bad));
+    await assert.rejects(
+      store.install(spec(bad, ['a.example.test']), c),
+      { code: 'INVALID_NAME' },
+      JSON.stringify(bad),
+    );
     await assert.rejects(store.archive(bad), { code: 'INVALID_NAME' });
     await assert.rejects(store.saveState(bad, null), { code: 'INVALID_NAME' });
   }
@@ -163,9 +187,20 @@ test('list: managed bundles with leaf expiry, Python-written bundles adopted, ev
   await mkdir(join(dir, 'certs', 'dir.pem'));
   await symlink(join(dir, 'certs', 'a.example.test.pem'), join(dir, 'certs', 'link.pem'));
   const { certs, unmanaged } = await store.list();
-  assert.deepEqual(certs.map((c) => c.name), ['a.example.test', 'py.example.test']);
+  assert.deepEqual(
+    certs.map((c) => c.name),
+    ['a.example.test', 'py.example.test'],
+  );
   assert.equal(certs[1]!.keyType, 'rsa2048');
-  assert.deepEqual(unmanaged, ['dir.pem', 'half.pem', 'junk.pem', 'link.pem', 'mismatch.pem', 'notes.txt', 'x.example.pem.new']);
+  assert.deepEqual(unmanaged, [
+    'dir.pem',
+    'half.pem',
+    'junk.pem',
+    'link.pem',
+    'mismatch.pem',
+    'notes.txt',
+    'x.example.pem.new',
+  ]);
   for (const [f, body] of Object.entries(junk)) assert.equal(await readFile(join(dir, 'certs', f), 'utf8'), body, f);
 });
 
@@ -181,15 +216,24 @@ test('archive moves the bundle out of certs/ and is idempotent', async (t) => {
   assert.deepEqual(await readdir(join(dir, 'archive')), ['a.example.test.2026-11-22T10-00-00.000Z.pem']);
   await store.install(spec('a.example.test'), c);
   await store.archive('a.example.test');
-  assert.deepEqual((await readdir(join(dir, 'archive'))).sort(), ['a.example.test.2026-11-22T10-00-00.000Z-1.pem', 'a.example.test.2026-11-22T10-00-00.000Z.pem']);
-  assert.equal(await readFile(join(dir, 'archive', 'a.example.test.2026-11-22T10-00-00.000Z.pem'), 'utf8'), c.keyPem + c.certPem + c.chainPem);
+  assert.deepEqual((await readdir(join(dir, 'archive'))).sort(), [
+    'a.example.test.2026-11-22T10-00-00.000Z-1.pem',
+    'a.example.test.2026-11-22T10-00-00.000Z.pem',
+  ]);
+  assert.equal(
+    await readFile(join(dir, 'archive', 'a.example.test.2026-11-22T10-00-00.000Z.pem'), 'utf8'),
+    c.keyPem + c.certPem + c.chainPem,
+  );
 });
 
 test('archive across file systems (EXDEV: copy, fsync, unlink) leaves the complete bundle in the archive', async (t) => {
   // /dev/shm is a tmpfs: another file system than the temp directory, so link(2) fails with EXDEV
   const archiveDir = await mkdtemp(join('/dev/shm', 'store-archive-'));
   t.after(() => rm(archiveDir, { recursive: true, force: true }));
-  const { dir, store } = await tempStore(t, { archiveDir: join(archiveDir, 'archive'), now: () => new Date('2026-11-22T10:00:00.000Z') });
+  const { dir, store } = await tempStore(t, {
+    archiveDir: join(archiveDir, 'archive'),
+    now: () => new Date('2026-11-22T10:00:00.000Z'),
+  });
   await store.init();
   assert.notEqual((await stat(dir)).dev, (await stat(archiveDir)).dev, 'the archive is on another file system');
   const ca = await createCertFactory();
@@ -198,7 +242,10 @@ test('archive across file systems (EXDEV: copy, fsync, unlink) leaves the comple
   await store.archive('a.example.test');
   assert.deepEqual(await readdir(join(dir, 'certs')), []);
   assert.deepEqual(await readdir(join(archiveDir, 'archive')), ['a.example.test.2026-11-22T10-00-00.000Z.pem']);
-  assert.equal(await readFile(join(archiveDir, 'archive', 'a.example.test.2026-11-22T10-00-00.000Z.pem'), 'utf8'), c.keyPem + c.certPem + c.chainPem);
+  assert.equal(
+    await readFile(join(archiveDir, 'archive', 'a.example.test.2026-11-22T10-00-00.000Z.pem'), 'utf8'),
+    c.keyPem + c.certPem + c.chainPem,
+  );
   await store.install(spec('a.example.test'), c);
   await store.archive('a.example.test');
   assert.equal((await readdir(join(archiveDir, 'archive'))).length, 2, 'never overwrites an archived copy');
@@ -209,7 +256,10 @@ test('install returns the StoredCert list() reads back, key type included, from 
   await store.init();
   const ca = await createCertFactory();
   const ec = await store.install(spec('ec.example.test'), await ca.issue(['ec.example.test']));
-  const rsa = await store.install(spec('rsa.example.test', ['rsa.example.test', 'www.rsa.example.test']), await ca.issue(['rsa.example.test', 'www.rsa.example.test'], { keyType: 'rsa2048' }));
+  const rsa = await store.install(
+    spec('rsa.example.test', ['rsa.example.test', 'www.rsa.example.test']),
+    await ca.issue(['rsa.example.test', 'www.rsa.example.test'], { keyType: 'rsa2048' }),
+  );
   assert.equal(ec.keyType, 'ec256');
   assert.equal(rsa.keyType, 'rsa2048');
   assert.deepEqual((await store.list()).certs, [ec, rsa]);
@@ -230,12 +280,21 @@ test('checkWritable: a cheap probe that leaves nothing behind; STORAGE_NOT_WRITA
 test('state: atomic round trip, deletion, corrupt records skipped, rebuild from the PEMs', async (t) => {
   const { dir, store } = await tempStore(t);
   await store.init();
-  const state: CertState = { name: 'a.example.test', names: ['a.example.test'], requestedBy: [{ source: 'marathon', appId: '/web', portIndex: 0 }], failures: 2, lastError: { code: 'X', detail: 'd', at: new Date().toISOString() } };
+  const state: CertState = {
+    name: 'a.example.test',
+    names: ['a.example.test'],
+    requestedBy: [{ source: 'marathon', appId: '/web', portIndex: 0 }],
+    failures: 2,
+    lastError: { code: 'X', detail: 'd', at: new Date().toISOString() },
+  };
   await store.saveState('a.example.test', state);
   assert.equal(await mode(join(dir, 'state', 'a.example.test.json')), 0o600);
   await writeFile(join(dir, 'state', 'bad.json'), '{"name": "bad", "names": [');
   await writeFile(join(dir, 'state', 'other.json'), JSON.stringify({ ...state, name: 'a.example.test' }));
-  await writeFile(join(dir, 'state', 'shape.json'), JSON.stringify({ name: 'shape', names: 'x', requestedBy: [], failures: 0 }));
+  await writeFile(
+    join(dir, 'state', 'shape.json'),
+    JSON.stringify({ name: 'shape', names: 'x', requestedBy: [], failures: 0 }),
+  );
   const loaded = await store.loadStates();
   assert.deepEqual([...loaded.keys()], ['a.example.test']);
   assert.deepEqual(loaded.get('a.example.test'), state);
@@ -297,6 +356,9 @@ test('account state: absent is null, atomic 0600 round trip, a corrupt file is t
   assert.equal((await store.loadStates()).size, 0, 'not mistaken for a certificate record');
   await writeFile(join(dir, 'account-state.json'), '{not json');
   assert.equal(await store.readAccountState(), null);
-  await writeFile(join(dir, 'account-state.json'), JSON.stringify({ newOrders: ['bogus', 5, '2026-11-22T12:00:00.000Z'] }));
+  await writeFile(
+    join(dir, 'account-state.json'),
+    JSON.stringify({ newOrders: ['bogus', 5, '2026-11-22T12:00:00.000Z'] }),
+  );
   assert.deepEqual(await store.readAccountState(), { newOrders: ['2026-11-22T12:00:00.000Z'] });
 });

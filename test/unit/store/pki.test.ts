@@ -1,7 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { generateKey, keyMatchesCert, keyTypeOf, parseBundle, readLeaf, selfSignedCert, splitPemBlocks } from '../../../src/lib/pki.js';
+import {
+  generateKey,
+  keyMatchesCert,
+  keyTypeOf,
+  parseBundle,
+  readLeaf,
+  selfSignedCert,
+  splitPemBlocks,
+} from '../../../src/lib/pki.js';
 import { KEY_TYPES } from '../../../src/domain/types.js';
 import { createCertFactory } from '../../support/cert-factory.js';
 
@@ -23,7 +31,9 @@ test('splitPemBlocks keeps blocks, ignores text between them, rejects truncation
   assert.equal(blocks[0]!.label, 'PRIVATE KEY');
   assert.equal(blocks[0]!.pem, keyPem);
   assert.throws(() => splitPemBlocks(keyPem.slice(0, keyPem.length - 20)), { code: 'PEM_INVALID' });
-  assert.throws(() => splitPemBlocks(keyPem.replace('-----END PRIVATE KEY-----', '-----END CERTIFICATE-----')), { code: 'PEM_INVALID' });
+  assert.throws(() => splitPemBlocks(keyPem.replace('-----END PRIVATE KEY-----', '-----END CERTIFICATE-----')), {
+    code: 'PEM_INVALID',
+  });
   assert.throws(() => splitPemBlocks(keyPem.replace(/\n[A-Za-z0-9+/]{10}/, '\n!!!!!!!!!!')), { code: 'PEM_INVALID' });
   assert.deepEqual(splitPemBlocks(''), []);
 });
@@ -64,13 +74,16 @@ test('selfSignedCert has the properties of 0.6.1 default.pem (behaviour spec 5.5
   assert.doesNotMatch(text, /X509v3 extensions/, 'no extensions, like the original');
 });
 
-test('parseSubjectAltName reads Node\'s SAN text, including JSON-quoted values', async () => {
+test("parseSubjectAltName reads Node's SAN text, including JSON-quoted values", async () => {
   const { parseSubjectAltName } = await import('../../../src/lib/pki.js');
   assert.deepEqual(parseSubjectAltName('DNS:a.example, DNS:b.example, IP Address:127.0.0.1'), [
-    { type: 'DNS', value: 'a.example' }, { type: 'DNS', value: 'b.example' }, { type: 'IP Address', value: '127.0.0.1' },
+    { type: 'DNS', value: 'a.example' },
+    { type: 'DNS', value: 'b.example' },
+    { type: 'IP Address', value: '127.0.0.1' },
   ]);
   assert.deepEqual(parseSubjectAltName('DNS:"evil, DNS:x.example", DNS:ok.example'), [
-    { type: 'DNS', value: 'evil, DNS:x.example' }, { type: 'DNS', value: 'ok.example' },
+    { type: 'DNS', value: 'evil, DNS:x.example' },
+    { type: 'DNS', value: 'ok.example' },
   ]);
   assert.deepEqual(parseSubjectAltName('DNS:"q\\"uote"'), [{ type: 'DNS', value: 'q"uote' }]);
   assert.deepEqual(parseSubjectAltName(''), []);
