@@ -22,7 +22,7 @@ import { promisify } from 'node:util';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { MarathonClient } from '../src/sources/marathon/client.js';
-import { appsToSnapshot, SnapshotBuilder, type LabelOptions } from '../src/domain/labels.js';
+import { appsToSnapshot, SnapshotBuilder, type LabelOptions } from '../src/sources/marathon/translate.js';
 import { silentLogger } from '../src/lib/logger.js';
 
 const execFileAsync = promisify(execFile);

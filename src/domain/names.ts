@@ -1,6 +1,7 @@
 /**
  * DNS name validation and normalisation for names that become ACME identifiers AND file names
- * (`certs/<name>.pem`). Pure: no I/O, no project imports (node:url and node:net are pure helpers).
+ * (`certs/<name>.pem`), and `acceptNames`, the one rule every source applies to the names it reads.
+ * Pure: no I/O (node:url and node:net are pure helpers); codes come from the catalogue (lib/error-codes).
  *
  * 0.6.1 passed label values verbatim to the CA and to the file system
  * (reference/marathon-acme-behaviour.md §4.1 "No validation or normalisation"). Label values are
@@ -9,6 +10,7 @@
  */
 import { domainToASCII } from 'node:url';
 import { isIP } from 'node:net';
+import type { ErrorCode } from '../lib/error-codes.js';
 import { MAX_CERT_NAME_LENGTH } from './name-rules.js';
 
 export interface NormalizeOptions {
@@ -16,8 +18,14 @@ export interface NormalizeOptions {
   readonly allowWildcard?: boolean;
 }
 
-/** Stable problem codes produced by {@link normalizeName} (part of the public surface: logs, metrics). */
-export type NameProblemCode = 'INVALID_NAME' | 'NAME_TOO_LONG' | 'WILDCARD_NOT_SUPPORTED' | 'IP_ADDRESS_NOT_SUPPORTED';
+/** Codes of the catalogue produced by {@link normalizeName} (part of the public surface: logs, metrics). */
+export type NameProblemCode = Extract<
+  ErrorCode,
+  'INVALID_NAME' | 'NAME_TOO_LONG' | 'WILDCARD_NOT_SUPPORTED' | 'IP_ADDRESS_NOT_SUPPORTED'
+>;
+
+/** Codes of the catalogue produced by {@link acceptNames}: the name codes plus DOMAIN_NOT_ALLOWED. */
+export type AcceptProblemCode = NameProblemCode | Extract<ErrorCode, 'DOMAIN_NOT_ALLOWED'>;
 
 export type NormalizeResult =
   | { readonly ok: true; readonly name: string }
@@ -152,4 +160,25 @@ export function isAllowed(name: string, suffixes: readonly string[] | undefined)
       return true;
   }
   return false;
+}
+
+/**
+ * The rule every source applies to the raw names of one certificate: each name is normalised
+ * (`normalizeName`), must be inside `allowedDomains` (already normalised suffixes), and is kept once.
+ * A rejected name is handed to `reject` (with the raw value) and skipped. Returns the accepted names
+ * in order. Total when `reject` is.
+ */
+export function acceptNames(
+  raw: readonly string[],
+  allowedDomains: readonly string[] | undefined,
+  reject: (code: AcceptProblemCode, reason: string, raw: string) => void,
+): string[] {
+  const names: string[] = [];
+  for (const r of raw) {
+    const res = normalizeName(r);
+    if (!res.ok) reject(res.code, res.reason, r);
+    else if (!isAllowed(res.name, allowedDomains)) reject('DOMAIN_NOT_ALLOWED', 'name is outside --allowed-domains', r);
+    else if (!names.includes(res.name)) names.push(res.name);
+  }
+  return names;
 }

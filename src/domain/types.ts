@@ -1,6 +1,8 @@
 /**
- * The pure data model shared by every part of the daemon. No I/O here, no imports of the project.
+ * The pure data model shared by every part of the daemon. No I/O here; of the project it imports only
+ * the error-code catalogue's type.
  */
+import type { ErrorCode } from '../lib/error-codes.js';
 
 /** Private key types for certificates (`--key-type`). ec256 = ECDSA P-256 (default). */
 export const KEY_TYPES = ['ec256', 'ec384', 'rsa2048', 'rsa3072', 'rsa4096'] as const;
@@ -33,8 +35,8 @@ export interface Problem {
   readonly label?: string;
   /** The offending value, truncated to a printable excerpt (untrusted input). */
   readonly value?: string;
-  /** Stable code, e.g. INVALID_NAME, WILDCARD_NOT_SUPPORTED, DOMAIN_NOT_ALLOWED, BAD_APP. */
-  readonly code: string;
+  /** A code of the catalogue, e.g. INVALID_NAME, WILDCARD_NOT_SUPPORTED, DOMAIN_NOT_ALLOWED, BAD_APP. */
+  readonly code: ErrorCode;
   readonly reason: string;
 }
 

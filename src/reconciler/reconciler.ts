@@ -8,7 +8,7 @@
  */
 import { plan, type Decision, type Work } from '../domain/plan.js';
 import { recordFailure, recordRenewalInfo, recordSuccess, stateFromCert } from '../domain/policy.js';
-import { mergeSnapshots } from '../domain/labels.js';
+import { mergeSnapshots } from '../domain/desired.js';
 import type { Issuer, Notifier, Store } from '../domain/contracts.js';
 import type { CertSpec, CertState, KeyType, Problem, Snapshot, StoredCert } from '../domain/types.js';
 import { describeError, isAbortError } from '../lib/errors.js';

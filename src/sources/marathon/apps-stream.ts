@@ -166,15 +166,24 @@ export class AppsStreamParser {
     this.depth = depth;
     this.inString = inString;
     this.escape = escaped;
-    if (this.inApps) {
-      if (lastCut >= runStart) {
-        this.parseBatch(chunk, runStart, lastCut, false);
-        runStart = lastCut + 1;
-      }
-      if (runStart < len) this.pending.push(chunk.subarray(runStart, len));
-    } else {
-      this.pushSkeleton(chunk, runStart, len);
+    this.endOfChunk(chunk, runStart, lastCut);
+  }
+
+  /**
+   * The rest of a scanned chunk from `runStart`: inside the apps array, the complete elements up to the
+   * last comma `lastCut` are parsed and the remainder kept pending; outside it, it joins the skeleton.
+   */
+  private endOfChunk(chunk: Buffer, runStart: number, lastCut: number): void {
+    if (!this.inApps) {
+      this.pushSkeleton(chunk, runStart, chunk.length);
+      return;
     }
+    let from = runStart;
+    if (lastCut >= from) {
+      this.parseBatch(chunk, from, lastCut, false);
+      from = lastCut + 1;
+    }
+    if (from < chunk.length) this.pending.push(chunk.subarray(from, chunk.length));
   }
 
   /**

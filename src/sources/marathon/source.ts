@@ -13,9 +13,10 @@
  * `event_stream_attached` is subscribed to (0.6.1 did) but never triggers a re-list by itself:
  * Marathon broadcasts every client's attach to every stream, and our connect already re-lists.
  *
- * Re-lists are coalesced: one at a time; a request while one runs marks the state dirty; a dirty
- * state re-lists `debounceMs` after the request and never sooner than `minSyncIntervalMs` after the
- * previous start. A storm of 1000 events within a second therefore causes at most 2 re-lists.
+ * Re-lists are coalesced and retried by `SyncScheduler` (sync.ts): one at a time; a request while one
+ * runs marks the state dirty; a dirty state re-lists `debounceMs` after the request and never sooner
+ * than `minSyncIntervalMs` after the previous start, nor before the backoff after a failed re-list.
+ * A storm of 1000 events within a second therefore causes at most 2 re-lists.
  *
  * The stream reconnects with jittered exponential backoff (first delay < 1 s, cap 30 s), reset after
  * the stream stayed up for `healthyAfterMs`; silence longer than `sseTimeoutMs` (keep-alives count)
@@ -23,7 +24,6 @@
  */
 import type { Source, SourceHandlers, SourceStatus } from '../../domain/contracts.js';
 import type { Problem, Snapshot } from '../../domain/types.js';
-import { SnapshotBuilder } from '../../domain/labels.js';
 import { AppError, describeError, isAbortError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Metrics } from '../../lib/metrics.js';
@@ -32,6 +32,8 @@ import { sleep } from '../../lib/abort.js';
 import { MarathonClient } from './client.js';
 import { SseLineTooLongError, SseParser } from './sse.js';
 import { consume } from './consume.js';
+import { SyncScheduler } from './sync.js';
+import { type LabelOptions, SnapshotBuilder } from './translate.js';
 
 /** Event types requested with `event_type` (sorted on the wire, like 0.6.1). */
 export const EVENT_TYPES = [
@@ -44,36 +46,43 @@ export const EVENT_TYPES = [
 /** Every subscribed type but `event_stream_attached` triggers a re-list (see above). */
 const SYNC_EVENTS: ReadonlySet<string> = new Set(EVENT_TYPES.filter((t) => t !== 'event_stream_attached'));
 
-export interface MarathonSourceOptions {
+/** Internal tuning (not flags): delay after a change event before re-listing. */
+export const DEBOUNCE_MS = 250;
+/** Minimum time between the starts of two re-lists. */
+export const MIN_SYNC_INTERVAL_MS = 1000;
+/** Event stream reconnects: first delay under 1 s, cap 30 s. */
+export const RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 500, capMs: 30_000, factor: 2, jitter: 0.5 };
+/** A stream up this long resets the reconnect backoff and counts as healthy. */
+export const HEALTHY_AFTER_MS = 30_000;
+/** Retries of a failed re-list. */
+export const SYNC_BACKOFF: BackoffPolicy = { baseMs: 1000, capMs: 30_000, factor: 2, jitter: 0.5 };
+
+/**
+ * The flag-backed options are required: their defaults live in config/config.ts only. The tuning
+ * options are for tests and default to the constants above.
+ */
+export interface MarathonSourceOptions extends LabelOptions {
   /** `--marathon`: base URLs (a comma-separated string is split too); `user:pass@` → Basic auth. */
   readonly urls: string | readonly string[];
-  /** `--group` (default `external`). */
-  readonly group?: string;
-  /** `--allow-multiple-certs`. */
-  readonly allowMultipleCerts?: boolean;
-  /** Default SAN mode (`MARATHON_ACME_{n}_SAN` overrides per port). */
-  readonly san?: boolean;
-  /** `--allowed-domains` suffixes. */
-  readonly allowedDomains?: readonly string[];
-  /** `--marathon-timeout` in ms (response headers; 0 disables). Default: MarathonClient's (10 s). */
-  readonly timeoutMs?: number;
-  /** `--sse-timeout` in ms (silence on the stream; 0 disables). Default 60 000. */
-  readonly sseTimeoutMs?: number;
-  /** `--resync-interval` in ms (0 disables). Default 300 000. */
-  readonly resyncIntervalMs?: number;
+  /** `--marathon-timeout` in ms (response headers; 0 disables). */
+  readonly timeoutMs: number;
+  /** `--sse-timeout` in ms (silence on the stream; 0 disables). */
+  readonly sseTimeoutMs: number;
+  /** `--resync-interval` in ms (0 disables). */
+  readonly resyncIntervalMs: number;
   /** DC/OS token (`Authorization: token=...`). */
   readonly token?: string;
   readonly logger: Logger;
   readonly metrics?: Metrics;
-  /** Coalescing: delay after a change event before re-listing. Default 250 ms. */
+  /** Default {@link DEBOUNCE_MS}. */
   readonly debounceMs?: number;
-  /** Coalescing: minimum time between the starts of two re-lists. Default 1000 ms. */
+  /** Default {@link MIN_SYNC_INTERVAL_MS}. */
   readonly minSyncIntervalMs?: number;
-  /** Reconnect backoff (default base 500 ms, cap 30 s, factor 2, jitter 0.5). */
+  /** Default {@link RECONNECT_BACKOFF}. */
   readonly reconnectBackoff?: BackoffPolicy;
-  /** A stream up this long resets the reconnect backoff and counts as healthy. Default 30 000 ms. */
+  /** Default {@link HEALTHY_AFTER_MS}. */
   readonly healthyAfterMs?: number;
-  /** Backoff for failed re-lists (default base 1 s, cap 30 s). */
+  /** Default {@link SYNC_BACKOFF}. */
   readonly syncBackoff?: BackoffPolicy;
   /** Maximum SSE line length in bytes. Default: SseParser's (16 MiB). */
   readonly maxLineLength?: number;
@@ -87,60 +96,54 @@ export class MarathonSource implements Source {
   readonly name = 'marathon';
   readonly client: MarathonClient;
   private readonly log: Logger;
-  private readonly o: Required<
-    Omit<
-      MarathonSourceOptions,
-      'allowedDomains' | 'token' | 'metrics' | 'urls' | 'logger' | 'timeoutMs' | 'maxLineLength'
-    >
-  > & {
-    readonly allowedDomains?: readonly string[];
-    readonly maxLineLength: number | undefined;
-  };
   private readonly metrics: Metrics | undefined;
+  private readonly labels: LabelOptions;
+  private readonly sseTimeoutMs: number;
+  private readonly debounceMs: number;
+  private readonly reconnectBackoff: BackoffPolicy;
+  private readonly healthyAfterMs: number;
+  private readonly maxLineLength: number | undefined;
+  private readonly random: () => number;
+  private readonly sync: SyncScheduler;
 
   private streamState: StreamState = 'disconnected';
   private lastSnapshotAt: Date | undefined;
   private lastError: { code: string; message: string; at: Date } | undefined;
   private lastProblemKeys = new Set<string>();
 
-  // Sync scheduling (valid while running).
+  // Valid while running.
   private handlers: SourceHandlers | undefined;
   private signal: AbortSignal | undefined;
-  private dirty = false;
-  private syncing = false;
-  private syncTimer: NodeJS.Timeout | undefined;
-  private syncTimerAt = 0;
-  private lastSyncStart = -Infinity;
-  private syncFailures = 0;
-  /** While `syncFailures > 0`: no re-list starts before this time (last failure + backoff delay). */
-  private retryNotBefore = 0;
-  private resyncTimer: NodeJS.Timeout | undefined;
-  private syncDone: Promise<void> = Promise.resolve();
 
   constructor(opts: MarathonSourceOptions) {
     this.log = opts.logger.child({ component: 'marathon' });
     this.metrics = opts.metrics;
     this.client = new MarathonClient({
       urls: opts.urls,
-      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-      ...(opts.token !== undefined ? { token: opts.token } : {}),
+      timeoutMs: opts.timeoutMs,
+      token: opts.token,
       logger: this.log,
     });
-    this.o = {
-      group: opts.group ?? 'external',
-      allowMultipleCerts: opts.allowMultipleCerts ?? false,
-      san: opts.san ?? false,
-      ...(opts.allowedDomains !== undefined ? { allowedDomains: opts.allowedDomains } : {}),
-      sseTimeoutMs: opts.sseTimeoutMs ?? 60_000,
-      resyncIntervalMs: opts.resyncIntervalMs ?? 300_000,
-      debounceMs: opts.debounceMs ?? 250,
-      minSyncIntervalMs: opts.minSyncIntervalMs ?? 1000,
-      reconnectBackoff: opts.reconnectBackoff ?? { baseMs: 500, capMs: 30_000, factor: 2, jitter: 0.5 },
-      healthyAfterMs: opts.healthyAfterMs ?? 30_000,
-      syncBackoff: opts.syncBackoff ?? { baseMs: 1000, capMs: 30_000, factor: 2, jitter: 0.5 },
-      maxLineLength: opts.maxLineLength,
-      random: opts.random ?? Math.random,
+    this.labels = {
+      group: opts.group,
+      allowMultipleCerts: opts.allowMultipleCerts,
+      san: opts.san,
+      allowedDomains: opts.allowedDomains,
     };
+    this.sseTimeoutMs = opts.sseTimeoutMs;
+    this.debounceMs = opts.debounceMs ?? DEBOUNCE_MS;
+    this.reconnectBackoff = opts.reconnectBackoff ?? RECONNECT_BACKOFF;
+    this.healthyAfterMs = opts.healthyAfterMs ?? HEALTHY_AFTER_MS;
+    this.maxLineLength = opts.maxLineLength;
+    this.random = opts.random ?? Math.random;
+    this.sync = new SyncScheduler({
+      debounceMs: this.debounceMs,
+      minSyncIntervalMs: opts.minSyncIntervalMs ?? MIN_SYNC_INTERVAL_MS,
+      resyncIntervalMs: opts.resyncIntervalMs,
+      backoff: opts.syncBackoff ?? SYNC_BACKOFF,
+      random: this.random,
+      relist: (reason, attempt, signal) => this.relist(reason, attempt, signal),
+    });
   }
 
   /**
@@ -154,29 +157,24 @@ export class MarathonSource implements Source {
       throw new AppError('SOURCE_RUNNING', 'MarathonSource is already running');
     this.signal = signal;
     this.handlers = handlers;
-    this.dirty = false;
     this.log.info(
-      { urls: this.client.endpoints.map((e) => e.display), group: this.o.group },
+      { urls: this.client.endpoints.map((e) => e.display), group: this.labels.group },
       'marathon source starting',
     );
-    this.armResync();
+    this.sync.start(signal);
     try {
       await this.streamLoop(signal);
     } finally {
-      clearTimeout(this.syncTimer);
-      clearTimeout(this.resyncTimer);
-      this.syncTimer = undefined;
-      this.resyncTimer = undefined;
-      await this.syncDone.catch(() => undefined);
+      await this.sync.stop();
       this.setStream('disconnected');
       this.handlers = undefined;
       this.log.info({}, 'marathon source stopped');
     }
   }
 
-  /** See `Source.resync`: coalesced; runs as soon as the minimum interval allows. */
+  /** See `Source.resync`: coalesced; runs as soon as the minimum interval (and a retry backoff) allows. */
   resync(): void {
-    this.requestSync('resync', 0);
+    this.sync.request('resync', 0);
   }
 
   status(): SourceStatus {
@@ -189,6 +187,10 @@ export class MarathonSource implements Source {
 
   // ---------------------------------------------------------------- event stream
 
+  /**
+   * Reconnects until `signal` fires. Not `retry`: this loop never succeeds, its backoff restarts after
+   * a healthy stream, and a stream that did not stay healthy rotates to the next Marathon URL.
+   */
   private async streamLoop(signal: AbortSignal): Promise<void> {
     let attempt = 0;
     while (!signal.aborted) {
@@ -199,7 +201,7 @@ export class MarathonSource implements Source {
         upSince = Date.now();
         this.setStream('connected');
         this.log.info({ url: stream.url }, 'Listening for events from Marathon');
-        this.requestSync('connect', 0);
+        this.sync.request('connect', 0);
         const reason = await this.pump(stream.response, signal);
         if (signal.aborted) break;
         this.log.warn({ url: stream.url, reason }, 'event stream ended, reconnecting');
@@ -209,14 +211,14 @@ export class MarathonSource implements Source {
         this.log.warn({ err }, 'event stream failed, reconnecting');
         // Only opening the stream throws (pump never rejects). Without a stream, still read (and report
         // failures): degraded mode polls at the reconnect pace (and the sync backoff while failing).
-        this.requestSync('stream-unavailable', 0);
+        this.sync.request('stream-unavailable', 0);
       }
       this.setStream('disconnected');
       const upFor = upSince === undefined ? 0 : Date.now() - upSince;
-      if (upFor >= this.o.healthyAfterMs) attempt = 0;
+      if (upFor >= this.healthyAfterMs) attempt = 0;
       else if (upSince !== undefined) this.client.rotate();
       attempt++;
-      const delay = backoffDelay(this.o.reconnectBackoff, attempt, this.o.random());
+      const delay = backoffDelay(this.reconnectBackoff, attempt, this.random());
       this.log.info({ retry_in: delay, attempt }, 'event stream reconnect scheduled');
       try {
         await sleep(delay, signal);
@@ -231,8 +233,8 @@ export class MarathonSource implements Source {
    * the response. Never rejects (errors become the reason and are recorded for status()).
    */
   private async pump(res: import('node:http').IncomingMessage, signal: AbortSignal): Promise<string> {
-    const parser = new SseParser((type, data) => this.onEvent(type, data), this.o.maxLineLength);
-    const end = await consume(res, { idleMs: this.o.sseTimeoutMs, signal, onChunk: (chunk) => parser.feed(chunk) });
+    const parser = new SseParser((type, data) => this.onEvent(type, data), this.maxLineLength);
+    const end = await consume(res, { idleMs: this.sseTimeoutMs, signal, onChunk: (chunk) => parser.feed(chunk) });
     res.destroy();
     switch (end.kind) {
       case 'end':
@@ -241,7 +243,7 @@ export class MarathonSource implements Source {
       case 'aborted':
         return 'aborted';
       case 'idle':
-        this.log.warn({ timeout_ms: this.o.sseTimeoutMs }, 'SSE connection timed out');
+        this.log.warn({ timeout_ms: this.sseTimeoutMs }, 'SSE connection timed out');
         this.recordError(new AppError('SSE_TIMEOUT', 'no data on the event stream within the SSE timeout'));
         return 'timeout';
       case 'error':
@@ -271,7 +273,7 @@ export class MarathonSource implements Source {
     if (this.log.isLevelEnabled('debug')) {
       this.log.debug({ event: type, ...eventFields(data) }, 'marathon event received, re-listing apps');
     }
-    this.requestSync(type, this.o.debounceMs);
+    this.sync.request(type, this.debounceMs);
   }
 
   private setStream(state: StreamState): void {
@@ -279,88 +281,38 @@ export class MarathonSource implements Source {
     this.metrics?.eventStreamConnected.set(state === 'connected' ? 1 : 0);
   }
 
-  // ---------------------------------------------------------------- sync scheduling
+  // ---------------------------------------------------------------- re-list
 
   /**
-   * Mark dirty and schedule a re-list `delayMs` from now, respecting the minimum interval and, after a
-   * failed re-list, the retry backoff (events, reconnects and `resync()` never re-list sooner).
+   * One reading of `/v2/apps`, translated app by app as it streams in, delivered as a snapshot. A failed
+   * reading is reported (status, metrics, log, `onError`) and rejects, so that SyncScheduler retries it;
+   * the builder is dropped then: never a partial snapshot.
    */
-  private requestSync(reason: string, delayMs: number): void {
-    if (this.handlers === undefined || this.signal?.aborted) return;
-    this.dirty = true;
-    if (this.syncing) return; // the running sync reschedules when it ends
-    this.schedule(delayMs, reason);
-  }
-
-  private schedule(delayMs: number, reason: string): void {
-    const now = Date.now();
-    let at = Math.max(now + delayMs, this.lastSyncStart + this.o.minSyncIntervalMs);
-    // A failing Marathon (503 when overloaded) is retried at the backoff pace, whatever asks for a sync.
-    if (this.syncFailures > 0) at = Math.max(at, this.retryNotBefore);
-    if (this.syncTimer !== undefined) {
-      if (this.syncTimerAt <= at) return; // an earlier run is already planned
-      clearTimeout(this.syncTimer);
-    }
-    this.syncTimerAt = at;
-    this.syncTimer = setTimeout(
-      () => {
-        this.syncTimer = undefined;
-        this.syncDone = this.runSync(reason);
-      },
-      Math.max(0, at - now),
-    );
-  }
-
-  private async runSync(reason: string): Promise<void> {
-    const signal = this.signal;
+  private async relist(reason: string, attempt: number, signal: AbortSignal): Promise<void> {
     const handlers = this.handlers;
-    if (signal === undefined || handlers === undefined || signal.aborted) return;
-    this.syncing = true;
-    this.dirty = false;
-    this.lastSyncStart = Date.now();
+    if (handlers === undefined) return;
     const started = process.hrtime.bigint();
-    let ok = false;
+    const builder = new SnapshotBuilder(this.labels);
+    let appCount: number;
     try {
-      // Apps are translated as they stream in; the builder is dropped if the reading fails.
-      const builder = new SnapshotBuilder(this.o);
-      const appCount = await this.client.streamApps((app) => builder.addApp(app), signal);
-      const snapshot = builder.build();
-      ok = true;
-      this.syncFailures = 0;
-      this.observe(started, 'success');
-      this.lastSnapshotAt = new Date();
-      this.reportProblems(snapshot.problems);
-      this.log.info(
-        { reason, apps: appCount, certificates: snapshot.specs.length, problems: snapshot.problems.length },
-        'marathon snapshot read',
-      );
-      safeCall(() => handlers.onSnapshot(snapshot), this.log);
+      appCount = await this.client.streamApps((app) => builder.addApp(app), signal);
     } catch (err) {
-      if (signal.aborted || isAbortError(err)) return;
+      if (signal.aborted || isAbortError(err)) throw err;
       this.observe(started, 'failure');
-      this.syncFailures++;
       this.recordError(err);
-      this.log.error({ reason, err, attempt: this.syncFailures }, 'Sync failed');
+      this.log.error({ reason, err, attempt }, 'Sync failed');
       safeCall(() => handlers.onError(err), this.log);
-    } finally {
-      this.syncing = false;
+      throw err;
     }
-    if (signal.aborted) return;
-    if (!ok) {
-      this.dirty = true;
-      const delay = backoffDelay(this.o.syncBackoff, this.syncFailures, this.o.random());
-      this.retryNotBefore = Date.now() + delay;
-      this.schedule(delay, 'retry');
-    } else if (this.dirty) {
-      this.schedule(this.o.debounceMs, 'coalesced');
-    }
-    this.armResync();
-  }
-
-  private armResync(): void {
-    clearTimeout(this.resyncTimer);
-    if (this.o.resyncIntervalMs <= 0) return;
-    this.resyncTimer = setTimeout(() => this.requestSync('periodic', 0), this.o.resyncIntervalMs);
+    const snapshot = builder.build();
+    this.observe(started, 'success');
+    this.lastSnapshotAt = new Date();
+    this.reportProblems(snapshot.problems);
+    this.log.info(
+      { reason, apps: appCount, certificates: snapshot.specs.length, problems: snapshot.problems.length },
+      'marathon snapshot read',
+    );
+    safeCall(() => handlers.onSnapshot(snapshot), this.log);
   }
 
   private observe(started: bigint, result: 'success' | 'failure'): void {

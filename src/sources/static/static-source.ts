@@ -3,13 +3,14 @@
  * what rancher-lets-encrypt's DOMAINS did. Same validation as Marathon labels; one snapshot at start.
  */
 import type { Source, SourceHandlers, SourceStatus } from '../../domain/contracts.js';
-import { acceptNames, excerpt, SpecCollector } from '../../domain/labels.js';
+import { excerpt, SpecCollector } from '../../domain/desired.js';
+import { acceptNames } from '../../domain/names.js';
 import type { Problem, Snapshot } from '../../domain/types.js';
 import type { Logger } from '../../lib/logger.js';
 
 /**
  * Pure: raw name lists (one per certificate) -> snapshot. Invalid or disallowed names become problems.
- * `allowedDomains` are normalised suffixes (see `LabelOptions.allowedDomains`); empty allows every name.
+ * `allowedDomains` are normalised suffixes (see `normalizeSuffix`); empty allows every name.
  */
 export function staticSnapshot(certs: readonly (readonly string[])[], allowedDomains: readonly string[]): Snapshot {
   const collector = new SpecCollector();

@@ -1,18 +1,12 @@
 /**
- * Label rules, table-tested against marathon-acme 0.6.1's own cases
- * (reference/marathon-acme-behaviour.md §9.3 test_service.py, §9.8 test_marathon_util.py), plus the
- * validation, SAN mode and merge rules that are new here.
+ * Marathon apps → snapshot, table-tested against marathon-acme 0.6.1's own cases
+ * (reference/marathon-acme-behaviour.md §9.3 test_service.py), plus the validation and SAN mode rules
+ * that are new here. Label parsing: labels.test.ts; port counting: ports.test.ts; merge: domain/desired.
  */
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  appsToSnapshot,
-  mergeSnapshots,
-  parseDomainLabel,
-  portCount,
-  type LabelOptions,
-} from '../../../src/domain/labels.js';
-import type { Snapshot } from '../../../src/domain/types.js';
+import { appsToSnapshot, type LabelOptions, SnapshotBuilder } from '../../../../src/sources/marathon/translate.js';
+import type { Snapshot } from '../../../../src/domain/types.js';
 
 const OPTS: LabelOptions = { group: 'external', allowMultipleCerts: false, san: false };
 
@@ -34,25 +28,7 @@ function codes(s: Snapshot): string[] {
   return s.problems.map((p) => p.code);
 }
 
-test('parseDomainLabel (TestParseDomainLabel)', () => {
-  const cases: Array<[string, string, string[]]> = [
-    ['test_single_domain', 'example.com', ['example.com']],
-    ['test_separators', ' , ,   ', []],
-    ['test_multiple_domains_comma', 'example.com,example2.com', ['example.com', 'example2.com']],
-    ['test_multiple_domains_whitespace', 'example.com example2.com', ['example.com', 'example2.com']],
-    ['test_multiple_domains_comma_whitespace', ' example.com, example2.com ', ['example.com', 'example2.com']],
-    ['tabs and newlines', 'a.com\tb.com\nc.com', ['a.com', 'b.com', 'c.com']],
-    [
-      'unicode whitespace (Python str.split)',
-      'a.com\u3000b.com\u00a0c.com\u2003d.com',
-      ['a.com', 'b.com', 'c.com', 'd.com'],
-    ],
-    ['empty', '', []],
-  ];
-  for (const [name, input, want] of cases) assert.deepEqual(parseDomainLabel(input), want, name);
-});
-
-test('appsToSnapshot follows 0.6.1 (test_service.py sync cases)', () => {
+describe('appsToSnapshot follows 0.6.1 (test_service.py sync cases)', () => {
   const cases: Array<{
     name: string;
     apps: unknown[];
@@ -242,9 +218,11 @@ test('appsToSnapshot follows 0.6.1 (test_service.py sync cases)', () => {
     },
   ];
   for (const c of cases) {
-    const s = appsToSnapshot(c.apps, { ...OPTS, ...c.opts });
-    assert.deepEqual(summary(s), c.want, c.name);
-    assert.deepEqual(codes(s), c.problems ?? [], `${c.name}: problems`);
+    test(c.name, () => {
+      const s = appsToSnapshot(c.apps, { ...OPTS, ...c.opts });
+      assert.deepEqual(summary(s), c.want);
+      assert.deepEqual(codes(s), c.problems ?? [], 'problems');
+    });
   }
 });
 
@@ -269,7 +247,7 @@ test('problem records carry app id, port index, label, value and reason', () => 
   assert.ok(!/[\n]/.test(bad.problems[0]!.value!), 'control characters are escaped in excerpts');
 });
 
-test('malformed apps become BAD_APP problems and never stop the others', () => {
+describe('malformed apps become BAD_APP problems and never stop the others', () => {
   const good = app('/good', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'good.com' });
   const cases: Array<[string, unknown, string]> = [
     ['not an object', 'hello', 'BAD_APP'],
@@ -287,133 +265,13 @@ test('malformed apps become BAD_APP problems and never stop the others', () => {
     ['domain label not a string', app('/a', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 5 }), 'BAD_LABEL'],
   ];
   for (const [name, bad, code] of cases) {
-    const s = appsToSnapshot([bad, good], OPTS);
-    assert.deepEqual(summary(s), ['good.com: good.com <- /good:0'], name);
-    assert.deepEqual(codes(s), [code], name);
+    test(name, () => {
+      const s = appsToSnapshot([bad, good], OPTS);
+      assert.deepEqual(summary(s), ['good.com: good.com <- /good:0']);
+      assert.deepEqual(codes(s), [code]);
+    });
   }
-  assert.deepEqual(codes(appsToSnapshot({ apps: [] }, OPTS)), ['BAD_APP'], 'not a list at all');
-});
-
-test('portCount follows marathon-lb v1.10.3 (test_marathon_util.py)', () => {
-  const pm = (n: number) =>
-    Array.from({ length: n }, (_, i) => ({
-      containerPort: 80 + i,
-      hostPort: 0,
-      servicePort: 10000 + i,
-      protocol: 'tcp',
-    }));
-  const pd = (n: number) => Array.from({ length: n }, (_, i) => ({ port: 10000 + i, protocol: 'tcp' }));
-  const cases: Array<[string, Record<string, unknown>, number | 'error']> = [
-    [
-      'test_host_networking',
-      { container: { type: 'DOCKER', docker: { network: 'HOST', image: 'x' } }, portDefinitions: pd(1) },
-      1,
-    ],
-    [
-      'test_user_networking',
-      {
-        container: { type: 'DOCKER', docker: { network: 'USER', image: 'x', portMappings: pm(1) } },
-        ipAddress: { networkName: 'dcos', discovery: { ports: [] } },
-      },
-      1,
-    ],
-    [
-      'test_ip_per_task_no_container',
-      {
-        ipAddress: {
-          discovery: {
-            ports: [
-              { number: 80, name: 'http', protocol: 'tcp' },
-              { number: 81, name: 'x', protocol: 'tcp' },
-            ],
-          },
-        },
-      },
-      2,
-    ],
-    [
-      'test_ip_per_task_mesos_containerizer',
-      { container: { type: 'MESOS' }, ipAddress: { discovery: { ports: [{ number: 80 }, { number: 81 }] } } },
-      2,
-    ],
-    [
-      'test_bridge_networking',
-      { container: { type: 'DOCKER', docker: { network: 'BRIDGE', portMappings: pm(1) } }, portDefinitions: pd(1) },
-      1,
-    ],
-    [
-      'test_bridge_networking_no_port_definitions',
-      { container: { type: 'DOCKER', docker: { network: 'BRIDGE', portMappings: pm(2) } }, ports: [10008, 10009] },
-      2,
-    ],
-    [
-      'test_host_networking_mesos_marathon15',
-      { networks: [{ mode: 'host' }], container: { type: 'MESOS', docker: { image: 'x' } }, portDefinitions: pd(1) },
-      1,
-    ],
-    [
-      'test_bridge_networking_marathon15',
-      {
-        networks: [{ mode: 'container/bridge' }],
-        container: { type: 'DOCKER', docker: { image: 'x' }, portMappings: pm(1) },
-      },
-      1,
-    ],
-    [
-      'test_bridge_networking_mesos_marathon15',
-      {
-        networks: [{ mode: 'container/bridge' }],
-        container: { type: 'MESOS', docker: { image: 'x' }, portMappings: pm(3) },
-      },
-      3,
-    ],
-    [
-      'test_user_networking_marathon15',
-      {
-        networks: [{ mode: 'container', name: 'dcos' }],
-        container: { type: 'DOCKER', docker: { image: 'x' }, portMappings: pm(1) },
-      },
-      1,
-    ],
-    [
-      'test_unknown_networking_mode',
-      {
-        networks: [{ mode: 'container/iptables' }],
-        container: { type: 'DOCKER', docker: { image: 'x' }, portMappings: pm(1) },
-      },
-      'error',
-    ],
-    // Beyond the original's table:
-    [
-      'networks: the LAST entry wins, mode defaults to container',
-      { networks: [{ mode: 'host' }, { name: 'n2' }], container: { portMappings: pm(2) }, portDefinitions: pd(1) },
-      2,
-    ],
-    ['host with neither list: 0 instead of a crash', {}, 0],
-    ['host: portDefinitions preferred over ports', { portDefinitions: pd(1), ports: [1, 2, 3] }, 1],
-    [
-      'bridge: an empty portDefinitions list is used (0.6.1: key present)',
-      { container: { docker: { network: 'BRIDGE', portMappings: pm(2) } }, portDefinitions: [] },
-      0,
-    ],
-    [
-      'container: mappings fall back to docker.portMappings',
-      { networks: [{ mode: 'container' }], container: { docker: { portMappings: pm(2) } } },
-      2,
-    ],
-    ['container without a container object: 0', { networks: [{ mode: 'container' }] }, 0],
-    [
-      'docker HOST with ipAddress: container mode',
-      { container: { docker: { network: 'HOST' }, portMappings: pm(1) }, ipAddress: {} },
-      1,
-    ],
-    ['null fields are absent', { networks: null, container: null, ipAddress: null, portDefinitions: pd(2) }, 2],
-  ];
-  for (const [name, a, want] of cases) {
-    const r = portCount(a);
-    if (want === 'error') assert.equal(r.ok, false, name);
-    else assert.deepEqual(r.ok ? r.count : r.reason, want, name);
-  }
+  test('not a list at all', () => assert.deepEqual(codes(appsToSnapshot({ apps: [] }, OPTS)), ['BAD_APP']));
 });
 
 test('SAN mode: one port, one certificate named after the first name', () => {
@@ -471,39 +329,7 @@ test('SAN mode: one port, one certificate named after the first name', () => {
   );
 });
 
-test('mergeSnapshots merges requesters and keeps the first of conflicting sets', () => {
-  const m: Snapshot = {
-    specs: [{ name: 'a.com', names: ['a.com'], requestedBy: [{ source: 'marathon', appId: '/x', portIndex: 0 }] }],
-    problems: [{ source: 'marathon', code: 'INVALID_NAME', reason: 'r' }],
-  };
-  const s: Snapshot = {
-    specs: [
-      { name: 'a.com', names: ['a.com'], requestedBy: [{ source: 'static' }] },
-      { name: 'b.com', names: ['b.com', 'c.com'], requestedBy: [{ source: 'static' }] },
-    ],
-    problems: [],
-  };
-  const t: Snapshot = {
-    specs: [{ name: 'b.com', names: ['b.com'], requestedBy: [{ source: 'marathon', appId: '/y', portIndex: 1 }] }],
-    problems: [],
-  };
-  const merged = mergeSnapshots([m, s, t]);
-  assert.deepEqual(merged.specs, [
-    {
-      name: 'a.com',
-      names: ['a.com'],
-      requestedBy: [{ source: 'marathon', appId: '/x', portIndex: 0 }, { source: 'static' }],
-    },
-    { name: 'b.com', names: ['b.com', 'c.com'], requestedBy: [{ source: 'static' }] },
-  ]);
-  assert.deepEqual(
-    merged.problems.map((p) => p.code),
-    ['INVALID_NAME', 'SAN_CONFLICT'],
-  );
-  assert.deepEqual(mergeSnapshots([]), { specs: [], problems: [] });
-});
-
-test('PORT_INDEX_OUT_OF_RANGE only for ports in --group (port group label, else the app group)', () => {
+describe('PORT_INDEX_OUT_OF_RANGE only for ports in --group (port group label, else the app group)', () => {
   const cases: Array<{ name: string; labels: Record<string, unknown>; problems: string[] }> = [
     {
       name: 'app in --group',
@@ -544,9 +370,23 @@ test('PORT_INDEX_OUT_OF_RANGE only for ports in --group (port group label, else 
     },
   ];
   for (const c of cases) {
-    const s = appsToSnapshot([app('/a', c.labels, 1)], OPTS);
-    const got = s.problems.map((p) => (c.name.startsWith('only') ? `${p.code}:${p.portIndex}` : p.code));
-    assert.deepEqual(got, c.problems, c.name);
-    assert.deepEqual(s.specs, [], c.name);
+    test(c.name, () => {
+      const s = appsToSnapshot([app('/a', c.labels, 1)], OPTS);
+      const got = s.problems.map((p) => (c.name.startsWith('only') ? `${p.code}:${p.portIndex}` : p.code));
+      assert.deepEqual(got, c.problems);
+      assert.deepEqual(s.specs, []);
+    });
   }
+});
+
+test('SnapshotBuilder: apps fed one by one give the same snapshot as appsToSnapshot', () => {
+  const apps = [
+    app('/a', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'a.com,b.com' }),
+    'not an app',
+    app('/b', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'b.com', MARATHON_ACME_0_SAN: 'maybe' }),
+  ];
+  const b = new SnapshotBuilder(OPTS);
+  for (const a of apps) b.addApp(a);
+  assert.deepEqual(b.build(), appsToSnapshot(apps, OPTS));
+  assert.equal(b.build().problems[1]!.reason, 'app #1 is not an object', 'apps are numbered in feeding order');
 });

@@ -1,9 +1,9 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isAllowed, normalizeName, normalizeSuffix } from '../../../src/domain/names.js';
+import { acceptNames, isAllowed, normalizeName, normalizeSuffix } from '../../../src/domain/names.js';
 import { MAX_CERT_NAME_LENGTH } from '../../../src/domain/name-rules.js';
 
-test('normalizeName accepts and normalises valid names', () => {
+describe('normalizeName accepts and normalises valid names', () => {
   const cases: Array<[string, string, string]> = [
     ['plain', 'example.com', 'example.com'],
     ['trimmed', '  example.com \t', 'example.com'],
@@ -16,15 +16,18 @@ test('normalizeName accepts and normalises valid names', () => {
     ['digits and inner hyphens', 'a-1.b--c.example.com', 'a-1.b--c.example.com'],
     ['63-char label', `${'a'.repeat(63)}.com`, `${'a'.repeat(63)}.com`],
   ];
-  for (const [name, input, want] of cases) assert.deepEqual(normalizeName(input), { ok: true, name: want }, name);
-  const name251 = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(59)}`;
-  assert.equal(name251.length, MAX_CERT_NAME_LENGTH);
-  assert.deepEqual(normalizeName(name251), { ok: true, name: name251 }, 'exactly MAX_CERT_NAME_LENGTH characters');
-  assert.equal(normalizeName(`${name251}.`).ok, true, 'the longest name plus the trailing dot');
-  assert.deepEqual(normalizeName(`${name251}.`.toUpperCase()), { ok: true, name: name251 }, 'slow path, same limit');
+  for (const [name, input, want] of cases)
+    test(name, () => assert.deepEqual(normalizeName(input), { ok: true, name: want }));
+  test('the longest name (MAX_CERT_NAME_LENGTH), with and without a trailing dot', () => {
+    const name251 = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(59)}`;
+    assert.equal(name251.length, MAX_CERT_NAME_LENGTH);
+    assert.deepEqual(normalizeName(name251), { ok: true, name: name251 }, 'exactly MAX_CERT_NAME_LENGTH characters');
+    assert.equal(normalizeName(`${name251}.`).ok, true, 'the longest name plus the trailing dot');
+    assert.deepEqual(normalizeName(`${name251}.`.toUpperCase()), { ok: true, name: name251 }, 'slow path, same limit');
+  });
 });
 
-test('normalizeName rejects with a stable code', () => {
+describe('normalizeName rejects with a stable code', () => {
   const cases: Array<[string, unknown, string]> = [
     ['not a string', 42, 'INVALID_NAME'],
     ['empty', '', 'INVALID_NAME'],
@@ -66,12 +69,14 @@ test('normalizeName rejects with a stable code', () => {
     ['bracketed IPv6', '[2001:db8::1]', 'IP_ADDRESS_NOT_SUPPORTED'],
   ];
   for (const [name, input, code] of cases) {
-    const r = normalizeName(input);
-    assert.equal(r.ok, false, name);
-    if (!r.ok) {
-      assert.equal(r.code, code, name);
-      assert.ok(r.reason.length > 0, name);
-    }
+    test(name, () => {
+      const r = normalizeName(input);
+      assert.equal(r.ok, false);
+      if (!r.ok) {
+        assert.equal(r.code, code);
+        assert.ok(r.reason.length > 0);
+      }
+    });
   }
 });
 
@@ -85,7 +90,7 @@ test('normalizeName allows a leading wildcard only when asked', () => {
   assert.equal(r.ok ? 'ok' : r.code, 'NAME_TOO_LONG', '*. plus 250 = 252');
 });
 
-test('isAllowed matches already-normalised suffixes on label boundaries', () => {
+describe('isAllowed matches already-normalised suffixes on label boundaries', () => {
   const cases: Array<[string, string[] | undefined, boolean]> = [
     ['example.com', undefined, true],
     ['example.com', [], true],
@@ -102,10 +107,10 @@ test('isAllowed matches already-normalised suffixes on label boundaries', () => 
     ['a.example.com', ['com'], true],
   ];
   for (const [name, suffixes, want] of cases)
-    assert.equal(isAllowed(name, suffixes), want, `${name} in ${JSON.stringify(suffixes)}`);
+    test(`${name} in ${JSON.stringify(suffixes)}`, () => assert.equal(isAllowed(name, suffixes), want));
 });
 
-test('normalizeSuffix: one canonical form, null for anything that is not a domain', () => {
+describe('normalizeSuffix: one canonical form, null for anything that is not a domain', () => {
   const good: Array<[string, string]> = [
     ['  Example.COM. ', 'example.com'],
     ['*.example.com', 'example.com'],
@@ -113,7 +118,7 @@ test('normalizeSuffix: one canonical form, null for anything that is not a domai
     ['bücher.de', 'xn--bcher-kva.de'],
     ['com', 'com'],
   ];
-  for (const [raw, want] of good) assert.equal(normalizeSuffix(raw), want, raw);
+  for (const [raw, want] of good) test(JSON.stringify(raw), () => assert.equal(normalizeSuffix(raw), want));
   for (const bad of [
     ' ',
     '',
@@ -128,6 +133,25 @@ test('normalizeSuffix: one canonical form, null for anything that is not a domai
     'user@example.com',
     '_acme.example.com',
   ]) {
-    assert.equal(normalizeSuffix(bad), null, bad);
+    test(`${JSON.stringify(bad)} is not a suffix`, () => assert.equal(normalizeSuffix(bad), null));
   }
+});
+
+test('acceptNames: normalised, inside --allowed-domains, each once, in order; rejects reported with the raw value', () => {
+  const rejected: Array<[string, string]> = [];
+  const names = acceptNames(
+    ['B.example.com.', 'a.example.com', 'b.example.com', 'x.other.org', 'bad_name.example.com', '*.example.com'],
+    ['example.com'],
+    (code, _reason, raw) => rejected.push([code, raw]),
+  );
+  assert.deepEqual(names, ['b.example.com', 'a.example.com']);
+  assert.deepEqual(rejected, [
+    ['DOMAIN_NOT_ALLOWED', 'x.other.org'],
+    ['INVALID_NAME', 'bad_name.example.com'],
+    ['WILDCARD_NOT_SUPPORTED', '*.example.com'],
+  ]);
+  assert.deepEqual(
+    acceptNames(['x.other.org'], undefined, () => assert.fail('no restriction')),
+    ['x.other.org'],
+  );
 });

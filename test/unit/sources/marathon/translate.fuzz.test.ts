@@ -5,10 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appsToSnapshot, type LabelOptions } from '../../../src/domain/labels.js';
-import { normalizeName, isAllowed } from '../../../src/domain/names.js';
-import type { Snapshot } from '../../../src/domain/types.js';
-import { seededRandom } from '../../support/random.js';
+import { appsToSnapshot, type LabelOptions } from '../../../../src/sources/marathon/translate.js';
+import { normalizeName, isAllowed } from '../../../../src/domain/names.js';
+import type { Snapshot } from '../../../../src/domain/types.js';
+import { seededRandom } from '../../../support/random.js';
 
 const rng = seededRandom;
 

@@ -2,12 +2,12 @@
  * The streaming `/v2/apps` reader must give exactly what `JSON.parse(body).apps` gives, for any
  * chunking, and reject exactly what `JSON.parse` rejects (or a body without an `apps` list).
  */
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AppsStreamParser } from '../../../src/sources/marathon/apps-stream.js';
-import { AppError } from '../../../src/lib/errors.js';
-import { generateCluster } from '../../support/marathon-simulator/generator.js';
-import { seededRandom } from '../../support/random.js';
+import { AppsStreamParser } from '../../../../src/sources/marathon/apps-stream.js';
+import { AppError } from '../../../../src/lib/errors.js';
+import { generateCluster } from '../../../support/marathon-simulator/generator.js';
+import { seededRandom } from '../../../support/random.js';
 
 const rng = seededRandom;
 
@@ -74,7 +74,7 @@ test('an apps key written with escapes is still read (from the skeleton)', () =>
   assert.deepEqual(readChunks([Buffer.from('{"\\u0061pps":[{"id":"/e"}]}')]), [{ id: '/e' }]);
 });
 
-test('rejects what JSON.parse rejects, and bodies without an apps list', () => {
+describe('rejects what JSON.parse rejects, and bodies without an apps list', () => {
   const bad = [
     '',
     '{',
@@ -97,22 +97,24 @@ test('rejects what JSON.parse rejects, and bodies without an apps list', () => {
     '{"apps":[1],"apps":[2]}',
   ];
   for (const body of bad) {
-    let threw = false;
-    try {
-      for (const chunks of chunkings(Buffer.from(body), 3, 5)) {
-        try {
-          readChunks(chunks);
-        } catch (err) {
-          assert.ok(err instanceof AppError, `${JSON.stringify(body)}: ${String(err)}`);
-          assert.equal(err.code, 'MARATHON_BAD_RESPONSE');
-          threw = true;
-          continue;
+    test(JSON.stringify(body), () => {
+      let threw = false;
+      try {
+        for (const chunks of chunkings(Buffer.from(body), 3, 5)) {
+          try {
+            readChunks(chunks);
+          } catch (err) {
+            assert.ok(err instanceof AppError, `${JSON.stringify(body)}: ${String(err)}`);
+            assert.equal(err.code, 'MARATHON_BAD_RESPONSE');
+            threw = true;
+            continue;
+          }
+          assert.fail(`accepted ${JSON.stringify(body)}`);
         }
-        assert.fail(`accepted ${JSON.stringify(body)}`);
+      } finally {
+        assert.ok(threw, JSON.stringify(body));
       }
-    } finally {
-      assert.ok(threw, JSON.stringify(body));
-    }
+    });
   }
 });
 

@@ -1,7 +1,7 @@
 /** Shared helpers for the Marathon integration tests. */
 import http from 'node:http';
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../../src/lib/logger.js';
+import { createLogger, type Logger } from '../../../../src/lib/logger.js';
 
 /** Poll `predicate` every 20 ms until true; fails after `timeoutMs` (generous: loaded 2-core CI). */
 export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {

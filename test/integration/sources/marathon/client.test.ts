@@ -3,12 +3,12 @@
  * failover, Basic/token auth, base path, timeouts, 302 to the leader, typed errors
  * (reference/marathon-acme-behaviour.md §3.1–3.4, §9.7 test_clients.py).
  */
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MarathonClient, parseMarathonUrls } from '../../../src/sources/marathon/client.js';
-import { AppError } from '../../../src/lib/errors.js';
-import { silentLogger } from '../../../src/lib/logger.js';
-import { startMarathonSimulator } from '../../support/marathon-simulator/index.js';
+import { MarathonClient, parseMarathonUrls } from '../../../../src/sources/marathon/client.js';
+import { AppError } from '../../../../src/lib/errors.js';
+import { silentLogger } from '../../../../src/lib/logger.js';
+import { startMarathonSimulator } from '../../../support/marathon-simulator/index.js';
 import { deadPort, memoryLogger, rawServer } from './helpers.js';
 
 const APP = {
@@ -249,7 +249,7 @@ test('a stalled body times out instead of hanging', async () => {
   }
 });
 
-test('malformed answers are typed errors, never "no apps"', async () => {
+describe('malformed answers are typed errors, never "no apps"', () => {
   const cases: Array<[string, (res: import('node:http').ServerResponse) => void, string, RegExp?]> = [
     [
       'wrong content type',
@@ -324,23 +324,20 @@ test('malformed answers are typed errors, never "no apps"', async () => {
     ],
   ];
   for (const [name, handler, code, message] of cases) {
-    const srv = await rawServer((_req, res) => handler(res));
-    try {
-      const client = new MarathonClient({ urls: srv.url, logger: silentLogger() });
-      await assert.rejects(
-        client.getApps(),
-        (e: unknown) => {
-          assert.equal(codeOf(e), code, name);
-          if (message) assert.match((e as Error).message, message, name);
-          if (code === 'MARATHON_BAD_RESPONSE')
-            assert.equal((e as AppError).details['url'], `${srv.url}/v2/apps`, name);
+    test(name, async () => {
+      const srv = await rawServer((_req, res) => handler(res));
+      try {
+        const client = new MarathonClient({ urls: srv.url, logger: silentLogger() });
+        await assert.rejects(client.getApps(), (e: unknown) => {
+          assert.equal(codeOf(e), code);
+          if (message) assert.match((e as Error).message, message);
+          if (code === 'MARATHON_BAD_RESPONSE') assert.equal((e as AppError).details['url'], `${srv.url}/v2/apps`);
           return true;
-        },
-        name,
-      );
-    } finally {
-      await srv.close();
-    }
+        });
+      } finally {
+        await srv.close();
+      }
+    });
   }
 });
 

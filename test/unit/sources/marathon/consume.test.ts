@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { consume, type ConsumeEnd } from '../../../src/sources/marathon/consume.js';
+import { consume, type ConsumeEnd } from '../../../../src/sources/marathon/consume.js';
 
 /** One response from a server that writes `chunks` then either ends, stalls or resets. */
 async function withResponse(

@@ -10,9 +10,9 @@ import {
   generateCluster,
   startMarathonSimulator,
   type MarathonSimulator,
-} from '../../support/marathon-simulator/index.js';
-import { appsToSnapshot } from '../../../src/domain/labels.js';
-import { SseParser } from '../../../src/sources/marathon/sse.js';
+} from '../../../support/marathon-simulator/index.js';
+import { appsToSnapshot } from '../../../../src/sources/marathon/translate.js';
+import { SseParser } from '../../../../src/sources/marathon/sse.js';
 import { waitFor } from './helpers.js';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -237,7 +237,7 @@ test('simulator: each request recorded once (also a 404 outside the base path); 
 });
 
 test('simulator cli: --auth without a colon is a clear error', () => {
-  const cli = fileURLToPath(new URL('../../support/marathon-simulator/cli.js', import.meta.url));
+  const cli = fileURLToPath(new URL('../../../support/marathon-simulator/cli.js', import.meta.url));
   const r = spawnSync(process.execPath, [cli, '--port', '0', '--auth', 'user'], { encoding: 'utf8', timeout: 10_000 });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /--auth needs user:pass/);

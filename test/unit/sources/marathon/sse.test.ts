@@ -4,10 +4,10 @@
  * (The transport cases — timeout, disconnecting, connection lost — live in the source's integration
  * tests, where a real connection exists.)
  */
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SseLineTooLongError, SseParser } from '../../../src/sources/marathon/sse.js';
-import { seededRandom } from '../../support/random.js';
+import { SseLineTooLongError, SseParser } from '../../../../src/sources/marathon/sse.js';
+import { seededRandom } from '../../../support/random.js';
 
 type Ev = [string, string];
 
@@ -39,7 +39,7 @@ function check(name: string, input: string | Buffer, want: Ev[]): void {
   }
 }
 
-test('SSE parser: test_sse_protocol.py cases', () => {
+describe('SSE parser: test_sse_protocol.py cases', () => {
   const cases: Array<[string, string, Ev[]]> = [
     ['test_default_event', 'data:hello\r\n\r\n', [['message', 'hello']]],
     ['test_multiline_data', 'data:hello\r\ndata:world\r\n\r\n', [['message', 'hello\nworld']]],
@@ -92,7 +92,7 @@ test('SSE parser: test_sse_protocol.py cases', () => {
     ['leading BOM skipped', '\ufeffdata:a\n\n', [['message', 'a']]],
     ['a BOM later is data', 'data:\ufeffa\n\n', [['message', '\ufeffa']]],
   ];
-  for (const [name, input, want] of cases) check(name, input, want);
+  for (const [name, input, want] of cases) test(name, () => check(name, input, want));
 });
 
 test('SSE parser: Marathon framing with Jetty keep-alives and 4-byte UTF-8', () => {

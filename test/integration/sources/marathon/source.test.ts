@@ -7,11 +7,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MarathonSource, type MarathonSourceOptions } from '../../../src/sources/marathon/source.js';
-import { silentLogger } from '../../../src/lib/logger.js';
-import { createMetrics } from '../../../src/lib/metrics.js';
-import type { Snapshot } from '../../../src/domain/types.js';
-import { startMarathonSimulator, type MarathonSimulator } from '../../support/marathon-simulator/index.js';
+import { MarathonSource, type MarathonSourceOptions } from '../../../../src/sources/marathon/source.js';
+import { silentLogger } from '../../../../src/lib/logger.js';
+import { createMetrics } from '../../../../src/lib/metrics.js';
+import type { Snapshot } from '../../../../src/domain/types.js';
+import { startMarathonSimulator, type MarathonSimulator } from '../../../support/marathon-simulator/index.js';
 import { deadPort, delay, memoryLogger, waitFor } from './helpers.js';
 
 function acmeApp(id: string, domain: string): Record<string, unknown> {
@@ -31,12 +31,20 @@ interface Harness {
   stop(): Promise<void>;
 }
 
+/** The flag-backed options (their defaults live in config.ts): no SSE timeout, no periodic resync here. */
+const FLAGS = {
+  group: 'external',
+  allowMultipleCerts: false,
+  san: false,
+  timeoutMs: 5000,
+  sseTimeoutMs: 0,
+  resyncIntervalMs: 0,
+} as const;
+
 function run(opts: Partial<MarathonSourceOptions> & { urls: MarathonSourceOptions['urls'] }): Harness {
   const source = new MarathonSource({
     logger: silentLogger(),
-    timeoutMs: 5000,
-    sseTimeoutMs: 0,
-    resyncIntervalMs: 0,
+    ...FLAGS,
     reconnectBackoff: { baseMs: 50, capMs: 200, factor: 2, jitter: 0.5 },
     syncBackoff: { baseMs: 50, capMs: 200, factor: 2, jitter: 0.5 },
     debounceMs: 20,
@@ -109,7 +117,7 @@ test('another client attaching does not cause a re-list (test_listen_events_atta
       await waitFor(() => h.snapshots.length === 1, 'initial snapshot');
       await delay(300);
       const before = sim.controls.appsRequestCount();
-      const other = new MarathonSource({ urls: sim.url, logger: silentLogger(), sseTimeoutMs: 0, resyncIntervalMs: 0 });
+      const other = new MarathonSource({ ...FLAGS, urls: sim.url, logger: silentLogger() });
       const ac = new AbortController();
       const otherDone = other.run(ac.signal, { onSnapshot: () => undefined, onError: () => undefined });
       await waitFor(() => sim.controls.streamCount() === 2, 'second stream');

@@ -1,0 +1,210 @@
+/**
+ * Marathon apps → desired certificates, exactly as marathon-acme 0.6.1 reads labels
+ * (reference/marathon-acme-behaviour.md §4.1, §4.2; tests §9.3, §9.8), plus validation: every name goes
+ * through `acceptNames`, and anything rejected becomes a `Problem` while every other app proceeds.
+ * Which labels are read is in labels.ts; how service ports are counted is in ports.ts.
+ *
+ * Pure and total: `appsToSnapshot` never throws, whatever JSON it is given (fuzz-tested).
+ *
+ * SAN mode (new): when on for a port, ALL names of that port's label become ONE certificate whose
+ * file is named after the first valid name (`names[0]`); `--allow-multiple-certs` does not matter then.
+ * When off (the default, 0.6.1 behaviour) each name is its own certificate, and only the first name
+ * of a port is used unless `allowMultipleCerts`.
+ */
+import { excerpt, SpecCollector } from '../../domain/desired.js';
+import { acceptNames } from '../../domain/names.js';
+import type { Problem, Requester, Snapshot } from '../../domain/types.js';
+import type { ErrorCode } from '../../lib/error-codes.js';
+import { isObject, own } from './json.js';
+import { domainLabel, domainLabelsBeyond, inGroup, parseDomainLabel, parseSanLabel, sanLabel } from './labels.js';
+import { portCount } from './ports.js';
+
+export interface LabelOptions {
+  /** `--group`: exact, case-sensitive match; absent never matches. */
+  readonly group: string;
+  /** `--allow-multiple-certs`: every name of a port becomes its own certificate. */
+  readonly allowMultipleCerts: boolean;
+  /** Default SAN mode for ports without a `MARATHON_ACME_{n}_SAN` label. */
+  readonly san: boolean;
+  /**
+   * `--allowed-domains` suffixes, already normalised by `normalizeSuffix` (configuration parsing does
+   * it once and rejects entries it cannot parse); absent or empty allows every name.
+   */
+  readonly allowedDomains?: readonly string[];
+}
+
+/** Codes of the catalogue produced here (besides those of `acceptNames` and `SpecCollector`). */
+export const PROBLEM_CODES = {
+  /** The app entry is not an object, has no string `id`, no `labels` object, or odd port fields. */
+  BAD_APP: 'BAD_APP',
+  /** A label we read has a non-string or unusable value. */
+  BAD_LABEL: 'BAD_LABEL',
+  /** 0.6.1's warning: several names on a port without `--allow-multiple-certs`; only the first is used. */
+  MULTIPLE_DOMAINS_IGNORED: 'MULTIPLE_DOMAINS_IGNORED',
+  /** `MARATHON_ACME_{n}_DOMAIN` for a port index the app does not have (0.6.1 ignored it silently). */
+  PORT_INDEX_OUT_OF_RANGE: 'PORT_INDEX_OUT_OF_RANGE',
+} as const satisfies Record<string, ErrorCode>;
+
+/** Per-call context. */
+interface Ctx {
+  readonly opts: LabelOptions;
+  readonly collector: SpecCollector;
+  readonly problems: Problem[];
+}
+
+/**
+ * Incremental form of {@link appsToSnapshot}: feed apps one by one (as a streaming reader of
+ * `/v2/apps` produces them), then `build()`. Each `addApp` is total (never throws).
+ */
+export class SnapshotBuilder {
+  private readonly ctx: Ctx;
+  private index = 0;
+
+  constructor(opts: LabelOptions) {
+    this.ctx = { opts, collector: new SpecCollector(), problems: [] };
+  }
+
+  addApp(app: unknown): void {
+    const i = this.index++;
+    try {
+      readApp(this.ctx, app, i);
+    } catch (err) {
+      // Defence in depth: readApp is written to be total; a bug must still not hide every other app.
+      this.ctx.problems.push({
+        source: 'marathon',
+        code: PROBLEM_CODES.BAD_APP,
+        reason: `internal error reading app #${i}: ${excerpt(String(err))}`,
+      });
+    }
+  }
+
+  /** The snapshot of every app added so far. */
+  build(): Snapshot {
+    return { specs: this.ctx.collector.specList(), problems: [...this.ctx.problems, ...this.ctx.collector.problems] };
+  }
+}
+
+/**
+ * One full reading of `/v2/apps` → desired certificates and problems. Never throws.
+ * `apps` is the `apps` array of the response (anything else yields a single BAD_APP problem).
+ */
+export function appsToSnapshot(apps: unknown, opts: LabelOptions): Snapshot {
+  const b = new SnapshotBuilder(opts);
+  if (!Array.isArray(apps)) {
+    const s = b.build();
+    return {
+      specs: s.specs,
+      problems: [
+        { source: 'marathon', code: PROBLEM_CODES.BAD_APP, reason: 'apps is not a list', value: excerpt(apps) },
+      ],
+    };
+  }
+  for (let i = 0; i < apps.length; i++) b.addApp(apps[i]);
+  return b.build();
+}
+
+function readApp(ctx: Ctx, app: unknown, index: number): void {
+  if (!isObject(app)) {
+    const value = excerpt(app);
+    ctx.problems.push({
+      source: 'marathon',
+      code: PROBLEM_CODES.BAD_APP,
+      reason: `app #${index} is not an object`,
+      value,
+    });
+    return;
+  }
+  const id = own(app, 'id');
+  if (typeof id !== 'string' || id.length === 0) {
+    const value = excerpt(id);
+    ctx.problems.push({
+      source: 'marathon',
+      code: PROBLEM_CODES.BAD_APP,
+      reason: `app #${index} has no string id`,
+      value,
+    });
+    return;
+  }
+  const appId = excerpt(id);
+  const labels = own(app, 'labels');
+  if (!isObject(labels)) {
+    // 0.6.1 failed the whole sync with KeyError here (§4.1 step 1); Marathon always sends {}.
+    const value = excerpt(labels);
+    ctx.problems.push({
+      source: 'marathon',
+      appId,
+      code: PROBLEM_CODES.BAD_APP,
+      reason: 'app has no labels object',
+      value,
+    });
+    return;
+  }
+  const ports = portCount(app);
+  if (!ports.ok) {
+    ctx.problems.push({ source: 'marathon', appId, code: PROBLEM_CODES.BAD_APP, reason: ports.reason });
+    return;
+  }
+  for (let n = 0; n < ports.count; n++) {
+    if (inGroup(labels, n, ctx.opts.group)) readPort(ctx, labels, appId, n);
+  }
+  for (const l of domainLabelsBeyond(labels, ports.count, ctx.opts.group)) {
+    ctx.problems.push({
+      source: 'marathon',
+      appId,
+      portIndex: l.portIndex,
+      label: l.label,
+      value: excerpt(l.value),
+      code: PROBLEM_CODES.PORT_INDEX_OUT_OF_RANGE,
+      reason: `the app has ${ports.count} service port(s); this label is ignored`,
+    });
+  }
+}
+
+function readPort(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: number): void {
+  const label = domainLabel(n);
+  const value = own(labels, label);
+  if (value === undefined || value === null) return;
+  const problem = (code: ErrorCode, reason: string, v: unknown): void => {
+    ctx.problems.push({ source: 'marathon', appId, portIndex: n, label, value: excerpt(v), code, reason });
+  };
+  if (typeof value !== 'string') {
+    problem(PROBLEM_CODES.BAD_LABEL, 'label value is not a string', value);
+    return;
+  }
+  const raw = parseDomainLabel(value);
+  if (raw.length === 0) return;
+  const san = sanMode(ctx, labels, appId, n);
+  let wanted = raw;
+  if (!san && !ctx.opts.allowMultipleCerts && raw.length > 1) {
+    // 0.6.1: "Multiple domains found for port {port} of app {app}, only the first will be used"
+    problem(
+      PROBLEM_CODES.MULTIPLE_DOMAINS_IGNORED,
+      `Multiple domains found for port ${n} of app ${appId}, only the first will be used`,
+      value,
+    );
+    wanted = raw.slice(0, 1);
+  }
+  const names = acceptNames(wanted, ctx.opts.allowedDomains, problem);
+  const requester: Requester = { source: 'marathon', appId, portIndex: n };
+  if (san) ctx.collector.add(names, [requester]);
+  else for (const name of names) ctx.collector.add([name], [requester]);
+}
+
+/** `MARATHON_ACME_{n}_SAN` overrides the global flag; an unusable value is a problem and the flag holds. */
+function sanMode(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: number): boolean {
+  const label = sanLabel(n);
+  const v = own(labels, label);
+  if (v === undefined || v === null) return ctx.opts.san;
+  const san = parseSanLabel(v);
+  if (san !== undefined) return san;
+  ctx.problems.push({
+    source: 'marathon',
+    appId,
+    portIndex: n,
+    label,
+    value: excerpt(v),
+    code: PROBLEM_CODES.BAD_LABEL,
+    reason: `label must be true or false; using the default (${ctx.opts.san ? 'true' : 'false'})`,
+  });
+  return ctx.opts.san;
+}
