@@ -26,7 +26,7 @@ import { HttpServer } from './http/server.js';
 import { evaluateHealth } from './http/health.js';
 import { Http01Solver } from './lib/http01-solver.js';
 import { createLogger, type Logger } from './lib/logger.js';
-import { createMetrics } from './lib/metrics.js';
+import { createMetrics } from './observe/metrics.js';
 import { describeError, isAbortError } from './lib/errors.js';
 import { sleep } from './lib/abort.js';
 import { backoffDelay } from './lib/backoff.js';

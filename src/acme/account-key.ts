@@ -7,7 +7,7 @@
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { AppError } from '../lib/errors.js';
-import { generateKey } from './csr.js';
+import { generateKey } from '../pki/keys.js';
 import { ACME_CODES } from './errors.js';
 import { algorithmFor } from './jws.js';
 
@@ -25,5 +25,5 @@ export function parseAccountKey(pem: string): KeyObject {
 
 /** A fresh ECDSA P-256 account key as PKCS#8 PEM. */
 export async function createAccountKeyPem(): Promise<string> {
-  return (await generateKey('ec256')).export({ format: 'pem', type: 'pkcs8' }).toString();
+  return (await generateKey('ec256')).keyPem;
 }

@@ -18,7 +18,7 @@ import type { KeyObject } from 'node:crypto';
 import { untilAborted } from '../lib/abort.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { Metrics } from '../lib/metrics.js';
+import type { Metrics } from '../observe/metrics.js';
 import type { RenewalInfo } from '../domain/types.js';
 import { createAccountKeyPem, parseAccountKey } from './account-key.js';
 import { parseDirectory, type Directory } from './directory.js';

@@ -37,6 +37,5 @@ export {
   type FlattenedJws,
 } from './jws.js';
 export { parseAccountKey, createAccountKeyPem } from './account-key.js';
-export { createKeyAndCsr } from './csr.js';
-export { certIdOf, certIdFromHex, splitChain, pemCertificates, topIssuerCn } from './pem.js';
+export { certIdOf, certIdFromHex, splitChain, pemCertificates, topIssuerCn } from './chain.js';
 export { USER_AGENT, parseLinks } from './transport.js';

@@ -11,10 +11,10 @@ import { abortReason, withTimeout } from '../lib/abort.js';
 import { AppError, isAbortError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { AcmeClient, type AcmeAuthorization, type AcmeClientOptions, type AcmeOrder } from './client.js';
-import { createKeyAndCsr } from './csr.js';
+import { createKeyAndCsr } from '../pki/csr.js';
 import type { DirectoryMeta } from './directory.js';
 import { ACME_CODES, AcmeError, problemFields } from './errors.js';
-import { certIdOf, parseCertificate, splitChain, topIssuerCn } from './pem.js';
+import { certIdOf, parseCertificate, splitChain, topIssuerCn } from './chain.js';
 import { pollUntil, type PollOptions } from './poll.js';
 
 export interface AcmeIssuerOptions extends AcmeClientOptions {

@@ -10,7 +10,7 @@ import https from 'node:https';
 import tls from 'node:tls';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { Metrics } from '../lib/metrics.js';
+import type { Metrics } from '../observe/metrics.js';
 import { abortReason } from '../lib/abort.js';
 import { VERSION } from '../version.js';
 import { ACME_CODES } from './errors.js';

@@ -1,12 +1,11 @@
 /**
- * The pure data model shared by every part of the daemon. No I/O here; of the project it imports only
- * the error-code catalogue's type.
+ * The pure data model shared by every part of the daemon. No I/O here, no imports of the project but lib/
+ * (the key types and the error-code catalogue's type).
  */
 import type { ErrorCode } from '../lib/error-codes.js';
+import type { KeyType } from '../lib/key-types.js';
 
-/** Private key types for certificates (`--key-type`). ec256 = ECDSA P-256 (default). */
-export const KEY_TYPES = ['ec256', 'ec384', 'rsa2048', 'rsa3072', 'rsa4096'] as const;
-export type KeyType = (typeof KEY_TYPES)[number];
+export { KEY_TYPES, type KeyType } from '../lib/key-types.js';
 
 /** Who asked for a certificate: shown in logs, status and metrics so an operator can see why it exists. */
 export interface Requester {

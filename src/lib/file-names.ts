@@ -1,17 +1,23 @@
 /**
- * Defensive file-name validation (generic: no domain knowledge). Certificate names are validated and normalised by the sources
- * already; the store checks again because a name becomes a path (`certs/<name>.pem`) and a mistake
- * there could write outside the storage directory or hide a file from HAProxy.
+ * Defensive file-name validation (generic: no domain knowledge). Certificate names are validated and
+ * normalised by the sources already; the store checks again because a name becomes a path
+ * (`certs/<name>.pem`) and a mistake there could write outside the storage directory or hide a file
+ * from HAProxy.
  */
 import { createHash } from 'node:crypto';
-import { MAX_CERT_NAME_LENGTH } from '../domain/name-rules.js';
 import { AppError } from './errors.js';
 
 /** NAME_MAX on every Linux file system, in bytes. */
 const NAME_MAX = 255;
 
 /**
- * Throws `INVALID_NAME` unless `name` is a safe file stem: non-empty, at most MAX_CERT_NAME_LENGTH (251)
+ * The longest stem of a `<stem>.pem` file, in bytes: 251. The domain's name rule (MAX_CERT_NAME_LENGTH)
+ * is the same limit, so every valid certificate name passes `assertSafeName` (a test keeps them equal).
+ */
+export const MAX_PEM_STEM_BYTES = NAME_MAX - '.pem'.length;
+
+/**
+ * Throws `INVALID_NAME` unless `name` is a safe file stem: non-empty, at most MAX_PEM_STEM_BYTES (251)
  * bytes so `<name>.pem` fits NAME_MAX — the same limit as name validation — no `/` or `\`, no NUL or
  * other control characters, not starting with `.` (hidden files, `.`/`..`).
  */
@@ -28,7 +34,7 @@ export function assertSafeName(name: unknown): asserts name is string {
 /** The reason `name` is unsafe, or null when it is safe. */
 function unsafeReason(name: unknown): string | null {
   if (typeof name !== 'string' || name.length === 0) return 'empty';
-  if (Buffer.byteLength(name, 'utf8') > MAX_CERT_NAME_LENGTH) return 'too long';
+  if (Buffer.byteLength(name, 'utf8') > MAX_PEM_STEM_BYTES) return 'too long';
   if (name.startsWith('.')) return 'starts with a dot';
   if (/[/\\]/.test(name)) return 'contains a path separator';
   // eslint-disable-next-line no-control-regex

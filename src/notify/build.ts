@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Change, Notifier } from '../domain/contracts.js';
 import type { Logger } from '../lib/logger.js';
-import type { Metrics } from '../lib/metrics.js';
+import type { Metrics } from '../observe/metrics.js';
 import { CommandNotifier } from './command.js';
 import { FanoutNotifier } from './fanout.js';
 import { HaproxyRuntimeNotifier } from './haproxy-runtime.js';

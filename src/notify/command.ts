@@ -13,7 +13,7 @@ import { abortReason } from '../lib/abort.js';
 import type { BackoffPolicy } from '../lib/backoff.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { Metrics } from '../lib/metrics.js';
+import type { Metrics } from '../observe/metrics.js';
 import { BackgroundRetries, PendingNames } from './retry.js';
 import { describeResult, runCommand } from './run-command.js';
 

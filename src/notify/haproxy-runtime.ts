@@ -22,7 +22,7 @@ import { abortReason } from '../lib/abort.js';
 import type { BackoffPolicy } from '../lib/backoff.js';
 import { AppError, describeError, isAbortError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { Metrics } from '../lib/metrics.js';
+import type { Metrics } from '../observe/metrics.js';
 import { assertSafeName } from '../lib/file-names.js';
 import { haproxyCommand } from './haproxy-cli.js';
 import { BackgroundRetries, PendingNames } from './retry.js';

@@ -14,7 +14,7 @@ import { abortReason } from '../lib/abort.js';
 import type { BackoffPolicy } from '../lib/backoff.js';
 import { AppError, describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { Metrics } from '../lib/metrics.js';
+import type { Metrics } from '../observe/metrics.js';
 import { redactUrl, splitUserinfo } from '../lib/urls.js';
 import { BackgroundRetries } from './retry.js';
 

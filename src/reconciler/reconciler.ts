@@ -13,7 +13,7 @@ import type { Issuer, Notifier, Store } from '../domain/contracts.js';
 import type { CertSpec, CertState, KeyType, Problem, Snapshot, StoredCert } from '../domain/types.js';
 import { describeError, isAbortError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { Metrics } from '../lib/metrics.js';
+import type { Metrics } from '../observe/metrics.js';
 import { SlidingWindow } from '../lib/sliding-window.js';
 import { backoffDelay, type BackoffPolicy } from '../lib/backoff.js';
 import { sleep } from '../lib/abort.js';

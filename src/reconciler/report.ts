@@ -4,7 +4,7 @@
  */
 import { renewalTime } from '../domain/plan.js';
 import type { CertSpec, CertState, Problem, StoredCert } from '../domain/types.js';
-import type { Metrics } from '../lib/metrics.js';
+import type { Metrics } from '../observe/metrics.js';
 
 /** One certificate as the status page and the API show it. */
 export interface CertificateStatus {

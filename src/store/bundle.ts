@@ -5,15 +5,10 @@
 import type { IssuedCertificate, KeyType, StoredCert } from '../domain/types.js';
 import { sameNames } from '../domain/name-rules.js';
 import { AppError } from '../lib/errors.js';
-import {
-  isIssuedBy,
-  keyMatchesCert,
-  keyTypeOf,
-  parseBundle,
-  readLeaf,
-  splitPemBlocks,
-  type LeafInfo,
-} from '../lib/pki.js';
+import { parseBundle } from '../pki/bundle.js';
+import { keyMatchesCert, keyTypeOf } from '../pki/keys.js';
+import { splitPemBlocks } from '../pki/pem.js';
+import { isIssuedBy, readLeaf, type LeafInfo } from '../pki/x509.js';
 
 /** Stable reasons of a `BUNDLE_INVALID` error (in `details.reason`). */
 export type BundleProblem = 'PEM_INVALID' | 'KEY_MISMATCH' | 'CHAIN_INVALID' | 'NAMES_MISMATCH' | 'EXPIRED';

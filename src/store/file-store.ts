@@ -44,7 +44,7 @@ import type { Store } from '../domain/contracts.js';
 import type { AccountState, CertSpec, CertState, IssuedCertificate, StoredCert } from '../domain/types.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { selfSignedCert } from '../lib/pki.js';
+import { selfSignedCert } from '../pki/create-cert.js';
 import { buildBundle, checkBundle, readStoredCert, storedCertOf } from './bundle.js';
 import { cleanStaging, fsyncDir, writeDurable } from './durable.js';
 import { assertSafeName, fitFileName } from '../lib/file-names.js';

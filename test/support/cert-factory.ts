@@ -1,10 +1,11 @@
 /**
- * A tiny in-process CA (root → intermediate → leaf) built with `src/lib/pki.ts`, for store and
+ * A tiny in-process CA (root → intermediate → leaf) built with `src/pki/`, for store and
  * HAProxy tests: issue bundles for any names, expired ones, or ones signed by a different CA.
  * Clients trust `rootPem` explicitly (`tls.connect({ ca })`), never by disabling verification.
  */
 import type { IssuedCertificate, KeyType } from '../../src/domain/types.js';
-import { createCertificate, generateKey } from '../../src/lib/pki.js';
+import { createCertificate } from '../../src/pki/create-cert.js';
+import { generateKey } from '../../src/pki/keys.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -27,7 +28,7 @@ export interface CertFactory {
 /** Make a root and an intermediate (EC P-256, valid ±1 day .. +30 days). */
 export async function createCertFactory(label = 'marathon-acme store test'): Promise<CertFactory> {
   const now = Date.now();
-  const root = generateKey('ec256');
+  const root = await generateKey('ec256');
   const rootPem = await createCertificate({
     subject: `CN=${label} root`,
     keyPem: root.keyPem,
@@ -35,7 +36,7 @@ export async function createCertFactory(label = 'marathon-acme store test'): Pro
     notBefore: new Date(now - DAY),
     notAfter: new Date(now + 30 * DAY),
   });
-  const inter = generateKey('ec256');
+  const inter = await generateKey('ec256');
   const intermediatePem = await createCertificate({
     subject: `CN=${label} intermediate`,
     keyPem: inter.keyPem,
@@ -48,7 +49,7 @@ export async function createCertFactory(label = 'marathon-acme store test'): Pro
     rootPem,
     intermediatePem,
     async issue(names, options = {}) {
-      const key = generateKey(options.keyType ?? 'ec256');
+      const key = await generateKey(options.keyType ?? 'ec256');
       const certPem = await createCertificate({
         subject: `CN=${options.cn ?? names[0]!}`,
         keyPem: key.keyPem,

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { OPTIONS, envName } from '../../src/cli/args.js';
-import { createMetrics } from '../../src/lib/metrics.js';
+import { createMetrics } from '../../src/observe/metrics.js';
 
 test('docs/configuration.md documents every flag and its environment variable', () => {
   const doc = readFileSync('docs/configuration.md', 'utf8');

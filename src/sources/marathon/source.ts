@@ -26,7 +26,7 @@ import type { Source, SourceHandlers, SourceStatus } from '../../domain/contract
 import type { Problem, Snapshot } from '../../domain/types.js';
 import { AppError, describeError, isAbortError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import type { Metrics } from '../../lib/metrics.js';
+import type { Metrics } from '../../observe/metrics.js';
 import { backoffDelay, type BackoffPolicy } from '../../lib/backoff.js';
 import { sleep } from '../../lib/abort.js';
 import { MarathonClient } from './client.js';

@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { AcmeError, AcmeIssuer, ACME_CODES } from '../../../src/acme/index.js';
 import { AppError } from '../../../src/lib/errors.js';
 import { silentLogger } from '../../../src/lib/logger.js';
-import { createMetrics } from '../../../src/lib/metrics.js';
+import { createMetrics } from '../../../src/observe/metrics.js';
 import { startPebble, type PebbleInstance } from '../../support/pebble.js';
 import { startHttp01Server, type Http01Server } from '../../support/http01-server.js';
 import { MemoryKeyStore, opensslVerify, uniqueName } from '../../support/acme-helpers.js';

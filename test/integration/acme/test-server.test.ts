@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { AcmeError, AcmeIssuer, ACME_CODES, USER_AGENT } from '../../../src/acme/index.js';
 import { AppError } from '../../../src/lib/errors.js';
 import { createLogger, silentLogger, type Logger } from '../../../src/lib/logger.js';
-import { createMetrics } from '../../../src/lib/metrics.js';
+import { createMetrics } from '../../../src/observe/metrics.js';
 import { Http01Solver } from '../../../src/lib/http01-solver.js';
 import { startAcmeTestServer, type AcmeTestServer } from '../../support/acme-test-server.js';
 import { MemoryKeyStore } from '../../support/acme-helpers.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import type { CertSpec } from '../../../src/domain/types.js';
 import { silentLogger } from '../../../src/lib/logger.js';
-import { createMetrics } from '../../../src/lib/metrics.js';
+import { createMetrics } from '../../../src/observe/metrics.js';
 import { FileStore } from '../../../src/store/file-store.js';
 import { MarathonLbNotifier } from '../../../src/notify/marathon-lb.js';
 import { createCertFactory } from '../../support/cert-factory.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import type { CertSpec } from '../../../src/domain/types.js';
 import { silentLogger } from '../../../src/lib/logger.js';
-import { createMetrics } from '../../../src/lib/metrics.js';
+import { createMetrics } from '../../../src/observe/metrics.js';
 import { FileStore } from '../../../src/store/file-store.js';
 import { HaproxyRuntimeNotifier } from '../../../src/notify/haproxy-runtime.js';
 import { haproxyCommand } from '../../../src/notify/haproxy-cli.js';

@@ -12,7 +12,7 @@ import type {
   StoredCert,
 } from '../../../src/domain/types.js';
 import { silentLogger } from '../../../src/lib/logger.js';
-import { createMetrics } from '../../../src/lib/metrics.js';
+import { createMetrics } from '../../../src/observe/metrics.js';
 
 const DAY = 86_400_000;
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { certificateStatus, publishCertificateMetrics, type CertificateFacts } from '../../../src/reconciler/report.js';
-import { createMetrics } from '../../../src/lib/metrics.js';
+import { createMetrics } from '../../../src/observe/metrics.js';
 import type { StoredCert } from '../../../src/domain/types.js';
 
 const DAY = 86_400_000;

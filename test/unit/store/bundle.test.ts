@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IssuedCertificate } from '../../../src/domain/types.js';
 import { AppError } from '../../../src/lib/errors.js';
-import { generateKey } from '../../../src/lib/pki.js';
+import { generateKey } from '../../../src/pki/keys.js';
 import { buildBundle, checkBundle, readStoredCert } from '../../../src/store/bundle.js';
 import { createCertFactory } from '../../support/cert-factory.js';
 
@@ -34,8 +34,13 @@ test('checkBundle rejects every bad bundle with a stable reason', async () => {
   const foreign = await other.issue(names);
   const join = (c: IssuedCertificate): string => c.keyPem + c.certPem + c.chainPem;
   const cases: Array<[string, string, readonly string[], string]> = [
-    ['mismatched key', generateKey('ec256').keyPem + good.certPem + good.chainPem, names, 'KEY_MISMATCH'],
-    ['key of another type', generateKey('rsa2048').keyPem + good.certPem + good.chainPem, names, 'KEY_MISMATCH'],
+    ['mismatched key', (await generateKey('ec256')).keyPem + good.certPem + good.chainPem, names, 'KEY_MISMATCH'],
+    [
+      'key of another type',
+      (await generateKey('rsa2048')).keyPem + good.certPem + good.chainPem,
+      names,
+      'KEY_MISMATCH',
+    ],
     ['truncated in the chain', join(good).slice(0, -100), names, 'PEM_INVALID'],
     ['truncated at a block boundary inside the leaf', good.keyPem + good.certPem.slice(0, 60), names, 'PEM_INVALID'],
     ['no certificate', good.keyPem, names, 'PEM_INVALID'],
@@ -82,6 +87,6 @@ test('readStoredCert: ours are parsed (leaf expiry), anything else is null', asy
   assert.equal(stored.certPem, good.certPem);
   assert.ok(stored.notAfter.getTime() < Date.now() + 11 * DAY, "the leaf expiry, not the chain's (30 days)");
   assert.equal(readStoredCert('x', good.certPem), null);
-  assert.equal(readStoredCert('x', generateKey('ec256').keyPem + good.certPem), null);
+  assert.equal(readStoredCert('x', (await generateKey('ec256')).keyPem + good.certPem), null);
   assert.equal(readStoredCert('x', 'junk'), null);
 });

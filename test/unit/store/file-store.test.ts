@@ -8,7 +8,7 @@ import type { CertSpec, CertState } from '../../../src/domain/types.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import { FileStore } from '../../../src/store/file-store.js';
 import { stateFromCert } from '../../../src/domain/policy.js';
-import { readLeaf } from '../../../src/lib/pki.js';
+import { readLeaf } from '../../../src/pki/x509.js';
 import { MAX_CERT_NAME_LENGTH } from '../../../src/domain/name-rules.js';
 import { tempName } from '../../../src/store/durable.js';
 import { createCertFactory } from '../../support/cert-factory.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Change, Notifier } from '../../../src/domain/contracts.js';
 import { createLogger, silentLogger } from '../../../src/lib/logger.js';
-import { createMetrics } from '../../../src/lib/metrics.js';
+import { createMetrics } from '../../../src/observe/metrics.js';
 import { MarathonLbNotifier } from '../../../src/notify/marathon-lb.js';
 import { CommandNotifier } from '../../../src/notify/command.js';
 import { HaproxyRuntimeNotifier } from '../../../src/notify/haproxy-runtime.js';

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MarathonSource, type MarathonSourceOptions } from '../../../../src/sources/marathon/source.js';
 import { silentLogger } from '../../../../src/lib/logger.js';
-import { createMetrics } from '../../../../src/lib/metrics.js';
+import { createMetrics } from '../../../../src/observe/metrics.js';
 import type { Snapshot } from '../../../../src/domain/types.js';
 import { startMarathonSimulator, type MarathonSimulator } from '../../../support/marathon-simulator/index.js';
 import { deadPort, delay, memoryLogger, waitFor } from './helpers.js';

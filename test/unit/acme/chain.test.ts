@@ -4,16 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  certIdFromHex,
-  certIdOf,
-  createKeyAndCsr,
-  pemCertificates,
-  splitChain,
-  topIssuerCn,
-} from '../../../src/acme/index.js';
+import { certIdFromHex, certIdOf, pemCertificates, splitChain, topIssuerCn } from '../../../src/acme/chain.js';
 import { AppError } from '../../../src/lib/errors.js';
-import { createPrivateKey } from 'node:crypto';
 
 /** A CA and a leaf with a chosen serial, made with openssl (AKI is added by openssl x509 -req by default). */
 function makeCerts(serialHex: string): { ca: string; leaf: string; akiHex: string } {
@@ -132,39 +124,5 @@ describe('PEM chains (RFC 8555 §9.1)', () => {
       () => splitChain('<html>'),
       (e: unknown) => e instanceof AppError && e.code === 'ACME_BAD_RESPONSE',
     );
-  });
-});
-
-describe('certificate keys and CSRs', () => {
-  for (const [keyType, check] of [
-    ['ec256', /prime256v1|P-256/],
-    ['ec384', /secp384r1|P-384/],
-    ['rsa2048', /2048 bit/],
-  ] as const) {
-    it(`makes a ${keyType} key and a CSR with every name in the SAN and the first as CN`, async () => {
-      const names = ['a.example', 'b.example', 'c.example'];
-      const { keyPem, csrDer } = await createKeyAndCsr(names, keyType);
-      assert.match(keyPem, /^-----BEGIN PRIVATE KEY-----\n/);
-      createPrivateKey(keyPem);
-      const text = execFileSync('openssl', ['req', '-inform', 'DER', '-noout', '-text', '-verify'], {
-        input: csrDer,
-        encoding: 'utf8',
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      assert.match(text, /CN\s*=\s*a\.example/);
-      assert.match(text, /DNS:a\.example, DNS:b\.example, DNS:c\.example/);
-      assert.match(text, check);
-    });
-  }
-
-  it('omits the CN when the first name is longer than 64 characters', async () => {
-    const long = `${'x'.repeat(60)}.example.com`;
-    const { csrDer } = await createKeyAndCsr([long], 'ec256');
-    const text = execFileSync('openssl', ['req', '-inform', 'DER', '-noout', '-text'], {
-      input: csrDer,
-      encoding: 'utf8',
-    });
-    assert.doesNotMatch(text, /CN\s*=/);
-    assert.match(text, new RegExp(`DNS:${long.replace(/\./g, '\\.')}`));
   });
 });

@@ -1,21 +1,12 @@
 /**
- * Certificate keys and CSRs (RFC 8555 §7.4 finalize; RFC 2986 PKCS#10) with node:crypto and a small DER
- * encoder. A fresh key is made for every order: keys are never reused across certificates.
+ * Certificate signing requests (RFC 2986 PKCS#10) with node:crypto and the DER encoder, for an ACME
+ * finalize (RFC 8555 §7.4). A fresh key is made for every request: keys are never reused across
+ * certificates.
  */
-import { createPublicKey, generateKeyPair, sign, type KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
-import type { KeyType } from '../domain/types.js';
+import { createPublicKey, sign, type KeyObject } from 'node:crypto';
+import type { KeyType } from '../lib/key-types.js';
 import { oid, seq, set, tlv } from './der.js';
-
-const generateKeyPairAsync = promisify(generateKeyPair);
-
-/** A fresh private key of `keyType`, generated off the main thread (RSA 4096 takes a while). */
-export async function generateKey(keyType: KeyType): Promise<KeyObject> {
-  if (keyType === 'ec256' || keyType === 'ec384') {
-    return (await generateKeyPairAsync('ec', { namedCurve: keyType === 'ec256' ? 'P-256' : 'P-384' })).privateKey;
-  }
-  return (await generateKeyPairAsync('rsa', { modulusLength: Number(keyType.slice(3)) })).privateKey;
-}
+import { generateKey } from './keys.js';
 
 /** signatureAlgorithm (RFC 5758 §3.2 ecdsa-with-SHA256/384, RFC 4055 sha256WithRSAEncryption) and hash. */
 function signatureAlgorithm(keyType: KeyType): { der: Buffer; hash: string } {
@@ -37,17 +28,17 @@ function requestInfo(names: readonly string[], key: KeyObject): Buffer {
 }
 
 /**
- * A fresh private key of `keyType` (PKCS#8 PEM) and a CSR (DER) for `names`: every name in the
- * subjectAltName; the first as CN when it fits (RFC 5280 ub-common-name = 64).
+ * A fresh private key of `keyType` (PKCS#8 PEM) and a CSR (DER) for `names` (at least one): every name
+ * in the subjectAltName; the first as CN when it fits (RFC 5280 ub-common-name = 64).
  */
 export async function createKeyAndCsr(
   names: readonly string[],
   keyType: KeyType,
 ): Promise<{ keyPem: string; csrDer: Buffer }> {
-  const key = await generateKey(keyType);
-  const info = requestInfo(names, key);
+  const { keyPem, keyObject } = await generateKey(keyType);
+  const info = requestInfo(names, keyObject);
   const alg = signatureAlgorithm(keyType);
-  const signature = sign(alg.hash, info, key); // DER ECDSA-Sig-Value / PKCS#1 v1.5, as X.509 wants
+  const signature = sign(alg.hash, info, keyObject); // DER ECDSA-Sig-Value / PKCS#1 v1.5, as X.509 wants
   const csrDer = seq(info, alg.der, tlv(0x03, Buffer.from([0]), signature));
-  return { keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(), csrDer };
+  return { keyPem, csrDer };
 }

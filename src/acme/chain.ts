@@ -1,13 +1,14 @@
 /**
- * Certificate PEM for the ACME client: splitting a downloaded chain (with the strict `splitPemBlocks` of
- * lib/pki, so a truncated block is an error rather than merged into the next), the RFC 9773 §4.1 ARI
- * certificate identifier (node:crypto + the DER reader in der.ts) and the chain's top issuer CN.
+ * Certificates as the ACME client meets them, with ACME error codes: splitting a downloaded chain (with
+ * the strict `splitPemBlocks` of pki/, so a truncated block is an error rather than merged into the
+ * next), the RFC 9773 §4.1 ARI certificate identifier (from pki/'s serial and AKI reader) and the
+ * chain's top issuer CN.
  */
 import { X509Certificate } from 'node:crypto';
 import { AppError } from '../lib/errors.js';
 import type { ErrorCode } from '../lib/error-codes.js';
-import { splitPemBlocks } from '../lib/pki.js';
-import { certificateIds } from './der.js';
+import { splitPemBlocks } from '../pki/pem.js';
+import { certificateIds } from '../pki/x509.js';
 import { ACME_CODES } from './errors.js';
 
 /**

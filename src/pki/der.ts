@@ -1,8 +1,10 @@
 /**
- * The few DER (ITU-T X.690) structures the ACME client needs, so the per-order path does not load
- * @peculiar/x509 (its schema machinery alone adds ~15 MB to the process): encoding a PKCS#10 CSR
- * (RFC 2986) and reading a certificate's serial and authority key identifier (RFC 5280 §4.1, §4.2.1.1).
- * Round-trips are checked against openssl in the unit tests.
+ * The few DER (ITU-T X.690) pieces the daemon needs, so the per-order path does not load @peculiar/x509
+ * (its schema machinery alone adds ~15 MB to the process): encoding TLVs and OIDs (for PKCS#10 CSRs)
+ * and reading TLVs (for a certificate's serial and authority key identifier).
+ *
+ * Contract: definite lengths only, as DER requires; reading throws RangeError on truncated or
+ * unsupported input. Round-trips are checked against openssl in the unit tests.
  */
 
 // ---- encoding ----
@@ -37,6 +39,7 @@ export function oid(dotted: string): Buffer {
 
 // ---- decoding ----
 
+/** Where one TLV lies in its buffer: tag byte, first byte, first content byte, end (exclusive). */
 export interface Tlv {
   tag: number;
   start: number;
@@ -76,34 +79,4 @@ export function children(buf: Buffer, parent: Tlv): Tlv[] {
     off = t.end;
   }
   return out;
-}
-
-const AKI_OID = oid('2.5.29.35');
-
-/**
- * Serial number content octets and the AKI keyIdentifier of a DER certificate (RFC 5280 §4.1.2.2,
- * §4.2.1.1); `aki` is undefined when the extension or its keyIdentifier is absent.
- */
-export function certificateIds(der: Buffer): { serial: Buffer; aki: Buffer | undefined } {
-  const cert = readTlv(der, 0);
-  const tbs = children(der, cert)[0];
-  if (!tbs) throw new RangeError('DER: no tbsCertificate');
-  const fields = children(der, tbs);
-  let i = fields[0]?.tag === 0xa0 ? 1 : 0; // [0] version is optional
-  const serialTlv = fields[i++];
-  if (serialTlv?.tag !== 0x02) throw new RangeError('DER: no serial');
-  const serial = der.subarray(serialTlv.contentStart, serialTlv.end);
-  const extsWrapper = fields.find((f) => f.tag === 0xa3);
-  if (!extsWrapper) return { serial, aki: undefined };
-  const exts = children(der, extsWrapper)[0];
-  for (const ext of exts ? children(der, exts) : []) {
-    const parts = children(der, ext);
-    const id = parts[0];
-    if (!id || !der.subarray(id.start, id.end).equals(AKI_OID)) continue;
-    const value = parts[parts.length - 1]!; // extnValue OCTET STRING (after an optional critical BOOLEAN)
-    const akiSeq = readTlv(der, value.contentStart);
-    const keyId = children(der, akiSeq).find((c) => c.tag === 0x80); // [0] IMPLICIT KeyIdentifier
-    return { serial, aki: keyId ? der.subarray(keyId.contentStart, keyId.end) : undefined };
-  }
-  return { serial, aki: undefined };
 }

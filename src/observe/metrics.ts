@@ -3,15 +3,18 @@
  * Adapters receive this object (optional in their constructors) and never create metrics themselves,
  * so names and labels are defined in exactly one place and documented in docs/operations.md.
  * Label values are bounded: problem types, result words, and certificate names (bounded by the config).
+ *
+ * Contract: names, labels and help texts are stable (dashboards and alerts use them); a new metric is
+ * added to the function of its area below and to docs/operations.md (a test checks both agree).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
-  const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'marathon_acme_process_' });
-  const r = [registry];
+/** The registries a metric registers with (the one registry, as prom-client's option wants it). */
+type Registers = Registry[];
+
+/** The state of each certificate the daemon manages, and the removal guard. */
+function certificateMetrics(r: Registers) {
   return {
-    registry,
     certExpiry: new Gauge({
       name: 'marathon_acme_certificate_expiry_timestamp_seconds',
       help: 'notAfter of the installed leaf certificate',
@@ -47,6 +50,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'Removals held by the mass-removal guard, waiting for an operator',
       registers: r,
     }),
+  };
+}
+
+/** Orders at the CA and the latency of its HTTP requests. */
+function orderMetrics(r: Registers) {
+  return {
     orders: new Counter({
       name: 'marathon_acme_orders_total',
       help: 'Certificate orders by result and ACME problem type',
@@ -60,6 +69,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: r,
     }),
+  };
+}
+
+/** Reading the desired state: Marathon snapshots, its event stream, rejected labels. */
+function marathonMetrics(r: Registers) {
+  return {
     marathonSnapshotDuration: new Histogram({
       name: 'marathon_acme_marathon_snapshot_duration_seconds',
       help: 'Time to fetch and translate /v2/apps',
@@ -78,12 +93,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: '1 when the Marathon event stream is connected',
       registers: r,
     }),
-    lbSignals: new Counter({
-      name: 'marathon_acme_lb_signals_total',
-      help: 'Load balancer notifications by notifier and result',
-      labelNames: ['notifier', 'result'],
-      registers: r,
-    }),
     labelProblems: new Gauge({
       name: 'marathon_acme_label_problems',
       help: 'Rejected labels/apps in the last snapshot, by code',
@@ -96,6 +105,37 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['source'],
       registers: r,
     }),
+  };
+}
+
+/** Telling the load balancers (and hooks) about new certificates. */
+function notifyMetrics(r: Registers) {
+  return {
+    lbSignals: new Counter({
+      name: 'marathon_acme_lb_signals_total',
+      help: 'Load balancer notifications by notifier and result',
+      labelNames: ['notifier', 'result'],
+      registers: r,
+    }),
+  };
+}
+
+/** Node's process metrics (CPU, memory, event loop lag, ...), prefix `marathon_acme_process_`. */
+function processMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry, prefix: 'marathon_acme_process_' });
+}
+
+/** A fresh registry holding every metric; `defaultMetrics: false` leaves out the process metrics (tests). */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) processMetrics(registry);
+  const r = [registry];
+  return {
+    registry,
+    ...certificateMetrics(r),
+    ...orderMetrics(r),
+    ...marathonMetrics(r),
+    ...notifyMetrics(r),
   };
 }
 
