@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
-import { parseCli, helpText, UsageError } from './cli/args.js';
+import { parseCli, helpText, UsageError } from './cli/index.js';
 import type { Config } from './config/config.js';
 import { LE_PRODUCTION } from './config/config.js';
 import type { Notifier, Source } from './domain/contracts.js';
