@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backoffDelay, type BackoffPolicy } from '../../src/lib/backoff.js';
 import { formatTextLine } from '../../src/lib/logger.js';
-import { Http01Solver } from '../../src/lib/http01-solver.js';
 import { sleep } from '../../src/lib/abort.js';
 import { VERSION } from '../../src/version.js';
 import { readFileSync } from 'node:fs';
@@ -37,20 +36,6 @@ test('formatTextLine renders constant message and fields', () => {
   );
   assert.equal(line, 'T INFO  [acme] order ready domain=a.example attempt=2');
   assert.equal(formatTextLine('not json'), 'not json');
-});
-
-test('Http01Solver keeps an answer until every presenter cleaned up', async () => {
-  const s = new Http01Solver();
-  const c = { type: 'http-01' as const, identifier: 'a.example', token: 'tok', keyAuthorization: 'tok.thumb' };
-  await s.present(c, new AbortController().signal);
-  await s.present(c, new AbortController().signal);
-  assert.equal(s.lookup('tok'), 'tok.thumb');
-  await s.cleanUp(c);
-  assert.equal(s.lookup('tok'), 'tok.thumb');
-  await s.cleanUp(c);
-  assert.equal(s.lookup('tok'), undefined);
-  await s.cleanUp(c); // idempotent
-  assert.equal(s.size, 0);
 });
 
 test('sleep rejects promptly with AbortError when aborted', async () => {
