@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Regenerates the flag table of docs/configuration.md from the option table in src/cli/args.ts
+// Regenerates the flag table of docs/configuration.md from the flag table in src/cli/flags.ts
 // (run after `npm run build`). test/unit/docs.test.ts fails when a flag is missing from the docs.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { OPTIONS, envName } from '../dist/src/cli/args.js';
+import { OPTIONS, envName } from '../dist/src/cli/index.js';
 
 const esc = (s) => s.replace(/\|/g, '\\|');
 const rows = OPTIONS.filter((o) => o.name !== 'help' && o.name !== 'version').map(

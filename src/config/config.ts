@@ -1,8 +1,9 @@
 /**
  * The typed, validated, frozen configuration. Defaults live here and only here.
- * Built by `cli/args.ts` from argv + environment; read by `main.ts`.
+ * Built by `cli/parse.ts` from argv + environment; read by the composition root (`app/`).
  */
 import type { KeyType } from '../domain/types.js';
+import type { BackoffPolicy } from '../lib/backoff.js';
 import type { LogFormat, LogLevel } from '../lib/logger.js';
 
 export interface ListenAddress {
@@ -80,9 +81,23 @@ export const DEFAULTS = {
   maxConcurrentOrders: 5,
   resyncInterval: 300,
   orderBudget: 250,
+  /** Failures back off from a few minutes up to a day (issue: "starting at a few minutes, capped at one day"). */
   backoffMin: 300,
   backoffMax: 86400,
+  /** Shape of the per-certificate failure backoff: doubling, a quarter of each delay randomised. */
+  backoffFactor: 2,
+  backoffJitter: 0.25,
 } as const;
+
+/** The per-certificate failure backoff: `--backoff-min`/`--backoff-max` with the default shape. */
+export function failureBackoff(c: Pick<Config, 'backoffMinMs' | 'backoffMaxMs'>): BackoffPolicy {
+  return {
+    baseMs: c.backoffMinMs,
+    capMs: c.backoffMaxMs,
+    factor: DEFAULTS.backoffFactor,
+    jitter: DEFAULTS.backoffJitter,
+  };
+}
 
 /**
  * ACME v1 directories were switched off in 2021; map them to their v2 equivalents so an old app

@@ -61,6 +61,20 @@ export interface Solver {
   cleanUp(challenge: Challenge): Promise<void>;
 }
 
+/**
+ * Where HTTP-01 answers live between `present` and `cleanUp`, read by whichever instance receives the
+ * CA's validation request. Implementations: `MemoryChallengeStore` (one process); a ZooKeeper store
+ * for HA MUST make `present` visible to every instance before its promise resolves.
+ */
+export interface ChallengeStore {
+  /** Serve `keyAuthorization` for `token`. Idempotent: presenting the same answer again changes nothing. */
+  present(token: string, keyAuthorization: string): Promise<void>;
+  /** The key authorization for `token`, or undefined. Never rejects for an unknown or withdrawn token. */
+  lookup(token: string): Promise<string | undefined>;
+  /** Stop serving `token`. Idempotent: an unknown or already withdrawn token is not an error. */
+  cleanUp(token: string): Promise<void>;
+}
+
 export interface IssueRequest {
   /** DNS names; the first is the subject CN and the file name. */
   readonly names: readonly string[];

@@ -1,7 +1,10 @@
 /**
- * /health: a real health check (0.6.1 answered a permanent 501). Pure evaluation of gathered facts,
- * so the thresholds are table-tested; `main.ts` gathers the facts.
+ * /health: a real health check (0.6.1 answered a permanent 501). `gatherHealthFacts` asks each part
+ * for its own status (the store's writability, the Marathon source's status, the issuer's status);
+ * `evaluateHealth` is a pure evaluation of those facts, so the thresholds are table-tested.
  */
+import type { Issuer, Source, Store } from '../domain/contracts.js';
+import { describeError } from '../lib/errors.js';
 
 export interface HealthFacts {
   readonly now: number;
@@ -68,4 +71,45 @@ export function evaluateHealth(f: HealthFacts): Health {
         : { ok: true, detail: stream };
   }
   return { healthy: Object.values(checks).every((c) => c.ok), checks };
+}
+
+/** The parts whose status /health reports, and its thresholds. */
+export interface HealthParts {
+  readonly store: Pick<Store, 'checkWritable'>;
+  readonly issuer: Pick<Issuer, 'status'>;
+  /** The Marathon source, when Marathon is configured, and the age beyond which its snapshot is stale. */
+  readonly marathon?: { readonly source: Pick<Source, 'status'>; readonly maxAgeMs: number };
+  /** Process start (epoch ms). */
+  readonly startedAt: number;
+  readonly startupGraceMs: number;
+  /** Injected for tests; default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** Ask each part for its status. Never rejects: an unwritable store is a fact, not an error. */
+export async function gatherHealthFacts(parts: HealthParts): Promise<HealthFacts> {
+  const storageError = await parts.store.checkWritable().then(
+    () => undefined,
+    (err: unknown) => describeError(err).message,
+  );
+  const ca = parts.issuer.status();
+  const m = parts.marathon?.source.status();
+  return {
+    now: (parts.now ?? Date.now)(),
+    startedAt: parts.startedAt,
+    startupGraceMs: parts.startupGraceMs,
+    storageError,
+    ca: { reachable: ca.reachable, lastError: ca.lastError },
+    marathon: m && {
+      maxAgeMs: parts.marathon!.maxAgeMs,
+      lastSnapshotAt: m.lastSnapshotAt?.getTime(),
+      stream: m.stream,
+      lastError: m.lastError?.message,
+    },
+  };
+}
+
+/** The /health answer: the parts' facts, evaluated. */
+export async function checkHealth(parts: HealthParts): Promise<Health> {
+  return evaluateHealth(await gatherHealthFacts(parts));
 }

@@ -19,8 +19,8 @@ const CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
 const TOKEN_RE = /^[A-Za-z0-9_-]{1,256}$/;
 
 export interface HttpHandlers {
-  /** Key authorization for a token, or undefined. */
-  challenge(token: string): string | undefined;
+  /** Key authorization for a token, or undefined (→ 404). Asynchronous: the answer may live in a shared store. */
+  challenge(token: string): Promise<string | undefined>;
   health(): Promise<Health>;
   metrics(): Promise<{ contentType: string; body: string }>;
   status(): unknown;
@@ -83,7 +83,7 @@ export class HttpServer {
       if (!isGet) return send(res, 405, 'text/plain', 'Method Not Allowed\n', false);
       const token = path.slice(CHALLENGE_PREFIX.length);
       if (token === 'ping') return send(res, 200, 'application/json', '{"message": "pong"}', head);
-      const answer = TOKEN_RE.test(token) ? this.handlers.challenge(token) : undefined;
+      const answer = TOKEN_RE.test(token) ? await this.handlers.challenge(token) : undefined;
       this.log.debug(
         { token, found: answer !== undefined, user_agent: req.headers['user-agent'] },
         'challenge request',

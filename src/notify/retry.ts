@@ -7,13 +7,16 @@
  * only carries the batch's names (the HAProxy runtime API, a notify command). Those notifiers keep the
  * undelivered names in `PendingNames` and deliver them with every newer batch.
  */
-import { sleep } from '../lib/abort.js';
-import { backoffDelay, type BackoffPolicy } from '../lib/backoff.js';
 import type { Change } from '../domain/contracts.js';
+import type { BackoffPolicy } from '../lib/backoff.js';
 import { isAbortError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { retry } from '../lib/retry.js';
 
 const DEFAULT_RETRY: BackoffPolicy = { baseMs: 1000, capMs: 60_000, factor: 2, jitter: 0.5 };
+
+/** A retry whose target did not answer yet (or the delivery that failed before the retries began). */
+const NOT_YET = new Error('not delivered yet');
 
 interface Entry {
   readonly label: string;
@@ -55,21 +58,27 @@ export class BackgroundRetries {
     this.running.add(run);
   }
 
+  /**
+   * The one retry loop (`lib/retry.ts`) with the failed delivery as its attempt 1: retry number n
+   * (attempt n + 1) waits `backoffDelay(policy, n)`, and `false` from `attempt` is a failure too.
+   */
   private async loop(entry: Entry, attempt: (signal: AbortSignal) => Promise<boolean>): Promise<void> {
     const signal = entry.ctl.signal;
-    for (let n = 1; !signal.aborted; n += 1) {
-      const wait = backoffDelay(this.policy, n, this.random());
-      try {
-        await sleep(wait, signal);
-        if (await attempt(signal)) {
-          this.log.info({ target: entry.label, attempt: n }, 'delivery succeeded on retry');
-          return;
-        }
-      } catch (err) {
-        if (isAbortError(err) || signal.aborted) return;
-        this.log.warn({ target: entry.label, attempt: n, err }, 'delivery retry failed');
-      }
-    }
+    await retry(
+      async (n) => {
+        if (n === 1 || !(await attempt(signal))) throw NOT_YET;
+        this.log.info({ target: entry.label, attempt: n - 1 }, 'delivery succeeded on retry');
+      },
+      {
+        policy: this.policy,
+        signal,
+        random: this.random,
+        retryable: (err) => !isAbortError(err) && !signal.aborted,
+        onFailure: (err, n) => {
+          if (err !== NOT_YET) this.log.warn({ target: entry.label, attempt: n - 1, err }, 'delivery retry failed');
+        },
+      },
+    ).catch(() => undefined); // aborted (superseded, stopped) or an abort error of `attempt`: the loop ends
   }
 
   /** Labels of targets still being retried. */

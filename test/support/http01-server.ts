@@ -3,7 +3,7 @@
  * the daemon's HTTP server does, for Pebble's VA to validate against.
  */
 import http from 'node:http';
-import { Http01Solver } from '../../src/lib/http01-solver.js';
+import { Http01Solver } from '../../src/solvers/http01.js';
 
 export interface Http01Server {
   solver: Http01Solver;
@@ -17,10 +17,10 @@ const PREFIX = '/.well-known/acme-challenge/';
 
 export async function startHttp01Server(port: number, solver = new Http01Solver()): Promise<Http01Server> {
   const state = { hits: 0 };
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(async (req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
-    const answer = path.startsWith(PREFIX) ? solver.lookup(path.slice(PREFIX.length)) : undefined;
     state.hits += 1;
+    const answer = path.startsWith(PREFIX) ? await solver.lookup(path.slice(PREFIX.length)) : undefined;
     if (answer === undefined) {
       res.writeHead(404).end();
       return;

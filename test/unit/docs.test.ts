@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { OPTIONS, envName } from '../../src/cli/args.js';
+import { OPTIONS, envName } from '../../src/cli/index.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 
 test('docs/configuration.md documents every flag and its environment variable', () => {

@@ -10,7 +10,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { AcmeError, AcmeIssuer, ACME_CODES, createAccountKeyPem } from '../../../src/acme/index.js';
 import { AppError, isAbortError } from '../../../src/lib/errors.js';
 import { serializeErr, silentLogger } from '../../../src/lib/logger.js';
-import { Http01Solver } from '../../../src/lib/http01-solver.js';
+import { Http01Solver } from '../../../src/solvers/http01.js';
 import type { Challenge, Solver } from '../../../src/domain/contracts.js';
 import { startPebble, type PebbleInstance } from '../../support/pebble.js';
 import { startHttp01Server, type Http01Server } from '../../support/http01-server.js';

@@ -11,7 +11,7 @@ import { AcmeError, AcmeIssuer, ACME_CODES, USER_AGENT } from '../../../src/acme
 import { AppError } from '../../../src/lib/errors.js';
 import { createLogger, silentLogger, type Logger } from '../../../src/lib/logger.js';
 import { createMetrics } from '../../../src/observe/metrics.js';
-import { Http01Solver } from '../../../src/lib/http01-solver.js';
+import { Http01Solver } from '../../../src/solvers/http01.js';
 import { startAcmeTestServer, type AcmeTestServer } from '../../support/acme-test-server.js';
 import { MemoryKeyStore } from '../../support/acme-helpers.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { staticSnapshot, StaticSource } from '../../../../src/sources/static/static-source.js';
 import type { Snapshot } from '../../../../src/domain/types.js';
 import { appsToSnapshot } from '../../../../src/sources/marathon/translate.js';
-import { parseCli } from '../../../../src/cli/args.js';
+import { parseCli } from '../../../../src/cli/index.js';
 
 test('static domains: one certificate per entry, names normalised, bad ones reported', () => {
   const s = staticSnapshot(

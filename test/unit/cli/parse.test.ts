@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCli, UsageError, helpText, parseStaticDomains, envName, OPTIONS } from '../../../src/cli/args.js';
-import { parseListen, upgradeAcmeUrl, LE_PRODUCTION, LE_STAGING } from '../../../src/config/config.js';
-import { isIP } from 'node:net';
+import { parseCli } from '../../../src/cli/parse.js';
+import { UsageError } from '../../../src/cli/usage-error.js';
+import { envName } from '../../../src/cli/env.js';
+import { LE_PRODUCTION } from '../../../src/config/config.js';
 
 const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
   const r = parseCli(argv, env);
@@ -81,24 +82,13 @@ test('environment variables set flags; the command line wins', () => {
   assert.equal(envName('allow-multiple-certs'), 'MARATHON_ACME_ALLOW_MULTIPLE_CERTS');
 });
 
-test('ACME v1 URLs map to v2 with a warning', () => {
-  assert.deepEqual(upgradeAcmeUrl('https://acme-v01.api.letsencrypt.org/directory'), {
-    url: LE_PRODUCTION,
-    upgraded: true,
-  });
-  assert.deepEqual(upgradeAcmeUrl('https://acme-staging.api.letsencrypt.org/directory'), {
-    url: 'https://acme-staging.api.letsencrypt.org/directory',
-    upgraded: false,
-  });
-  assert.deepEqual(upgradeAcmeUrl('https://acme-staging-v01.api.letsencrypt.org/directory'), {
-    url: LE_STAGING,
-    upgraded: true,
-  });
+test('an ACME v1 URL maps to v2 with a warning', () => {
   const r = parseCli(['-a', 'https://acme-v01.api.letsencrypt.org/directory', '/s'], {});
   assert.equal(r.kind === 'run' && r.warnings.length, 1);
+  assert.equal(r.kind === 'run' && r.config.acme, LE_PRODUCTION);
 });
 
-test('usage errors are one-line UsageErrors', () => {
+test('usage errors are one-line UsageErrors', async (t) => {
   const cases: Array<[string, string[], RegExp]> = [
     ['no storage dir', [], /required: storage-dir/],
     ['unknown flag', ['--bogus', '/s'], /unrecognized arguments: --bogus/],
@@ -112,11 +102,12 @@ test('usage errors are one-line UsageErrors', () => {
     ['zero concurrency', ['--max-concurrent-orders', '0', '/s'], /at least 1/],
   ];
   for (const [name, argv, re] of cases) {
-    assert.throws(
-      () => parseCli(argv, {}),
-      (e: Error) => e instanceof UsageError && re.test(e.message) && !e.message.includes('\n'),
-      name,
-    );
+    await t.test(name, () => {
+      assert.throws(
+        () => parseCli(argv, {}),
+        (e: Error) => e instanceof UsageError && re.test(e.message) && !e.message.includes('\n'),
+      );
+    });
   }
 });
 
@@ -124,29 +115,22 @@ test('--help and --version', () => {
   assert.deepEqual(parseCli(['--help'], {}), { kind: 'help' });
   assert.deepEqual(parseCli(['-h'], {}), { kind: 'help' });
   assert.deepEqual(parseCli(['--version'], {}), { kind: 'version' });
-  const help = helpText();
-  for (const o of OPTIONS) assert.ok(help.includes(`--${o.name}`), `help documents --${o.name}`);
-  assert.ok(help.includes('storage-dir'));
 });
 
-test('--listen parsing follows 0.6.1', () => {
-  const ip = (h: string) => isIP(h) !== 0;
-  assert.deepEqual(parseListen(':8080', ip), { port: 8080 });
-  assert.deepEqual(parseListen('127.0.0.1:8080', ip), { host: '127.0.0.1', port: 8080 });
-  assert.deepEqual(parseListen('[::]:8080', ip), { host: '::', port: 8080 });
-  assert.deepEqual(parseListen('::1:8080', ip), { host: '::1', port: 8080 });
-  for (const bad of ['foobar', 'hello:8080', ':foo', ':0', ':65536', ':'])
-    assert.throws(() => parseListen(bad, ip), bad);
-});
-
-test('static --domains: ; separates certificates, , or space the names of one', () => {
-  assert.deepEqual(parseStaticDomains('example.com,www.example.com;api.example.com'), [
-    ['example.com', 'www.example.com'],
-    ['api.example.com'],
-  ]);
-  assert.deepEqual(parseStaticDomains(' a.example  b.example ; ;'), [['a.example', 'b.example']]);
-  assert.deepEqual(parseStaticDomains(''), []);
+test('--lb none disables marathon-lb signalling; --marathon none disables Marathon', () => {
   assert.deepEqual(run(['--lb', 'none', '/s']).lb, []);
+  assert.deepEqual(run(['--marathon', ' none ', '/s']).marathon, []);
+});
+
+test('optional flags: absent or blank is undefined, values are trimmed', () => {
+  const c = run(['--profile', ' shortlived ', '--notify-command', ' /bin/echo  a b ', '--haproxy-socket', ' ', '/s']);
+  assert.equal(c.profile, 'shortlived');
+  assert.deepEqual(c.notifyCommand, ['/bin/echo', 'a', 'b']);
+  assert.equal(c.haproxySocket, undefined);
+  assert.equal(c.storageGroup, undefined);
+  assert.equal(run(['--storage-group', '1000', '/s']).storageGroup, 1000);
+  assert.equal(run(['/s']).backoffMinMs, 300_000);
+  assert.equal(run(['/s']).backoffMaxMs, 86_400_000);
 });
 
 test('--allowed-domains is normalised once, at parse time', () => {
@@ -158,19 +142,21 @@ test('--allowed-domains is normalised once, at parse time', () => {
   );
 });
 
-test('--allowed-domains fails closed: an entry that is not a domain is a usage error naming it', () => {
+test('--allowed-domains fails closed: an entry that is not a domain is a usage error naming it', async (t) => {
   for (const bad of ['https://example.com', 'example.com:443', 'example.com/', 'ok.example.com, example.com:443']) {
-    assert.throws(
-      () => parseCli(['--allowed-domains', bad, '/s'], {}),
-      (err: unknown) => {
-        assert.ok(err instanceof UsageError, bad);
-        assert.match(err.message, /^argument --allowed-domains: not a domain name: '/, bad);
-        assert.ok(err.message.includes(bad.split(', ').pop()!), `${bad}: ${err.message}`);
-        assert.ok(!err.message.includes('\n'));
-        return true;
-      },
-    );
-    assert.throws(() => parseCli(['/s'], { MARATHON_ACME_ALLOWED_DOMAINS: bad }), UsageError, `env ${bad}`);
+    await t.test(bad, () => {
+      assert.throws(
+        () => parseCli(['--allowed-domains', bad, '/s'], {}),
+        (err: unknown) => {
+          assert.ok(err instanceof UsageError, bad);
+          assert.match(err.message, /^argument --allowed-domains: not a domain name: '/, bad);
+          assert.ok(err.message.includes(bad.split(', ').pop()!), `${bad}: ${err.message}`);
+          assert.ok(!err.message.includes('\n'));
+          return true;
+        },
+      );
+      assert.throws(() => parseCli(['/s'], { MARATHON_ACME_ALLOWED_DOMAINS: bad }), UsageError, `env ${bad}`);
+    });
   }
   assert.throws(() => parseCli(['--allowed-domains', ' , ', '/s'], {}), /--allowed-domains: no domain given/);
 });

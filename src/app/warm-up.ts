@@ -1,0 +1,36 @@
+/** The CA account, made ready in the background at start. */
+import type { AcmeIssuer } from '../acme/index.js';
+import type { Logger } from '../lib/logger.js';
+import { retryUntilAborted } from '../lib/retry.js';
+
+const WARM_UP_BACKOFF = { baseMs: 2000, capMs: 300_000, factor: 2, jitter: 0.3 };
+
+/**
+ * Fetch the directory and find or register the account in the background, with backoff, so the CA's
+ * reachability shows in /health early and the first order does not pay for it. Never throws; resolves
+ * once the account is ready or `signal` aborts.
+ */
+export async function warmUpAccount(
+  issuer: Pick<AcmeIssuer, 'init' | 'directoryMeta'>,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  await retryUntilAborted(
+    async () => {
+      await issuer.init(signal);
+      const meta = await issuer.directoryMeta(signal);
+      logger.info(
+        { terms_of_service: meta.termsOfService, profiles: Object.keys(meta.profiles), ari: meta.renewalInfo },
+        'ACME account ready',
+      );
+    },
+    {
+      policy: WARM_UP_BACKOFF,
+      signal,
+      // Every failure is worth another attempt (a timeout too); only our own abort ends the loop.
+      retryable: () => true,
+      onFailure: (err, attempt, delayMs) =>
+        logger.warn({ err, attempt, retry_in: Math.round(delayMs / 1000) }, 'ACME server not reachable'),
+    },
+  ).catch(() => undefined);
+}

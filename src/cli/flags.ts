@@ -1,0 +1,254 @@
+/**
+ * The flag table: every flag's name, short form, kind, metavar, help and shown default, in the order
+ * of --help. Every 0.6.1 flag keeps its name, meaning and default (except the dead ACME v1 directory).
+ * `cli/help.ts` renders it, `cli/parse.ts` reads it, `scripts/gen-flag-table.mjs` puts it in the docs.
+ */
+import { KEY_TYPES } from '../domain/types.js';
+import { DEFAULTS } from '../config/config.js';
+
+export type Kind = 'string' | 'boolean' | 'seconds' | 'int' | 'fraction';
+export interface Option {
+  readonly name: string;
+  readonly short?: string;
+  readonly kind: Kind;
+  readonly metavar?: string;
+  readonly help: string;
+  readonly choices?: readonly string[];
+  /** Shown in --help; the value itself is applied in `cli/parse.ts` (from `DEFAULTS`). */
+  readonly default?: string | number;
+  /** Secret values are never echoed (help, logs). */
+  readonly secret?: boolean;
+}
+
+/** The option table: the order is the order of --help. */
+export const OPTIONS: readonly Option[] = [
+  {
+    name: 'acme',
+    short: 'a',
+    kind: 'string',
+    metavar: 'ACME',
+    default: DEFAULTS.acme,
+    help: 'The address for the ACME Directory Resource. An ACME v1 (acme-v01) URL is mapped to its v2 equivalent',
+  },
+  {
+    name: 'email',
+    short: 'e',
+    kind: 'string',
+    metavar: 'EMAIL',
+    help: 'An email address to register with the ACME service (optional)',
+  },
+  {
+    name: 'marathon',
+    short: 'm',
+    kind: 'string',
+    metavar: 'MARATHON[,MARATHON,...]',
+    default: DEFAULTS.marathon,
+    help: "The addresses for the Marathon HTTP API, tried in order. user:pass@ in a URL is sent as Basic auth. 'none' disables Marathon (static --domains only)",
+  },
+  {
+    name: 'lb',
+    short: 'l',
+    kind: 'string',
+    metavar: 'LB[,LB,...]',
+    default: DEFAULTS.lb,
+    help: "The addresses for the marathon-lb HTTP API, all signalled after changes. 'none' disables signalling",
+  },
+  {
+    name: 'group',
+    short: 'g',
+    kind: 'string',
+    metavar: 'GROUP',
+    default: DEFAULTS.group,
+    help: 'The marathon-lb group to issue certificates for',
+  },
+  {
+    name: 'allow-multiple-certs',
+    kind: 'boolean',
+    help: 'Allow multiple certificates for a single app port. This allows multiple domains for an app, but is not recommended (see --san)',
+  },
+  {
+    name: 'listen',
+    kind: 'string',
+    metavar: 'LISTEN',
+    default: DEFAULTS.listen,
+    help: 'The address for the port to listen on: [ipaddress]:port',
+  },
+  {
+    name: 'marathon-timeout',
+    kind: 'seconds',
+    metavar: 'MARATHON_TIMEOUT',
+    default: DEFAULTS.marathonTimeout,
+    help: 'Amount of time in seconds to wait for HTTP response headers to be received for all requests to Marathon. Set to 0 to disable',
+  },
+  {
+    name: 'sse-timeout',
+    kind: 'seconds',
+    metavar: 'SSE_TIMEOUT',
+    default: DEFAULTS.sseTimeout,
+    help: 'Amount of time in seconds to wait for some event data to be received from Marathon. Set to 0 to disable',
+  },
+  {
+    name: 'log-level',
+    kind: 'string',
+    metavar: '{debug,info,warn,error,critical}',
+    choices: ['debug', 'info', 'warn', 'error', 'critical', 'trace'],
+    default: DEFAULTS.logLevel,
+    help: 'The minimum severity level to log messages at',
+  },
+  {
+    name: 'log-format',
+    kind: 'string',
+    metavar: '{text,json}',
+    choices: ['text', 'json'],
+    help: 'Log line format (default: text on a terminal, json otherwise)',
+  },
+  {
+    name: 'domains',
+    kind: 'string',
+    metavar: 'CERTS',
+    help: "Static certificates, besides Marathon's: ';' separates certificates, ',' or spaces separate the names of one certificate (first = file name), e.g. 'example.com,www.example.com;api.example.com'",
+  },
+  {
+    name: 'san',
+    kind: 'boolean',
+    help: 'Make all names of one MARATHON_ACME_{n}_DOMAIN label one certificate with several names (SAN), instead of the first name only. A label MARATHON_ACME_{n}_SAN=true|false overrides it per port',
+  },
+  {
+    name: 'allowed-domains',
+    kind: 'string',
+    metavar: 'SUFFIX[,SUFFIX,...]',
+    help: 'Only names equal to or under these domains may be requested (multi-tenant clusters); others are rejected and reported. An entry that is not a domain name (a URL, a port) is a usage error',
+  },
+  {
+    name: 'remove-after',
+    kind: 'seconds',
+    metavar: 'SECONDS',
+    default: DEFAULTS.removeAfter,
+    help: 'Grace period before a certificate no app wants any more is archived out of certs/',
+  },
+  {
+    name: 'revoke-removed',
+    kind: 'boolean',
+    help: 'Revoke certificates when they are removed (reason: cessationOfOperation)',
+  },
+  {
+    name: 'max-removal-fraction',
+    kind: 'fraction',
+    metavar: 'FRACTION',
+    default: DEFAULTS.maxRemovalFraction,
+    help: 'Hold removals (until released by an operator) when one plan would remove more than this fraction of managed certificates. 1 disables the guard',
+  },
+  {
+    name: 'key-type',
+    kind: 'string',
+    metavar: `{${KEY_TYPES.join(',')}}`,
+    choices: KEY_TYPES,
+    default: DEFAULTS.keyType,
+    help: 'Private key type of new certificates',
+  },
+  {
+    name: 'profile',
+    kind: 'string',
+    metavar: 'PROFILE',
+    help: "ACME certificate profile to request (e.g. Let's Encrypt 'tlsserver' for 45-day or 'shortlived' for 6-day certificates), if the CA offers it",
+  },
+  {
+    name: 'preferred-chain',
+    kind: 'string',
+    metavar: 'ISSUER_CN',
+    help: 'Prefer the alternate chain whose top certificate is issued by this common name',
+  },
+  {
+    name: 'eab-kid',
+    kind: 'string',
+    metavar: 'KID',
+    help: 'External Account Binding key identifier (CAs that require EAB)',
+  },
+  {
+    name: 'eab-hmac-key',
+    kind: 'string',
+    metavar: 'KEY',
+    secret: true,
+    help: 'External Account Binding HMAC key, base64url (prefer the environment variable MARATHON_ACME_EAB_HMAC_KEY)',
+  },
+  {
+    name: 'max-concurrent-orders',
+    kind: 'int',
+    metavar: 'N',
+    default: DEFAULTS.maxConcurrentOrders,
+    help: 'Certificate orders running at the same time',
+  },
+  {
+    name: 'resync-interval',
+    kind: 'seconds',
+    metavar: 'SECONDS',
+    default: DEFAULTS.resyncInterval,
+    help: 'Re-read all Marathon apps at least this often, events or not',
+  },
+  {
+    name: 'order-budget',
+    kind: 'int',
+    metavar: 'N',
+    default: DEFAULTS.orderBudget,
+    help: "New orders allowed per account per 3 hours, ARI renewals exempt (Let's Encrypt allows 300); excess work waits instead of being refused. 0 disables the budget",
+  },
+  {
+    name: 'backoff-min',
+    kind: 'seconds',
+    metavar: 'SECONDS',
+    default: DEFAULTS.backoffMin,
+    help: "First retry delay after a failed order; it doubles per failure (with jitter), up to --backoff-max. The CA's Retry-After always wins when longer",
+  },
+  {
+    name: 'backoff-max',
+    kind: 'seconds',
+    metavar: 'SECONDS',
+    default: DEFAULTS.backoffMax,
+    help: 'Longest retry delay after failed orders',
+  },
+  {
+    name: 'acme-ca-cert',
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'PEM file of a CA to trust for the ACME server (a private CA, Pebble); NODE_EXTRA_CA_CERTS works too. TLS verification is never disabled',
+  },
+  {
+    name: 'marathon-token',
+    kind: 'string',
+    metavar: 'TOKEN',
+    secret: true,
+    help: 'DC/OS authentication token for Marathon, sent as "Authorization: token=..." (prefer MARATHON_ACME_MARATHON_TOKEN)',
+  },
+  {
+    name: 'haproxy-socket',
+    kind: 'string',
+    metavar: 'PATH',
+    help: 'HAProxy (>= 2.2) admin stats socket: update certificates over the runtime API, without a reload',
+  },
+  {
+    name: 'haproxy-certs-dir',
+    kind: 'string',
+    metavar: 'PATH',
+    help: "With --haproxy-socket: the certs directory as HAProxy names it in its 'crt' line, when HAProxy mounts the storage at another path (default: <storage-dir>/certs)",
+  },
+  {
+    name: 'haproxy-master-socket',
+    kind: 'string',
+    metavar: 'PATH',
+    help: 'HAProxy master CLI socket (haproxy -W -S PATH): with --haproxy-socket, reload through it when the runtime API refuses a change',
+  },
+  {
+    name: 'notify-command',
+    kind: 'string',
+    metavar: 'COMMAND',
+    help: 'Command run after each batch of certificate changes, split on spaces, run without a shell; changed names are in MARATHON_ACME_WRITTEN / MARATHON_ACME_REMOVED',
+  },
+  {
+    name: 'storage-group',
+    kind: 'int',
+    metavar: 'GID',
+    help: 'Group id given to written files and directories, so an HAProxy running as another user can read them (files 0640, directories 0750)',
+  },
+  { name: 'version', kind: 'boolean', help: "show program's version number and exit" },
+  { name: 'help', short: 'h', kind: 'boolean', help: 'show this help message and exit' },
+];

@@ -1,0 +1,24 @@
+/** The --help text, generated from the flag table so it cannot drift. */
+import { envName, STORAGE_DIR_ENV } from './env.js';
+import { OPTIONS } from './flags.js';
+
+export function helpText(): string {
+  const lines = [
+    'usage: marathon-acme [options] storage-dir',
+    '',
+    'Automatically manage ACME certificates for Marathon apps',
+    '',
+    'positional arguments:',
+    `  storage-dir           Path to directory for storing certificates (env ${STORAGE_DIR_ENV})`,
+    '',
+    'options (each can also be set from the environment variable shown):',
+  ];
+  for (const o of OPTIONS) {
+    const flag = `${o.short ? `-${o.short}, ` : '    '}--${o.name}${o.metavar ? ` ${o.metavar}` : ''}`;
+    const dflt = o.default !== undefined ? ` (default: ${o.default})` : '';
+    const env = o.name === 'help' || o.name === 'version' ? '' : ` [${envName(o.name)}]`;
+    lines.push(`  ${flag}`, `        ${o.help}${dflt}${env}`);
+  }
+  lines.push('', 'Labels: MARATHON_ACME_{n}_DOMAIN on an app port in the marathon-lb group; see docs/labels.md.');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseCli } from '../../../src/cli/parse.js';
+import { describeConfig } from '../../../src/config/describe.js';
+
+test('describeConfig: what the start-up line logs, never a secret', () => {
+  const r = parseCli(
+    [
+      '--marathon',
+      'http://user:marathon-pass@m:8080',
+      '--eab-kid',
+      'kid-1',
+      '--eab-hmac-key',
+      'hmac-secret',
+      '--marathon-token',
+      'token-secret',
+      '--listen',
+      '127.0.0.1:8080',
+      '/s',
+    ],
+    {},
+  );
+  assert.equal(r.kind, 'run');
+  const d = describeConfig((r as Extract<typeof r, { kind: 'run' }>).config);
+  const text = JSON.stringify(d);
+  assert.doesNotMatch(text, /marathon-pass|hmac-secret|token-secret/);
+  assert.deepEqual(d.eab, { kid: 'kid-1' });
+  assert.equal(d.listen, '127.0.0.1:8080');
+  assert.equal(d.sse_timeout, 60, 'durations in seconds');
+  assert.equal(d.email, null, 'absent optional values are null, so the line always has the field');
+  assert.deepEqual(Object.keys(d).slice(0, 3), ['storage_dir', 'acme', 'email']);
+});

@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkHealth, evaluateHealth, gatherHealthFacts, type HealthFacts } from '../../../src/http/health.js';
+import type { SourceStatus } from '../../../src/domain/contracts.js';
+
+test('evaluateHealth: thresholds and the start-up grace', async (t) => {
+  const base: HealthFacts = {
+    now: 1_000_000,
+    startedAt: 0,
+    ca: { reachable: true },
+    startupGraceMs: 120_000,
+    marathon: { lastSnapshotAt: 990_000, stream: 'connected', maxAgeMs: 900_000 },
+  };
+  const cases: Array<[string, Partial<HealthFacts>, boolean, string?]> = [
+    ['all good', {}, true],
+    ['storage not writable', { storageError: 'EROFS' }, false, 'storage'],
+    ['CA unreachable after start-up', { ca: { reachable: false, lastError: 'ECONNREFUSED' } }, false, 'ca'],
+    ['CA unreachable while starting', { ca: { reachable: false }, startedAt: 950_000 }, true],
+    [
+      'snapshot stale',
+      { marathon: { lastSnapshotAt: 1, stream: 'connected', maxAgeMs: 900_000 } },
+      false,
+      'marathon_snapshot',
+    ],
+    [
+      'no snapshot yet while starting',
+      { startedAt: 990_000, marathon: { stream: 'connecting', maxAgeMs: 900_000 } },
+      true,
+    ],
+    [
+      'no snapshot after start-up',
+      { marathon: { stream: 'connecting', maxAgeMs: 900_000 } },
+      false,
+      'marathon_snapshot',
+    ],
+    [
+      'stream disconnected',
+      { marathon: { lastSnapshotAt: 990_000, stream: 'disconnected', maxAgeMs: 900_000 } },
+      false,
+      'event_stream',
+    ],
+    [
+      'stream reconnecting is fine',
+      { marathon: { lastSnapshotAt: 990_000, stream: 'connecting', maxAgeMs: 900_000 } },
+      true,
+    ],
+  ];
+  for (const [name, patch, healthy, failing] of cases) {
+    await t.test(name, () => {
+      const h = evaluateHealth({ ...base, ...patch });
+      assert.equal(h.healthy, healthy);
+      if (failing) assert.equal(h.checks[failing]?.ok, false);
+    });
+  }
+  assert.equal(
+    evaluateHealth({ ...base, marathon: undefined }).checks.marathon_snapshot,
+    undefined,
+    'no Marathon, no Marathon checks',
+  );
+});
+
+test('gatherHealthFacts asks each part for its own status', async () => {
+  const marathonStatus: SourceStatus = {
+    lastSnapshotAt: new Date(990_000),
+    stream: 'connecting',
+    lastError: { code: 'MARATHON_UNREACHABLE', message: 'ECONNREFUSED', at: new Date(995_000) },
+  };
+  const facts = await gatherHealthFacts({
+    store: { checkWritable: async () => Promise.reject(new Error('EROFS: read-only file system')) },
+    issuer: { status: () => ({ reachable: false, lastError: 'timeout', directoryUrl: 'https://ca/dir' }) },
+    marathon: { source: { status: () => marathonStatus }, maxAgeMs: 900_000 },
+    startedAt: 0,
+    startupGraceMs: 120_000,
+    now: () => 1_000_000,
+  });
+  assert.deepEqual(facts, {
+    now: 1_000_000,
+    startedAt: 0,
+    startupGraceMs: 120_000,
+    storageError: 'EROFS: read-only file system',
+    ca: { reachable: false, lastError: 'timeout' },
+    marathon: { maxAgeMs: 900_000, lastSnapshotAt: 990_000, stream: 'connecting', lastError: 'ECONNREFUSED' },
+  });
+});
+
+test('checkHealth: no Marathon source, no Marathon checks; a writable store and a reachable CA are healthy', async () => {
+  const h = await checkHealth({
+    store: { checkWritable: async () => {} },
+    issuer: { status: () => ({ reachable: true, directoryUrl: 'https://ca/dir' }) },
+    startedAt: 0,
+    startupGraceMs: 120_000,
+    now: () => 1_000_000,
+  });
+  assert.deepEqual(h, {
+    healthy: true,
+    checks: { storage: { ok: true, detail: 'writable' }, ca: { ok: true, detail: 'reachable' } },
+  });
+});
