@@ -1,5 +1,5 @@
 /**
- * The interfaces between the reconciler and the adapters. Adapters implement them; `main.ts` wires them.
+ * The interfaces between the reconciler and the adapters. Adapters implement them; `app/` wires them.
  * Each contract states what MUST hold; optional abilities are separate small interfaces.
  */
 import type {
