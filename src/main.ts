@@ -21,6 +21,7 @@ import { MarathonSource } from './sources/marathon/index.js';
 import { StaticSource } from './sources/static/static-source.js';
 import { buildNotifier } from './notify/build.js';
 import { Reconciler } from './reconciler/reconciler.js';
+import { createEventBus } from './events/index.js';
 import { FAILURE_BACKOFF } from './domain/policy.js';
 import { HttpServer } from './http/server.js';
 import { evaluateHealth } from './http/health.js';
@@ -121,6 +122,7 @@ async function run(config: Config, logger: Logger): Promise<number> {
     notifier,
     logger,
     metrics,
+    events: createEventBus(logger, metrics),
     sources: sources.map((s) => s.name),
     keyType: config.keyType,
     ...(config.profile ? { profile: config.profile } : {}),
