@@ -28,7 +28,7 @@ const RULES = {
   store: ['domain', 'pki'],
   notify: ['domain'],
   reconciler: ['domain'],
-  events: ['domain'],
+  events: ['domain', 'observe'],
   http: ['domain'],
   config: ['domain'],
   cli: ['domain', 'config'],

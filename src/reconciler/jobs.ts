@@ -9,7 +9,7 @@
 import type { Issuer, Store } from '../domain/contracts.js';
 import type { EventSink } from '../domain/events.js';
 import { recordFailure, recordRenewalInfo, recordSuccess } from '../domain/policy.js';
-import type { CaFacts, CertSpec, CertState, KeyType } from '../domain/types.js';
+import type { CaFacts, CertSpec, CertState, IssuedCertificate, KeyType } from '../domain/types.js';
 import type { BackoffPolicy } from '../lib/backoff.js';
 import { isAbortError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -107,9 +107,10 @@ export class Jobs {
     }
   }
 
+  /** Install what the CA issued and record it (`installed`, then `renewal_scheduled`); the name goes to the delivery. */
   private async install(
     spec: CertSpec,
-    issued: Parameters<Store['install']>[1],
+    issued: IssuedCertificate,
     before: CertState,
     reason: string,
     ca: string,

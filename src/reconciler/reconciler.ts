@@ -260,6 +260,7 @@ export class Reconciler {
       const now = this.now();
       const released = this.releaseRequested;
       this.releaseRequested = false;
+      const ca = this.jobs.ca();
       const p = plan({
         now: new Date(now),
         desired: this.desired,
@@ -270,11 +271,11 @@ export class Reconciler {
           removeAfterMs: this.opts.removeAfterMs,
           keyType: this.opts.keyType,
           maxRemovalFraction: this.opts.maxRemovalFraction,
-          ca: this.jobs.ca(),
+          ca,
         },
         removalsReleased: released,
       });
-      const wakeAt = await this.carryOut(p.decisions, now);
+      const wakeAt = await this.carryOut(p.decisions, now, ca.directoryUrl);
       this.lastPlanAt = now;
       this.scheduleWake(Math.min(wakeAt, p.wakeAt?.getTime() ?? Infinity));
     } catch (err) {
@@ -290,7 +291,7 @@ export class Reconciler {
   }
 
   /** Carry out one plan's decisions; returns when to plan again for what they leave waiting. */
-  private async carryOut(decisions: readonly Decision[], now: number): Promise<number> {
+  private async carryOut(decisions: readonly Decision[], now: number, ca: string): Promise<number> {
     const held: string[] = [];
     const queuedNow = new Set<string>();
     let wakeAt = Infinity;
@@ -301,7 +302,7 @@ export class Reconciler {
         wakeAt = Math.min(wakeAt, retryAt);
         continue;
       }
-      if (await this.apply(d, now)) queuedNow.add(d.name);
+      if (await this.apply(d, now, ca)) queuedNow.add(d.name);
       // These change the state the plan was made from (e.g. a grace now has a deadline): plan again.
       if (d.kind === 'mark-unwanted' || d.kind === 'clear-unwanted' || d.kind === 'forget') this.planAgain = true;
     }
@@ -322,10 +323,9 @@ export class Reconciler {
     return this.lastResyncRequest + RESYNC_REQUEST_INTERVAL_MS;
   }
 
-  /** Carry out one decision; true when it put a job on the queue. */
-  private async apply(d: Decision, now: number): Promise<boolean> {
+  /** Carry out one decision (orders go to `ca`); true when it put a job on the queue. */
+  private async apply(d: Decision, now: number, ca: string): Promise<boolean> {
     const at = new Date(now).toISOString();
-    const ca = this.jobs.ca().directoryUrl;
     switch (d.kind) {
       case 'issue':
       case 'renew':

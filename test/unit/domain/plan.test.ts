@@ -454,6 +454,14 @@ test('recordSuccess clears failures and sets a renewal time; recordRenewalInfo k
   assert.equal(a2.renewAt, a1.renewAt, 'same window keeps the chosen moment');
 });
 
+test('recordSuccess records the issuing CA; a later failure keeps it (the certificate is still from there)', () => {
+  const c = cert('a.example', { notBefore: at(0), notAfter: at(90) });
+  assert.equal(recordSuccess(state('a.example'), c, 'ec256', NOW, 0).issuer, undefined);
+  const ok = recordSuccess(state('a.example'), c, 'ec256', NOW, 0, ca.directoryUrl);
+  assert.equal(ok.issuer, ca.directoryUrl);
+  assert.equal(recordFailure(ok, { code: 'C', detail: 'x' }, NOW, 0).issuer, ca.directoryUrl);
+});
+
 test('sameNames ignores order and case', () => {
   assert.equal(sameNames(['a', 'b'], ['B', 'a']), true);
   assert.equal(sameNames(['a'], ['a', 'b']), false);
