@@ -11,6 +11,8 @@ import { type HttpHandlers, HttpServer } from '../http/server.js';
 import { statusReport } from '../http/status.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../observe/metrics.js';
+import { createEventBus } from '../events/index.js';
+import type { EventBus } from '../events/bus.js';
 import { Reconciler } from '../reconciler/reconciler.js';
 import { Http01Solver } from '../solvers/http01.js';
 import { MemoryChallengeStore } from '../solvers/memory-challenge-store.js';
@@ -30,6 +32,8 @@ export interface App {
   readonly notifier: Notifier;
   readonly sources: readonly Source[];
   readonly reconciler: Reconciler;
+  /** Lifecycle events of every certificate: logs and metrics subscribe here, and so can later features. */
+  readonly events: EventBus;
   readonly http: HttpServer;
 }
 
@@ -53,7 +57,9 @@ export function compose(config: Config, logger: Logger, metrics: Metrics, store:
   });
   const notifier = buildNotifier(config, logger, metrics);
   const sources = buildSources(config, logger, metrics);
+  const events = createEventBus(logger, metrics);
   const reconciler = new Reconciler({
+    events,
     store,
     issuer,
     notifier,
@@ -72,7 +78,7 @@ export function compose(config: Config, logger: Logger, metrics: Metrics, store:
     backoff: failureBackoff(config),
     requestResync: () => resyncAll(sources),
   });
-  const app = { store, issuer, notifier, sources, reconciler };
+  const app = { store, issuer, notifier, sources, reconciler, events };
   const http = new HttpServer(httpHandlers(config, app, challenges, metrics, startedAt), logger);
   return { ...app, http };
 }

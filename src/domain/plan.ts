@@ -4,7 +4,7 @@
  */
 import { chooseRenewalTime, isTestIssuer } from './policy.js';
 import { sameNames } from './name-rules.js';
-import type { CertSpec, CertState, KeyType, StoredCert } from './types.js';
+import type { CaFacts, CertSpec, CertState, KeyType, StoredCert } from './types.js';
 
 export type Work = 'issue' | 'renew';
 
@@ -42,10 +42,11 @@ export interface PlanPolicy {
   readonly keyType: KeyType;
   /** Removals above this fraction of the managed certificates (and more than 2) are held. */
   readonly maxRemovalFraction: number;
-  /** The directory is a production CA: test-CA certificates are replaced. */
-  readonly productionCa: boolean;
-  /** Whether the CA offers ARI: undefined = unknown yet (ask), false = never ask. */
-  readonly ariSupported: boolean | undefined;
+  /**
+   * The CA new orders go to: if it is a production CA, certificates of a test CA are replaced; if it is
+   * known not to offer ARI (`ariSupported` false), renewal information is never asked.
+   */
+  readonly ca: CaFacts;
 }
 
 export interface PlanInput {
@@ -111,7 +112,7 @@ function decideWanted(
   if (!stored) return issue('no certificate');
   if (!sameNames(stored.names, spec.names)) return issue('names changed');
   if (stored.selfSigned) return issue('self-signed certificate');
-  if (input.policy.productionCa && isTestIssuer(stored.issuer))
+  if (input.policy.ca.production && isTestIssuer(stored.issuer))
     return issue('test CA certificate while the CA is production');
   // Only a key type WE recorded can have "changed": certificates adopted from the Python original (RSA)
   // keep their key until their normal renewal, rather than all being reissued at once on migration.
@@ -135,7 +136,7 @@ function decideWanted(
       ariRenewal: state?.ari !== undefined && state.serial === stored.serial,
     };
   }
-  const ariCheck = input.policy.ariSupported === false ? undefined : ariCheckTime(stored, state);
+  const ariCheck = input.policy.ca.ariSupported === false ? undefined : ariCheckTime(stored, state);
   if (ariCheck !== undefined && ariCheck.getTime() <= now)
     return { kind: 'check-ari', name, reason: state?.ari ? 'renewal info expired' : 'no renewal info yet' };
   const at = new Date(Math.min(due.at.getTime(), due.urgentAt.getTime(), ariCheck?.getTime() ?? Infinity));

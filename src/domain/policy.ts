@@ -100,19 +100,24 @@ export function recordFailure(
   };
 }
 
-/** The state after a certificate was installed: failures cleared, the new leaf's facts, a fresh renewal time. */
+/**
+ * The state after a certificate was installed: failures cleared, the new leaf's facts, a fresh renewal
+ * time, and `issuer` (the ACME directory URL of the CA that issued it) when given.
+ */
 export function recordSuccess(
   state: CertState,
   cert: StoredCert,
   keyType: CertState['keyType'],
   now: Date,
   random: number,
+  issuer?: string,
 ): CertState {
   const { nextAttempt: _n, lastError: _e, ari: _a, unwantedSince: _u, ...rest } = state;
   return {
     ...rest,
     names: cert.names,
     ...(keyType ? { keyType } : {}),
+    ...(issuer ? { issuer } : {}),
     failures: 0,
     failedValidations: [],
     lastAttempt: now.toISOString(),

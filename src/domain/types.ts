@@ -83,10 +83,35 @@ export interface StoredCert {
   readonly certPem: string;
 }
 
-/** Records about the ACME account as a whole, persisted beside the certificates' records. */
+/**
+ * Records about the ACME accounts, persisted as `account-state.json` beside the certificates' records.
+ *
+ * Shape written: `{ "cas": { "<ACME directory URL>": { "newOrders": ["<ISO time>", ...] } } }`, one entry
+ * per CA, keyed by its directory URL. A version with several CAs adds entries, and fields inside an entry,
+ * without a rewrite; a writer keeps the entries (and the fields) it does not know as it read them.
+ * Shape of 1.0 (one CA): `{ "newOrders": [...] }`. Still read, as the records of the configured CA when
+ * `cas` has no entry for it; never written again.
+ */
 export interface AccountState {
+  /** 1.0 only: recent new orders of the one CA there was. */
+  readonly newOrders?: readonly string[];
+  /** By ACME directory URL. */
+  readonly cas?: Readonly<Record<string, CaAccountState>>;
+}
+
+/** The records of one ACME CA's account. */
+export interface CaAccountState {
   /** ISO times of recent new orders (the rate-limit budget), so a restart does not reset it. */
   readonly newOrders: readonly string[];
+}
+
+/** What the daemon knows of one ACME CA, keyed by its directory URL. */
+export interface CaFacts {
+  readonly directoryUrl: string;
+  /** A production CA (known from the configuration): certificates of a test CA are replaced. */
+  readonly production: boolean;
+  /** Whether it offers renewal information (learnt from its answers): undefined = not known yet (ask). */
+  readonly ariSupported: boolean | undefined;
 }
 
 /**
@@ -102,6 +127,11 @@ export interface CertState {
   readonly notBefore?: string;
   readonly notAfter?: string;
   readonly serial?: string;
+  /**
+   * ACME directory URL of the CA that issued the current certificate. Absent in records of 1.0 and for
+   * certificates adopted from disk (rebuilt by `stateFromCert`): then the CA is not known.
+   */
+  readonly issuer?: string;
   /** Last ARI answer, and when to ask again. */
   readonly ari?: {
     readonly start: string;

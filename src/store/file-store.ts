@@ -48,7 +48,7 @@ import { selfSignedCert } from '../pki/create-cert.js';
 import { buildBundle, checkBundle, readStoredCert, storedCertOf } from './bundle.js';
 import { cleanStaging, fsyncDir, writeDurable } from './durable.js';
 import { assertSafeName, fitFileName } from '../lib/file-names.js';
-import { parseStateRecord } from './state.js';
+import { parseAccountState, parseStateRecord } from './state.js';
 
 export interface FileStoreOptions {
   /** The storage directory (`--storage-dir`); must exist. */
@@ -314,11 +314,7 @@ export class FileStore implements Store {
       return null;
     }
     try {
-      const parsed = JSON.parse(text) as { newOrders?: unknown };
-      const newOrders = Array.isArray(parsed.newOrders)
-        ? parsed.newOrders.filter((t): t is string => typeof t === 'string' && !Number.isNaN(Date.parse(t)))
-        : [];
-      return { newOrders };
+      return parseAccountState(text);
     } catch (err) {
       this.log.warn({ file: this.accountStatePath, err }, 'account state corrupt; starting afresh');
       return null;

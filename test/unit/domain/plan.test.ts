@@ -9,7 +9,7 @@ import {
   recordSuccess,
   MAX_FAILED_VALIDATIONS_PER_HOUR,
 } from '../../../src/domain/policy.js';
-import type { CertSpec, CertState, StoredCert } from '../../../src/domain/types.js';
+import type { CaFacts, CertSpec, CertState, StoredCert } from '../../../src/domain/types.js';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-11-22T12:00:00Z');
@@ -39,12 +39,12 @@ const state = (name: string, o: Partial<CertState> = {}): CertState => ({
   failures: 0,
   ...o,
 });
+const ca: CaFacts = { directoryUrl: 'https://ca.example/directory', production: true, ariSupported: false };
 const policy: PlanPolicy = {
   removeAfterMs: 7 * DAY,
   keyType: 'ec256',
   maxRemovalFraction: 0.5,
-  productionCa: true,
-  ariSupported: false,
+  ca,
 };
 
 function input(o: {
@@ -52,6 +52,8 @@ function input(o: {
   stored?: StoredCert[];
   states?: CertState[];
   policy?: Partial<PlanPolicy>;
+  /** Facts of the CA, over the default (a production CA without ARI). */
+  ca?: Partial<CaFacts>;
   desiredAt?: Date | null;
   released?: boolean;
   now?: Date;
@@ -62,7 +64,7 @@ function input(o: {
     desiredAt: o.desiredAt === null ? undefined : (o.desiredAt ?? NOW),
     stored: new Map((o.stored ?? []).map((c) => [c.name, c])),
     states: new Map((o.states ?? []).map((s) => [s.name, s])),
-    policy: { ...policy, ...o.policy },
+    policy: { ...policy, ...o.policy, ca: { ...ca, ...o.ca } },
     removalsReleased: o.released ?? false,
   };
 }
@@ -72,7 +74,7 @@ const only = (i: PlanInput) => {
   return p.decisions[0]!;
 };
 
-test('plan: one decision per certificate, with a reason', () => {
+test('plan: one decision per certificate, with a reason', async (t) => {
   const cases: Array<[string, PlanInput, string, RegExp]> = [
     ['missing certificate is issued', input({ desired: [spec('a.example')] }), 'issue', /no certificate/],
     [
@@ -110,7 +112,7 @@ test('plan: one decision per certificate, with a reason', () => {
       input({
         desired: [spec('a.example')],
         stored: [cert('a.example', { issuer: 'CN=(STAGING) Ersatz Edamame E1' })],
-        policy: { productionCa: false },
+        ca: { production: false },
       }),
       'none',
       /not due/,
@@ -173,7 +175,7 @@ test('plan: one decision per certificate, with a reason', () => {
             ari: { start: at(4).toISOString(), end: at(6).toISOString(), checkAfter: at(1).toISOString() },
           }),
         ],
-        policy: { ariSupported: true },
+        ca: { ariSupported: true },
       }),
       'none',
       /not due/,
@@ -190,7 +192,7 @@ test('plan: one decision per certificate, with a reason', () => {
             ari: { start: at(-1).toISOString(), end: at(1).toISOString(), checkAfter: at(1).toISOString() },
           }),
         ],
-        policy: { ariSupported: true },
+        ca: { ariSupported: true },
       }),
       'renew',
       /ari-window/,
@@ -207,14 +209,14 @@ test('plan: one decision per certificate, with a reason', () => {
             ari: { start: at(3).toISOString(), end: at(3.5).toISOString(), checkAfter: at(1).toISOString() },
           }),
         ],
-        policy: { ariSupported: true },
+        ca: { ariSupported: true },
       }),
       'renew',
       /last twentieth/,
     ],
     [
       'ARI unknown: ask',
-      input({ desired: [spec('a.example')], stored: [cert('a.example')], policy: { ariSupported: undefined } }),
+      input({ desired: [spec('a.example')], stored: [cert('a.example')], ca: { ariSupported: undefined } }),
       'check-ari',
       /no renewal info/,
     ],
@@ -230,7 +232,7 @@ test('plan: one decision per certificate, with a reason', () => {
             ari: { start: at(49).toISOString(), end: at(51).toISOString(), checkAfter: at(-0.01).toISOString() },
           }),
         ],
-        policy: { ariSupported: true },
+        ca: { ariSupported: true },
       }),
       'check-ari',
       /expired/,
@@ -247,7 +249,7 @@ test('plan: one decision per certificate, with a reason', () => {
             ari: { start: at(-2).toISOString(), end: at(0).toISOString(), checkAfter: at(1).toISOString() },
           }),
         ],
-        policy: { ariSupported: true },
+        ca: { ariSupported: true },
       }),
       'check-ari',
       /renewal info/,
@@ -312,9 +314,11 @@ test('plan: one decision per certificate, with a reason', () => {
     ['state without certificate or wish is forgotten', input({ states: [state('a.example')] }), 'forget', /not wanted/],
   ];
   for (const [name, inp, kind, reason] of cases) {
-    const d = only(inp);
-    assert.equal(d.kind, kind, `${name}: ${JSON.stringify(d)}`);
-    assert.match(d.reason, reason, name);
+    await t.test(name, () => {
+      const d = only(inp);
+      assert.equal(d.kind, kind, JSON.stringify(d));
+      assert.match(d.reason, reason);
+    });
   }
 });
 
@@ -349,7 +353,7 @@ test('plan: ARI renewals are marked (exempt from the order budget, sent with rep
           ari: { start: at(-2).toISOString(), end: at(1).toISOString(), checkAfter: at(1).toISOString() },
         }),
       ],
-      policy: { ariSupported: true },
+      ca: { ariSupported: true },
     }),
   );
   assert.equal(d.kind === 'renew' && d.ariRenewal, true);
@@ -448,6 +452,14 @@ test('recordSuccess clears failures and sets a renewal time; recordRenewalInfo k
   assert.equal(a1.ari?.checkAfter, new Date(NOW.getTime() + 3600_000).toISOString());
   const a2 = recordRenewalInfo(a1, c, info, NOW, 0.9);
   assert.equal(a2.renewAt, a1.renewAt, 'same window keeps the chosen moment');
+});
+
+test('recordSuccess records the issuing CA; a later failure keeps it (the certificate is still from there)', () => {
+  const c = cert('a.example', { notBefore: at(0), notAfter: at(90) });
+  assert.equal(recordSuccess(state('a.example'), c, 'ec256', NOW, 0).issuer, undefined);
+  const ok = recordSuccess(state('a.example'), c, 'ec256', NOW, 0, ca.directoryUrl);
+  assert.equal(ok.issuer, ca.directoryUrl);
+  assert.equal(recordFailure(ok, { code: 'C', detail: 'x' }, NOW, 0).issuer, ca.directoryUrl);
 });
 
 test('sameNames ignores order and case', () => {

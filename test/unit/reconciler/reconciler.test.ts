@@ -1,124 +1,31 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Reconciler, type ReconcilerOptions } from '../../../src/reconciler/reconciler.js';
-import type { Change, Issuer, IssueRequest, Notifier, Store } from '../../../src/domain/contracts.js';
-import type {
-  AccountState,
-  CertSpec,
-  CertState,
-  IssuedCertificate,
-  RenewalInfo,
-  Snapshot,
-  StoredCert,
-} from '../../../src/domain/types.js';
+import type { Change } from '../../../src/domain/contracts.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import { createMetrics } from '../../../src/observe/metrics.js';
+import {
+  DAY,
+  EventRecorder,
+  FakeIssuer,
+  FakeNotifier,
+  MemStore,
+  VirtualTime,
+  snap,
+  spec,
+} from '../../support/fakes.js';
 
-const DAY = 86_400_000;
-
-/** In-memory doubles of the adapters: the reconciler is tested against the contracts alone. */
-class MemStore implements Store {
-  certs = new Map<string, StoredCert>();
-  states = new Map<string, CertState>();
-  archived: string[] = [];
-  constructor(private readonly clock: () => number) {}
-  async init() {}
-  async readAccountKey() {
-    return null;
-  }
-  async writeAccountKey() {}
-  async list() {
-    return { certs: [...this.certs.values()], unmanaged: [] };
-  }
-  async install(spec: CertSpec, cert: IssuedCertificate): Promise<StoredCert> {
-    const now = this.clock();
-    const c: StoredCert = {
-      name: spec.name,
-      names: [...spec.names],
-      notBefore: new Date(now),
-      notAfter: new Date(now + 90 * DAY),
-      serial: cert.certPem,
-      issuer: 'CN=Test CA',
-      keyType: 'ec256',
-      selfSigned: false,
-      certPem: cert.certPem,
-    };
-    this.certs.set(spec.name, c);
-    return c;
-  }
-  async archive(name: string) {
-    this.certs.delete(name);
-    this.archived.push(name);
-  }
-  async loadStates() {
-    return new Map(this.states);
-  }
-  async saveState(name: string, s: CertState | null) {
-    if (s) this.states.set(name, s);
-    else this.states.delete(name);
-  }
-  account: AccountState | null = null;
-  async readAccountState() {
-    return this.account;
-  }
-  async writeAccountState(s: AccountState) {
-    this.account = s;
-  }
-  async checkWritable() {}
-}
-
-class FakeIssuer implements Issuer {
-  requests: IssueRequest[] = [];
-  fail: ((r: IssueRequest) => Error | undefined) | undefined;
-  ari: (certPem: string) => RenewalInfo | null = () => null;
-  revoked: string[] = [];
-  private serial = 0;
-  async issue(r: IssueRequest): Promise<IssuedCertificate> {
-    this.requests.push(r);
-    await new Promise((res) => setTimeout(res, 5));
-    const e = this.fail?.(r);
-    if (e) throw e;
-    return { keyPem: 'KEY', certPem: `serial-${++this.serial}`, chainPem: '' };
-  }
-  async renewalInfo(certPem: string) {
-    return this.ari(certPem);
-  }
-  certId(certPem: string) {
-    return `id-${certPem}`;
-  }
-  async revoke(certPem: string, _reason?: number) {
-    this.revoked.push(certPem);
-  }
-  status() {
-    return { reachable: true, directoryUrl: 'x' };
-  }
-}
-
-class FakeNotifier implements Notifier {
-  readonly name = 'fake';
-  calls: Change[] = [];
-  async notify(c: Change) {
-    this.calls.push(c);
-    return { ok: true };
-  }
-  async stop() {}
-}
-
-const spec = (name: string, ...more: string[]): CertSpec => ({
-  name,
-  names: [name, ...more],
-  requestedBy: [{ source: 'marathon', appId: `/${name}`, portIndex: 0 }],
-});
-const snap = (...specs: CertSpec[]): Snapshot => ({ specs, problems: [] });
-
-function setup(o: Partial<ReconcilerOptions> = {}, clock = () => Date.now(), store = new MemStore(clock)) {
+/** A reconciler on in-memory adapters and virtual time, started. */
+function setup(time: VirtualTime, o: Partial<ReconcilerOptions> = {}, store = new MemStore(time.now)) {
   const issuer = new FakeIssuer();
   const notifier = new FakeNotifier();
+  const events = new EventRecorder();
   const ac = new AbortController();
   const r = new Reconciler({
     store,
     issuer,
     notifier,
+    events,
     logger: silentLogger(),
     metrics: createMetrics({ defaultMetrics: false }),
     sources: ['marathon'],
@@ -130,7 +37,7 @@ function setup(o: Partial<ReconcilerOptions> = {}, clock = () => Date.now(), sto
     maxConcurrentOrders: 5,
     orderBudget: 0,
     notifyDebounceMs: 20,
-    clock,
+    clock: time.now,
     ...o,
   });
   const done = r.start(ac.signal);
@@ -139,198 +46,231 @@ function setup(o: Partial<ReconcilerOptions> = {}, clock = () => Date.now(), sto
     store,
     issuer,
     notifier,
+    events,
     stop: async () => {
       ac.abort();
-      await done;
+      await time.settle(done, 'the reconciler stopped');
     },
   };
 }
 
-async function until(cond: () => boolean, what: string, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+function started(t: TestContext, o: Partial<ReconcilerOptions> = {}) {
+  const time = new VirtualTime(t);
+  return { time, ...setup(time, o) };
 }
 
-test('new names are ordered, installed, and the load balancers are told once per batch', async () => {
-  const t = setup();
-  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example', 'www.b.example'), spec('c.example')));
-  await until(() => t.store.certs.size === 3, 'three certificates');
-  await until(() => t.notifier.calls.length >= 1, 'a notification');
-  await new Promise((r) => setTimeout(r, 100));
-  assert.equal(t.notifier.calls.length, 1, 'one batch, one notification');
-  assert.deepEqual([...t.notifier.calls[0]!.written].sort(), ['a.example', 'b.example', 'c.example']);
-  assert.deepEqual(t.issuer.requests.find((r) => r.names[0] === 'b.example')?.names, ['b.example', 'www.b.example']);
-  assert.equal(t.issuer.requests.length, 3, 'no duplicate orders');
-  const st = t.r.status();
+test('new names are ordered, installed, and the load balancers are told once per batch', async (t) => {
+  const s = started(t);
+  s.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example', 'www.b.example'), spec('c.example')));
+  await s.time.until(() => s.store.certs.size === 3, 'three certificates');
+  await s.time.until(() => s.notifier.calls.length >= 1, 'a notification');
+  await s.time.advance(100);
+  assert.equal(s.notifier.calls.length, 1, 'one batch, one notification');
+  assert.deepEqual([...s.notifier.calls[0]!.written].sort(), ['a.example', 'b.example', 'c.example']);
+  assert.deepEqual(s.issuer.requests.find((r) => r.names[0] === 'b.example')?.names, ['b.example', 'www.b.example']);
+  assert.equal(s.issuer.requests.length, 3, 'no duplicate orders');
   assert.deepEqual(
-    st.certificates.map((c) => c.state),
+    s.r.status().certificates.map((c) => c.state),
     ['valid', 'valid', 'valid'],
   );
-  assert.equal(t.store.states.get('a.example')?.keyType, 'ec256');
-  await t.stop();
+  assert.equal(s.store.states.get('a.example')?.keyType, 'ec256');
+  assert.equal(s.store.states.get('a.example')?.issuer, s.issuer.directoryUrl, 'the issuing CA is recorded');
+  await s.stop();
 });
 
-test('a failing order backs off (no hot loop) and records the problem', async () => {
-  const t = setup();
-  t.issuer.fail = () =>
+test('the lifecycle of a certificate goes out as events, in order', async (t) => {
+  const s = started(t);
+  s.r.setSnapshot('marathon', snap(spec('a.example')));
+  await s.time.until(() => s.events.of('delivered').length === 1, 'delivered');
+  assert.deepEqual(
+    s.events.events.map((e) => e.type),
+    ['requested', 'installed', 'renewal_scheduled', 'delivered'],
+  );
+  const [requested] = s.events.of('requested');
+  assert.equal(requested?.kind, 'issue');
+  assert.equal(requested?.attempt, 1);
+  assert.equal(requested?.issuer, s.issuer.directoryUrl);
+  const [installed] = s.events.of('installed');
+  assert.equal(installed?.serial, 'serial-1');
+  assert.equal(installed?.issuer, s.issuer.directoryUrl);
+  assert.equal(installed?.at, new Date(Date.parse(installed!.at)).toISOString(), 'an ISO time');
+  const [delivered] = s.events.of('delivered');
+  assert.deepEqual(
+    { ok: delivered?.ok, targets: delivered?.targets, written: delivered?.written },
+    {
+      ok: true,
+      targets: 'fake',
+      written: ['a.example'],
+    },
+  );
+  const ids = s.events.events.map((e) => e.id);
+  assert.deepEqual(
+    ids,
+    [...ids].sort((a, b) => a - b),
+  );
+  await s.stop();
+});
+
+test('a failing order backs off (no hot loop) and records the problem', async (t) => {
+  const s = started(t);
+  s.issuer.fail = () =>
     Object.assign(new Error('rate limited'), {
       code: 'ACME_PROBLEM',
       type: 'rateLimited',
       detail: 'too many',
       retryAfter: new Date(Date.now() + 3 * 3600_000),
     });
-  t.r.setSnapshot('marathon', snap(spec('a.example')));
-  await until(() => (t.store.states.get('a.example')?.failures ?? 0) === 1, 'a recorded failure');
-  for (let i = 0; i < 10; i++) t.r.trigger();
-  await new Promise((r) => setTimeout(r, 200));
-  assert.equal(t.issuer.requests.length, 1, 'no retry before the backoff ends');
-  const s = t.store.states.get('a.example')!;
-  assert.equal(s.lastError?.type, 'rateLimited');
-  assert.ok(Date.parse(s.nextAttempt!) >= Date.now() + 2.9 * 3600_000, "the CA's Retry-After is honoured");
-  const cs = t.r.status().certificates[0]!;
+  s.r.setSnapshot('marathon', snap(spec('a.example')));
+  await s.time.until(() => (s.store.states.get('a.example')?.failures ?? 0) === 1, 'a recorded failure');
+  for (let i = 0; i < 10; i++) s.r.trigger();
+  await s.time.advance(200);
+  assert.equal(s.issuer.requests.length, 1, 'no retry before the backoff ends');
+  const st = s.store.states.get('a.example')!;
+  assert.equal(st.lastError?.type, 'rateLimited');
+  assert.ok(Date.parse(st.nextAttempt!) >= Date.now() + 2.9 * 3600_000, "the CA's Retry-After is honoured");
+  const cs = s.r.status().certificates[0]!;
   assert.equal(cs.state, 'failing');
   assert.ok(cs.nextAttempt);
-  await t.stop();
+  const [backoff] = s.events.of('backoff');
+  assert.equal(backoff?.problem_type, 'rateLimited');
+  assert.equal(backoff?.next_attempt, st.nextAttempt);
+  await s.stop();
 });
 
-test('an unwanted certificate is archived after the grace, and nothing before every source reported', async () => {
-  let now = Date.now();
-  const t = setup({ removeAfterMs: 60_000 }, () => now);
-  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example'), spec('c.example')));
-  await until(() => t.store.certs.size === 3, 'installed');
-  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
-  await until(() => t.store.states.get('c.example')?.unwantedSince !== undefined, 'grace started');
-  assert.equal(t.store.archived.length, 0);
-  now += 61_000;
-  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
-  await until(() => t.store.archived.includes('c.example'), 'archived');
-  await until(() => t.notifier.calls.some((c) => c.removed.includes('c.example')), 'removal notified');
-  assert.equal(t.store.states.has('c.example'), false);
-  await t.stop();
+test('an unwanted certificate is archived after the grace, and nothing before every source reported', async (t) => {
+  const s = started(t, { removeAfterMs: 60_000 });
+  s.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example'), spec('c.example')));
+  await s.time.until(() => s.store.certs.size === 3, 'installed');
+  s.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
+  await s.time.until(() => s.store.states.get('c.example')?.unwantedSince !== undefined, 'grace started');
+  assert.equal(s.store.archived.length, 0);
+  assert.equal(s.events.of('removal_scheduled')[0]?.name, 'c.example');
+  await s.time.advance(61_000, 1000);
+  s.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
+  await s.time.until(() => s.store.archived.includes('c.example'), 'archived');
+  await s.time.until(() => s.notifier.calls.some((c) => c.removed.includes('c.example')), 'removal notified');
+  assert.equal(s.store.states.has('c.example'), false);
+  assert.equal(s.events.of('removed')[0]?.name, 'c.example');
+  await s.stop();
 });
 
-test('certificates on disk are not touched before the first snapshot', async () => {
-  const t0 = Date.now();
-  const t = setup({ removeAfterMs: 0 });
-  t.store.certs.set('old.example', {
+test('certificates on disk are not touched before the first snapshot', async (t) => {
+  const s = started(t, { removeAfterMs: 0 });
+  s.store.certs.set('old.example', {
     name: 'old.example',
     names: ['old.example'],
-    notBefore: new Date(t0),
-    notAfter: new Date(t0 + 90 * DAY),
+    notBefore: new Date(Date.now()),
+    notAfter: new Date(Date.now() + 90 * DAY),
     serial: 's',
     issuer: 'CN=x',
     keyType: 'rsa2048',
     selfSigned: false,
     certPem: 'p',
   });
-  await t.r.refresh();
-  await new Promise((r) => setTimeout(r, 100));
-  assert.equal(t.store.archived.length, 0);
-  assert.equal(t.store.states.get('old.example')?.unwantedSince, undefined);
-  assert.equal(t.r.status().certificates[0]?.state, 'unwanted');
-  await t.stop();
+  await s.time.settle(s.r.refresh(), 'refreshed');
+  await s.time.advance(100);
+  assert.equal(s.store.archived.length, 0);
+  assert.equal(s.store.states.get('old.example')?.unwantedSince, undefined);
+  assert.equal(s.r.status().certificates[0]?.state, 'unwanted');
+  await s.stop();
 });
 
-test('the order budget spreads new orders out instead of sending them all', async () => {
-  const t = setup({ orderBudget: 2 });
-  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example'), spec('c.example'), spec('d.example')));
-  await until(() => t.store.certs.size === 2, 'two installed');
-  await new Promise((r) => setTimeout(r, 150));
-  assert.equal(t.issuer.requests.length, 2);
-  assert.equal(t.r.status().queue.queued, 2, 'the rest waits in the queue');
-  await t.stop();
+test('the order budget spreads new orders out instead of sending them all', async (t) => {
+  const s = started(t, { orderBudget: 2 });
+  s.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example'), spec('c.example'), spec('d.example')));
+  await s.time.until(() => s.store.certs.size === 2, 'two installed');
+  await s.time.advance(150);
+  assert.equal(s.issuer.requests.length, 2);
+  assert.equal(s.r.status().queue.queued, 2, 'the rest waits in the queue');
+  await s.stop();
 });
 
-test('ARI: a window in the past renews with `replaces`', async () => {
-  const t = setup();
+test('ARI: a window in the past renews with `replaces`', async (t) => {
+  const s = started(t);
   const now = Date.now();
   // The first certificate's window is already open; its successor's is in two months.
-  t.issuer.ari = (pem) =>
+  s.issuer.ari = (pem) =>
     pem === 'serial-1'
       ? { start: new Date(now - 1000), end: new Date(now - 10), retryAfterMs: 3600_000 }
       : { start: new Date(now + 60 * DAY), end: new Date(now + 61 * DAY) };
-  t.r.setSnapshot('marathon', snap(spec('a.example')));
-  await until(() => t.issuer.requests.length === 2, 'renewed');
-  assert.equal(t.issuer.requests[1]!.replaces, 'id-serial-1');
-  await until(() => t.store.certs.get('a.example')?.serial === 'serial-2', 'new certificate installed');
-  assert.equal(t.r.status().ariSupported, true);
-  await until(() => t.store.states.get('a.example')?.ari !== undefined, 'ARI asked for the new certificate');
-  const renewAt = Date.parse(t.store.states.get('a.example')!.renewAt!);
+  s.r.setSnapshot('marathon', snap(spec('a.example')));
+  await s.time.until(() => s.issuer.requests.length === 2, 'renewed');
+  assert.equal(s.issuer.requests[1]!.replaces, 'id-serial-1');
+  await s.time.until(() => s.store.certs.get('a.example')?.serial === 'serial-2', 'new certificate installed');
+  assert.equal(s.r.status().ariSupported, true);
+  await s.time.until(() => s.store.states.get('a.example')?.ari !== undefined, 'ARI asked for the new certificate');
+  const renewAt = Date.parse(s.store.states.get('a.example')!.renewAt!);
   assert.ok(renewAt >= now + 60 * DAY && renewAt <= now + 61 * DAY, 'renewal time inside the new window');
-  assert.equal(t.issuer.requests.length, 2, 'no further renewal');
-  await t.stop();
+  assert.equal(s.issuer.requests.length, 2, 'no further renewal');
+  const windows = s.events.of('renewal_scheduled').filter((e) => e.window);
+  assert.equal(windows.at(-1)?.renew_at, s.store.states.get('a.example')!.renewAt);
+  await s.stop();
 });
 
-test('the mass-removal guard holds, and an operator release lets it through', async () => {
-  let now = Date.now();
-  const t = setup({ removeAfterMs: 1000 }, () => now);
+test('the mass-removal guard holds, and an operator release lets it through', async (t) => {
+  const s = started(t, { removeAfterMs: 1000 });
   const all = ['a', 'b', 'c', 'd'].map((n) => spec(`${n}.example`));
-  t.r.setSnapshot('marathon', snap(...all));
-  await until(() => t.store.certs.size === 4, 'installed');
-  t.r.setSnapshot('marathon', snap());
-  await until(() => [...t.store.states.values()].every((s) => s.unwantedSince), 'grace started');
-  now += 2000;
-  t.r.setSnapshot('marathon', snap());
-  await until(() => t.r.status().heldRemovals.length === 4, 'held');
-  assert.equal(t.store.archived.length, 0);
-  assert.deepEqual(t.r.releaseRemovals().sort(), ['a.example', 'b.example', 'c.example', 'd.example']);
-  await until(() => t.store.archived.length === 4, 'archived after release');
-  await t.stop();
-});
-
-test('a removal waiting for a fresh snapshot asks the sources for one', async () => {
-  let now = Date.now();
-  let resyncs = 0;
-  const t = setup(
-    {
-      removeAfterMs: 1000,
-      requestResync: () => {
-        resyncs++;
-      },
-    },
-    () => now,
+  s.r.setSnapshot('marathon', snap(...all));
+  await s.time.until(() => s.store.certs.size === 4, 'installed');
+  s.r.setSnapshot('marathon', snap());
+  await s.time.until(() => [...s.store.states.values()].every((x) => x.unwantedSince), 'grace started');
+  await s.time.advance(2000, 100);
+  s.r.setSnapshot('marathon', snap());
+  await s.time.until(() => s.r.status().heldRemovals.length === 4, 'held');
+  assert.equal(s.store.archived.length, 0);
+  assert.deepEqual(
+    s.events.of('removal_held').map((e) => e.name),
+    ['a.example', 'b.example', 'c.example', 'd.example'],
   );
-  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example'), spec('c.example')));
-  await until(() => t.store.certs.size === 3, 'installed');
-  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
-  await until(() => t.store.states.get('c.example')?.unwantedSince !== undefined, 'grace started');
-  now += 2000;
-  t.r.trigger();
-  await until(() => resyncs === 1, 'a resync requested');
-  assert.equal(t.store.archived.length, 0, 'not removed on the strength of an old snapshot');
-  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
-  await until(() => t.store.archived.includes('c.example'), 'removed after the fresh snapshot');
-  await t.stop();
+  assert.deepEqual(s.r.releaseRemovals().sort(), ['a.example', 'b.example', 'c.example', 'd.example']);
+  await s.time.until(() => s.store.archived.length === 4, 'archived after release');
+  await s.stop();
 });
 
-test('a removal grace that ends is acted on without any outside trigger', async () => {
+test('a removal waiting for a fresh snapshot asks the sources for one', async (t) => {
+  let resyncs = 0;
+  const s = started(t, {
+    removeAfterMs: 1000,
+    requestResync: () => {
+      resyncs++;
+    },
+  });
+  s.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example'), spec('c.example')));
+  await s.time.until(() => s.store.certs.size === 3, 'installed');
+  s.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
+  await s.time.until(() => s.store.states.get('c.example')?.unwantedSince !== undefined, 'grace started');
+  await s.time.until(() => resyncs === 1, 'a resync requested once the grace ended');
+  assert.equal(s.store.archived.length, 0, 'not removed on the strength of an old snapshot');
+  s.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
+  await s.time.until(() => s.store.archived.includes('c.example'), 'removed after the fresh snapshot');
+  await s.stop();
+});
+
+test('a removal grace that ends is acted on without any outside trigger', async (t) => {
   const wanted = snap(spec('a.example'), spec('b.example'));
   let r: Reconciler | undefined;
   // Like a real source: a resync request produces a fresh snapshot.
-  const t = setup({
+  const s = started(t, {
     removeAfterMs: 300,
     requestResync: () => setTimeout(() => r!.setSnapshot('marathon', wanted), 10),
   });
-  r = t.r;
-  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example'), spec('c.example')));
-  await until(() => t.store.certs.size === 3, 'installed');
-  t.r.setSnapshot('marathon', wanted);
+  r = s.r;
+  s.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example'), spec('c.example')));
+  await s.time.until(() => s.store.certs.size === 3, 'installed');
+  s.r.setSnapshot('marathon', wanted);
   // Nothing else happens from here: the reconciler's own wake-up at the deadline must do it.
-  await until(() => t.store.archived.includes('c.example'), 'archived once the grace ended', 3000);
-  await t.stop();
+  await s.time.until(() => s.store.archived.includes('c.example'), 'archived once the grace ended', 3000);
+  await s.stop();
 });
 
-test('label problems of every source are counted by code in one gauge', async () => {
+test('label problems of every source are counted by code in one gauge', async (t) => {
   const metrics = createMetrics({ defaultMetrics: false });
-  const t = setup({ metrics, sources: ['marathon', 'static'] });
-  t.r.setSnapshot('marathon', {
+  const s = started(t, { metrics, sources: ['marathon', 'static'] });
+  s.r.setSnapshot('marathon', {
     specs: [spec('a.example')],
     problems: [{ source: 'marathon', appId: '/x', code: 'INVALID_NAME', reason: 'r' }],
   });
-  t.r.setSnapshot('static', {
+  s.r.setSnapshot('static', {
     specs: [],
     problems: [
       { source: 'static', code: 'INVALID_NAME', reason: 'r' },
@@ -340,87 +280,108 @@ test('label problems of every source are counted by code in one gauge', async ()
   const text = await metrics.registry.metrics();
   assert.match(text, /marathon_acme_label_problems\{code="INVALID_NAME"\} 2/);
   assert.match(text, /marathon_acme_label_problems\{code="DOMAIN_NOT_ALLOWED"\} 1/);
-  assert.equal(t.r.status().problems.length, 3);
-  await t.stop();
+  assert.equal(s.r.status().problems.length, 3);
+  await s.stop();
 });
 
-test('--revoke-removed revokes (cessationOfOperation) before archiving; a failed revocation still archives', async () => {
-  let now = Date.now();
-  const t = setup({ removeAfterMs: 1000, revokeRemoved: true }, () => now);
+test('--revoke-removed revokes (cessationOfOperation) before archiving; a failed revocation still archives', async (t) => {
+  const s = started(t, { removeAfterMs: 1000, revokeRemoved: true });
   const revokeReasons: number[] = [];
-  const realRevoke = t.issuer.revoke.bind(t.issuer);
-  t.issuer.revoke = async (pem: string, reason: number) => {
+  const realRevoke = s.issuer.revoke.bind(s.issuer);
+  s.issuer.revoke = async (pem: string, reason: number) => {
     revokeReasons.push(reason);
     if (pem === 'serial-2') throw new Error('CA says no');
     return realRevoke(pem);
   };
-  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example'), spec('c.example')));
-  await until(() => t.store.certs.size === 3, 'installed');
-  const serials = new Map([...t.store.certs.values()].map((c) => [c.name, c.serial]));
-  t.r.setSnapshot('marathon', snap(spec('a.example')));
-  await until(
+  s.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example'), spec('c.example')));
+  await s.time.until(() => s.store.certs.size === 3, 'installed');
+  const serials = new Map([...s.store.certs.values()].map((c) => [c.name, c.serial]));
+  s.r.setSnapshot('marathon', snap(spec('a.example')));
+  await s.time.until(
     () =>
-      t.store.states.get('b.example')?.unwantedSince !== undefined &&
-      t.store.states.get('c.example')?.unwantedSince !== undefined,
+      s.store.states.get('b.example')?.unwantedSince !== undefined &&
+      s.store.states.get('c.example')?.unwantedSince !== undefined,
     'grace started',
   );
-  now += 2000;
-  t.r.setSnapshot('marathon', snap(spec('a.example')));
-  await until(() => t.store.archived.length === 2, 'both archived');
+  await s.time.advance(2000, 100);
+  s.r.setSnapshot('marathon', snap(spec('a.example')));
+  await s.time.until(() => s.store.archived.length === 2, 'both archived');
   assert.deepEqual(revokeReasons, [5, 5]);
-  const revokedOk = t.issuer.revoked;
+  const revokedOk = s.issuer.revoked;
   assert.equal(revokedOk.length, 1, 'one revocation succeeded, the failing one was still archived');
   assert.ok([serials.get('b.example'), serials.get('c.example')].includes(revokedOk[0]));
-  await t.stop();
+  assert.deepEqual(
+    s.events.of('revoked').map((e) => e.serial),
+    revokedOk,
+  );
+  await s.stop();
 });
 
-test('a failed delivery is recorded per certificate and cleared by the next successful one', async () => {
-  const t = setup();
+test('a failed delivery is recorded per certificate and cleared by the next successful one', async (t) => {
+  const s = started(t);
   let ok = false;
-  t.notifier.notify = async (c: Change) => {
-    t.notifier.calls.push(c);
+  s.notifier.notify = async (c: Change) => {
+    s.notifier.calls.push(c);
     return ok ? { ok: true } : { ok: false, detail: 'all LBs down' };
   };
-  t.r.setSnapshot('marathon', snap(spec('a.example')));
-  await until(() => t.store.states.get('a.example')?.deliveryPending === true, 'delivery marked pending');
-  assert.equal(t.r.status().certificates[0]!.deliveryPending, true);
-  assert.equal(t.store.certs.has('a.example'), true, 'the certificate stays written');
+  s.r.setSnapshot('marathon', snap(spec('a.example')));
+  await s.time.until(() => s.store.states.get('a.example')?.deliveryPending === true, 'delivery marked pending');
+  assert.equal(s.r.status().certificates[0]!.deliveryPending, true);
+  assert.equal(s.store.certs.has('a.example'), true, 'the certificate stays written');
   ok = true;
-  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
-  await until(() => t.notifier.calls.length === 2, 'second delivery');
-  await until(() => t.store.states.get('a.example')?.deliveryPending === undefined, 'cleared by the successful reload');
-  await t.stop();
+  s.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
+  await s.time.until(() => s.notifier.calls.length === 2, 'second delivery');
+  await s.time.until(
+    () => s.store.states.get('a.example')?.deliveryPending === undefined,
+    'cleared by the successful reload',
+  );
+  await s.stop();
 });
 
-test('the order budget survives a restart', async () => {
-  const t1 = setup({ orderBudget: 2 });
+test('the order budget survives a restart, kept per CA', async (t) => {
+  const time = new VirtualTime(t);
+  const t1 = setup(time, { orderBudget: 2 });
   t1.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
-  await until(() => t1.store.certs.size === 2, 'two installed');
-  await until(() => t1.store.account?.newOrders.length === 2, 'budget persisted');
+  await time.until(() => t1.store.certs.size === 2, 'two installed');
+  const ca = t1.issuer.directoryUrl;
+  await time.until(() => t1.store.account?.cas?.[ca]?.newOrders.length === 2, 'budget persisted');
   await t1.stop();
-  const t2 = setup({ orderBudget: 2 }, undefined, t1.store);
+  const t2 = setup(time, { orderBudget: 2 }, t1.store);
   t2.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example'), spec('c.example')));
-  await until(() => t2.r.status().queue.queued === 1, 'c.example queued');
-  await new Promise((r) => setTimeout(r, 150));
+  await time.until(() => t2.r.status().queue.queued === 1, 'c.example queued');
+  await time.advance(150);
   assert.equal(t2.issuer.requests.length, 0, 'the orders made before the restart still count');
   await t2.stop();
 });
 
-test('a queued order the latest plan no longer wants is withdrawn, never run', async () => {
-  const t = setup({ orderBudget: 1 });
-  t.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
-  await until(
-    () => t.store.certs.size === 1 && t.r.status().queue.queued === 1,
+test("the 1.0 account state ({newOrders}) is read as the configured CA's budget", async (t) => {
+  const time = new VirtualTime(t);
+  const store = new MemStore(time.now);
+  const recent = new Date(Date.now() - 60_000).toISOString();
+  store.account = { newOrders: [recent] };
+  const s = setup(time, { orderBudget: 1 }, store);
+  s.r.setSnapshot('marathon', snap(spec('a.example')));
+  await time.until(() => s.r.status().queue.queued === 1, 'a.example queued');
+  await time.advance(150);
+  assert.equal(s.issuer.requests.length, 0, 'the order before the upgrade still counts');
+  await s.stop();
+});
+
+test('a queued order the latest plan no longer wants is withdrawn, never run', async (t) => {
+  const s = started(t, { orderBudget: 1 });
+  s.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
+  await s.time.until(
+    () => s.store.certs.size === 1 && s.r.status().queue.queued === 1,
     'one installed, one waiting for the budget',
   );
-  const waiting = t.r.status().certificates.find((c) => c.job?.startsWith('issue (queued)'))!.name;
+  const waiting = s.r.status().certificates.find((c) => c.job?.startsWith('issue (queued)'))!.name;
   const other = waiting === 'a.example' ? 'b.example' : 'a.example';
-  t.r.setSnapshot('marathon', snap(spec(other)));
-  await until(() => t.r.status().queue.queued === 0, 'withdrawn from the queue');
+  s.r.setSnapshot('marathon', snap(spec(other)));
+  await s.time.until(() => s.r.status().queue.queued === 0, 'withdrawn from the queue');
   assert.deepEqual(
-    t.issuer.requests.map((r) => r.names[0]),
+    s.issuer.requests.map((r) => r.names[0]),
     [other],
     'the withdrawn name was never ordered',
   );
-  await t.stop();
+  await s.stop();
 });

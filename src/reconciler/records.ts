@@ -1,0 +1,75 @@
+/**
+ * What the reconciler has observed: the certificates in the storage directory, their state records,
+ * the files it does not manage, and the deferrals of failed checks and removals. One instance, shared
+ * by the loop (plans from it), the jobs (change it) and the delivery (marks records).
+ *
+ * Contract: the in-memory records are the truth the next plan sees; `save` writes through to the store
+ * and a failed write is logged, never thrown (only a restart would lose it).
+ */
+import type { Store } from '../domain/contracts.js';
+import type { CertSpec, CertState, StoredCert } from '../domain/types.js';
+import { stateFromCert } from '../domain/policy.js';
+import type { Logger } from '../lib/logger.js';
+
+export class Records {
+  stored = new Map<string, StoredCert>();
+  states = new Map<string, CertState>();
+  unmanaged: readonly string[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+  ) {}
+
+  /** Replace everything with a fresh reading of the store. State is derived data: a certificate without a record gets one rebuilt from its PEM. */
+  async load(): Promise<void> {
+    const [listing, states] = await Promise.all([this.store.list(), this.store.loadStates()]);
+    this.stored = new Map(listing.certs.map((c) => [c.name, c]));
+    this.unmanaged = listing.unmanaged;
+    this.states = states;
+    for (const c of listing.certs) if (!this.states.has(c.name)) this.states.set(c.name, stateFromCert(c));
+  }
+
+  /** The record of `name`: the saved one, else one rebuilt from its certificate, else a fresh one. */
+  stateOf(name: string, spec?: CertSpec): CertState {
+    const existing = this.states.get(name);
+    if (existing) return existing;
+    const stored = this.stored.get(name);
+    if (stored) return stateFromCert(stored);
+    return { name, names: spec?.names ?? [name], requestedBy: spec?.requestedBy ?? [], failures: 0 };
+  }
+
+  async save(state: CertState): Promise<void> {
+    this.states.set(state.name, state);
+    try {
+      await this.store.saveState(state.name, state);
+    } catch (err) {
+      // The in-memory record still drives backoff; only a restart would lose it.
+      this.log.error({ domain: state.name, err }, 'cannot write state record');
+    }
+  }
+
+  /** Drop the record of `name` (memory and store); rejects if the store cannot delete it. */
+  async drop(name: string): Promise<void> {
+    this.states.delete(name);
+    await this.store.saveState(name, null);
+  }
+}
+
+/** Checks and removals that failed unexpectedly wait before their next try (no hot loop). Keyed by job kind and name. */
+export class Deferrals {
+  private readonly notBefore = new Map<string, number>();
+
+  /** When `kind name` may run again, if it is deferred. */
+  until(kind: string, name: string): number | undefined {
+    return this.notBefore.get(`${kind} ${name}`);
+  }
+
+  defer(kind: string, name: string, until: number): void {
+    this.notBefore.set(`${kind} ${name}`, until);
+  }
+
+  clear(kind: string, name: string): void {
+    this.notBefore.delete(`${kind} ${name}`);
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * In-memory doubles of the adapters (store, issuer, notifier), an event recorder, and virtual time:
+ * the reconciler and its rooms are tested against the contracts alone, without sleeping on real timers.
+ */
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import type { Change, Issuer, IssueRequest, Notifier, Store } from '../../src/domain/contracts.js';
+import type { LifecycleEvent, LifecycleEventInput, EventSink } from '../../src/domain/events.js';
+import type {
+  AccountState,
+  CertSpec,
+  CertState,
+  IssuedCertificate,
+  RenewalInfo,
+  Snapshot,
+  StoredCert,
+} from '../../src/domain/types.js';
+
+export const DAY = 86_400_000;
+/** Where virtual time starts. */
+export const T0 = Date.parse('2026-11-22T12:00:00.000Z');
+
+/**
+ * Virtual time for one test: `setTimeout` and `Date` are node:test mocks, so the code under test uses
+ * `Date.now` (or a `clock: () => Date.now()`) and its timers move only when the test moves them.
+ * Promise chains run between steps (`flush`), so async work interleaves with timers as it would.
+ */
+export class VirtualTime {
+  constructor(
+    private readonly t: TestContext,
+    start = T0,
+  ) {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: start });
+  }
+
+  /** The injected clock. */
+  readonly now = (): number => Date.now();
+
+  /** Let pending promise chains run (setImmediate is left real for this). */
+  async flush(rounds = 5): Promise<void> {
+    for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r));
+  }
+
+  /** Move time on by `ms`, in steps of `step` ms, letting promises run between the steps. */
+  async advance(ms: number, step = 5): Promise<void> {
+    for (let left = ms; left > 0; left -= step) {
+      await this.flush();
+      this.t.mock.timers.tick(Math.min(step, left));
+    }
+    await this.flush();
+  }
+
+  /** Move time on (in 5 ms steps) until `cond` holds; fails after `limitMs` of virtual time. */
+  async until(cond: () => boolean, what: string, limitMs = 5000): Promise<void> {
+    for (let waited = 0; ; waited += 5) {
+      await this.flush();
+      if (cond()) return;
+      if (waited > limitMs) assert.fail(`timed out waiting for: ${what}`);
+      this.t.mock.timers.tick(5);
+    }
+  }
+
+  /** Resolve `p`, moving time on while it is pending. */
+  async settle<T>(p: Promise<T>, what: string): Promise<T> {
+    let done = false;
+    const watched = p.finally(() => {
+      done = true;
+    });
+    await this.until(() => done, what, 60_000);
+    return watched;
+  }
+}
+
+/** The store in memory. `install` reads the certificate back as a 90-day leaf whose serial is its PEM. */
+export class MemStore implements Store {
+  certs = new Map<string, StoredCert>();
+  states = new Map<string, CertState>();
+  archived: string[] = [];
+  account: AccountState | null = null;
+  constructor(private readonly clock: () => number = () => Date.now()) {}
+  async init() {}
+  async readAccountKey() {
+    return null;
+  }
+  async writeAccountKey() {}
+  async list() {
+    return { certs: [...this.certs.values()], unmanaged: [] };
+  }
+  async install(spec: CertSpec, cert: IssuedCertificate): Promise<StoredCert> {
+    const now = this.clock();
+    const c: StoredCert = {
+      name: spec.name,
+      names: [...spec.names],
+      notBefore: new Date(now),
+      notAfter: new Date(now + 90 * DAY),
+      serial: cert.certPem,
+      issuer: 'CN=Test CA',
+      keyType: 'ec256',
+      selfSigned: false,
+      certPem: cert.certPem,
+    };
+    this.certs.set(spec.name, c);
+    return c;
+  }
+  async archive(name: string) {
+    this.certs.delete(name);
+    this.archived.push(name);
+  }
+  async loadStates() {
+    return new Map(this.states);
+  }
+  async saveState(name: string, s: CertState | null) {
+    if (s) this.states.set(name, s);
+    else this.states.delete(name);
+  }
+  async readAccountState() {
+    return this.account;
+  }
+  async writeAccountState(s: AccountState) {
+    this.account = s;
+  }
+  async checkWritable() {}
+}
+
+/** An issuer that takes 5 ms per order and issues certificates whose PEM is `serial-<n>`. */
+export class FakeIssuer implements Issuer {
+  requests: IssueRequest[] = [];
+  fail: ((r: IssueRequest) => Error | undefined) | undefined;
+  ari: (certPem: string) => RenewalInfo | null = () => null;
+  revoked: string[] = [];
+  private serial = 0;
+  constructor(readonly directoryUrl = 'https://ca.test/directory') {}
+  async issue(r: IssueRequest): Promise<IssuedCertificate> {
+    this.requests.push(r);
+    await new Promise((res) => setTimeout(res, 5));
+    const e = this.fail?.(r);
+    if (e) throw e;
+    return { keyPem: 'KEY', certPem: `serial-${++this.serial}`, chainPem: '' };
+  }
+  async renewalInfo(certPem: string) {
+    return this.ari(certPem);
+  }
+  certId(certPem: string) {
+    return `id-${certPem}`;
+  }
+  async revoke(certPem: string, _reason?: number) {
+    this.revoked.push(certPem);
+  }
+  status() {
+    return { reachable: true, directoryUrl: this.directoryUrl };
+  }
+}
+
+/** A notifier that records each batch and answers `{ ok: true }`. */
+export class FakeNotifier implements Notifier {
+  readonly name = 'fake';
+  calls: Change[] = [];
+  async notify(c: Change) {
+    this.calls.push(c);
+    return { ok: true };
+  }
+  async stop() {}
+}
+
+/** An event sink that keeps every event, numbered as a bus would. */
+export class EventRecorder implements EventSink {
+  readonly events: LifecycleEvent[] = [];
+  emit(e: LifecycleEventInput): void {
+    this.events.push({ ...e, id: this.events.length + 1 } as LifecycleEvent);
+  }
+  of<T extends LifecycleEvent['type']>(type: T): Extract<LifecycleEvent, { type: T }>[] {
+    return this.events.filter((e): e is Extract<LifecycleEvent, { type: T }> => e.type === type);
+  }
+}
+
+export const spec = (name: string, ...more: string[]): CertSpec => ({
+  name,
+  names: [name, ...more],
+  requestedBy: [{ source: 'marathon', appId: `/${name}`, portIndex: 0 }],
+});
+
+export const snap = (...specs: CertSpec[]): Snapshot => ({ specs, problems: [] });
