@@ -1,37 +1,42 @@
-/** The signal helpers of src/lib/abort.ts that the ACME issuer and client rely on. */
+/** src/lib/abort.ts: the signal helpers the ACME issuer and client rely on. Timers are mocked. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { untilAborted, withTimeout } from '../../../src/lib/abort.js';
 import { AppError, isAbortError } from '../../../src/lib/errors.js';
 
 describe('withTimeout', () => {
-  it('fires after the timeout with the given typed reason', async () => {
-    const t = withTimeout(undefined, 20, () => new AppError('ACME_TIMEOUT', 'budget'));
-    await new Promise((r) => setTimeout(r, 60));
-    assert.ok(t.signal.aborted);
-    assert.ok(t.signal.reason instanceof AppError && t.signal.reason.code === 'ACME_TIMEOUT');
+  it('fires after the timeout with the given typed reason', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const w = withTimeout(undefined, 20, () => new AppError('ACME_TIMEOUT', 'budget'));
+    t.mock.timers.tick(19);
+    assert.equal(w.signal.aborted, false);
+    t.mock.timers.tick(1);
+    assert.ok(w.signal.aborted);
+    assert.ok(w.signal.reason instanceof AppError && w.signal.reason.code === 'ACME_TIMEOUT');
   });
 
   it("fires with the parent's reason when the parent aborts first", () => {
     const parent = new AbortController();
-    const t = withTimeout(parent.signal, 60_000, () => new AppError('ACME_TIMEOUT', 'budget'));
+    const w = withTimeout(parent.signal, 60_000, () => new AppError('ACME_TIMEOUT', 'budget'));
     parent.abort();
-    assert.ok(t.signal.aborted);
-    assert.ok(isAbortError(t.signal.reason));
-    t.clear();
+    assert.ok(w.signal.aborted);
+    assert.ok(isAbortError(w.signal.reason));
+    w.clear();
   });
 
-  it('never fires once cleared', async () => {
-    const t = withTimeout(new AbortController().signal, 10);
-    t.clear();
-    await new Promise((r) => setTimeout(r, 40));
-    assert.equal(t.signal.aborted, false);
+  it('never fires once cleared', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const w = withTimeout(new AbortController().signal, 10);
+    w.clear();
+    t.mock.timers.tick(1000);
+    assert.equal(w.signal.aborted, false);
   });
 
-  it('defaults to a TimeoutError reason', async () => {
-    const t = withTimeout(undefined, 1);
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal((t.signal.reason as Error).name, 'TimeoutError');
+  it('defaults to a TimeoutError reason', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const w = withTimeout(undefined, 1);
+    t.mock.timers.tick(1);
+    assert.equal((w.signal.reason as Error).name, 'TimeoutError');
   });
 });
 
