@@ -68,6 +68,7 @@ class MemStore implements Store {
 }
 
 class FakeIssuer implements Issuer {
+  readonly directoryUrl = 'x';
   requests: IssueRequest[] = [];
   fail: ((r: IssueRequest) => Error | undefined) | undefined;
   ari: (certPem: string) => RenewalInfo | null = () => null;
