@@ -13,25 +13,39 @@
  *   its accounts) and repeats the request;
  * - failures are `AcmeError` (problem documents) or `AppError` with `ACME_*` codes;
  * - logs carry the operation, URL and status, never key material.
+ *
+ * Its parts: the account (key, lookup, registration, rollover) in account.ts, the reading and shape checks
+ * of the CA's answers in shapes.ts, ARI URLs and answers in ari.ts, HTTP in transport.ts.
  */
 import type { KeyObject } from 'node:crypto';
+import type { RenewalInfo } from '../domain/types.js';
 import { untilAborted } from '../lib/abort.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../observe/metrics.js';
-import type { RenewalInfo } from '../domain/types.js';
+import { AcmeAccount, type AccountKeyStore } from './account.js';
 import { createAccountKeyPem, parseAccountKey } from './account-key.js';
+import { parseRenewalInfo, renewalInfoUrl } from './ari.js';
 import { parseDirectory, type Directory } from './directory.js';
-import { ACME_CODES, AcmeError, parseRetryAfterHeader, problemFromResponse } from './errors.js';
-import { b64u, eabJws, jwkThumbprint, publicJwk, signJws } from './jws.js';
+import { ACME_CODES, type AcmeError, problemFromResponse } from './errors.js';
+import { b64u, jwkThumbprint, publicJwk, signJws } from './jws.js';
 import { NoncePool } from './nonce-pool.js';
+import {
+  checkAuthorization,
+  checkChallenge,
+  checkOrder,
+  fetched,
+  location,
+  parseJson,
+  type AcmeAuthorization,
+  type AcmeChallenge,
+  type AcmeOrder,
+  type Fetched,
+} from './shapes.js';
 import { Transport, type HttpResponse } from './transport.js';
 
-/** Where the account key lives (the store's `client.key`). `write` must be atomic and mode 0600. */
-export interface AccountKeyStore {
-  read(): Promise<string | null>;
-  write(pem: string): Promise<void>;
-}
+export type { AccountKeyStore } from './account.js';
+export type { AcmeAuthorization, AcmeChallenge, AcmeIdentifier, AcmeOrder, Fetched, OrderStatus } from './shapes.js';
 
 export interface AcmeClientOptions {
   directoryUrl: string;
@@ -52,46 +66,6 @@ export interface AcmeClientOptions {
   directoryTtlMs?: number;
 }
 
-export type OrderStatus = 'pending' | 'ready' | 'processing' | 'valid' | 'invalid';
-export interface AcmeIdentifier {
-  type: string;
-  value: string;
-}
-export interface AcmeOrder {
-  status: OrderStatus;
-  identifiers: AcmeIdentifier[];
-  authorizations: string[];
-  finalize: string;
-  certificate?: string;
-  expires?: string;
-  profile?: string;
-  error?: unknown;
-}
-export interface AcmeChallenge {
-  type: string;
-  url: string;
-  status: string;
-  token?: string;
-  error?: unknown;
-  validated?: string;
-}
-export interface AcmeAuthorization {
-  status: 'pending' | 'valid' | 'invalid' | 'deactivated' | 'expired' | 'revoked';
-  identifier: AcmeIdentifier;
-  challenges: AcmeChallenge[];
-  wildcard?: boolean;
-  expires?: string;
-}
-/** A polled object with the CA's Retry-After. */
-export interface Fetched<T> {
-  value: T;
-  retryAfter?: Date;
-}
-
-interface Account {
-  url: string;
-  key: KeyObject;
-}
 interface PostOptions {
   operation: string;
   signal: AbortSignal;
@@ -109,11 +83,10 @@ export class AcmeClient {
   private readonly directoryTtlMs: number;
   private dir: { value: Directory; at: number } | undefined;
   private dirPending: Promise<Directory> | undefined;
-  /** The account, once looked up or registered; dropped when the CA says it does not exist. */
-  private account: Promise<Account> | undefined;
+  private readonly account: AcmeAccount;
   private lastOutcome: { reachable: boolean; error?: string } = { reachable: false };
 
-  constructor(private readonly opts: AcmeClientOptions) {
+  constructor(opts: AcmeClientOptions) {
     this.directoryUrl = opts.directoryUrl;
     this.log = opts.logger.child({ component: 'acme' });
     this.transport = new Transport({
@@ -124,6 +97,10 @@ export class AcmeClient {
     });
     this.badNonceRetries = opts.badNonceRetries ?? 15;
     this.directoryTtlMs = opts.directoryTtlMs ?? 3_600_000;
+    this.account = new AcmeAccount(
+      { ...opts, logger: this.log },
+      { directory: (signal) => this.directory(signal), post: (url, payload, o) => this.post(url, payload, o) },
+    );
   }
 
   /** Reachability from the last exchange with the CA (for /health). */
@@ -221,12 +198,12 @@ export class AcmeClient {
     let reRegistered = false;
     let fresh: string | undefined; // the nonce of the last badNonce answer (RFC 8555 §6.5)
     for (let attempt = 0; ; attempt++) {
-      const accountP = o.jwkKey ? undefined : this.accountPromise();
+      const accountP = o.jwkKey ? undefined : this.account.current();
       const account = accountP ? await untilAborted(accountP, o.signal) : undefined;
       const key = o.jwkKey ?? account!.key;
       const nonce = fresh !== undefined && this.nonces.claim(fresh) ? fresh : await this.nonce(o.signal);
       fresh = undefined;
-      const jws = signJws(key, payload, { url, nonce, ...(account ? { kid: account.url } : {}) });
+      const jws = signJws(key, payload, { url, nonce, kid: account?.url });
       const res = await this.send({
         method: 'POST',
         url,
@@ -245,7 +222,7 @@ export class AcmeClient {
       if (err.type === 'accountDoesNotExist' && accountP && !reRegistered) {
         reRegistered = true;
         // Drop the cached account so the next attempt registers again (unless someone already replaced it).
-        if (this.account === accountP) this.account = undefined;
+        this.account.forget(accountP);
         this.log.warn({ operation: o.operation, url }, 'acme account unknown to the CA, registering again');
         continue;
       }
@@ -268,73 +245,12 @@ export class AcmeClient {
 
   /** The account, registered (or found) once per client; concurrent callers share it. */
   async ensureAccount(signal: AbortSignal): Promise<{ url: string; key: KeyObject }> {
-    return untilAborted(this.accountPromise(), signal);
-  }
-
-  /** The shared account lookup. Like the directory, bounded by request timeouts, not by a caller's signal. */
-  private accountPromise(): Promise<Account> {
-    if (this.account) return this.account;
-    const p = this.loadOrRegister(new AbortController().signal);
-    this.account = p;
-    p.catch(() => {
-      if (this.account === p) this.account = undefined;
-    }); // a failed lookup is retried next time
-    return p;
+    return untilAborted(this.account.current(), signal);
   }
 
   /** The account URL (`kid`), registering if needed. */
   async accountUrl(signal: AbortSignal): Promise<string> {
     return (await this.ensureAccount(signal)).url;
-  }
-
-  private async loadOrRegister(signal: AbortSignal): Promise<Account> {
-    const key = await this.loadKey();
-    const dir = await this.directory(signal);
-    const existing = await this.findAccount(dir, key, signal);
-    if (existing) return { url: existing, key };
-    return { url: await this.register(dir, key, signal), key };
-  }
-
-  private async loadKey(): Promise<KeyObject> {
-    const pem = await this.opts.accountKey.read();
-    if (pem !== null) return parseAccountKey(pem);
-    const fresh = await createAccountKeyPem();
-    await this.opts.accountKey.write(fresh);
-    this.log.info({ key_type: 'ec256' }, 'acme account key created');
-    return parseAccountKey(fresh);
-  }
-
-  /** newAccount with onlyReturnExisting (§7.3.1): the URL, or undefined when the CA does not know the key. */
-  private async findAccount(dir: Directory, key: KeyObject, signal: AbortSignal): Promise<string | undefined> {
-    try {
-      const res = await this.post(
-        dir.newAccount,
-        { onlyReturnExisting: true },
-        { operation: 'findAccount', signal, jwkKey: key },
-      );
-      return location(res, dir.newAccount, 'newAccount');
-    } catch (err) {
-      if (err instanceof AcmeError && err.type === 'accountDoesNotExist') return undefined;
-      throw err;
-    }
-  }
-
-  private async register(dir: Directory, key: KeyObject, signal: AbortSignal): Promise<string> {
-    if (dir.meta.externalAccountRequired && !this.opts.eab) {
-      throw new AppError(ACME_CODES.eabRequired, 'the CA requires External Account Binding and none is configured', {
-        details: { url: this.directoryUrl },
-      });
-    }
-    const payload = {
-      termsOfServiceAgreed: true,
-      ...(this.opts.email ? { contact: [`mailto:${this.opts.email}`] } : {}),
-      // The EAB JWS carries no nonce (§7.3.4), so a badNonce retry can send it again.
-      ...(this.opts.eab ? { externalAccountBinding: eabJws(key, this.opts.eab, dir.newAccount) } : {}),
-    };
-    const res = await this.post(dir.newAccount, payload, { operation: 'newAccount', signal, jwkKey: key });
-    const url = location(res, dir.newAccount, 'newAccount');
-    this.log.info({ operation: 'newAccount', url, status: res.status }, 'acme account registered');
-    return url;
   }
 
   /** RFC 8555 §8.1: token "." base64url(JWK thumbprint of the account key). */
@@ -357,46 +273,8 @@ export class AcmeClient {
    */
   async keyChange(signal: AbortSignal, newKeyPem?: string): Promise<string> {
     const pem = newKeyPem ?? (await createAccountKeyPem());
-    const newKey = parseAccountKey(pem);
-    const old = await this.ensureAccount(signal);
-    await this.rollTo(old, newKey, signal);
-    try {
-      await this.opts.accountKey.write(pem);
-    } catch (writeErr) {
-      try {
-        // A recovery step: not cancelled by the caller's signal, bounded by the request timeout.
-        await this.rollTo({ url: old.url, key: newKey }, old.key, new AbortController().signal);
-      } catch (rollbackErr) {
-        this.log.error(
-          { operation: 'keyChange', url: old.url, err: rollbackErr },
-          'acme account key rolled over at the CA but not stored, and rollback failed',
-        );
-        const err = new AppError(
-          ACME_CODES.accountKey,
-          'account key rollover: the CA now only accepts the new key, storing it failed and rolling back failed; ' +
-            'save the new key (error.newKeyPem) as the account key before restarting, or a new account will be registered',
-          { cause: writeErr, details: { url: old.url } },
-        );
-        Object.defineProperty(err, 'newKeyPem', { value: pem, enumerable: false });
-        throw err;
-      }
-      throw new AppError(
-        ACME_CODES.accountKey,
-        'new account key could not be stored; the CA was rolled back to the old key',
-        { cause: writeErr, details: { url: old.url } },
-      );
-    }
-    this.log.info({ operation: 'keyChange', url: old.url }, 'acme account key rolled over');
+    await this.account.keyChange(pem, signal);
     return pem;
-  }
-
-  /** keyChange (§7.3.5) from `from` to `to`, signed by `from`; afterwards this client signs with `to`. */
-  private async rollTo(from: Account, to: KeyObject, signal: AbortSignal): Promise<void> {
-    const dir = await this.directory(signal);
-    const inner = signJws(to, { account: from.url, oldKey: publicJwk(from.key) }, { url: dir.keyChange });
-    this.account = Promise.resolve(from);
-    await this.post(dir.keyChange, inner, { operation: 'keyChange', signal });
-    this.account = Promise.resolve({ url: from.url, key: to });
   }
 
   // ---- orders (§7.4) ----
@@ -407,10 +285,11 @@ export class AcmeClient {
     signal: AbortSignal,
   ): Promise<{ url: string; order: AcmeOrder }> {
     const dir = await this.directory(signal);
+    // JSON drops undefined members: `profile` and `replaces` are sent only when given.
     const payload = {
       identifiers: req.names.map((value) => ({ type: 'dns', value })),
-      ...(req.profile ? { profile: req.profile } : {}),
-      ...(req.replaces ? { replaces: req.replaces } : {}),
+      profile: req.profile || undefined,
+      replaces: req.replaces || undefined,
     };
     const res = await this.post(dir.newOrder, payload, { operation: 'newOrder', signal });
     const url = location(res, dir.newOrder, 'newOrder');
@@ -457,11 +336,7 @@ export class AcmeClient {
     const certKey = certKeyPem === undefined ? undefined : parseCertKey(certKeyPem);
     const dir = await this.directory(signal);
     const payload = { certificate: b64u(certDer), reason };
-    await this.post(dir.revokeCert, payload, {
-      operation: 'revokeCert',
-      signal,
-      ...(certKey ? { jwkKey: certKey } : {}),
-    });
+    await this.post(dir.revokeCert, payload, { operation: 'revokeCert', signal, jwkKey: certKey });
   }
 
   // ---- ARI (RFC 9773 §4.2) ----
@@ -470,7 +345,7 @@ export class AcmeClient {
   async renewalInfo(certId: string, signal: AbortSignal): Promise<RenewalInfo | null> {
     const dir = await this.directory(signal);
     if (!dir.renewalInfo) return null;
-    const url = `${dir.renewalInfo.replace(/\/+$/, '')}/${certId}`;
+    const url = renewalInfoUrl(dir.renewalInfo, certId);
     const res = await this.send({ method: 'GET', url, operation: 'renewalInfo', signal });
     if (res.status !== 200) throw this.problem(res, url);
     return parseRenewalInfo(parseJson(res, url), res, url);
@@ -488,107 +363,4 @@ function parseCertKey(pem: string): KeyObject {
       { cause: err },
     );
   }
-}
-
-/** The Location header as an absolute URL (RFC 8555 §7.3, §7.4); AppError ACME_BAD_RESPONSE otherwise. */
-function location(res: HttpResponse, url: string, operation: string): string {
-  const loc = res.header('location');
-  if (!loc || !isAbsoluteUrl(loc)) {
-    throw new AppError(ACME_CODES.badResponse, `${operation} answered without an absolute Location`, {
-      details: { url, status: res.status, location: loc ?? null },
-    });
-  }
-  return loc;
-}
-
-function isAbsoluteUrl(s: string): boolean {
-  try {
-    new URL(s);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function parseJson(res: HttpResponse, url: string): unknown {
-  try {
-    return JSON.parse(res.body.toString('utf8'));
-  } catch (err) {
-    throw new AppError(ACME_CODES.badResponse, 'ACME response is not JSON', {
-      cause: err,
-      details: { url, status: res.status },
-    });
-  }
-}
-
-function fetched<T>(res: HttpResponse, url: string, check: (body: unknown, url: string) => T): Fetched<T> {
-  const retryAfter = parseRetryAfterHeader(res.header('retry-after'));
-  return { value: check(parseJson(res, url), url), ...(retryAfter ? { retryAfter } : {}) };
-}
-
-// ---- shape checks of CA objects: only what the client relies on; other members pass through ----
-
-function badShape(what: string, field: string, url: string): AppError {
-  return new AppError(ACME_CODES.badResponse, `ACME ${what} is malformed (${field})`, { details: { url, field } });
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-
-/** An order object (§7.1.3): status, authorizations (URLs), finalize (URL); certificate a URL if present. */
-export function checkOrder(body: unknown, url: string): AcmeOrder {
-  if (!isObject(body)) throw badShape('order', 'not an object', url);
-  if (typeof body['status'] !== 'string') throw badShape('order', 'status', url);
-  if (!isStringArray(body['authorizations'])) throw badShape('order', 'authorizations', url);
-  if (typeof body['finalize'] !== 'string') throw badShape('order', 'finalize', url);
-  if (body['certificate'] !== undefined && typeof body['certificate'] !== 'string')
-    throw badShape('order', 'certificate', url);
-  return body as unknown as AcmeOrder;
-}
-
-/** An authorization object (§7.1.4): status, identifier.value, challenges with type/url/status. */
-export function checkAuthorization(body: unknown, url: string): AcmeAuthorization {
-  if (!isObject(body)) throw badShape('authorization', 'not an object', url);
-  if (typeof body['status'] !== 'string') throw badShape('authorization', 'status', url);
-  const id = body['identifier'];
-  if (!isObject(id) || typeof id['value'] !== 'string') throw badShape('authorization', 'identifier', url);
-  const challenges = body['challenges'];
-  if (!Array.isArray(challenges)) throw badShape('authorization', 'challenges', url);
-  for (const c of challenges as unknown[]) checkChallenge(c, url, 'authorization');
-  return body as unknown as AcmeAuthorization;
-}
-
-/** A challenge object (§7.1.5): type, url, status strings; token a string if present. */
-export function checkChallenge(body: unknown, url: string, what = 'challenge'): AcmeChallenge {
-  if (!isObject(body)) throw badShape(what, 'challenge not an object', url);
-  for (const k of ['type', 'url', 'status'] as const) {
-    if (typeof body[k] !== 'string') throw badShape(what, `challenge ${k}`, url);
-  }
-  if (body['token'] !== undefined && typeof body['token'] !== 'string') throw badShape(what, 'challenge token', url);
-  return body as unknown as AcmeChallenge;
-}
-
-/** RFC 9773 §4.2 response: `suggestedWindow` {start,end} (end must be after start), optional `explanationURL`. */
-export function parseRenewalInfo(
-  body: unknown,
-  res: Pick<HttpResponse, 'header'>,
-  url: string,
-  now = Date.now(),
-): RenewalInfo {
-  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  const w = (
-    typeof b['suggestedWindow'] === 'object' && b['suggestedWindow'] !== null ? b['suggestedWindow'] : {}
-  ) as Record<string, unknown>;
-  const start = new Date(String(w['start']));
-  const end = new Date(String(w['end']));
-  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end.getTime() <= start.getTime()) {
-    throw new AppError(ACME_CODES.badResponse, 'renewalInfo has no valid suggestedWindow', { details: { url } });
-  }
-  const retryAfter = parseRetryAfterHeader(res.header('retry-after'), new Date(now));
-  return {
-    start,
-    end,
-    ...(typeof b['explanationURL'] === 'string' ? { explanationUrl: b['explanationURL'] } : {}),
-    ...(retryAfter ? { retryAfterMs: Math.max(0, retryAfter.getTime() - now) } : {}),
-  };
 }

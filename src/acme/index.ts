@@ -3,16 +3,10 @@
  * `AcmeClient` and the helpers are exported for tests and tools.
  */
 export { AcmeIssuer, type AcmeIssuerOptions } from './issuer.js';
-export {
-  AcmeClient,
-  parseRenewalInfo,
-  type AcmeClientOptions,
-  type AccountKeyStore,
-  type AcmeOrder,
-  type AcmeAuthorization,
-  type AcmeChallenge,
-  type Fetched,
-} from './client.js';
+export { AcmeClient, type AcmeClientOptions } from './client.js';
+export type { AccountKeyStore } from './account.js';
+export type { AcmeOrder, AcmeAuthorization, AcmeChallenge, Fetched } from './shapes.js';
+export { parseRenewalInfo } from './ari.js';
 export {
   AcmeError,
   ACME_CODES,

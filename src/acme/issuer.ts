@@ -33,6 +33,8 @@ export interface AcmeIssuerOptions extends AcmeClientOptions {
 
 /** Implements `Issuer` (see its contract in src/domain/contracts.ts). Call `close()` at shutdown. */
 export class AcmeIssuer implements Issuer {
+  /** The CA's directory URL: which CA this issuer orders from. */
+  readonly directoryUrl: string;
   /** The low-level client (tests, tools). */
   readonly client: AcmeClient;
   private readonly log: Logger;
@@ -41,6 +43,7 @@ export class AcmeIssuer implements Issuer {
   private readonly pollMaxMs: number;
 
   constructor(private readonly opts: AcmeIssuerOptions) {
+    this.directoryUrl = opts.directoryUrl;
     this.client = new AcmeClient(opts);
     this.log = opts.logger.child({ component: 'acme-issuer' });
     this.orderTimeoutMs = opts.orderTimeoutMs ?? 180_000;
@@ -120,10 +123,7 @@ export class AcmeIssuer implements Issuer {
     const keyAndCsr = createKeyAndCsr(names, request.keyType);
     keyAndCsr.catch(() => undefined);
     const profile = await this.usableProfile(request.profile, signal);
-    const { url, order } = await this.client.newOrder(
-      { names, ...(profile ? { profile } : {}), ...(request.replaces ? { replaces: request.replaces } : {}) },
-      signal,
-    );
+    const { url, order } = await this.client.newOrder({ names, profile, replaces: request.replaces }, signal);
     await this.authorizeAll(order.authorizations, signal);
     const poll = this.pollOptions(signal);
     // All authorizations are valid now, so the order is normally `ready` at once (RFC 8555 §7.1.6): look

@@ -89,6 +89,8 @@ export interface IssueRequest {
 
 /** Obtains certificates from a CA. Implementations: `AcmeIssuer`. */
 export interface Issuer {
+  /** The CA's ACME directory URL: identifies the CA (a registry of several CAs keys issuers by it). */
+  readonly directoryUrl: string;
   /**
    * Runs a whole order (new order → authorizations → finalize → download). Cancellable with `signal`.
    * Rejects with an `AcmeError` (typed problem, retryAfter) or an `AppError` (network, timeout, ...);

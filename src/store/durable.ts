@@ -96,6 +96,16 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** fsync a file's data, e.g. a copy that must be on disk before its source is unlinked. */
+export async function fsyncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * Remove temp files in `stagingDir` left by dead writers: those of this host whose PID is not alive
  * (or is ours: nothing is in flight before init completes), and any older than `maxAgeMs` (writers

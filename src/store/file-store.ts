@@ -45,8 +45,10 @@ import type { AccountState, CertSpec, CertState, IssuedCertificate, StoredCert }
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { selfSignedCert } from '../pki/create-cert.js';
-import { buildBundle, checkBundle, readStoredCert, storedCertOf } from './bundle.js';
-import { cleanStaging, fsyncDir, writeDurable } from './durable.js';
+import { readAccountState, readIfExists, writeAccountKey, writeAccountState } from './account-files.js';
+import { buildBundle, checkBundle, storedCertOf } from './bundle.js';
+import { cleanStaging, fsyncDir, fsyncFile, writeDurable } from './durable.js';
+import { listCerts } from './listing.js';
 import { assertSafeName, fitFileName } from '../lib/file-names.js';
 import { parseAccountState, parseStateRecord } from './state.js';
 
@@ -67,8 +69,6 @@ export interface FileStoreOptions {
   /** The clock for the expiry check. */
   readonly now?: () => Date;
 }
-
-const LIST_CONCURRENCY = 32;
 
 export class FileStore implements Store {
   readonly dir: string;
@@ -165,18 +165,13 @@ export class FileStore implements Store {
   }
 
   /** `client.key` PEM, or null if absent. */
-  async readAccountKey(): Promise<string | null> {
-    try {
-      return await readFile(this.accountKeyPath, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
+  readAccountKey(): Promise<string | null> {
+    return readIfExists(this.accountKeyPath);
   }
 
   /** Atomic replace of `client.key`, always mode 0600 and never group-readable (HAProxy never needs it). */
   async writeAccountKey(pem: string): Promise<void> {
-    await writeDurable(this.stagingDir, this.accountKeyPath, pem.endsWith('\n') ? pem : `${pem}\n`, { mode: 0o600 });
+    await writeAccountKey(this.stagingDir, this.accountKeyPath, pem);
     this.log.info({ file: this.accountKeyPath }, 'account key written');
   }
 
@@ -186,34 +181,8 @@ export class FileStore implements Store {
    * (other extensions, unsafe names, directories, symlinks, unparsable or mismatched files) is
    * reported by file name in `unmanaged` and never modified. Read-only.
    */
-  async list(): Promise<{ readonly certs: readonly StoredCert[]; readonly unmanaged: readonly string[] }> {
-    const entries = await readdir(this.certsDir, { withFileTypes: true });
-    const certs: StoredCert[] = [];
-    const unmanaged: string[] = [];
-    for (let i = 0; i < entries.length; i += LIST_CONCURRENCY) {
-      const chunk = entries.slice(i, i + LIST_CONCURRENCY);
-      const results = await Promise.all(chunk.map((e) => this.readEntry(e.name, e.isFile())));
-      for (const [j, r] of results.entries()) {
-        if (r === null) unmanaged.push(chunk[j]!.name);
-        else certs.push(r);
-      }
-    }
-    certs.sort((a, b) => a.name.localeCompare(b.name));
-    unmanaged.sort();
-    if (unmanaged.length > 0)
-      this.log.debug({ count: unmanaged.length, files: unmanaged.slice(0, 20) }, 'unmanaged files in certs directory');
-    return { certs, unmanaged };
-  }
-
-  private async readEntry(fileName: string, isFile: boolean): Promise<StoredCert | null> {
-    if (!isFile || !fileName.endsWith('.pem')) return null;
-    const name = fileName.slice(0, -'.pem'.length);
-    try {
-      assertSafeName(name);
-      return readStoredCert(name, await readFile(join(this.certsDir, fileName), 'utf8'));
-    } catch {
-      return null;
-    }
+  list(): Promise<{ readonly certs: readonly StoredCert[]; readonly unmanaged: readonly string[] }> {
+    return listCerts(this.certsDir, this.log);
   }
 
   /**
@@ -304,25 +273,14 @@ export class FileStore implements Store {
     return join(this.dir, 'account-state.json');
   }
 
-  async readAccountState(): Promise<AccountState | null> {
-    let text: string;
-    try {
-      text = await readFile(this.accountStatePath, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      this.log.warn({ file: this.accountStatePath, err }, 'account state unreadable');
-      return null;
-    }
-    try {
-      return parseAccountState(text);
-    } catch (err) {
-      this.log.warn({ file: this.accountStatePath, err }, 'account state corrupt; starting afresh');
-      return null;
-    }
+  /** The account-level record, or null if absent, unreadable or corrupt (logged; never fatal). */
+  readAccountState(): Promise<AccountState | null> {
+    return readAccountState(this.accountStatePath, this.log);
   }
 
-  async writeAccountState(state: AccountState): Promise<void> {
-    await writeDurable(this.stagingDir, this.accountStatePath, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+  /** Atomic replace of `account-state.json`, mode 0600. */
+  writeAccountState(state: AccountState): Promise<void> {
+    return writeAccountState(this.stagingDir, this.accountStatePath, state);
   }
 
   /** Atomically write (or with null, delete) `state/<name>.json`. Idempotent. */
@@ -385,15 +343,6 @@ function sameBytes(onDisk: string, expected: string): void {
     throw new AppError('BUNDLE_INVALID', 'the bundle read back differs from the one written', {
       details: { reason: 'PEM_INVALID' },
     });
-}
-
-async function fsyncFile(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -367,10 +367,11 @@ describe('AcmeIssuer when the CA forgets the account', () => {
       });
       const url = await issuer.accountUrl(AbortSignal.timeout(10_000));
       // Make the cached account one this Pebble does not know, exactly what a restarted Pebble sees.
-      const client = issuer.client as unknown as { account: Promise<{ url: string; key: unknown }> };
-      const acct = await client.account;
+      const held = (issuer.client as unknown as { account: { cached: Promise<{ url: string; key: unknown }> } })
+        .account;
+      const acct = await held.cached;
       const stale = { url: url.replace(/\/[^/]+$/, '/0123456789abcdef'), key: acct.key };
-      client.account = Promise.resolve(stale);
+      held.cached = Promise.resolve(stale);
       const cert = await issuer.issue(
         { names: [uniqueName('reregister')], keyType: 'ec256' },
         AbortSignal.timeout(20_000),

@@ -3,6 +3,12 @@
  * bundles in a tight loop and is SIGKILLed at random moments (≥ 200 times). After every kill,
  * `haproxy -c` accepts the configuration with the storage directory, and every file in certs/ is a
  * complete bundle identical to one the child was asked to write (so never partial, never a temp file).
+ *
+ * Half of the kills come a random delay after "go", wherever the writer is (starting, or mid-write);
+ * the other half a random delay after the writer's first completed install, so installs completed
+ * between kills are guaranteed by construction, whatever the machine's load, and those kills land in
+ * the install loop. A non-atomic writer (one writing certs/<name>.pem in place) fails the per-kill
+ * checks: some kill leaves a partial bundle that `haproxy -c` refuses.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,6 +33,9 @@ const WRITER = fileURLToPath(new URL('../../support/crash-writer.js', import.met
 interface Writer {
   readonly child: ChildProcess;
   readonly ready: Promise<void>;
+  /** Resolves at the first `+` (a completed install); rejects if the writer exits before. */
+  readonly firstInstall: Promise<void>;
+  /** After exit and after all of its output was read (so `installs` is final). */
   readonly exited: Promise<void>;
   installs: number;
 }
@@ -34,26 +43,31 @@ interface Writer {
 function spawnWriter(dir: string, poolFile: string): Writer {
   const child = spawn(process.execPath, [WRITER, dir, poolFile], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
+  const until = (what: string, seen: (s: string) => boolean): Promise<void> =>
+    new Promise((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        if (seen(d.toString())) resolve();
+      });
+      child.once('exit', (code, sig) => reject(new Error(`writer exited before ${what} (${code ?? sig}): ${stderr}`)));
+    });
   const w: Writer = {
     child,
     installs: 0,
-    ready: new Promise((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => {
-        const s = d.toString();
-        if (s.includes('ready')) resolve();
-        w.installs += (s.match(/\+/g) ?? []).length;
-      });
-      child.once('exit', (code, sig) => reject(new Error(`writer exited before ready (${code ?? sig}): ${stderr}`)));
-    }),
-    exited: new Promise((resolve) => child.once('exit', () => resolve())),
+    ready: until('ready', (s) => s.includes('ready')),
+    firstInstall: until('its first install', (s) => s.includes('+')),
+    exited: new Promise((resolve) => child.once('close', () => resolve())),
   };
+  child.stdout!.on('data', (d: Buffer) => {
+    w.installs += (d.toString().match(/\+/g) ?? []).length;
+  });
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   w.ready.catch(() => undefined);
+  w.firstInstall.catch(() => undefined);
   return w;
 }
 
 test(`SIGKILL during installs (${KILLS} kills): certs/ only ever holds complete bundles HAProxy accepts`, {
-  timeout: 180_000,
+  timeout: 300_000, // a hang guard: 140-160 s were seen on a 2-core machine at load average 8
 }, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'store-crash-'));
   const live = new Set<ChildProcess>();
@@ -94,6 +108,7 @@ test(`SIGKILL during installs (${KILLS} kills): certs/ only ever holds complete 
 
   const t0 = performance.now();
   let installs = 0;
+  let waitedForInstall = 0;
   let killedMidWrite = 0;
   let maxFiles = 0;
   const warm: Writer[] = [];
@@ -109,6 +124,10 @@ test(`SIGKILL during installs (${KILLS} kills): certs/ only ever holds complete 
     const w = warm.shift()!;
     await w.ready;
     w.child.stdin!.write('go');
+    if (k % 2 === 1) {
+      await w.firstInstall;
+      waitedForInstall += 1;
+    }
     await new Promise((r) => setTimeout(r, 1 + Math.random() * MAX_DELAY_MS));
     w.child.kill('SIGKILL');
     await w.exited;
@@ -140,7 +159,7 @@ test(`SIGKILL during installs (${KILLS} kills): certs/ only ever holds complete 
   // a restart cleans up what the killed writers left in .staging
   await store.init();
   assert.deepEqual(await readdir(store.stagingDir), []);
-  assert.ok(installs > KILLS / 2, `the writers completed installs between kills (${installs})`);
+  assert.ok(installs >= waitedForInstall, `the writers completed installs between kills (${installs})`);
   assert.ok(killedMidWrite > KILLS / 10, `some kills hit a write in progress (${killedMidWrite})`);
   t.diagnostic(
     `${KILLS} kills in ${(elapsed / 1000).toFixed(1)} s; ${installs} installs completed; ${killedMidWrite} kills left a temp file in .staging (killed mid-write); up to ${maxFiles} bundles checked per kill`,

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile, mkdir, symlink } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CertSpec, CertState } from '../../../src/domain/types.js';
+import type { CertState } from '../../../src/domain/types.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import { FileStore } from '../../../src/store/file-store.js';
 import { stateFromCert } from '../../../src/domain/policy.js';
@@ -12,24 +12,9 @@ import { readLeaf } from '../../../src/pki/x509.js';
 import { MAX_CERT_NAME_LENGTH } from '../../../src/domain/name-rules.js';
 import { tempName } from '../../../src/store/durable.js';
 import { createCertFactory } from '../../support/cert-factory.js';
+import { mode, spec, tempStore } from '../../support/temp-store.js';
 
 const logger = silentLogger();
-const spec = (name: string, names: string[] = [name]): CertSpec => ({
-  name,
-  names,
-  requestedBy: [{ source: 'static' }],
-});
-
-async function tempStore(
-  t: { after: (fn: () => Promise<void>) => void },
-  opts: Partial<ConstructorParameters<typeof FileStore>[0]> = {},
-) {
-  const dir = await mkdtemp(join(tmpdir(), 'store-test-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const store = new FileStore({ dir, logger, ...opts });
-  return { dir, store };
-}
-const mode = async (p: string): Promise<number> => (await stat(p)).mode & 0o777;
 
 test('init refuses a missing storage directory with STORAGE_DIR_MISSING', async () => {
   const store = new FileStore({ dir: join(tmpdir(), `does-not-exist-${process.pid}`), logger });
@@ -165,45 +150,6 @@ test('names are validated again as file names (INVALID_NAME)', async (t) => {
   }
 });
 
-test('list: managed bundles with leaf expiry, Python-written bundles adopted, everything else unmanaged and untouched', async (t) => {
-  const { dir, store } = await tempStore(t);
-  await store.init();
-  const ca = await createCertFactory();
-  const ours = await ca.issue(['a.example.test']);
-  await store.install(spec('a.example.test'), ours);
-  // 0.6.1 wrote PKCS#1 RSA keys, same order (key, leaf, chain), no mode
-  const { createPrivateKey } = await import('node:crypto');
-  const py = await ca.issue(['py.example.test'], { keyType: 'rsa2048' });
-  const pkcs1 = createPrivateKey(py.keyPem).export({ type: 'pkcs1', format: 'pem' }).toString();
-  await writeFile(join(dir, 'certs', 'py.example.test.pem'), pkcs1 + py.certPem + py.chainPem, { mode: 0o644 });
-  const junk: Record<string, string> = {
-    'junk.pem': 'not a pem\n',
-    'half.pem': (ours.keyPem + ours.certPem).slice(0, 300),
-    'mismatch.pem': py.keyPem + ours.certPem,
-    'notes.txt': 'hello',
-    'x.example.pem.new': ours.keyPem + ours.certPem,
-  };
-  for (const [f, body] of Object.entries(junk)) await writeFile(join(dir, 'certs', f), body);
-  await mkdir(join(dir, 'certs', 'dir.pem'));
-  await symlink(join(dir, 'certs', 'a.example.test.pem'), join(dir, 'certs', 'link.pem'));
-  const { certs, unmanaged } = await store.list();
-  assert.deepEqual(
-    certs.map((c) => c.name),
-    ['a.example.test', 'py.example.test'],
-  );
-  assert.equal(certs[1]!.keyType, 'rsa2048');
-  assert.deepEqual(unmanaged, [
-    'dir.pem',
-    'half.pem',
-    'junk.pem',
-    'link.pem',
-    'mismatch.pem',
-    'notes.txt',
-    'x.example.pem.new',
-  ]);
-  for (const [f, body] of Object.entries(junk)) assert.equal(await readFile(join(dir, 'certs', f), 'utf8'), body, f);
-});
-
 test('archive moves the bundle out of certs/ and is idempotent', async (t) => {
   const { dir, store } = await tempStore(t, { now: () => new Date('2026-11-22T10:00:00.000Z') });
   await store.init();
@@ -319,17 +265,6 @@ test('state: atomic round trip, deletion, corrupt records skipped, rebuild from 
   assert.deepEqual((await store.loadStates()).get('a.example.test'), rebuilt);
 });
 
-test('account key: null when absent, written 0600 atomically', async (t) => {
-  const { dir, store } = await tempStore(t, { fileMode: 0o640 });
-  await store.init();
-  assert.equal(await store.readAccountKey(), null);
-  await store.writeAccountKey('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----');
-  assert.equal(await store.readAccountKey(), '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
-  assert.equal(await mode(join(dir, 'client.key')), 0o600, 'client.key is 0600 whatever fileMode is');
-  assert.equal(await mode(join(dir, 'default.pem')), 0o640, 'fileMode applies to bundles and default.pem');
-  await store.checkWritable();
-});
-
 test('configurable group and directory modes for split-user HAProxy setups', async (t) => {
   const gid = process.getgid!();
   const { dir, store } = await tempStore(t, { group: gid });
@@ -343,22 +278,4 @@ test('configurable group and directory modes for split-user HAProxy setups', asy
   const explicit = new FileStore({ dir, logger, dirMode: 0o710 });
   await explicit.init();
   assert.equal(await mode(join(dir, 'certs')), 0o710, 'explicit dirMode applied to existing directories');
-});
-
-test('account state: absent is null, atomic 0600 round trip, a corrupt file is tolerated', async (t) => {
-  const { dir, store } = await tempStore(t);
-  await store.init();
-  assert.equal(await store.readAccountState(), null);
-  const state = { newOrders: ['2026-11-22T12:00:00.000Z', '2026-11-22T12:01:00.000Z'] };
-  await store.writeAccountState(state);
-  assert.deepEqual(await store.readAccountState(), state);
-  assert.equal((await stat(join(dir, 'account-state.json'))).mode & 0o777, 0o600);
-  assert.equal((await store.loadStates()).size, 0, 'not mistaken for a certificate record');
-  await writeFile(join(dir, 'account-state.json'), '{not json');
-  assert.equal(await store.readAccountState(), null);
-  await writeFile(
-    join(dir, 'account-state.json'),
-    JSON.stringify({ newOrders: ['bogus', 5, '2026-11-22T12:00:00.000Z'] }),
-  );
-  assert.deepEqual(await store.readAccountState(), { newOrders: ['2026-11-22T12:00:00.000Z'] });
 });

@@ -1,0 +1,46 @@
+/** src/store/account-files.ts, through FileStore: client.key and account-state.json. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { mode, tempStore } from '../../support/temp-store.js';
+
+test('account key: null when absent, written 0600 atomically', async (t) => {
+  const { dir, store } = await tempStore(t, { fileMode: 0o640 });
+  await store.init();
+  assert.equal(await store.readAccountKey(), null);
+  await store.writeAccountKey('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----');
+  assert.equal(await store.readAccountKey(), '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
+  assert.equal(await mode(join(dir, 'client.key')), 0o600, 'client.key is 0600 whatever fileMode is');
+  assert.equal(await mode(join(dir, 'default.pem')), 0o640, 'fileMode applies to bundles and default.pem');
+  await store.checkWritable();
+});
+
+test('account state: absent is null, atomic 0600 round trip', async (t) => {
+  const { dir, store } = await tempStore(t);
+  await store.init();
+  assert.equal(await store.readAccountState(), null);
+  const state = { newOrders: ['2026-11-22T12:00:00.000Z', '2026-11-22T12:01:00.000Z'] };
+  await store.writeAccountState(state);
+  assert.deepEqual(await store.readAccountState(), state);
+  assert.equal(await mode(join(dir, 'account-state.json')), 0o600);
+  assert.equal((await store.loadStates()).size, 0, 'not mistaken for a certificate record');
+});
+
+const tolerated = [
+  { name: 'a file that is not JSON is read as absent', text: '{not json', expected: null },
+  {
+    name: 'entries that are not dates are dropped',
+    text: JSON.stringify({ newOrders: ['bogus', 5, '2026-11-22T12:00:00.000Z'] }),
+    expected: { newOrders: ['2026-11-22T12:00:00.000Z'] },
+  },
+  { name: 'a record without newOrders has none', text: '{}', expected: { newOrders: [] } },
+];
+for (const c of tolerated) {
+  test(`account state: ${c.name}`, async (t) => {
+    const { dir, store } = await tempStore(t);
+    await store.init();
+    await writeFile(join(dir, 'account-state.json'), c.text);
+    assert.deepEqual(await store.readAccountState(), c.expected);
+  });
+}
