@@ -51,7 +51,7 @@ export class Jobs {
 
   /** The facts of the CA the issuer talks to (where new orders go). */
   ca(): CaFacts {
-    const directoryUrl = this.opts.issuer.status().directoryUrl;
+    const directoryUrl = this.opts.issuer.directoryUrl;
     return { directoryUrl, production: this.opts.productionCa, ariSupported: this.ariSupported.get(directoryUrl) };
   }
 

@@ -50,7 +50,7 @@ import { buildBundle, checkBundle, storedCertOf } from './bundle.js';
 import { cleanStaging, fsyncDir, fsyncFile, writeDurable } from './durable.js';
 import { listCerts } from './listing.js';
 import { assertSafeName, fitFileName } from '../lib/file-names.js';
-import { parseAccountState, parseStateRecord } from './state.js';
+import { parseStateRecord } from './state.js';
 
 export interface FileStoreOptions {
   /** The storage directory (`--storage-dir`); must exist. */
