@@ -197,8 +197,9 @@ export class AcmeIssuer implements Issuer {
     if (authz.status === 'valid') return;
     if (authz.status !== 'pending') throw authorizationError(authz, url);
     const { solver, challenge, challengeUrl, challengeStatus } = await this.pickChallenge(authz, url, signal);
-    await solver.present(challenge, signal);
     try {
+      // Inside the try: `cleanUp` follows every `present`, also one that failed half-way.
+      await solver.present(challenge, signal);
       if (challengeStatus === 'pending') await this.client.respondChallenge(challengeUrl, signal);
       const final = await pollUntil(
         () => this.client.getAuthorization(url, signal),

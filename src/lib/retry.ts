@@ -1,7 +1,9 @@
 /**
  * The one retry loop of the daemon: run an operation until it succeeds, sleeping a growing, jittered
- * delay (`backoffDelay`) between failures. Every background loop (the account warm-up, storage loading,
- * the Marathon source, load-balancer notifications) uses this instead of a loop of its own.
+ * delay (`backoffDelay`) between failures. The background loops that end on success (the account
+ * warm-up, storage loading, the Marathon re-list, load-balancer notifications) use this instead of a loop
+ * of their own. The Marathon event-stream reconnect loop keeps its own: it never "succeeds", and its
+ * backoff restarts after a healthy stream (src/sources/marathon/source.ts says why).
  */
 import { sleep as realSleep } from './abort.js';
 import { type BackoffPolicy, backoffDelay } from './backoff.js';

@@ -5,7 +5,8 @@
  * Pebble's VA (and Let's Encrypt's) sends several concurrent validation requests per challenge, so an
  * answer stays available until `cleanUp`, and a token presented twice (a retried order) is counted so
  * that the first cleanUp does not withdraw the answer the second order still needs. The count is this
- * solver's own; the store only ever sees the first `present` and the last `cleanUp` of a token.
+ * solver's own; the store only ever sees the first `present` and the last `cleanUp` of a token. A
+ * `present` the store rejects is forgotten at once, so a later order of the same token tries again.
  */
 import type { Challenge, ChallengeStore, Solver } from '../domain/contracts.js';
 import { MemoryChallengeStore } from './memory-challenge-store.js';
@@ -24,7 +25,13 @@ export class Http01Solver implements Solver {
       return existing.ready;
     }
     const ready = this.store.present(challenge.token, challenge.keyAuthorization);
-    this.tokens.set(challenge.token, { refs: 1, ready });
+    const entry = { refs: 1, ready };
+    this.tokens.set(challenge.token, entry);
+    // A store that failed to publish the answer must not poison the token for later orders: forget it, so
+    // the next `present` asks the store again (the caller's `cleanUp` then finds nothing to release).
+    ready.catch(() => {
+      if (this.tokens.get(challenge.token) === entry) this.tokens.delete(challenge.token);
+    });
     return ready;
   }
 

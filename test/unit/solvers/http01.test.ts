@@ -57,3 +57,23 @@ test('Http01Solver: present resolves only once the store serves the answer, for 
   await s.cleanUp(challenge);
   assert.deepEqual(calls, ['present tok', 'cleanUp tok'], 'the store sees one present and one cleanUp');
 });
+
+test('Http01Solver: a present the store rejects is forgotten, so the next order of the token asks again', async () => {
+  let fail = true;
+  const store = new MemoryChallengeStore();
+  const flaky = {
+    present: async (token: string, keyAuthorization: string) => {
+      if (fail) throw new Error('store down');
+      await store.present(token, keyAuthorization);
+    },
+    lookup: (token: string) => store.lookup(token),
+    cleanUp: (token: string) => store.cleanUp(token),
+  };
+  const s = new Http01Solver(flaky);
+  await assert.rejects(s.present(challenge, signal()), /store down/);
+  await s.cleanUp(challenge);
+  assert.equal(s.size, 0);
+  fail = false;
+  await s.present(challenge, signal());
+  assert.equal(await s.lookup('tok'), 'tok.thumb');
+});
