@@ -164,3 +164,19 @@ test('a kept certificate is let go when its names change (the new set is ordered
   assert.equal(s.store.kept.size, 0);
   await s.stop();
 });
+
+test('a new order is charged on disk before newOrder is sent (a kill at any moment loses no charge)', async (t) => {
+  const s = started(t, { orderBudget: 5 });
+  const onDiskWhenSent: number[] = [];
+  s.issuer.refuse = () => {
+    // Called right after `sending()` resolved, when newOrder would be on the wire.
+    onDiskWhenSent.push(s.store.account?.cas?.[s.issuer.directoryUrl]?.newOrders.length ?? 0);
+    return undefined;
+  };
+  s.r.setSnapshot('marathon', snap(spec('a.example')));
+  await s.time.until(() => s.store.certs.has('a.example'), 'installed');
+  s.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
+  await s.time.until(() => s.store.certs.has('b.example'), 'installed');
+  assert.deepEqual(onDiskWhenSent, [1, 2]);
+  await s.stop();
+});
