@@ -21,7 +21,7 @@ import { DAEMON_BIN, startDaemon, type Daemon, type LogLine } from '../support/d
 import { freePort, startPebble, type PebbleInstance } from '../support/pebble.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const installed = (d: Daemon, name: string) => (l: LogLine) => l.msg === 'certificate installed' && l.domain === name;
+const installed = (name: string) => (l: LogLine) => l.msg === 'certificate installed' && l.domain === name;
 
 /** The daemon on `storage`, answering Pebble's HTTP-01 requests itself (it listens on Pebble's httpPort). */
 function daemon(pebble: PebbleInstance, port: number, storage: string, domains: string): Daemon {
@@ -114,8 +114,8 @@ test('outages outside the certificates: the CA, a full or read-only disk, an unw
           ],
         );
         await pebble.resume();
-        await d.waitForLog(installed(d, 'a.hardening.test'), 30_000, 'a installed');
-        await d.waitForLog(installed(d, 'b.hardening.test'), 30_000, 'b installed');
+        await d.waitForLog(installed('a.hardening.test'), 30_000, 'a installed');
+        await d.waitForLog(installed('b.hardening.test'), 30_000, 'b installed');
         assert.equal(d.logs.filter((l) => l.msg === 'certificate order failed').length, 0);
         assert.equal((await json(`http://127.0.0.1:${port}/health`)).body.status, 'ok');
       } finally {
@@ -146,8 +146,8 @@ test('outages outside the certificates: the CA, a full or read-only disk, an unw
         assert.equal(status.gates.storage.state, 'waiting');
         assert.equal(status.gates.storage.cause?.errno, 'ENOSPC');
         unlinkSync(filler);
-        await d.waitForLog(installed(d, 'c.hardening.test'), 30_000, 'c installed');
-        await d.waitForLog(installed(d, 'd.hardening.test'), 30_000, 'd installed');
+        await d.waitForLog(installed('c.hardening.test'), 30_000, 'c installed');
+        await d.waitForLog(installed('d.hardening.test'), 30_000, 'd installed');
         assert.equal(pebble.issuedCount() - before, 2, 'one certificate per name, none thrown away');
         execFileSync('mount', ['-o', 'remount,ro', fs.dir]);
         assert.match(JSON.stringify((await json(`http://127.0.0.1:${port}/health`)).body), /EROFS/);
