@@ -7,7 +7,9 @@
  *
  * The bundles are `--distinct` real EC P-256 bundles (key, leaf, intermediate) copied under N names
  * (parsing cost does not depend on the name). Prints the floor, `FileStore.list()`, their ratio
- * (goal ≤ 1.3×), and the minimum/median/maximum of each. Figures only, no assertions.
+ * (goal ≤ 1.3×), and the minimum/median/maximum of each. Then a Reconciler is started on that storage
+ * wanting the N names plus one new one: the time until the new name is ordered (it does not wait for
+ * the adoption) beside the time until every bundle is adopted. Figures only, no assertions.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -17,7 +19,9 @@ import { parseArgs } from 'node:util';
 import { silentLogger } from '../src/lib/logger.js';
 import { buildBundle } from '../src/store/bundle.js';
 import { FileStore } from '../src/store/index.js';
+import { Reconciler } from '../src/reconciler/reconciler.js';
 import { createCertFactory } from '../test/support/cert-factory.js';
+import { EventRecorder, FakeIssuer, FakeNotifier } from '../test/support/fakes.js';
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +54,31 @@ async function floor(certsDir: string): Promise<number> {
   return performance.now() - started;
 }
 
+/** A reconciler on `store` wanting every stored name and one new: when the new one is ordered, when all are read. */
+async function startUp(store: FileStore): Promise<{ ordered: number; adopted: number }> {
+  const issuer = new FakeIssuer();
+  const ac = new AbortController();
+  const r = new Reconciler({
+    ...{ store, issuer, notifier: new FakeNotifier(), events: new EventRecorder(), logger: silentLogger() },
+    ...{ sources: ['static'], keyType: 'ec256', removeAfterMs: 86_400_000, maxRemovalFraction: 0.5 },
+    ...{ revokeRemoved: false, productionCa: false, maxConcurrentOrders: 5, orderBudget: 0 },
+  });
+  const specs = [...Array(N).keys()].map((i) => `c${i}.bench.test`).concat('new.bench.test');
+  const requestedBy = [{ source: 'static' as const }];
+  const started = performance.now();
+  const done = r.start(ac.signal);
+  r.setSnapshot('static', { specs: specs.map((n) => ({ name: n, names: [n], requestedBy })), problems: [] });
+  let ordered = 0;
+  while (!r.status().ready) {
+    if (!ordered && issuer.requests.length > 0) ordered = performance.now() - started;
+    await new Promise((res) => setTimeout(res, 5));
+  }
+  const adopted = performance.now() - started;
+  ac.abort();
+  await done;
+  return { ordered, adopted };
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-adoption-'));
   try {
@@ -74,6 +103,9 @@ async function main(): Promise<void> {
     console.log(`floor: read + 1 key parse + 1 leaf parse : ${fmt(f)}`);
     console.log(`FileStore.list() (adoption)              : ${fmt(l)}`);
     console.log(`ratio adoption / floor (medians)         : ${(l.median / f.median).toFixed(2)}x  (goal <= 1.3x)`);
+    const start = await startUp(store);
+    console.log(`start-up: a new name ordered after       : ${start.ordered.toFixed(0)} ms`);
+    console.log(`start-up: every bundle adopted after     : ${start.adopted.toFixed(0)} ms`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

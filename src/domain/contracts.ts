@@ -139,6 +139,11 @@ export interface Store {
   /** Bundles in `certs/`: ours (parsed), and files we did not write or cannot parse (never deleted). */
   list(): Promise<{ readonly certs: readonly StoredCert[]; readonly unmanaged: readonly string[] }>;
   /**
+   * The names (file stems) of every `*.pem` file in `certs/`, without reading them: cheap, so planning
+   * can start for names that have no file while `list()` still parses thousands of bundles.
+   */
+  listNames?(): Promise<readonly string[]>;
+  /**
    * Check and atomically install `certs/<spec.name>.pem` (key, leaf, chain). A bundle that fails the
    * check (key/leaf mismatch, chain unparsable, names differ from `spec.names`, expired) is rejected with
    * an AppError and the previous file stays. Returns the installed certificate as read back.

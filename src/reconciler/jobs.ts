@@ -132,7 +132,7 @@ export class Jobs {
       return;
     }
     deferrals.clear('remove', name);
-    records.stored.delete(name);
+    records.setStored(name, undefined);
     await records.drop(name);
     this.opts.events.emit({ type: 'removed', name, at: this.at(), reason });
     this.opts.changed('removed', name);

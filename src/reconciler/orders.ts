@@ -146,7 +146,7 @@ export class Orders {
     }
     this.opts.gates.storage.succeeded();
     await records.dropKept(spec.name);
-    records.stored.set(spec.name, installed);
+    records.setStored(spec.name, installed);
     const now = this.opts.now();
     const at = new Date(now).toISOString();
     const { keyType } = this.opts;

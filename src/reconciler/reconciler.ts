@@ -34,6 +34,8 @@ import {
 export type { CertificateStatus, ReconcilerStatus } from './report.js';
 
 const MAX_SLEEP_MS = 3600_000;
+/** Decisions that take something away: never made on a partial reading of certs/. */
+const REMOVAL_KINDS = new Set<Decision['kind']>(['mark-unwanted', 'remove', 'hold-removal', 'forget']);
 /** Re-reading an unreadable storage directory: 1 s doubling to a minute. */
 const STORAGE_RETRY: BackoffPolicy = { baseMs: 1000, capMs: 60_000, factor: 2, jitter: 0.2 };
 /** At most one resync request per this interval, whatever the plans say. */
@@ -88,7 +90,9 @@ export class Reconciler {
   private problems: readonly Problem[] = [];
   private held: string[] = [];
   private releaseRequested = false;
+  /** Plans may run (the names in certs/ are known); `adopted`: every bundle has been read. */
   private loaded = false;
+  private adopted = false;
   private lastPlanAt: number | undefined;
   private lastResyncRequest = 0;
   private planTimer: NodeJS.Timeout | undefined;
@@ -220,7 +224,7 @@ export class Reconciler {
   status(): ReconcilerStatus {
     const ariSupported = this.jobs.ca().ariSupported;
     return {
-      ready: this.loaded,
+      ready: this.adopted,
       ...(this.lastPlanAt !== undefined ? { lastPlanAt: new Date(this.lastPlanAt) } : {}),
       certificates: certificateStatuses({
         desired: this.desired,
@@ -243,14 +247,26 @@ export class Reconciler {
     };
   }
 
+  /**
+   * Read the storage (retried until it works). At start-up the names of the files in certs/ come
+   * first: planning starts then for names without a file, while the bundles are parsed (thousands
+   * take seconds); names still being read, and every removal, wait for the full reading.
+   */
   private async loadObserved(): Promise<void> {
     await retryUntilAborted(
       async () => {
+        if (!this.loaded && (await this.records.loadNames())) {
+          await this.budget.restore(this.jobs.ca().directoryUrl);
+          this.loaded = true;
+          this.trigger();
+        }
         await this.records.load();
         if (!this.loaded) await this.budget.restore(this.jobs.ca().directoryUrl);
         this.loaded = true;
+        this.adopted = true;
         const { stored, unmanaged } = this.records;
         this.log.info({ certificates: stored.size, unmanaged: unmanaged.length }, 'storage loaded');
+        this.trigger();
       },
       {
         policy: STORAGE_RETRY,
@@ -314,7 +330,10 @@ export class Reconciler {
     const held: string[] = [];
     const queuedNow = new Set<string>();
     let wakeAt = Infinity;
+    const adopting = this.records.adopting;
     for (const d of decisions) {
+      // While certs/ is still being read: nothing for names with a file, and nothing removed or forgotten.
+      if (adopting.size > 0 && (adopting.has(d.name) || REMOVAL_KINDS.has(d.kind))) continue;
       if (d.kind === 'hold-removal') held.push(d.name);
       const retryAt = this.deferrals.until(d.kind, d.name);
       if (retryAt !== undefined && retryAt > now) {

@@ -27,6 +27,10 @@ export class Records {
   unmanaged: readonly string[] = [];
   /** Issued, not written yet: by name. */
   readonly kept = new Map<string, KeptCert>();
+  /** Names with a file in certs/ not read yet (start-up): nothing is decided for them until it is. */
+  adopting: ReadonlySet<string> = new Set();
+  /** Names changed in memory while a `load` runs: the reading may predate the change, memory wins. */
+  private touched: Set<string> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -35,17 +39,55 @@ export class Records {
 
   /** Replace everything with a fresh reading of the store. State is derived data: a certificate without a record gets one rebuilt from its PEM. */
   async load(): Promise<void> {
-    const [listing, states, kept] = await Promise.all([
-      this.store.list(),
-      this.store.loadStates(),
-      this.store.readKept ? this.store.readKept() : [],
-    ]);
-    this.stored = new Map(listing.certs.map((c) => [c.name, c]));
-    this.unmanaged = listing.unmanaged;
+    const touched = new Set<string>();
+    this.touched = touched;
+    let listing: Awaited<ReturnType<Store['list']>>;
+    let states: Map<string, CertState>;
+    let kept: ReadonlyArray<KeptCert>;
+    try {
+      [listing, states, kept] = await Promise.all([
+        this.store.list(),
+        this.store.loadStates(),
+        this.store.readKept ? this.store.readKept() : [],
+      ]);
+    } finally {
+      this.touched = undefined;
+    }
+    const stored = new Map(listing.certs.map((c) => [c.name, c]));
+    // Installed, removed or recorded while the reading ran: what memory says is newer.
+    for (const name of touched) {
+      const c = this.stored.get(name);
+      const st = this.states.get(name);
+      if (c) stored.set(name, c);
+      else stored.delete(name);
+      if (st) states.set(name, st);
+      else states.delete(name);
+    }
+    this.stored = stored;
+    this.unmanaged = listing.unmanaged.filter((n) => !touched.has(n.replace(/\.pem$/, '')));
     this.states = states;
     for (const c of listing.certs) if (!this.states.has(c.name)) this.states.set(c.name, stateFromCert(c));
     for (const k of kept) if (!this.kept.has(k.spec.name)) this.kept.set(k.spec.name, k);
     if (kept.length > 0) this.log.info({ count: kept.length }, 'issued certificates waiting to be written found');
+    this.adopting = new Set();
+  }
+
+  /**
+   * Start-up, before `load`: the state records, the kept certificates and the NAMES of the files in
+   * certs/ (unread, in `adopting`), so that work for names with no file can start while `load` parses
+   * every bundle. False (nothing read) when the store cannot list names cheaply.
+   */
+  async loadNames(): Promise<boolean> {
+    if (!this.store.listNames) return false;
+    const [names, states, kept] = await Promise.all([
+      this.store.listNames(),
+      this.store.loadStates(),
+      this.store.readKept ? this.store.readKept() : [],
+    ]);
+    this.adopting = new Set(names);
+    this.states = states;
+    for (const k of kept) if (!this.kept.has(k.spec.name)) this.kept.set(k.spec.name, k);
+    return true;
   }
 
   /** The kept certificate for `spec`, if its names are still the wanted ones. */
@@ -82,7 +124,15 @@ export class Records {
     return { name, names: spec?.names ?? [name], requestedBy: spec?.requestedBy ?? [], failures: 0 };
   }
 
+  /** A certificate was installed (`cert`) or archived (undefined). */
+  setStored(name: string, cert: StoredCert | undefined): void {
+    this.touched?.add(name);
+    if (cert) this.stored.set(name, cert);
+    else this.stored.delete(name);
+  }
+
   async save(state: CertState): Promise<void> {
+    this.touched?.add(state.name);
     this.states.set(state.name, state);
     try {
       await this.store.saveState(state.name, state);
@@ -94,6 +144,7 @@ export class Records {
 
   /** Drop the record of `name` (memory and store); rejects if the store cannot delete it. */
   async drop(name: string): Promise<void> {
+    this.touched?.add(name);
     this.states.delete(name);
     await this.store.saveState(name, null);
   }

@@ -51,7 +51,7 @@ import { buildBundle, checkBundle, readStoredCert, storedCertOf } from './bundle
 import { initFailure, notWritable } from './errors.js';
 import { dropKept, readKept, writeKept } from './kept.js';
 import { cleanStaging, fsyncDir, fsyncFile, writeDurable } from './durable.js';
-import { listCerts } from './listing.js';
+import { listCerts, listPemNames } from './listing.js';
 import { assertSafeName, fitFileName } from '../lib/file-names.js';
 import { loadStateFiles, saveStateFile } from './state-files.js';
 
@@ -201,6 +201,11 @@ export class FileStore implements Store {
    */
   list(): Promise<{ readonly certs: readonly StoredCert[]; readonly unmanaged: readonly string[] }> {
     return listCerts(this.certsDir, this.log);
+  }
+
+  /** The stems of the `*.pem` entries of `certs/`, unread (see `Store.listNames`). */
+  listNames(): Promise<readonly string[]> {
+    return listPemNames(this.certsDir);
   }
 
   /**

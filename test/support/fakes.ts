@@ -108,8 +108,15 @@ export class MemStore implements Store {
     return null;
   }
   async writeAccountKey() {}
+  /** Delay of `list()` (a slow start-up reading of thousands of bundles). */
+  listDelayMs = 0;
   async list() {
-    return { certs: [...this.certs.values()], unmanaged: [] };
+    const certs = [...this.certs.values()];
+    if (this.listDelayMs > 0) await new Promise((r) => setTimeout(r, this.listDelayMs));
+    return { certs, unmanaged: [] };
+  }
+  async listNames() {
+    return [...this.certs.keys()];
   }
   async install(spec: CertSpec, cert: IssuedCertificate): Promise<StoredCert> {
     this.check();

@@ -429,3 +429,42 @@ test("one app's many names cannot make another app wait for the order budget", a
   assert.ok(s.store.certs.has('z.example'), 'the small app got its certificate within the first budget');
   await s.stop();
 });
+
+test('at start-up, new names are ordered while the stored bundles are still being read; those wait', async (t) => {
+  const time = new VirtualTime(t);
+  const store = new MemStore(time.now);
+  const now = time.now();
+  const old = (name: string) => ({
+    name,
+    names: [name],
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + 80 * DAY),
+    serial: `old-${name}`,
+    issuer: 'CN=Test CA',
+    keyType: 'ec256' as const,
+    selfSigned: false,
+    certPem: `old-${name}`,
+  });
+  store.certs.set('stored.example', old('stored.example'));
+  store.certs.set('unwanted.example', old('unwanted.example'));
+  store.listDelayMs = 10_000; // reading thousands of bundles
+  const s = setup(time, {}, store);
+  s.r.setSnapshot('marathon', snap(spec('new.example'), spec('stored.example')));
+  await time.until(() => store.certs.get('new.example') !== undefined, 'the new name issued', 2000);
+  assert.deepEqual(
+    s.issuer.requests.map((r) => r.names[0]),
+    ['new.example'],
+    'the name with a file is left alone until its bundle is read',
+  );
+  assert.equal(s.r.status().ready, false, 'still reading certs/');
+  assert.equal(store.states.get('unwanted.example'), undefined, 'nothing marked unwanted on a partial reading');
+  await time.until(() => s.r.status().ready, 'every bundle read', 15_000);
+  await time.until(() => store.states.get('unwanted.example')?.unwantedSince !== undefined, 'then the grace starts');
+  await time.advance(100);
+  assert.deepEqual(
+    s.issuer.requests.map((r) => r.names[0]),
+    ['new.example'],
+    'the stored certificate is adopted, not ordered',
+  );
+  await s.stop();
+});
