@@ -8,7 +8,8 @@ import type { FailureFacts } from '../domain/policy.js';
 
 /**
  * Whose failure: `certificate` (counted against it: backoff, validation budget), `ca` (the CA was not
- * reachable, or a step every order shares failed: orders wait on a probe of the CA, nothing is counted),
+ * reachable, or a step every order shares failed, or another dependency whose error says
+ * `outage: true` — a DNS server, ZooKeeper: orders wait on a probe of the CA, nothing is counted),
  * `storage` (our own storage failed: orders wait until it is writable, nothing is counted).
  */
 export type FailureScope = 'certificate' | 'ca' | 'storage';
@@ -36,6 +37,7 @@ interface ErrorLike {
   retryAfter?: unknown;
   paused?: unknown;
   unpauseUrl?: unknown;
+  outage?: unknown;
   details?: unknown;
   cause?: unknown;
 }
@@ -92,6 +94,8 @@ export function failureScope(err: unknown, phase: OrderPhase): FailureScope {
   const code = typeof e.code === 'string' ? e.code : '';
   if (STORAGE_CODES.has(code) || storageErrno(err) !== undefined) return 'storage';
   if (REQUEST_CODES.has(code)) return 'certificate';
+  // Adapters of other dependencies (a DNS server for DNS-01, ZooKeeper) mark their own outages.
+  if (e.outage === true) return 'ca';
   if (UNREACHABLE_CODES.has(code) || isRequestTimeout(e)) return 'ca';
   // A burst of bad nonces says nothing about the names ordered.
   if (e.type === 'badNonce') return 'ca';

@@ -66,6 +66,12 @@ describe('failureScope: whose failure it is, from the error and how far the orde
     ['validation failed', problem('unauthorized', 0), 'created', 'certificate'],
     ['no names: the request itself', new AppError('ACME_BAD_REQUEST', 'no names'), 'preparing', 'certificate'],
     [
+      'another dependency down (its adapter says outage)',
+      Object.assign(new Error('DNS server unreachable'), { outage: true }),
+      'created',
+      'ca',
+    ],
+    [
       'full disk writing the budget charge',
       Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' }),
       'sending',
