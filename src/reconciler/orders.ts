@@ -131,17 +131,7 @@ export class Orders {
     try {
       installed = await this.opts.store.install(spec, issued);
     } catch (err) {
-      if (failureScope(err, 'created') === 'storage') {
-        await records.keep(spec, issued);
-        this.closeGate('storage', err);
-        this.opts.log.error(
-          { domain: spec.name, errno: storageErrno(err), err },
-          'certificate issued but not written; kept, installed once the storage is writable again',
-        );
-      } else {
-        await records.dropKept(spec.name);
-        await this.failed(before, err, 'certificate');
-      }
+      await this.installFailed(before, spec, issued, err);
       return;
     }
     this.opts.gates.storage.succeeded();
@@ -167,6 +157,38 @@ export class Orders {
     if (next.renewAt)
       events.emit({ type: 'renewal_scheduled', name, at, renew_at: next.renewAt, reason: 'two-thirds-lifetime' });
     this.opts.changed('written', spec.name);
+  }
+
+  /**
+   * The write of an issued certificate failed. A bad bundle is the certificate's failure (ordered again
+   * after its backoff). Otherwise the certificate is kept: if the storage as a whole cannot be written,
+   * everything waits on the storage gate; if only this name fails (a directory in its way, say), only it
+   * backs off, and is installed from what was kept, not ordered again.
+   */
+  private async installFailed(
+    before: CertState,
+    spec: CertSpec,
+    issued: IssuedCertificate,
+    err: unknown,
+  ): Promise<void> {
+    const { records, log } = this.opts;
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === 'BUNDLE_INVALID' || code === 'INVALID_NAME') {
+      await records.dropKept(spec.name);
+      await this.failed(before, err, 'certificate');
+      return;
+    }
+    await records.keep(spec, issued);
+    const storageDown = await this.opts.store.checkWritable().then(
+      () => false,
+      () => true,
+    );
+    log.error(
+      { domain: spec.name, errno: storageErrno(err), err },
+      'certificate issued but not written; kept, installed once it can be written',
+    );
+    if (storageDown) this.closeGate('storage', err);
+    else await this.failed(before, err, 'certificate');
   }
 
   /** A failure: the certificate's own is recorded and backed off; otherwise its gate closes. */

@@ -32,9 +32,11 @@ import {
   constants,
   copyFile,
   link,
+  lstat,
   mkdir,
   open,
   readFile,
+  rename,
   rm,
   stat,
   unlink,
@@ -256,28 +258,36 @@ export class FileStore implements Store {
 
   /** A file at `target` the daemon did not write goes to the archive (a link: its content kept) first. */
   private async archiveForeign(name: string, target: string): Promise<void> {
-    let text: string;
+    let st: Awaited<ReturnType<typeof lstat>>;
     try {
-      text = await readFile(target, 'utf8');
+      st = await lstat(target);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return;
-      if (code !== 'EISDIR') throw err;
-      text = '';
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
     }
-    if (readStoredCert(name, text) !== null) return;
+    // A regular file that is one of our bundles is simply replaced (renewal).
+    if (st.isFile() && readStoredCert(name, await readFile(target, 'utf8')) !== null) return;
     await this.ensureDir(this.archiveDir);
-    const dest = await this.moveToArchive(target, name, '.replaced');
+    // A regular file is linked (the rename of the new bundle then replaces only the name in certs/);
+    // anything else (a directory, a symlink) is moved there whole.
+    const dest = await this.moveToArchive(target, name, '.replaced', !st.isFile());
     this.log.warn(
       { domain: name, file: target, archived_as: dest },
       'file the daemon did not write archived before replacing it',
     );
   }
 
-  private async moveToArchive(source: string, name: string, tag = ''): Promise<string> {
+  private async moveToArchive(source: string, name: string, tag = '', move = false): Promise<string> {
     const stamp = `${this.now().toISOString().replace(/:/g, '-')}${tag}`;
     for (let n = 0; ; n += 1) {
       const dest = join(this.archiveDir, fitFileName(name, `.${stamp}${n === 0 ? '' : `-${n}`}.pem`));
+      if (move) {
+        if (await exists(dest)) continue;
+        await rename(source, dest);
+        await fsyncDir(this.certsDir);
+        await fsyncDir(this.archiveDir);
+        return dest;
+      }
       try {
         await link(source, dest);
       } catch (err) {

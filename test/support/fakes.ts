@@ -88,6 +88,8 @@ export class MemStore implements Store {
   kept = new Map<string, { spec: CertSpec; cert: IssuedCertificate }>();
   broken: string | undefined;
   keptBroken = false;
+  /** An install failure of one name only (the storage as a whole stays writable). */
+  failInstall: ((name: string) => Error | undefined) | undefined;
   installs = 0;
   constructor(private readonly clock: () => number = () => Date.now()) {}
   private check(): void {
@@ -120,6 +122,8 @@ export class MemStore implements Store {
   }
   async install(spec: CertSpec, cert: IssuedCertificate): Promise<StoredCert> {
     this.check();
+    const e = this.failInstall?.(spec.name);
+    if (e) throw e;
     this.installs++;
     const now = this.clock();
     const c: StoredCert = {

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '../../../src/lib/errors.js';
-import { FakeIssuer, MemStore, VirtualTime, snap, spec } from '../../support/fakes.js';
+import { FakeIssuer, fsError, MemStore, VirtualTime, snap, spec } from '../../support/fakes.js';
 import { setup, started } from '../../support/reconciler.js';
 
 const refused = () => new AppError('ACME_NETWORK', 'ACME request failed', { cause: new Error('ECONNREFUSED') });
@@ -178,5 +178,20 @@ test('a new order is charged on disk before newOrder is sent (a kill at any mome
   s.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
   await s.time.until(() => s.store.certs.has('b.example'), 'installed');
   assert.deepEqual(onDiskWhenSent, [1, 2]);
+  await s.stop();
+});
+
+test('a write that fails for one name only: that name backs off and is installed later from what was kept', async (t) => {
+  const s = started(t, { backoff: { baseMs: 1000, capMs: 1000, factor: 2, jitter: 0 } });
+  let inTheWay = true;
+  s.store.failInstall = (name) => (name === 'a.example' && inTheWay ? fsError('EISDIR') : undefined);
+  s.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example')));
+  await s.time.until(() => s.store.certs.has('b.example'), 'the other name is not held up');
+  await s.time.until(() => s.events.of('backoff').some((e) => e.name === 'a.example'), 'a.example backs off');
+  assert.equal(s.r.status().gates?.storage.state, 'open', 'the storage as a whole is fine');
+  assert.equal(s.r.status().certificates[0]?.kept, true);
+  inTheWay = false;
+  await s.time.until(() => s.store.certs.has('a.example'), 'installed after its backoff', 5000);
+  assert.equal(s.issuer.requests.filter((r) => r.names[0] === 'a.example').length, 1, 'never ordered again');
   await s.stop();
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -302,6 +302,16 @@ test('install archives a file it did not write (content kept) before replacing i
   );
   await store.install(spec('a.example.test'), await ca.issue(['a.example.test']));
   assert.equal((await readdir(join(dir, 'archive'))).length, 1, 'its own bundle is replaced, not archived');
+  // A directory in the way is moved to the archive whole.
+  await mkdir(join(dir, 'certs', 'd.example.test.pem'));
+  await writeFile(join(dir, 'certs', 'd.example.test.pem', 'inside'), 'kept');
+  await store.install(spec('d.example.test'), await ca.issue(['d.example.test']));
+  const moved = (await readdir(join(dir, 'archive'))).find((f) => f.startsWith('d.example.test.'))!;
+  assert.equal(await readFile(join(dir, 'archive', moved, 'inside'), 'utf8'), 'kept');
+  assert.deepEqual(
+    (await store.list()).certs.map((c) => c.name),
+    ['a.example.test', 'd.example.test'],
+  );
 });
 
 test('kept certificates: written 0600 outside certs/, read back, dropped; a malformed one is skipped and left', async (t) => {
