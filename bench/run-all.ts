@@ -14,6 +14,8 @@ const benches: Array<[string, string[]]> = [
   ['marathon.js', []],
   ['acme.js', lego],
   ['e2e.js', lego],
+  ['adoption.js', []],
+  ['hardening.js', []],
 ];
 for (const [bench, args] of benches) {
   console.log(`\n=== bench/${bench.replace('.js', '')} ===`);

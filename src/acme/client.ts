@@ -131,6 +131,17 @@ export class AcmeClient {
     return untilAborted(this.dirPending, signal);
   }
 
+  /**
+   * Whether the CA answers now: a GET of the directory that bypasses the cache (and refreshes it), with
+   * the caller's signal. Resolves when it answered with a usable directory, rejects otherwise; the
+   * outcome shows in `status()`.
+   */
+  async probe(signal: AbortSignal): Promise<void> {
+    const res = await this.send({ method: 'GET', url: this.directoryUrl, operation: 'directory', signal });
+    if (res.status !== 200) throw this.problem(res, this.directoryUrl);
+    this.dir = { value: parseDirectory(parseJson(res, this.directoryUrl), this.directoryUrl), at: Date.now() };
+  }
+
   private async fetchDirectory(): Promise<Directory> {
     const res = await this.send({ method: 'GET', url: this.directoryUrl, operation: 'directory' });
     if (res.status !== 200) throw this.problem(res, this.directoryUrl);

@@ -70,6 +70,11 @@ export class AcmeIssuer implements Issuer {
     return this.client.status();
   }
 
+  /** The CA answers: a fresh GET of its directory (see `Issuer.probe`). */
+  probe(signal: AbortSignal): Promise<void> {
+    return this.client.probe(signal);
+  }
+
   certId(certPem: string): string {
     return certIdOf(certPem);
   }
@@ -123,7 +128,9 @@ export class AcmeIssuer implements Issuer {
     const keyAndCsr = createKeyAndCsr(names, request.keyType);
     keyAndCsr.catch(() => undefined);
     const profile = await this.usableProfile(request.profile, signal);
+    await request.progress?.sending();
     const { url, order } = await this.client.newOrder({ names, profile, replaces: request.replaces }, signal);
+    request.progress?.created(url);
     await this.authorizeAll(order.authorizations, signal);
     const poll = this.pollOptions(signal);
     // All authorizations are valid now, so the order is normally `ready` at once (RFC 8555 §7.1.6): look

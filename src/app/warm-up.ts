@@ -3,7 +3,11 @@ import type { AcmeIssuer } from '../acme/index.js';
 import type { Logger } from '../lib/logger.js';
 import { retryUntilAborted } from '../lib/retry.js';
 
-const WARM_UP_BACKOFF = { baseMs: 2000, capMs: 300_000, factor: 2, jitter: 0.3 };
+/**
+ * 1 s doubling to 30 s: the directory and account lookup are cheap, and /health should see the CA
+ * come back within seconds (orders do not wait for this: they wait on the reconciler's CA gate).
+ */
+const WARM_UP_BACKOFF = { baseMs: 1000, capMs: 30_000, factor: 2, jitter: 0.3 };
 
 /**
  * Fetch the directory and find or register the account in the background, with backoff, so the CA's
@@ -29,8 +33,13 @@ export async function warmUpAccount(
       signal,
       // Every failure is worth another attempt (a timeout too); only our own abort ends the loop.
       retryable: () => true,
+      // One warning, then debug lines: an outage is a state (in /health and /status), not a stream of logs.
       onFailure: (err, attempt, delayMs) =>
-        logger.warn({ err, attempt, retry_in: Math.round(delayMs / 1000) }, 'ACME server not reachable'),
+        (attempt === 1 ? logger.warn : logger.debug).call(
+          logger,
+          { err, attempt, retry_in: Math.round(delayMs / 1000) },
+          'ACME server not reachable',
+        ),
     },
   ).catch(() => undefined);
 }

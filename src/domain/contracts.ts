@@ -85,6 +85,22 @@ export interface IssueRequest {
   readonly replaces?: string;
   /** Prefer the alternate chain whose top certificate's issuer CN matches. */
   readonly preferredChain?: string;
+  /** Told how far the order got (the caller charges its order budget on it). */
+  readonly progress?: OrderProgress;
+}
+
+/**
+ * How far an order got, reported by the Issuer: the caller records a charge of its order budget
+ * durably before the order is sent, and keeps it only for orders the CA accepted.
+ */
+export interface OrderProgress {
+  /**
+   * Awaited right before each newOrder request is sent (it may be called again for a retried newOrder);
+   * when it rejects, nothing is sent and `issue` rejects with that error.
+   */
+  sending(): Promise<void>;
+  /** The CA accepted the order (newOrder answered 201 with the order's URL). */
+  created(orderUrl: string): void;
 }
 
 /** Obtains certificates from a CA. Implementations: `AcmeIssuer`. */
@@ -105,6 +121,11 @@ export interface Issuer {
   revoke(certPem: string, reason: number, signal: AbortSignal): Promise<void>;
   /** Reachability of the CA as of the last exchange with it (our own cancellations do not count), for /health. */
   status(): { readonly reachable: boolean; readonly lastError?: string; readonly directoryUrl: string };
+  /**
+   * A cheap check that the CA answers (a GET of its directory, never cached): resolves when it does,
+   * rejects with the failure otherwise. Orders that failed for lack of the CA wait on it.
+   */
+  probe?(signal: AbortSignal): Promise<void>;
 }
 
 /** The storage directory shared with marathon-lb. Implementation: `FileStore`. */
@@ -117,6 +138,11 @@ export interface Store {
   writeAccountKey(pem: string): Promise<void>;
   /** Bundles in `certs/`: ours (parsed), and files we did not write or cannot parse (never deleted). */
   list(): Promise<{ readonly certs: readonly StoredCert[]; readonly unmanaged: readonly string[] }>;
+  /**
+   * The names (file stems) of every `*.pem` file in `certs/`, without reading them: cheap, so planning
+   * can start for names that have no file while `list()` still parses thousands of bundles.
+   */
+  listNames?(): Promise<readonly string[]>;
   /**
    * Check and atomically install `certs/<spec.name>.pem` (key, leaf, chain). A bundle that fails the
    * check (key/leaf mismatch, chain unparsable, names differ from `spec.names`, expired) is rejected with
@@ -135,6 +161,15 @@ export interface Store {
   writeAccountState(state: AccountState): Promise<void>;
   /** Throws if the storage directory cannot be written (for /health). */
   checkWritable(): Promise<void>;
+  /**
+   * Keep a certificate the CA issued but `install` could not write, outside `certs/` (mode 0600), so
+   * a restart installs it instead of ordering it again. Rejects when that cannot be written either.
+   */
+  keepIssued?(spec: CertSpec, cert: IssuedCertificate): Promise<void>;
+  /** The certificates kept by `keepIssued` (unreadable ones are skipped, logged). */
+  readKept?(): Promise<ReadonlyArray<{ readonly spec: CertSpec; readonly cert: IssuedCertificate }>>;
+  /** Forget a kept certificate (installed, or no longer wanted). Idempotent. */
+  dropKept?(name: string): Promise<void>;
 }
 
 /** What changed in one batch of work. */

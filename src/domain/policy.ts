@@ -33,20 +33,27 @@ export interface RenewalTime {
 
 /**
  * Pick the renewal moment of a certificate: a uniformly random time inside the CA's ARI window if it
- * gave one (RFC 9773 §4.2), otherwise when one third of the lifetime remains, a little earlier by up to
+ * gave one (RFC 9773 §4.2; with `now`, the part of the window before `now` is clamped to `now`, so a
+ * window wholly in the past renews at once), otherwise when one third of the lifetime remains, a little earlier by up to
  * 2% of the lifetime (jitter, so certificates issued together do not renew together). `random` in [0,1).
  */
 export function chooseRenewalTime(
   cert: Pick<StoredCert, 'notBefore' | 'notAfter'>,
   ari: RenewalInfo | undefined,
   random: number,
+  now?: Date,
 ): RenewalTime {
   const nb = cert.notBefore.getTime();
   const na = cert.notAfter.getTime();
   const lifetime = Math.max(0, na - nb);
   const urgentAt = new Date(na - lifetime / 20);
   if (ari && ari.end.getTime() >= ari.start.getTime()) {
-    const at = ari.start.getTime() + random * (ari.end.getTime() - ari.start.getTime());
+    // A window (or the part of it) lying in the past means "now" (landscape 2026 §1.3: clamp, never
+    // compute with a negative remaining time).
+    const floor = now?.getTime() ?? -Infinity;
+    const start = Math.max(ari.start.getTime(), floor);
+    const end = Math.max(ari.end.getTime(), floor);
+    const at = start + random * (end - start);
     return { at: new Date(at), reason: 'ari-window', urgentAt };
   }
   const at = nb + (lifetime * 2) / 3 - random * lifetime * 0.02;
@@ -61,7 +68,16 @@ export interface FailureFacts {
   readonly detail: string;
   /** The CA's Retry-After, if any. */
   readonly retryAfter?: Date;
+  /**
+   * The CA paused orders for these names on this account (Let's Encrypt's "paused" rateLimited): waiting
+   * does not lift it, an operator visiting `unpauseUrl` does.
+   */
+  readonly paused?: boolean;
+  readonly unpauseUrl?: string;
 }
+
+/** A paused name is not retried for this long (unless an operator sends SIGHUP after unpausing it). */
+export const PAUSE_HOLD_MS = 24 * HOUR;
 
 /**
  * The state after a failed attempt: one more failure, the error recorded, and the next attempt set to
@@ -77,6 +93,7 @@ export function recordFailure(
   const failures = state.failures + 1;
   let next = now.getTime() + backoffDelay(backoff, failures, random);
   if (failure.retryAfter && failure.retryAfter.getTime() > next) next = failure.retryAfter.getTime();
+  if (failure.paused) next = Math.max(next, now.getTime() + PAUSE_HOLD_MS);
   let failedValidations = (state.failedValidations ?? []).filter((t) => Date.parse(t) > now.getTime() - HOUR);
   if (failure.type !== undefined && VALIDATION_FAILURES.has(failure.type)) {
     failedValidations = [...failedValidations, now.toISOString()];
@@ -85,8 +102,9 @@ export function recordFailure(
       next = Math.max(next, oldest + HOUR);
     }
   }
+  const { paused: _p, ...rest } = state;
   return {
-    ...state,
+    ...rest,
     failures,
     lastAttempt: now.toISOString(),
     lastError: {
@@ -94,10 +112,21 @@ export function recordFailure(
       ...(failure.type ? { type: failure.type } : {}),
       detail: failure.detail.slice(0, 500),
       at: now.toISOString(),
+      ...(failure.unpauseUrl ? { unpauseUrl: failure.unpauseUrl } : {}),
     },
     nextAttempt: new Date(next).toISOString(),
     failedValidations,
+    ...(failure.paused
+      ? { paused: { at: now.toISOString(), ...(failure.unpauseUrl ? { unpauseUrl: failure.unpauseUrl } : {}) } }
+      : {}),
   };
+}
+
+/** The state with a CA pause lifted by the operator (SIGHUP after unpausing): the next attempt is now. */
+export function clearPause(state: CertState): CertState {
+  if (!state.paused) return state;
+  const { paused: _p, nextAttempt: _n, ...rest } = state;
+  return rest;
 }
 
 /**
@@ -112,7 +141,7 @@ export function recordSuccess(
   random: number,
   issuer?: string,
 ): CertState {
-  const { nextAttempt: _n, lastError: _e, ari: _a, unwantedSince: _u, ...rest } = state;
+  const { nextAttempt: _n, lastError: _e, ari: _a, unwantedSince: _u, paused: _p, ...rest } = state;
   return {
     ...rest,
     names: cert.names,
@@ -152,7 +181,7 @@ export function recordRenewalInfo(
       ...(info.explanationUrl ? { explanationUrl: info.explanationUrl } : {}),
       checkAfter: new Date(now.getTime() + retry).toISOString(),
     },
-    renewAt: sameWindow ? state.renewAt! : chooseRenewalTime(cert, info, random).at.toISOString(),
+    renewAt: sameWindow ? state.renewAt! : chooseRenewalTime(cert, info, random, now).at.toISOString(),
   };
 }
 
@@ -171,6 +200,11 @@ export function stateFromCert(c: StoredCert): CertState {
     notAfter: c.notAfter.toISOString(),
     serial: c.serial,
   };
+}
+
+/** Most DNS names one certificate may carry: Let's Encrypt allows 100, and 25 with the short-lived profiles. */
+export function maxNamesPerCertificate(profile: string | undefined): number {
+  return profile === 'tlsserver' || profile === 'shortlived' ? 25 : 100;
 }
 
 /** True when the issuer name is a known test CA (Let's Encrypt staging, "Fake LE", Pebble). */

@@ -143,7 +143,14 @@ export interface CertState {
   readonly renewAt?: string;
   readonly lastAttempt?: string;
   readonly lastSuccess?: string;
-  readonly lastError?: { readonly code: string; readonly type?: string; readonly detail: string; readonly at: string };
+  readonly lastError?: {
+    readonly code: string;
+    readonly type?: string;
+    readonly detail: string;
+    readonly at: string;
+    /** Where an operator lifts a CA pause of these names (Let's Encrypt's paused rateLimited). */
+    readonly unpauseUrl?: string;
+  };
   /** Consecutive failed attempts (0 after a success). */
   readonly failures: number;
   /** Not before this moment (backoff, CA Retry-After, validation budget). */
@@ -154,4 +161,9 @@ export interface CertState {
   readonly unwantedSince?: string;
   /** Last successful delivery to the load balancers failed (retry pending). */
   readonly deliveryPending?: boolean;
+  /**
+   * The CA paused orders for these names on this account: not retried until an operator unpauses them
+   * (at `unpauseUrl`) and sends SIGHUP, or `nextAttempt` (a day later) passes.
+   */
+  readonly paused?: { readonly at: string; readonly unpauseUrl?: string };
 }

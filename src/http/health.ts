@@ -27,10 +27,15 @@ export interface HealthFacts {
 export interface Check {
   readonly ok: boolean;
   readonly detail: string;
+  /** Not ok yet, within the start-up grace: reported, but the answer stays 200 with status `starting`. */
+  readonly starting?: boolean;
 }
 
 export interface Health {
+  /** False only when a check fails outside the start-up grace (HTTP 503). */
   readonly healthy: boolean;
+  /** `ok`, `starting` (some check not ok yet, within the grace; HTTP 200) or `unhealthy`. */
+  readonly status?: 'ok' | 'starting' | 'unhealthy';
   readonly checks: Record<string, Check>;
 }
 
@@ -40,12 +45,16 @@ export function evaluateHealth(f: HealthFacts): Health {
     storage: f.storageError
       ? { ok: false, detail: `storage not writable: ${f.storageError}` }
       : { ok: true, detail: 'writable' },
+    // A CA never reached is not ok, not even during the grace: it is reported as `starting`, with the cause.
     ca: f.ca.reachable
       ? { ok: true, detail: 'reachable' }
-      : {
-          ok: starting,
-          detail: `${starting ? 'starting: ' : ''}ACME server not reachable${f.ca.lastError ? `: ${f.ca.lastError}` : ''}`,
-        },
+      : starting
+        ? {
+            ok: false,
+            starting: true,
+            detail: `starting: ACME server not reached yet${f.ca.lastError ? `: ${f.ca.lastError}` : ' (no answer yet)'}`,
+          }
+        : { ok: false, detail: `ACME server not reachable${f.ca.lastError ? `: ${f.ca.lastError}` : ''}` },
   };
   if (f.marathon) {
     const m = f.marathon;
@@ -70,7 +79,10 @@ export function evaluateHealth(f: HealthFacts): Health {
         ? { ok: false, detail: `event stream disconnected${m.lastError ? `: ${m.lastError}` : ''}` }
         : { ok: true, detail: stream };
   }
-  return { healthy: Object.values(checks).every((c) => c.ok), checks };
+  const failing = Object.values(checks).filter((c) => !c.ok);
+  const healthy = failing.every((c) => c.starting === true);
+  const status = !healthy ? 'unhealthy' : failing.length > 0 ? 'starting' : 'ok';
+  return { healthy, status, checks };
 }
 
 /** The parts whose status /health reports, and its thresholds. */

@@ -99,7 +99,7 @@ export class HttpServer {
           res,
           h.healthy ? 200 : 503,
           'application/json',
-          JSON.stringify({ status: h.healthy ? 'ok' : 'unhealthy', checks: h.checks }),
+          JSON.stringify({ status: h.status ?? (h.healthy ? 'ok' : 'unhealthy'), checks: h.checks }),
           head,
         );
       }

@@ -23,7 +23,8 @@ export const ERROR_CODES = {
   BAD_LABEL: 'a MARATHON_ACME_* label with a value that is not usable',
   MULTIPLE_DOMAINS_IGNORED: 'several names on one port without --allow-multiple-certs; only the first is used',
   PORT_INDEX_OUT_OF_RANGE: 'MARATHON_ACME_{n}_DOMAIN for a port the app does not have',
-  SAN_CONFLICT: 'the same certificate file name is wanted with two different name sets; the first is kept',
+  SAN_CONFLICT:
+    'the same certificate file name is wanted with different name sets; the set with the fewest names keeps the file, the others are written under another of their names (or, if none is free, not ordered)',
 
   // Marathon
   MARATHON_UNREACHABLE: 'every Marathon URL failed; the last good snapshot stays in force',
@@ -63,6 +64,14 @@ export const ERROR_CODES = {
   INVALID_COMMAND: 'an empty --notify-command',
   HAPROXY_CLI_FAILED: 'the HAProxy runtime API socket could not be reached or timed out',
   HAPROXY_RUNTIME_REFUSED: 'HAProxy refused a certificate change over its runtime API',
+
+  // Hardening (issue 15)
+  SAN_TOO_MANY_NAMES:
+    'a SAN label names more names than the CA allows in one certificate (100; 25 with the tlsserver and shortlived profiles); it is not ordered',
+  STORAGE_CHECK_FAILED:
+    'the storage directory failed its writability check before an order; orders wait (not counted against any certificate) until it is writable again',
+  CA_UNAVAILABLE:
+    'the CA could not be reached (network, timeout, 5xx) or a shared step (account lookup) failed; orders wait on a cheap probe of its directory, not counted against any certificate',
 } as const;
 
 /** A code of the catalogue. */

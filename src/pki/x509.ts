@@ -38,7 +38,11 @@ export function parseX509(pem: string): X509Certificate {
 
 /** Read the facts of a (leaf) certificate. Throws `CERT_INVALID`. */
 export function readLeaf(certPem: string): LeafInfo {
-  const cert = parseX509(certPem);
+  return leafInfoOf(parseX509(certPem));
+}
+
+/** The facts of an already parsed (leaf) certificate (so a caller that has one parses it only once). */
+export function leafInfoOf(cert: X509Certificate): LeafInfo {
   const sanNames = sanDnsNames(cert);
   const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1]?.toLowerCase();
   const names = cn !== undefined && sanNames.includes(cn) ? [cn, ...sanNames.filter((n) => n !== cn)] : sanNames;

@@ -1,11 +1,12 @@
 /**
  * Delivery of changes to the load balancers, in batches: written and removed names are collected and
- * sent as one notification when no order is in flight any more (or after `maxDelayMs` at most); when
- * nothing else is in flight, almost at once.
+ * sent as one notification `debounceMs` (1 s) after the FIRST change of the batch — whatever is still
+ * in flight then goes in a later batch, so the first of 100 new certificates is served about a second
+ * after it was written, not when the last one is — and almost at once when nothing else is in flight.
  *
  * Contract: `queueChange` never waits and never throws; each batch is sent once (the notifiers retry
  * failed targets in the background); every batch ends in one `delivered` event per name, and its
- * result is recorded in the certificates' records (`recordDelivery`). `stop()` cancels a pending flush.
+ * result is recorded in the certificates' records (`recordDelivery`). `stop()` sends what is pending.
  */
 import type { Notifier } from '../domain/contracts.js';
 import type { EventSink } from '../domain/events.js';
@@ -28,11 +29,9 @@ export interface DeliveryOptions {
   readonly now: () => number;
   /** Whether orders other than `except`'s are running or queued (they would join the batch). */
   readonly ordersInFlight: (except?: string) => boolean;
-  /** Aborted at shutdown: the batch then goes at once. */
-  readonly signal: () => AbortSignal;
-  /** Batch window (default 1 s). */
+  /** Batch window, from the batch's first change (default 1 s). */
   readonly debounceMs?: number;
-  /** Longest a change waits for its batch (default 30 s). */
+  /** Longest a change waits for its batch (default and at most: `debounceMs`). */
   readonly maxDelayMs?: number;
 }
 
@@ -41,30 +40,32 @@ export type ChangeKind = 'written' | 'removed';
 export class Delivery {
   private readonly pending = { written: new Set<string>(), removed: new Set<string>(), since: 0 };
   private timer: NodeJS.Timeout | undefined;
+  private dueAt = Infinity;
 
   constructor(private readonly opts: DeliveryOptions) {}
 
   queueChange(kind: ChangeKind, name: string): void {
-    if (this.pending.written.size + this.pending.removed.size === 0) this.pending.since = this.opts.now();
+    const now = this.opts.now();
+    if (this.pending.written.size + this.pending.removed.size === 0) this.pending.since = now;
     this.pending[kind].add(name);
     // Nothing else in flight means nothing to batch with: tell the load balancers almost at once.
-    this.schedule(this.opts.ordersInFlight(name) ? (this.opts.debounceMs ?? 1000) : IDLE_FLUSH_MS);
+    // Otherwise the batch closes one window after its first change; later changes never delay it.
+    const window = Math.min(this.opts.debounceMs ?? 1000, this.opts.maxDelayMs ?? Infinity);
+    const due = this.opts.ordersInFlight(name) ? this.pending.since + window : now + IDLE_FLUSH_MS;
+    if (due < this.dueAt) this.schedule(due - now);
   }
 
-  stop(): void {
+  /** Shutdown: what is collected goes now (written certificates are always announced). */
+  async stop(): Promise<void> {
     clearTimeout(this.timer);
+    this.dueAt = Infinity;
+    if (this.pending.written.size + this.pending.removed.size > 0) await this.flush();
   }
 
-  /** One notification per batch: waits while orders still run (up to maxDelayMs). */
+  /** One notification for everything collected so far. */
   async flush(): Promise<void> {
-    if (
-      this.opts.ordersInFlight() &&
-      this.opts.now() - this.pending.since < (this.opts.maxDelayMs ?? 30_000) &&
-      !this.opts.signal().aborted
-    ) {
-      this.schedule(this.opts.debounceMs ?? 1000);
-      return;
-    }
+    clearTimeout(this.timer);
+    this.dueAt = Infinity;
     const change = { written: [...this.pending.written], removed: [...this.pending.removed] };
     this.pending.written.clear();
     this.pending.removed.clear();
@@ -104,6 +105,7 @@ export class Delivery {
 
   private schedule(delay: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.flush(), delay);
+    this.dueAt = this.opts.now() + Math.max(0, delay);
+    this.timer = setTimeout(() => void this.flush(), Math.max(0, delay));
   }
 }

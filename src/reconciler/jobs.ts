@@ -1,20 +1,24 @@
 /**
- * The jobs the queue runs: order a certificate, ask the CA's renewal information (ARI), remove one.
- * Each records its outcome in the records and the lifecycle events, and hands written or removed
- * names to the delivery. The CA's learnt facts (whether it offers ARI) are kept here, by directory URL.
+ * The jobs the queue runs: order a certificate or install one kept from an earlier order (orders.ts),
+ * ask the CA's renewal information (ARI), remove one. Each records its outcome in the records and the
+ * lifecycle events, and hands written or removed names to the delivery. The CA's learnt facts (whether
+ * it offers ARI) are kept here, by directory URL.
  *
- * Contract: `run` never rejects; an order that fails is backed off in its record (`backoff` event);
- * a check or removal that fails is deferred (`Deferrals`); an abort at shutdown records nothing.
+ * Contract: `run` never rejects; an order that fails for its own reasons is backed off in its record
+ * (`backoff` event), one that fails for lack of the CA or the storage waits on a gate; a check or
+ * removal that fails is deferred (`Deferrals`); an abort at shutdown records nothing.
  */
 import type { Issuer, Store } from '../domain/contracts.js';
 import type { EventSink } from '../domain/events.js';
-import { recordFailure, recordRenewalInfo, recordSuccess } from '../domain/policy.js';
-import type { CaFacts, CertSpec, CertState, IssuedCertificate, KeyType } from '../domain/types.js';
+import { recordRenewalInfo } from '../domain/policy.js';
+import type { CaFacts, KeyType } from '../domain/types.js';
 import type { BackoffPolicy } from '../lib/backoff.js';
 import { isAbortError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import type { OrderBudget } from './budget.js';
 import type { ChangeKind } from './delivery.js';
-import { failureFacts } from './failure.js';
+import type { Gate } from './gate.js';
+import { Orders } from './orders.js';
 import type { Job } from './queue.js';
 import type { Deferrals, Records } from './records.js';
 
@@ -24,8 +28,11 @@ const REMOVE_RETRY_MS = 5 * 60_000;
 
 export interface JobsOptions {
   readonly issuer: Issuer;
-  readonly store: Pick<Store, 'install' | 'archive'>;
+  readonly store: Pick<Store, 'install' | 'archive' | 'checkWritable'>;
   readonly records: Records;
+  readonly budget: Pick<OrderBudget, 'commit' | 'release'>;
+  /** Orders wait on these when the CA or the storage fails them. */
+  readonly gates: { readonly ca: Gate; readonly storage: Gate };
   readonly deferrals: Deferrals;
   readonly events: EventSink;
   /** Hands a written or removed name to the delivery. */
@@ -46,8 +53,11 @@ export interface JobsOptions {
 export class Jobs {
   /** Whether each CA (by directory URL) offers ARI; absent = not known yet. */
   private readonly ariSupported = new Map<string, boolean>();
+  private readonly orders: Orders;
 
-  constructor(private readonly opts: JobsOptions) {}
+  constructor(private readonly opts: JobsOptions) {
+    this.orders = new Orders(opts);
+  }
 
   /** The facts of the CA the issuer talks to (where new orders go). */
   ca(): CaFacts {
@@ -59,7 +69,8 @@ export class Jobs {
     try {
       if (job.kind === 'check-ari') await this.checkRenewalInfo(job.name);
       else if (job.kind === 'remove') await this.remove(job.name, job.reason);
-      else await this.order(job);
+      else if (job.kind === 'install') await this.orders.installKept(job, this.ca().directoryUrl);
+      else await this.orders.order(job, this.ca().directoryUrl);
     } catch (err) {
       if (!isAbortError(err)) this.opts.log.error({ domain: job.name, err }, 'job failed unexpectedly');
     }
@@ -67,98 +78,6 @@ export class Jobs {
 
   private at(): string {
     return new Date(this.opts.now()).toISOString();
-  }
-
-  private async order(job: Job): Promise<void> {
-    const { records, issuer } = this.opts;
-    const spec = job.spec!;
-    const before = records.stateOf(job.name, spec);
-    const attempt = before.failures + 1;
-    const stored = records.stored.get(job.name);
-    const replaces = job.ariRenewal && stored ? issuer.certId(stored.certPem) : undefined;
-    const ca = this.ca().directoryUrl;
-    this.opts.events.emit({
-      type: 'requested',
-      name: spec.name,
-      at: this.at(),
-      kind: job.kind === 'renew' ? 'renew' : 'issue',
-      names: spec.names,
-      reason: job.reason,
-      attempt,
-      requested_by: spec.requestedBy,
-      replaces,
-      issuer: ca,
-    });
-    try {
-      const issued = await issuer.issue(
-        {
-          names: spec.names,
-          keyType: this.opts.keyType,
-          profile: this.opts.profile,
-          preferredChain: this.opts.preferredChain,
-          replaces,
-        },
-        this.opts.signal(),
-      );
-      await this.install(spec, issued, before, job.reason, ca);
-    } catch (err) {
-      if (this.opts.signal().aborted && isAbortError(err)) return;
-      await this.recordOrderFailure(before, err, attempt);
-    }
-  }
-
-  /** Install what the CA issued and record it (`installed`, then `renewal_scheduled`); the name goes to the delivery. */
-  private async install(
-    spec: CertSpec,
-    issued: IssuedCertificate,
-    before: CertState,
-    reason: string,
-    ca: string,
-  ): Promise<void> {
-    const { records } = this.opts;
-    const installed = await this.opts.store.install(spec, issued);
-    records.stored.set(spec.name, installed);
-    const now = this.opts.now();
-    const at = new Date(now).toISOString();
-    const next = recordSuccess(
-      { ...before, requestedBy: spec.requestedBy },
-      installed,
-      this.opts.keyType,
-      new Date(now),
-      this.opts.random(),
-      ca,
-    );
-    await records.save(next);
-    this.opts.deferrals.clear('check-ari', spec.name);
-    const { events } = this.opts;
-    const { name } = spec;
-    const notAfter = installed.notAfter.toISOString();
-    events.emit({ type: 'installed', name, at, serial: installed.serial, not_after: notAfter, issuer: ca, reason });
-    if (next.renewAt)
-      events.emit({ type: 'renewal_scheduled', name, at, renew_at: next.renewAt, reason: 'two-thirds-lifetime' });
-    this.opts.changed('written', spec.name);
-  }
-
-  private async recordOrderFailure(before: CertState, err: unknown, attempt: number): Promise<void> {
-    const facts = failureFacts(err);
-    const now = this.opts.now();
-    let next = recordFailure(before, facts, new Date(now), this.opts.random(), this.opts.backoff);
-    // RFC 9773 §5: the replaced certificate was already replaced; the next order goes without `replaces`.
-    if (facts.type === 'alreadyReplaced') {
-      const { ari: _a, ...rest } = next;
-      next = rest;
-    }
-    await this.opts.records.save(next);
-    this.opts.events.emit({
-      type: 'backoff',
-      name: before.name,
-      at: new Date(now).toISOString(),
-      attempt,
-      code: facts.code,
-      problem_type: facts.type,
-      detail: facts.detail,
-      next_attempt: next.nextAttempt!,
-    });
   }
 
   private async checkRenewalInfo(name: string): Promise<void> {
@@ -213,7 +132,7 @@ export class Jobs {
       return;
     }
     deferrals.clear('remove', name);
-    records.stored.delete(name);
+    records.setStored(name, undefined);
     await records.drop(name);
     this.opts.events.emit({ type: 'removed', name, at: this.at(), reason });
     this.opts.changed('removed', name);

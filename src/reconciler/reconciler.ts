@@ -11,6 +11,7 @@ import type { Issuer, Notifier, Store } from '../domain/contracts.js';
 import type { EventSink } from '../domain/events.js';
 import { mergeSnapshots } from '../domain/desired.js';
 import { type Decision, plan } from '../domain/plan.js';
+import { clearPause, maxNamesPerCertificate } from '../domain/policy.js';
 import type { CertSpec, KeyType, Problem, Snapshot } from '../domain/types.js';
 import type { BackoffPolicy } from '../lib/backoff.js';
 import type { Logger } from '../lib/logger.js';
@@ -18,11 +19,13 @@ import type { Metrics } from '../observe/metrics.js';
 import { retryUntilAborted } from '../lib/retry.js';
 import { OrderBudget } from './budget.js';
 import { Delivery } from './delivery.js';
+import { Gates } from './gates.js';
 import { Jobs } from './jobs.js';
 import { JobQueue } from './queue.js';
 import { Deferrals, Records } from './records.js';
+import { applyDecision, type DecisionContext } from './apply.js';
 import {
-  certificateStatus,
+  certificateStatuses,
   publishCertificateMetrics,
   publishProblemMetrics,
   type ReconcilerStatus,
@@ -31,12 +34,12 @@ import {
 export type { CertificateStatus, ReconcilerStatus } from './report.js';
 
 const MAX_SLEEP_MS = 3600_000;
+/** Decisions that take something away: never made on a partial reading of certs/. */
+const REMOVAL_KINDS = new Set<Decision['kind']>(['mark-unwanted', 'remove', 'hold-removal', 'forget']);
 /** Re-reading an unreadable storage directory: 1 s doubling to a minute. */
 const STORAGE_RETRY: BackoffPolicy = { baseMs: 1000, capMs: 60_000, factor: 2, jitter: 0.2 };
 /** At most one resync request per this interval, whatever the plans say. */
 const RESYNC_REQUEST_INTERVAL_MS = 10_000;
-/** Queue priorities of the jobs that are not orders (orders: by expiry, new names last). */
-const PRIORITY = { remove: -2, 'check-ari': -1 } as const;
 
 export interface ReconcilerOptions {
   readonly store: Store;
@@ -80,12 +83,16 @@ export class Reconciler {
   private readonly queue: JobQueue;
   private readonly delivery: Delivery;
   private readonly jobs: Jobs;
+  /** Orders wait on these when the CA or our storage fails them (not counted against certificates). */
+  private readonly gates: Gates;
   private readonly snapshots = new Map<string, { snapshot: Snapshot; at: number }>();
   private desired = new Map<string, CertSpec>();
   private problems: readonly Problem[] = [];
   private held: string[] = [];
   private releaseRequested = false;
+  /** Plans may run (the names in certs/ are known); `adopted`: every bundle has been read. */
   private loaded = false;
+  private adopted = false;
   private lastPlanAt: number | undefined;
   private lastResyncRequest = 0;
   private planTimer: NodeJS.Timeout | undefined;
@@ -93,6 +100,7 @@ export class Reconciler {
   private planning = false;
   private planAgain = false;
   private signal: AbortSignal = new AbortController().signal;
+  private readonly decisionContext: DecisionContext;
 
   constructor(private readonly opts: ReconcilerOptions) {
     const log = opts.logger.child({ component: 'reconciler' });
@@ -103,12 +111,15 @@ export class Reconciler {
     this.random = opts.random ?? Math.random;
     this.records = new Records(opts.store, log);
     this.budget = new OrderBudget({ limit: opts.orderBudget, store: opts.store, log, now });
+    const onOpen = () => this.trigger();
+    this.gates = new Gates({ issuer: opts.issuer, store: opts.store, log, now, random: this.random, signal, onOpen });
     this.queue = new JobQueue({
       maxConcurrent: opts.maxConcurrentOrders,
       budget: this.budget,
       run: (job) => this.jobs.run(job),
       onSettled: () => this.trigger(),
       log,
+      canStart: (job) => this.gates.canStart(job),
     });
     this.delivery = new Delivery({
       notifier: opts.notifier,
@@ -116,13 +127,21 @@ export class Reconciler {
       events: opts.events,
       now,
       ordersInFlight: (except) => this.queue.ordersInFlight(except),
-      signal,
       debounceMs: opts.notifyDebounceMs,
       maxDelayMs: opts.notifyMaxDelayMs,
     });
+    this.decisionContext = {
+      queue: this.queue,
+      records: this.records,
+      events: opts.events,
+      log,
+      removeAfterMs: opts.removeAfterMs,
+    };
     this.jobs = new Jobs({
       ...opts,
       records: this.records,
+      budget: this.budget,
+      gates: this.gates.byName,
       deferrals: this.deferrals,
       changed: (kind, name) => this.delivery.queueChange(kind, name),
       log,
@@ -143,24 +162,34 @@ export class Reconciler {
     });
     clearTimeout(this.planTimer);
     clearTimeout(this.wakeTimer);
+    this.gates.stop();
     await this.queue.settle();
-    this.delivery.stop();
+    await this.delivery.stop();
   }
 
   /** A source delivered a full snapshot. */
   setSnapshot(source: string, snapshot: Snapshot): void {
     this.snapshots.set(source, { snapshot, at: this.now() });
     this.opts.metrics?.lastSnapshotTimestamp.set({ source }, this.now() / 1000);
-    const merged = mergeSnapshots([...this.snapshots.values()].map((s) => s.snapshot));
+    const merged = mergeSnapshots(
+      [...this.snapshots.values()].map((s) => s.snapshot),
+      { maxNames: maxNamesPerCertificate(this.opts.profile) },
+    );
     this.desired = new Map(merged.specs.map((s) => [s.name, s]));
     this.problems = merged.problems;
     if (this.opts.metrics) publishProblemMetrics(this.opts.metrics, this.problems);
     this.trigger();
   }
 
-  /** Re-read the store (SIGHUP) and plan. */
+  /**
+   * Re-read the store (SIGHUP) and plan. Names the CA paused are tried again at once: an operator sends
+   * SIGHUP after lifting the pause at its unpause URL.
+   */
   async refresh(): Promise<void> {
     await this.loadObserved();
+    const paused = [...this.records.states.values()].filter((s) => s.paused);
+    for (const s of paused) await this.records.save(clearPause(s));
+    if (paused.length > 0) this.log.info({ domains: paused.map((s) => s.name) }, 'paused names tried again (SIGHUP)');
     this.trigger();
   }
 
@@ -193,45 +222,51 @@ export class Reconciler {
   }
 
   status(): ReconcilerStatus {
-    const now = this.now();
-    const { stored, states, unmanaged } = this.records;
-    const names = new Set([...this.desired.keys(), ...stored.keys(), ...states.keys()]);
-    const certificates = [...names].sort().map((name) => {
-      const job = this.queue.get(name);
-      return certificateStatus(
-        {
-          name,
-          spec: this.desired.get(name),
-          stored: stored.get(name),
-          state: states.get(name),
-          held: this.held.includes(name),
-          ...(job ? { job: `${job.kind}${job.running ? ' (running)' : ' (queued)'}: ${job.reason}` } : {}),
-        },
-        now,
-      );
-    });
     const ariSupported = this.jobs.ca().ariSupported;
     return {
-      ready: this.loaded,
+      ready: this.adopted,
       ...(this.lastPlanAt !== undefined ? { lastPlanAt: new Date(this.lastPlanAt) } : {}),
-      certificates,
-      unmanaged,
+      certificates: certificateStatuses({
+        desired: this.desired,
+        records: this.records,
+        held: this.held,
+        job: (name) => {
+          const job = this.queue.get(name);
+          return job && this.gates.describe(job);
+        },
+        removeAfterMs: this.opts.removeAfterMs,
+        now: this.now(),
+      }),
+      unmanaged: this.records.unmanaged,
       heldRemovals: [...this.held],
       problems: this.problems,
       queue: this.queue.counts(),
+      gates: this.gates.status(),
       // Shown in /status: the key is absent while it is not known.
       ...(ariSupported !== undefined ? { ariSupported } : {}),
     };
   }
 
+  /**
+   * Read the storage (retried until it works). At start-up the names of the files in certs/ come
+   * first: planning starts then for names without a file, while the bundles are parsed (thousands
+   * take seconds); names still being read, and every removal, wait for the full reading.
+   */
   private async loadObserved(): Promise<void> {
     await retryUntilAborted(
       async () => {
+        if (!this.loaded && (await this.records.loadNames())) {
+          await this.budget.restore(this.jobs.ca().directoryUrl);
+          this.loaded = true;
+          this.trigger();
+        }
         await this.records.load();
         if (!this.loaded) await this.budget.restore(this.jobs.ca().directoryUrl);
         this.loaded = true;
+        this.adopted = true;
         const { stored, unmanaged } = this.records;
         this.log.info({ certificates: stored.size, unmanaged: unmanaged.length }, 'storage loaded');
+        this.trigger();
       },
       {
         policy: STORAGE_RETRY,
@@ -295,21 +330,31 @@ export class Reconciler {
     const held: string[] = [];
     const queuedNow = new Set<string>();
     let wakeAt = Infinity;
+    const adopting = this.records.adopting;
     for (const d of decisions) {
+      // While certs/ is still being read: nothing for names with a file, and nothing removed or forgotten.
+      if (adopting.size > 0 && (adopting.has(d.name) || REMOVAL_KINDS.has(d.kind))) continue;
       if (d.kind === 'hold-removal') held.push(d.name);
       const retryAt = this.deferrals.until(d.kind, d.name);
       if (retryAt !== undefined && retryAt > now) {
         wakeAt = Math.min(wakeAt, retryAt);
         continue;
       }
-      if (await this.apply(d, now, ca)) queuedNow.add(d.name);
+      if (await applyDecision(this.decisionContext, d, now, ca)) queuedNow.add(d.name);
       // These change the state the plan was made from (e.g. a grace now has a deadline): plan again.
       if (d.kind === 'mark-unwanted' || d.kind === 'clear-unwanted' || d.kind === 'forget') this.planAgain = true;
     }
     this.queue.withdrawStale(queuedNow);
+    await this.dropUnwantedKept();
     if (decisions.some((d) => d.kind === 'none' && d.needsSnapshot)) wakeAt = Math.min(wakeAt, this.requestResync(now));
     this.reportHeld(held, now);
     return Math.min(wakeAt, this.queue.dispatch());
+  }
+
+  /** A kept certificate nobody wants any more (after a complete snapshot) is let go. */
+  private async dropUnwantedKept(): Promise<void> {
+    if (this.desiredAt() === undefined) return;
+    for (const name of [...this.records.kept.keys()]) if (!this.desired.has(name)) await this.records.dropKept(name);
   }
 
   /** Ask the sources for a fresh snapshot (rate-limited); returns when to plan again if none came. */
@@ -321,48 +366,6 @@ export class Reconciler {
       this.opts.requestResync();
     }
     return this.lastResyncRequest + RESYNC_REQUEST_INTERVAL_MS;
-  }
-
-  /** Carry out one decision (orders go to `ca`); true when it put a job on the queue. */
-  private async apply(d: Decision, now: number, ca: string): Promise<boolean> {
-    const at = new Date(now).toISOString();
-    switch (d.kind) {
-      case 'issue':
-      case 'renew':
-        this.queue.enqueue({ ...d, ca });
-        return true;
-      case 'check-ari':
-      case 'remove':
-        this.queue.enqueue({
-          name: d.name,
-          kind: d.kind,
-          reason: d.reason,
-          priority: PRIORITY[d.kind],
-          ariRenewal: false,
-          ca,
-        });
-        return true;
-      case 'mark-unwanted': {
-        await this.records.save({ ...this.records.stateOf(d.name), unwantedSince: at });
-        const removeAt = new Date(now + this.opts.removeAfterMs).toISOString();
-        this.opts.events.emit({ type: 'removal_scheduled', name: d.name, at, remove_at: removeAt });
-        return false;
-      }
-      case 'clear-unwanted': {
-        const { unwantedSince: _u, ...rest } = this.records.stateOf(d.name);
-        await this.records.save(rest);
-        this.opts.events.emit({ type: 'removal_cancelled', name: d.name, at });
-        return false;
-      }
-      case 'forget':
-        await this.records
-          .drop(d.name)
-          .catch((err: unknown) => this.log.warn({ domain: d.name, err }, 'cannot delete state record'));
-        return false;
-      case 'hold-removal':
-      case 'none':
-        return false;
-    }
   }
 
   private scheduleWake(at: number): void {

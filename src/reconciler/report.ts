@@ -3,8 +3,9 @@
  * metrics), and the metrics themselves. Pure functions of the reconciler's data.
  */
 import { renewalTime } from '../domain/plan.js';
-import type { CertSpec, CertState, Problem, StoredCert } from '../domain/types.js';
+import type { CertSpec, CertState, Problem, Requester, StoredCert } from '../domain/types.js';
 import type { Metrics } from '../observe/metrics.js';
+import type { GateStatus } from './gate.js';
 
 /** One certificate as the status page and the API show it. */
 export interface CertificateStatus {
@@ -13,12 +14,26 @@ export interface CertificateStatus {
   readonly requestedBy: CertSpec['requestedBy'];
   readonly state: CertificateState;
   readonly notAfter?: string;
+  /** Hex serial of the installed leaf. */
+  readonly serial?: string;
+  /** Issuer DN of the installed leaf. */
+  readonly issuer?: string;
+  /** ACME directory URL of the CA that issued it, when known (not for certificates adopted from disk). */
+  readonly ca?: string;
+  /** Last successful order and installation. */
+  readonly lastSuccess?: string;
   /** When it will be renewed (ARI or two thirds of the lifetime, bounded by the last twentieth). */
   readonly renewAt?: string;
   readonly failures: number;
   readonly lastError?: CertState['lastError'];
   readonly nextAttempt?: string;
+  /** The CA paused orders for its names: lift it at `lastError.unpauseUrl`, then send SIGHUP. */
+  readonly paused?: boolean;
   readonly unwantedSince?: string;
+  /** When an unwanted certificate will be archived (unwantedSince + --remove-after). */
+  readonly removeAt?: string;
+  /** Issued by the CA but not written yet (storage failure): installed once it is writable, never re-ordered. */
+  readonly kept?: boolean;
   /** Written, but the load balancers have not confirmed a reload since. */
   readonly deliveryPending?: boolean;
   readonly job?: string;
@@ -35,6 +50,8 @@ export interface ReconcilerStatus {
   readonly heldRemovals: readonly string[];
   readonly problems: readonly Problem[];
   readonly queue: { readonly running: number; readonly queued: number };
+  /** Whether orders wait for the CA or the storage, since when and why. */
+  readonly gates?: { readonly ca: GateStatus; readonly storage: GateStatus };
   readonly ariSupported?: boolean;
 }
 
@@ -46,6 +63,47 @@ export interface CertificateFacts {
   readonly held: boolean;
   /** The job on the queue for it, described. */
   readonly job?: string;
+  /** Issued, waiting to be written. */
+  readonly kept?: boolean;
+  /** --remove-after, to show when an unwanted certificate goes. */
+  readonly removeAfterMs?: number;
+}
+
+/** What `certificateStatuses` reads: the wanted specs, the records, and the queue's view of each name. */
+export interface StatusInput {
+  readonly desired: ReadonlyMap<string, CertSpec>;
+  readonly records: {
+    readonly stored: ReadonlyMap<string, StoredCert>;
+    readonly states: ReadonlyMap<string, CertState>;
+    readonly kept: ReadonlyMap<string, unknown>;
+  };
+  readonly held: readonly string[];
+  /** The job on the queue for a name, described. */
+  readonly job: (name: string) => string | undefined;
+  readonly removeAfterMs: number;
+  readonly now: number;
+}
+
+/** The status of every certificate wanted, stored or remembered, sorted by name. */
+export function certificateStatuses(i: StatusInput): CertificateStatus[] {
+  const { stored, states, kept } = i.records;
+  const names = new Set([...i.desired.keys(), ...stored.keys(), ...states.keys()]);
+  return [...names].sort().map((name) => {
+    const job = i.job(name);
+    return certificateStatus(
+      {
+        name,
+        spec: i.desired.get(name),
+        stored: stored.get(name),
+        state: states.get(name),
+        held: i.held.includes(name),
+        ...(job ? { job } : {}),
+        kept: kept.has(name),
+        removeAfterMs: i.removeAfterMs,
+      },
+      i.now,
+    );
+  });
 }
 
 export function certificateStatus(f: CertificateFacts, now: number): CertificateStatus {
@@ -65,22 +123,41 @@ export function certificateStatus(f: CertificateFacts, now: number): Certificate
             ? 'failing'
             : 'valid';
   const renewal = stored && !stored.selfSigned ? renewalTime(stored, st) : undefined;
+  const removeAt =
+    st?.unwantedSince !== undefined && f.removeAfterMs !== undefined
+      ? new Date(Date.parse(st.unwantedSince) + f.removeAfterMs).toISOString()
+      : undefined;
   return {
     name: f.name,
     names: spec?.names ?? stored?.names ?? st?.names ?? [f.name],
-    requestedBy: spec?.requestedBy ?? [],
+    requestedBy: (spec?.requestedBy ?? []).map(shownRequester),
     state,
-    ...(stored ? { notAfter: stored.notAfter.toISOString() } : {}),
+    ...(stored ? { notAfter: stored.notAfter.toISOString(), serial: stored.serial, issuer: stored.issuer } : {}),
+    ...(stored && st?.issuer && st.serial === stored.serial ? { ca: st.issuer } : {}),
+    ...(st?.lastSuccess ? { lastSuccess: st.lastSuccess } : {}),
     ...(renewal && spec
       ? { renewAt: new Date(Math.min(renewal.at.getTime(), renewal.urgentAt.getTime())).toISOString() }
       : {}),
     failures: st?.failures ?? 0,
     ...(st?.lastError ? { lastError: st.lastError } : {}),
     ...(st?.nextAttempt && Date.parse(st.nextAttempt) > now ? { nextAttempt: st.nextAttempt } : {}),
+    ...(st?.paused ? { paused: true } : {}),
     ...(st?.unwantedSince ? { unwantedSince: st.unwantedSince } : {}),
+    ...(removeAt && !spec ? { removeAt } : {}),
+    ...(f.kept ? { kept: true } : {}),
     ...(st?.deliveryPending ? { deliveryPending: true } : {}),
     ...(f.job ? { job: f.job } : {}),
   };
+}
+
+/**
+ * A requester as shown: a static entry's `portIndex` is only its position in `--domains` (no port), so
+ * it is left out.
+ */
+function shownRequester(r: Requester): Requester {
+  if (r.source !== 'static' || r.portIndex === undefined) return r;
+  const { portIndex: _p, ...rest } = r;
+  return rest;
 }
 
 /**

@@ -5,10 +5,11 @@
 import type { IssuedCertificate, KeyType, StoredCert } from '../domain/types.js';
 import { sameNames } from '../domain/name-rules.js';
 import { AppError } from '../lib/errors.js';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { parseBundle } from '../pki/bundle.js';
 import { keyMatchesCert, keyTypeOf } from '../pki/keys.js';
 import { splitPemBlocks } from '../pki/pem.js';
-import { isIssuedBy, readLeaf, type LeafInfo } from '../pki/x509.js';
+import { isIssuedBy, leafInfoOf, readLeaf, type LeafInfo } from '../pki/x509.js';
 
 /** Stable reasons of a `BUNDLE_INVALID` error (in `details.reason`). */
 export type BundleProblem = 'PEM_INVALID' | 'KEY_MISMATCH' | 'CHAIN_INVALID' | 'NAMES_MISMATCH' | 'EXPIRED';
@@ -108,25 +109,37 @@ function invalid(
   return new AppError('BUNDLE_INVALID', message, { cause, details: { reason, ...extra } });
 }
 
+/** Private key PEM labels a bundle may hold (PKCS#8, PKCS#1, SEC1). */
+const KEY_LABELS = new Set(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY']);
+/** Blocks that may accompany a key in files written by openssl (`openssl ecparam -genkey`); ignored. */
+const IGNORED_LABELS = new Set(['EC PARAMETERS']);
+
 /**
- * Read a file from `certs/` as one of ours: it parses as a bundle and its key matches its leaf.
- * Expiry is the LEAF's (0.6.1 also looked at chain certificates and could reissue everything daily,
- * behaviour spec §5.6). Returns null for anything else (the caller reports it as unmanaged).
+ * Read a file from `certs/` as one of ours: it parses as a bundle (one private key, at least one
+ * certificate, every certificate X.509, nothing else) and its key matches its leaf. Expiry is the
+ * LEAF's (0.6.1 also looked at chain certificates and could reissue everything daily, behaviour spec
+ * §5.6). Returns null for anything else (the caller reports it as unmanaged). Each block is parsed
+ * exactly once (adopting thousands of bundles at start-up is dominated by these parses).
  */
 export function readStoredCert(name: string, text: string): StoredCert | null {
-  let bundle: ReturnType<typeof parseBundle>;
   try {
-    bundle = parseBundle(text);
+    let keyPem: string | undefined;
+    const certPems: string[] = [];
+    for (const b of splitPemBlocks(text)) {
+      if (KEY_LABELS.has(b.label)) {
+        if (keyPem !== undefined) return null;
+        keyPem = b.pem;
+      } else if (b.label === 'CERTIFICATE') certPems.push(b.pem);
+      else if (!IGNORED_LABELS.has(b.label)) return null;
+    }
+    const leafPem = certPems[0];
+    if (keyPem === undefined || leafPem === undefined) return null;
+    const key = createPrivateKey(keyPem);
+    const leafCert = new X509Certificate(leafPem);
+    for (const c of certPems.slice(1)) new X509Certificate(c);
+    if (!leafCert.checkPrivateKey(key)) return null;
+    return storedCertOf(name, { keyType: keyTypeOf(key), leafPem, leaf: leafInfoOf(leafCert) });
   } catch {
     return null;
   }
-  const leafPem = bundle.certPems[0]!;
-  if (!keyMatchesCert(bundle.keyPem, leafPem)) return null;
-  let leaf: LeafInfo;
-  try {
-    leaf = readLeaf(leafPem);
-  } catch {
-    return null;
-  }
-  return storedCertOf(name, { keyType: keyTypeOf(bundle.keyPem), leafPem, leaf });
 }

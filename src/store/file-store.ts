@@ -8,9 +8,11 @@
  * <dir>/unmanaged-certs/  created empty, never touched
  * <dir>/state/<name>.json the daemon's record of each certificate (outside certs/)
  *                         (a name too long for `.json`: `<prefix>.<hash>.json`, the record names it)
+ * <dir>/state/kept/       certificates issued but not written yet (storage full/read-only), 0600
  * <dir>/.staging/         temp files (same file system, outside certs/)
  * <dir>/archive/          removed bundles, `<name>.<timestamp>.pem` (outside certs/; a name too
- *                         long for that: `<prefix>.<hash>.<timestamp>.pem`)
+ *                         long for that: `<prefix>.<hash>.<timestamp>.pem`), and files of certs/ the
+ *                         daemon did not write, kept there before a certificate replaces them
  * ```
  *
  * Why so careful: HAProxy loads EVERY file in a `crt` directory and refuses to (re)start on one it
@@ -30,10 +32,11 @@ import {
   constants,
   copyFile,
   link,
+  lstat,
   mkdir,
   open,
   readFile,
-  readdir,
+  rename,
   rm,
   stat,
   unlink,
@@ -46,11 +49,13 @@ import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { selfSignedCert } from '../pki/create-cert.js';
 import { readAccountState, readIfExists, writeAccountKey, writeAccountState } from './account-files.js';
-import { buildBundle, checkBundle, storedCertOf } from './bundle.js';
+import { buildBundle, checkBundle, readStoredCert, storedCertOf } from './bundle.js';
+import { initFailure, notWritable } from './errors.js';
+import { dropKept, readKept, writeKept } from './kept.js';
 import { cleanStaging, fsyncDir, fsyncFile, writeDurable } from './durable.js';
-import { listCerts } from './listing.js';
+import { listCerts, listPemNames } from './listing.js';
 import { assertSafeName, fitFileName } from '../lib/file-names.js';
-import { parseStateRecord } from './state.js';
+import { loadStateFiles, saveStateFile } from './state-files.js';
 
 export interface FileStoreOptions {
   /** The storage directory (`--storage-dir`); must exist. */
@@ -79,6 +84,7 @@ export class FileStore implements Store {
   readonly stateDir: string;
   readonly stagingDir: string;
   readonly archiveDir: string;
+  readonly keptDir: string;
   private readonly log: Logger;
   private readonly fileMode: number;
   private readonly dirMode: number;
@@ -96,6 +102,7 @@ export class FileStore implements Store {
     this.stateDir = join(options.dir, 'state');
     this.stagingDir = join(options.dir, '.staging');
     this.archiveDir = options.archiveDir ?? join(options.dir, 'archive');
+    this.keptDir = join(this.stateDir, 'kept');
     this.log = options.logger.child({ component: 'store' });
     this.group = options.group;
     this.fileMode = options.fileMode ?? (options.group !== undefined ? 0o640 : 0o600);
@@ -114,14 +121,25 @@ export class FileStore implements Store {
   /**
    * Idempotent: creates `certs/`, `unmanaged-certs/`, `state/`, `.staging/` and `default.pem` when
    * missing, removes stale temp files. Never reads, replaces or renews an existing default.pem.
-   * Rejects with `STORAGE_DIR_MISSING` when the storage directory does not exist.
+   * Rejects with `STORAGE_DIR_MISSING` when the storage directory does not exist, and with
+   * `STORAGE_NOT_WRITABLE` (errno named, with what to do about ownership) when it cannot be prepared.
    */
   async init(): Promise<void> {
     await this.assertStorageDir();
-    for (const d of [this.certsDir, this.unmanagedDir, this.stateDir, this.stagingDir]) await this.ensureDir(d);
-    const removed = await cleanStaging(this.stagingDir, this.staleTempMs);
-    if (removed.length > 0) this.log.info({ count: removed.length }, 'stale temp files removed');
-    if (await this.createDefaultPem()) this.log.info({ file: this.defaultPemPath }, 'default certificate created');
+    let at = this.dir;
+    try {
+      for (const d of [this.certsDir, this.unmanagedDir, this.stateDir, this.stagingDir]) {
+        at = d;
+        await this.ensureDir(d);
+      }
+      at = this.stagingDir;
+      const removed = await cleanStaging(this.stagingDir, this.staleTempMs);
+      if (removed.length > 0) this.log.info({ count: removed.length }, 'stale temp files removed');
+      at = this.defaultPemPath;
+      if (await this.createDefaultPem()) this.log.info({ file: this.defaultPemPath }, 'default certificate created');
+    } catch (err) {
+      throw initFailure(err, this.dir, at);
+    }
     this.log.debug({ dir: this.dir }, 'storage initialised');
   }
 
@@ -130,6 +148,8 @@ export class FileStore implements Store {
     try {
       st = await stat(this.dir);
     } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw initFailure(err, this.dir, this.dir);
       throw new AppError('STORAGE_DIR_MISSING', 'the storage directory does not exist', {
         cause: err,
         details: { dir: this.dir },
@@ -185,19 +205,28 @@ export class FileStore implements Store {
     return listCerts(this.certsDir, this.log);
   }
 
+  /** The stems of the `*.pem` entries of `certs/`, unread (see `Store.listNames`). */
+  listNames(): Promise<readonly string[]> {
+    return listPemNames(this.certsDir);
+  }
+
   /**
    * Check and atomically install `certs/<spec.name>.pem`. The bundle is checked once, before any I/O
    * (key matches leaf, chain parses and links, names equal `spec.names` as a set, leaf not expired),
    * written to `.staging/`, fsynced, read back and compared byte for byte with what was built, then
-   * renamed into `certs/` and the directory fsynced.
+   * renamed into `certs/` and the directory fsynced. A file already there that is not a bundle the
+   * daemon could have written (unparsable, foreign, its key not matching) is first copied to the
+   * archive, so replacing it never loses its content.
    * Rejects with `INVALID_NAME` or `BUNDLE_INVALID` (`details.reason`); the previous file then stays.
-   * Safe to repeat; concurrent installs of one name leave one of them, complete.
+   * A file-system failure rejects with the raw error (its errno: ENOSPC, EROFS, ...). Safe to repeat;
+   * concurrent installs of one name leave one of them, complete.
    */
   async install(spec: CertSpec, cert: IssuedCertificate): Promise<StoredCert> {
     const target = this.bundlePath(spec.name);
     const text = buildBundle(cert);
     const checked = checkBundle(text, spec.names, this.now());
     try {
+      await this.archiveForeign(spec.name, target);
       await writeDurable(
         this.stagingDir,
         target,
@@ -227,10 +256,38 @@ export class FileStore implements Store {
     this.log.info({ domain: name, file: dest }, 'certificate archived');
   }
 
-  private async moveToArchive(source: string, name: string): Promise<string> {
-    const stamp = this.now().toISOString().replace(/:/g, '-');
+  /** A file at `target` the daemon did not write goes to the archive (a link: its content kept) first. */
+  private async archiveForeign(name: string, target: string): Promise<void> {
+    let st: Awaited<ReturnType<typeof lstat>>;
+    try {
+      st = await lstat(target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    // A regular file that is one of our bundles is simply replaced (renewal).
+    if (st.isFile() && readStoredCert(name, await readFile(target, 'utf8')) !== null) return;
+    await this.ensureDir(this.archiveDir);
+    // A regular file is linked (the rename of the new bundle then replaces only the name in certs/);
+    // anything else (a directory, a symlink) is moved there whole.
+    const dest = await this.moveToArchive(target, name, '.replaced', !st.isFile());
+    this.log.warn(
+      { domain: name, file: target, archived_as: dest },
+      'file the daemon did not write archived before replacing it',
+    );
+  }
+
+  private async moveToArchive(source: string, name: string, tag = '', move = false): Promise<string> {
+    const stamp = `${this.now().toISOString().replace(/:/g, '-')}${tag}`;
     for (let n = 0; ; n += 1) {
       const dest = join(this.archiveDir, fitFileName(name, `.${stamp}${n === 0 ? '' : `-${n}`}.pem`));
+      if (move) {
+        if (await exists(dest)) continue;
+        await rename(source, dest);
+        await fsyncDir(this.certsDir);
+        await fsyncDir(this.archiveDir);
+        return dest;
+      }
       try {
         await link(source, dest);
       } catch (err) {
@@ -246,26 +303,8 @@ export class FileStore implements Store {
   }
 
   /** All state records by name. Unreadable, corrupt or misnamed records are skipped with a warning. */
-  async loadStates(): Promise<Map<string, CertState>> {
-    const out = new Map<string, CertState>();
-    let entries: string[];
-    try {
-      entries = await readdir(this.stateDir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out;
-      throw err;
-    }
-    for (const entry of entries.filter((e) => e.endsWith('.json')).sort()) {
-      const file = join(this.stateDir, entry);
-      try {
-        const text = await readFile(file, 'utf8');
-        const name = recordName(text, entry);
-        out.set(name, parseStateRecord(name, text));
-      } catch (err) {
-        this.log.warn({ file, err }, 'state record skipped');
-      }
-    }
-    return out;
+  loadStates(): Promise<Map<string, CertState>> {
+    return loadStateFiles(this.stateDir, this.log);
   }
 
   /** `<dir>/account-state.json`: outside `state/`, which holds one record per certificate. */
@@ -284,19 +323,14 @@ export class FileStore implements Store {
   }
 
   /** Atomically write (or with null, delete) `state/<name>.json`. Idempotent. */
-  async saveState(name: string, state: CertState | null): Promise<void> {
-    assertSafeName(name);
-    const file = join(this.stateDir, stateFileName(name));
-    if (state === null) {
-      await rm(file, { force: true });
-      return;
-    }
-    await writeDurable(this.stagingDir, file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  saveState(name: string, state: CertState | null): Promise<void> {
+    return saveStateFile(this.stagingDir, this.stateDir, name, state);
   }
 
   /**
-   * Throws `STORAGE_NOT_WRITABLE` unless `certs/` is writable and a file can be created in `.staging/`.
-   * Cheap enough for every `/health` request: create and remove a small file, no fsync.
+   * Throws `STORAGE_NOT_WRITABLE` (naming the errno: ENOSPC, EROFS, EACCES, ...) unless `certs/` is
+   * writable and a file the size of a large bundle can be written in `.staging/` (same file system).
+   * Cheap enough for every `/health` request and before every order: create and remove one file, no fsync.
    */
   async checkWritable(): Promise<void> {
     try {
@@ -304,38 +338,34 @@ export class FileStore implements Store {
       const probe = join(this.stagingDir, `.probe.${process.pid}.${randomBytes(4).toString('hex')}`);
       const fh = await open(probe, 'wx', 0o600);
       try {
-        await fh.writeFile('ok\n');
+        await fh.writeFile(PROBE_BYTES);
       } finally {
         await fh.close();
         await rm(probe, { force: true });
       }
     } catch (err) {
-      throw new AppError('STORAGE_NOT_WRITABLE', 'the storage directory is not writable', {
-        cause: err,
-        details: { dir: this.dir },
-      });
+      throw notWritable(err, this.dir);
     }
   }
-}
 
-/** `<name>.json`, or for a name too long for that, a shortened unique name (the record holds the name). */
-function stateFileName(name: string): string {
-  return fitFileName(name, '.json');
-}
-
-/**
- * The certificate name a state file belongs to: the name recorded inside when the file is that
- * name's (a shortened file name), else the file stem (parseStateRecord then checks they agree).
- */
-function recordName(text: string, entry: string): string {
-  try {
-    const claimed = (JSON.parse(text) as { name?: unknown }).name;
-    if (typeof claimed === 'string' && claimed.length > 0 && stateFileName(claimed) === entry) return claimed;
-  } catch {
-    /* parseStateRecord reports it */
+  /** Keep an issued certificate whose install failed, under `state/kept/` (0600). */
+  keepIssued(spec: CertSpec, cert: IssuedCertificate): Promise<void> {
+    return writeKept(this.stagingDir, this.keptDir, spec, cert, this.now());
   }
-  return entry.slice(0, -'.json'.length);
+
+  /** The kept certificates (malformed files skipped and left in place). */
+  readKept(): Promise<Array<{ spec: CertSpec; cert: IssuedCertificate }>> {
+    return readKept(this.keptDir, this.log);
+  }
+
+  /** Forget a kept certificate. */
+  dropKept(name: string): Promise<void> {
+    return dropKept(this.keptDir, name);
+  }
 }
+
+/** The size of a large bundle (RSA 4096 key, leaf and two chain certificates): what the probe writes. */
+const PROBE_BYTES = Buffer.alloc(16 * 1024, 0x0a);
 
 /** What was read back must be byte-identical to what was built (the full check ran before the write). */
 function sameBytes(onDisk: string, expected: string): void {

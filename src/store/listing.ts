@@ -40,6 +40,12 @@ export async function listCerts(
   return { certs, unmanaged };
 }
 
+/** The stems of the `*.pem` entries of `certsDir` (anything that might be a bundle), unread. */
+export async function listPemNames(certsDir: string): Promise<string[]> {
+  const entries = await readdir(certsDir);
+  return entries.filter((e) => e.endsWith('.pem')).map((e) => e.slice(0, -'.pem'.length));
+}
+
 /** The bundle in `certsDir/fileName`, or null when it is not one of ours (never throws). */
 async function readEntry(certsDir: string, fileName: string, isFile: boolean): Promise<StoredCert | null> {
   if (!isFile || !fileName.endsWith('.pem')) return null;

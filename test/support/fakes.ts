@@ -71,22 +71,60 @@ export class VirtualTime {
   }
 }
 
-/** The store in memory. `install` reads the certificate back as a 90-day leaf whose serial is its PEM. */
+/** A file-system error with its errno, as node:fs rejects. */
+export const fsError = (errno: string): NodeJS.ErrnoException =>
+  Object.assign(new Error(`${errno}: simulated`), { code: errno });
+
+/**
+ * The store in memory. `install` reads the certificate back as a 90-day leaf whose serial is its PEM.
+ * While `broken` holds an errno (ENOSPC, EROFS, ...), every write fails with it; `keptBroken` makes the
+ * kept-certificate area fail too.
+ */
 export class MemStore implements Store {
   certs = new Map<string, StoredCert>();
   states = new Map<string, CertState>();
   archived: string[] = [];
   account: AccountState | null = null;
+  kept = new Map<string, { spec: CertSpec; cert: IssuedCertificate }>();
+  broken: string | undefined;
+  keptBroken = false;
+  /** An install failure of one name only (the storage as a whole stays writable). */
+  failInstall: ((name: string) => Error | undefined) | undefined;
+  installs = 0;
   constructor(private readonly clock: () => number = () => Date.now()) {}
+  private check(): void {
+    if (this.broken) throw fsError(this.broken);
+  }
+  async keepIssued(spec: CertSpec, cert: IssuedCertificate) {
+    if (this.keptBroken) throw fsError(this.broken ?? 'EIO');
+    this.kept.set(spec.name, { spec, cert });
+  }
+  async readKept() {
+    return [...this.kept.values()];
+  }
+  async dropKept(name: string) {
+    this.kept.delete(name);
+  }
   async init() {}
   async readAccountKey() {
     return null;
   }
   async writeAccountKey() {}
+  /** Delay of `list()` (a slow start-up reading of thousands of bundles). */
+  listDelayMs = 0;
   async list() {
-    return { certs: [...this.certs.values()], unmanaged: [] };
+    const certs = [...this.certs.values()];
+    if (this.listDelayMs > 0) await new Promise((r) => setTimeout(r, this.listDelayMs));
+    return { certs, unmanaged: [] };
+  }
+  async listNames() {
+    return [...this.certs.keys()];
   }
   async install(spec: CertSpec, cert: IssuedCertificate): Promise<StoredCert> {
+    this.check();
+    const e = this.failInstall?.(spec.name);
+    if (e) throw e;
+    this.installs++;
     const now = this.clock();
     const c: StoredCert = {
       name: spec.name,
@@ -110,6 +148,7 @@ export class MemStore implements Store {
     return new Map(this.states);
   }
   async saveState(name: string, s: CertState | null) {
+    this.check();
     if (s) this.states.set(name, s);
     else this.states.delete(name);
   }
@@ -117,15 +156,31 @@ export class MemStore implements Store {
     return this.account;
   }
   async writeAccountState(s: AccountState) {
+    this.check();
     this.account = s;
   }
-  async checkWritable() {}
+  async checkWritable() {
+    if (this.broken)
+      throw Object.assign(new Error('not writable'), { code: 'STORAGE_NOT_WRITABLE', cause: fsError(this.broken) });
+  }
 }
 
-/** An issuer that takes 5 ms per order and issues certificates whose PEM is `serial-<n>`. */
+/**
+ * An issuer that takes 5 ms per order and issues certificates whose PEM is `serial-<n>`. It reports the
+ * order's progress as the Issuer contract says (`sending` before newOrder, `created` once accepted).
+ * Failures can be injected at each step: `failBefore` (a shared step before newOrder: directory,
+ * account), `refuse` (newOrder sent, not accepted), `fail` (after the CA accepted the order).
+ * `probe` fails while `down` returns an error.
+ */
 export class FakeIssuer implements Issuer {
   requests: IssueRequest[] = [];
+  /** Orders the CA accepted (newOrder answered 201). */
+  created = 0;
   fail: ((r: IssueRequest) => Error | undefined) | undefined;
+  failBefore: ((r: IssueRequest) => Error | undefined) | undefined;
+  refuse: ((r: IssueRequest) => Error | undefined) | undefined;
+  down: (() => Error | undefined) | undefined;
+  probes = 0;
   ari: (certPem: string) => RenewalInfo | null = () => null;
   revoked: string[] = [];
   private serial = 0;
@@ -133,9 +188,21 @@ export class FakeIssuer implements Issuer {
   async issue(r: IssueRequest): Promise<IssuedCertificate> {
     this.requests.push(r);
     await new Promise((res) => setTimeout(res, 5));
+    const before = this.down?.() ?? this.failBefore?.(r);
+    if (before) throw before;
+    await r.progress?.sending();
+    const refused = this.refuse?.(r);
+    if (refused) throw refused;
+    this.created++;
+    r.progress?.created(`https://ca.test/order/${this.created}`);
     const e = this.fail?.(r);
     if (e) throw e;
     return { keyPem: 'KEY', certPem: `serial-${++this.serial}`, chainPem: '' };
+  }
+  async probe(): Promise<void> {
+    this.probes++;
+    const e = this.down?.();
+    if (e) throw e;
   }
   async renewalInfo(certPem: string) {
     return this.ari(certPem);

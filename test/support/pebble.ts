@@ -53,6 +53,8 @@ export interface PebbleInstance {
   resume(): Promise<void>;
   /** GET a management path (e.g. `/cert-status-by-serial/<hex>`): status and body. */
   management(path: string): Promise<{ status: number; body: string }>;
+  /** Certificates Pebble issued since it was first started (across pause/resume), from its own log. */
+  issuedCount(): number;
   stop(): Promise<void>;
 }
 
@@ -133,7 +135,8 @@ function spawnTracked(
   logName: string,
 ): { child: ChildProcess; output: () => string } {
   const logPath = join(cwd, logName);
-  const fd = openSync(logPath, 'w');
+  // Appended, so a resumed Pebble's log follows the first one's (issuedCount counts across restarts).
+  const fd = openSync(logPath, 'a');
   let child: ChildProcess;
   try {
     child = spawn(bin, args, { cwd, env, stdio: ['ignore', fd, fd] });
@@ -267,6 +270,13 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<PebbleInsta
       rootPem: () => pem('/roots/0'),
       intermediatePem: () => pem('/intermediates/0'),
       management,
+      issuedCount() {
+        try {
+          return readFileSync(join(dir, 'pebble.log'), 'utf8').match(/Issued certificate serial/g)?.length ?? 0;
+        } catch {
+          return 0;
+        }
+      },
       async pause() {
         if (pebbleChild) await killAndWait(pebbleChild);
         pebbleChild = undefined;

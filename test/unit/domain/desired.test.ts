@@ -1,32 +1,34 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { excerpt, mergeSnapshots, SpecCollector } from '../../../src/domain/desired.js';
-import type { Snapshot } from '../../../src/domain/types.js';
+import type { Requester, Snapshot } from '../../../src/domain/types.js';
 
-test('mergeSnapshots merges requesters and keeps the first of conflicting sets', () => {
-  const m: Snapshot = {
-    specs: [{ name: 'a.com', names: ['a.com'], requestedBy: [{ source: 'marathon', appId: '/x', portIndex: 0 }] }],
+const m = (appId: string, portIndex = 0): Requester => ({ source: 'marathon', appId, portIndex });
+const snapshot = (...specs: Array<[string[], Requester]>): Snapshot => ({
+  specs: specs.map(([names, r]) => ({ name: names[0]!, names, requestedBy: [r] })),
+  problems: [],
+});
+const summary = (s: Snapshot): string[] =>
+  s.specs.map((x) => `${x.name}: ${x.names.join(',')} <- ${x.requestedBy.map((r) => r.appId ?? r.source).join(' ')}`);
+
+test('mergeSnapshots merges the requesters of one name set across sources; problems in order, the merge last', () => {
+  const marathon: Snapshot = {
+    specs: [{ name: 'a.com', names: ['a.com'], requestedBy: [m('/x')] }],
     problems: [{ source: 'marathon', code: 'INVALID_NAME', reason: 'r' }],
   };
-  const s: Snapshot = {
+  const stat: Snapshot = {
     specs: [
       { name: 'a.com', names: ['a.com'], requestedBy: [{ source: 'static' }] },
       { name: 'b.com', names: ['b.com', 'c.com'], requestedBy: [{ source: 'static' }] },
     ],
     problems: [],
   };
-  const t: Snapshot = {
-    specs: [{ name: 'b.com', names: ['b.com'], requestedBy: [{ source: 'marathon', appId: '/y', portIndex: 1 }] }],
-    problems: [],
-  };
-  const merged = mergeSnapshots([m, s, t]);
-  assert.deepEqual(merged.specs, [
-    {
-      name: 'a.com',
-      names: ['a.com'],
-      requestedBy: [{ source: 'marathon', appId: '/x', portIndex: 0 }, { source: 'static' }],
-    },
-    { name: 'b.com', names: ['b.com', 'c.com'], requestedBy: [{ source: 'static' }] },
+  const other = snapshot([['b.com'], m('/y', 1)]);
+  const merged = mergeSnapshots([marathon, stat, other]);
+  assert.deepEqual(summary(merged), [
+    'a.com: a.com <- /x static',
+    'b.com: b.com <- /y',
+    'c.com: c.com,b.com <- static',
   ]);
   assert.deepEqual(
     merged.problems.map((p) => p.code),
@@ -35,30 +37,103 @@ test('mergeSnapshots merges requesters and keeps the first of conflicting sets',
   assert.deepEqual(mergeSnapshots([]), { specs: [], problems: [] });
 });
 
-test('SpecCollector: same names merge requesters once; a different set for the same file is a SAN_CONFLICT', () => {
+describe('one file name wanted with different name sets', () => {
+  const cases: Array<{ name: string; specs: Array<[string[], Requester]>; want: string[]; conflicts: string[] }> = [
+    {
+      name: "a SAN label headed by another app's name cannot take that app's own certificate",
+      specs: [
+        [['victim.com', 'bad.com'], m('/attacker')],
+        [['victim.com'], m('/victim')],
+      ],
+      want: ['victim.com: victim.com <- /victim', 'bad.com: bad.com,victim.com <- /attacker'],
+      conflicts: ['/attacker'],
+    },
+    {
+      name: 'the same, listed the other way round: the same result',
+      specs: [
+        [['victim.com'], m('/victim')],
+        [['victim.com', 'bad.com'], m('/attacker')],
+      ],
+      want: ['victim.com: victim.com <- /victim', 'bad.com: bad.com,victim.com <- /attacker'],
+      conflicts: ['/attacker'],
+    },
+    {
+      name: 'two SAN sets of one size: the alphabetically first keeps the file',
+      specs: [
+        [['a.com', 'z.com'], m('/z')],
+        [['a.com', 'b.com'], m('/b')],
+      ],
+      want: ['a.com: a.com,b.com <- /b', 'z.com: z.com,a.com <- /z'],
+      conflicts: ['/z'],
+    },
+    {
+      name: 'a set every name of which already names a file is not ordered',
+      specs: [
+        [['a.com'], m('/a')],
+        [['b.com'], m('/b')],
+        [['a.com', 'b.com'], m('/ab')],
+      ],
+      want: ['a.com: a.com <- /a', 'b.com: b.com <- /b'],
+      conflicts: ['/ab'],
+    },
+    {
+      name: 'one set listed in two orders is one certificate (no conflict)',
+      specs: [
+        [['a.com', 'b.com', 'c.com'], m('/one')],
+        [['a.com', 'c.com', 'b.com'], m('/two')],
+      ],
+      want: ['a.com: a.com,b.com,c.com <- /one /two'],
+      conflicts: [],
+    },
+  ];
+  for (const c of cases)
+    test(c.name, () => {
+      const merged = mergeSnapshots([snapshot(...c.specs)]);
+      assert.deepEqual(summary(merged), c.want);
+      assert.deepEqual(
+        merged.problems.map((p) => `${p.code} ${p.appId}`),
+        c.conflicts.map((a) => `SAN_CONFLICT ${a}`),
+      );
+      // Resolved inside a source (SpecCollector) or across sources (mergeSnapshots): the same outcome.
+      const collector = new SpecCollector();
+      for (const [names, r] of c.specs) collector.add(names, [r]);
+      assert.deepEqual(summary({ specs: collector.specList(), problems: [] }), c.want);
+    });
+});
+
+test('a set with more names than the CA allows is reported (SAN_TOO_MANY_NAMES), not ordered', () => {
+  const names = Array.from({ length: 26 }, (_, i) => `n${i}.example.com`);
+  const s = snapshot([names, m('/big', 2)], [['small.example.com'], m('/small')]);
+  const limited = mergeSnapshots([s], { maxNames: 25 });
+  assert.deepEqual(summary(limited), ['small.example.com: small.example.com <- /small']);
+  assert.equal(limited.problems.length, 1);
+  const [p] = limited.problems;
+  assert.equal(p?.code, 'SAN_TOO_MANY_NAMES');
+  assert.equal(p?.appId, '/big');
+  assert.equal(p?.portIndex, 2);
+  assert.match(p?.reason ?? '', /26 names; the CA allows at most 25/);
+  assert.equal(mergeSnapshots([s], { maxNames: 100 }).specs.length, 2, '26 names are fine at 100');
+});
+
+test('SpecCollector: the same names merge requesters once; a SAN_CONFLICT names the set that moved', () => {
   const c = new SpecCollector();
   c.add(['a.com', 'b.com'], [{ source: 'static', portIndex: 0 }]);
   c.add(['a.com', 'b.com'], [{ source: 'static', portIndex: 0 }]);
-  c.add(['a.com', 'b.com'], [{ source: 'marathon', appId: '/x', portIndex: 1 }]);
+  c.add(['a.com', 'b.com'], [m('/x', 1)]);
   c.add(['a.com'], [{ source: 'static', portIndex: 2 }]);
   c.add([], [{ source: 'static', portIndex: 3 }]);
   assert.deepEqual(c.specList(), [
-    {
-      name: 'a.com',
-      names: ['a.com', 'b.com'],
-      requestedBy: [
-        { source: 'static', portIndex: 0 },
-        { source: 'marathon', appId: '/x', portIndex: 1 },
-      ],
-    },
+    { name: 'a.com', names: ['a.com'], requestedBy: [{ source: 'static', portIndex: 2 }] },
+    { name: 'b.com', names: ['b.com', 'a.com'], requestedBy: [{ source: 'static', portIndex: 0 }, m('/x', 1)] },
   ]);
   assert.deepEqual(c.problems, [
     {
       source: 'static',
-      portIndex: 2,
-      value: 'a.com',
+      portIndex: 0,
+      value: 'a.com,b.com',
       code: 'SAN_CONFLICT',
-      reason: 'certificate a.com is already wanted with the names a.com,b.com; keeping those',
+      reason:
+        'certificate a.com is also wanted with the names a.com, which keep that file; this set is written as b.com instead',
     },
   ]);
 });

@@ -15,7 +15,7 @@ test('evaluateHealth: thresholds and the start-up grace', async (t) => {
     ['all good', {}, true],
     ['storage not writable', { storageError: 'EROFS' }, false, 'storage'],
     ['CA unreachable after start-up', { ca: { reachable: false, lastError: 'ECONNREFUSED' } }, false, 'ca'],
-    ['CA unreachable while starting', { ca: { reachable: false }, startedAt: 950_000 }, true],
+    ['CA unreachable while starting', { ca: { reachable: false }, startedAt: 950_000 }, true, 'ca'],
     [
       'snapshot stale',
       { marathon: { lastSnapshotAt: 1, stream: 'connected', maxAgeMs: 900_000 } },
@@ -52,6 +52,19 @@ test('evaluateHealth: thresholds and the start-up grace', async (t) => {
       if (failing) assert.equal(h.checks[failing]?.ok, false);
     });
   }
+  const startingCa = evaluateHealth({
+    ...base,
+    startedAt: 950_000,
+    ca: { reachable: false, lastError: 'ECONNREFUSED' },
+  });
+  assert.equal(startingCa.status, 'starting', 'a CA never reached during the grace: starting, not ok');
+  assert.deepEqual(startingCa.checks.ca, {
+    ok: false,
+    starting: true,
+    detail: 'starting: ACME server not reached yet: ECONNREFUSED',
+  });
+  assert.equal(evaluateHealth(base).status, 'ok');
+  assert.equal(evaluateHealth({ ...base, storageError: 'EROFS' }).status, 'unhealthy');
   assert.equal(
     evaluateHealth({ ...base, marathon: undefined }).checks.marathon_snapshot,
     undefined,
@@ -93,6 +106,7 @@ test('checkHealth: no Marathon source, no Marathon checks; a writable store and 
   });
   assert.deepEqual(h, {
     healthy: true,
+    status: 'ok',
     checks: { storage: { ok: true, detail: 'writable' }, ca: { ok: true, detail: 'reachable' } },
   });
 });

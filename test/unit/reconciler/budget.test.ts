@@ -21,17 +21,62 @@ function budget(limit: number, store = new MemStore()) {
   };
 }
 
-test('take spends the budget of a CA within 3 hours, then frees it', () => {
+test('reserve spends the budget of a CA within 3 hours, then frees it', () => {
   const { b, advance } = budget(2);
   assert.equal(b.enabled, true);
-  assert.equal(b.take(CA), true);
+  assert.ok(b.reserve(CA));
   advance(HOUR);
-  assert.equal(b.take(CA), true);
-  assert.equal(b.take(CA), false, 'spent');
+  assert.ok(b.reserve(CA));
+  assert.equal(b.reserve(CA), undefined, 'spent');
   assert.equal(b.nextFreeAt(CA), T0 + 3 * HOUR);
-  assert.equal(b.take(OTHER), true, 'each CA has its own budget');
+  assert.ok(b.reserve(OTHER), 'each CA has its own budget');
   advance(2 * HOUR + 1);
-  assert.equal(b.take(CA), true, 'the first order left the window');
+  assert.ok(b.reserve(CA), 'the first order left the window');
+});
+
+test('a charge is on disk before commit resolves; a release gives the place back and removes it', async () => {
+  const { b, store } = budget(2);
+  const charges = (): readonly string[] | undefined => store.account?.cas?.[CA]?.newOrders;
+  const r = b.reserve(CA)!;
+  assert.equal(charges(), undefined, 'a reservation alone is not written (nothing was sent)');
+  await b.commit(r);
+  assert.deepEqual(charges(), [new Date(T0).toISOString()], 'written before newOrder goes');
+  await b.commit(r);
+  assert.equal(charges()?.length, 1, 'commit is idempotent (a retried newOrder)');
+  await b.release(r);
+  assert.deepEqual(charges(), [], 'the CA never accepted it: not charged');
+  assert.ok(b.reserve(CA) && b.reserve(CA), 'both places free again');
+});
+
+test('commits are written one after the other: a later charge is never overwritten by an earlier write', async () => {
+  const store = new MemStore();
+  const written: number[] = [];
+  let calls = 0;
+  // The first write is slow: written concurrently, the second (holding both charges) would land first
+  // and the first (holding one) would overwrite it — a lost charge.
+  store.writeAccountState = async (s: AccountState) => {
+    const slow = ++calls === 1;
+    await new Promise((r) => setTimeout(r, slow ? 30 : 0));
+    written.push(s.cas?.[CA]?.newOrders.length ?? 0);
+    store.account = s;
+  };
+  const { b } = budget(5, store);
+  const first = b.commit(b.reserve(CA)!);
+  await new Promise((r) => setTimeout(r, 5));
+  const second = b.commit(b.reserve(CA)!);
+  await Promise.all([first, second]);
+  assert.deepEqual(written, [1, 2], 'the second write waited for the first');
+  assert.equal(store.account?.cas?.[CA]?.newOrders.length, 2);
+});
+
+test('a charge that cannot be written fails the commit (the order is then not sent)', async () => {
+  const store = new MemStore();
+  store.broken = 'ENOSPC';
+  const { b } = budget(1, store);
+  const r = b.reserve(CA)!;
+  await assert.rejects(b.commit(r), { code: 'ENOSPC' });
+  await b.release(r);
+  assert.ok(b.reserve(CA), 'the place is free again');
 });
 
 test('no budget: disabled', () => {
@@ -43,8 +88,7 @@ test('the per-CA shape is written, keeping the entries of other CAs', async () =
   store.account = { cas: { [OTHER]: { newOrders: ['2026-11-22T11:00:00.000Z'], extra: 1 } as never } };
   const { b } = budget(5, store);
   await b.restore(CA);
-  b.take(CA);
-  await new Promise((r) => setImmediate(r));
+  await b.commit(b.reserve(CA)!);
   assert.deepEqual(store.account, {
     cas: {
       [OTHER]: { newOrders: ['2026-11-22T11:00:00.000Z'], extra: 1 },
@@ -78,6 +122,6 @@ for (const c of restoreCases)
     const { b } = budget(2, store);
     await b.restore(CA);
     let taken = 0;
-    while (b.take(CA)) taken++;
+    while (b.reserve(CA)) taken++;
     assert.equal(taken, c.left);
   });

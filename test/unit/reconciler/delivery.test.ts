@@ -21,9 +21,7 @@ function delivery(time: VirtualTime, inFlight: { orders: boolean }) {
     events,
     now: time.now,
     ordersInFlight: () => inFlight.orders,
-    signal: () => new AbortController().signal,
     debounceMs: 1000,
-    maxDelayMs: 30_000,
   });
   return { d, notifier, events, states, record };
 }
@@ -40,32 +38,42 @@ test('with nothing else in flight, a change goes out almost at once', async (t) 
   );
 });
 
-test('changes wait for the orders in flight, then go as one batch', async (t) => {
-  const time = new VirtualTime(t);
-  const inFlight = { orders: true };
-  const x = delivery(time, inFlight);
-  x.d.queueChange('written', 'a.example');
-  await time.advance(2000, 100);
-  x.d.queueChange('removed', 'c.example');
-  await time.advance(2000, 100);
-  assert.equal(x.notifier.calls.length, 0, 'orders still run');
-  inFlight.orders = false;
-  await time.advance(1100, 100);
-  assert.deepEqual(x.notifier.calls, [{ written: ['a.example'], removed: ['c.example'] }]);
-  assert.deepEqual(
-    x.events.of('delivered').map((e) => e.name),
-    ['a.example', 'c.example'],
-  );
-});
-
-test('a batch waits at most maxDelayMs', async (t) => {
+test('while orders run, a batch goes one window after its FIRST change, whatever is still in flight', async (t) => {
+  // Before: the batch waited until no order was in flight (up to 30 s), so the first of 100 new
+  // certificates was served only when the last one was.
   const time = new VirtualTime(t);
   const x = delivery(time, { orders: true });
   x.d.queueChange('written', 'a.example');
-  await time.advance(29_000, 500);
-  assert.equal(x.notifier.calls.length, 0);
+  await time.advance(600, 100);
+  x.d.queueChange('removed', 'c.example');
+  await time.advance(300, 100);
+  assert.equal(x.notifier.calls.length, 0, 'the batch is still collecting');
+  x.d.queueChange('written', 'b.example');
+  await time.advance(200, 50);
+  assert.deepEqual(
+    x.notifier.calls,
+    [{ written: ['a.example', 'b.example'], removed: ['c.example'] }],
+    'one notification for the batch, 1 s after its first change (later changes never delay it)',
+  );
+  assert.deepEqual(
+    x.events.of('delivered').map((e) => e.name),
+    ['a.example', 'b.example', 'c.example'],
+  );
+  x.d.queueChange('written', 'd.example');
+  await time.advance(900, 100);
+  assert.equal(x.notifier.calls.length, 1, 'the next batch collects for its own window');
+  await time.advance(200, 100);
+  assert.deepEqual(x.notifier.calls[1], { written: ['d.example'], removed: [] });
+});
+
+test('stop sends what is pending (a written certificate is always announced)', async (t) => {
+  const time = new VirtualTime(t);
+  const x = delivery(time, { orders: true });
+  x.d.queueChange('written', 'a.example');
+  await time.settle(x.d.stop(), 'stopped');
+  assert.deepEqual(x.notifier.calls, [{ written: ['a.example'], removed: [] }]);
   await time.advance(2000, 500);
-  assert.equal(x.notifier.calls.length, 1);
+  assert.equal(x.notifier.calls.length, 1, 'and nothing twice');
 });
 
 test('a failed delivery marks the written certificates; a successful one clears every mark', async (t) => {

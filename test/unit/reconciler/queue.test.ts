@@ -12,7 +12,7 @@ function gate(left: number, enabled = true) {
   const reports: Array<{ blocked: boolean; queued: number }> = [];
   const g: OrderGate = {
     enabled,
-    take: () => left-- > 0,
+    reserve: (ca) => (left-- > 0 ? { ca, at: 0 } : undefined),
     nextFreeAt: () => 1234,
     report: (blocked, queued) => reports.push({ blocked, queued }),
   };
@@ -101,4 +101,62 @@ test('ordersInFlight sees queued and running orders, not checks, and not the one
   q.enqueue(job('a.example', 'renew', 1));
   assert.equal(q.ordersInFlight(), true);
   assert.equal(q.ordersInFlight('a.example'), false);
+});
+
+test('new orders are shared round-robin between requesters, not first-come in name order', () => {
+  const { g } = gate(4);
+  const { q, started } = queue({ gate: g });
+  const forApp = (name: string, app: string) => ({
+    ...job(name, 'issue', Number.MAX_SAFE_INTEGER),
+    spec: { name, names: [name], requestedBy: [{ source: 'marathon' as const, appId: app, portIndex: 0 }] },
+  });
+  // One app with 15 names (the first in name order), two others with one each.
+  for (let i = 0; i < 15; i++) q.enqueue(forApp(`a${String(i).padStart(2, '0')}.example`, '/big'));
+  q.enqueue(forApp('m.example', '/small'));
+  q.enqueue(forApp('z.example', '/other'));
+  q.dispatch();
+  assert.deepEqual(
+    started,
+    ['a00.example', 'z.example', 'm.example', 'a01.example'],
+    'by requester (/big, /other, /small), then again',
+  );
+});
+
+test('the requester served least recently goes first in the next dispatch', async () => {
+  const { g } = gate(10);
+  const { q, started, finish } = queue({ gate: g, max: 1 });
+  const forApp = (name: string, app: string) => ({
+    ...job(name, 'issue', Number.MAX_SAFE_INTEGER),
+    spec: { name, names: [name], requestedBy: [{ source: 'marathon' as const, appId: app, portIndex: 0 }] },
+  });
+  q.enqueue(forApp('a1.example', '/a'));
+  q.enqueue(forApp('a2.example', '/a'));
+  q.enqueue(forApp('b1.example', '/b'));
+  q.dispatch();
+  finish.get('a1.example')!();
+  await q.settle();
+  q.dispatch();
+  finish.get('b1.example')!();
+  await q.settle();
+  q.dispatch();
+  assert.deepEqual(started, ['a1.example', 'b1.example', 'a2.example']);
+});
+
+test('canStart holds a job in the queue (a closed gate); the others still go', () => {
+  const started: string[] = [];
+  const q = new JobQueue({
+    maxConcurrent: 5,
+    budget: gate(0, false).g,
+    run: async (j) => {
+      started.push(j.name);
+    },
+    onSettled: () => {},
+    log: silentLogger(),
+    canStart: (j) => j.kind !== 'issue',
+  });
+  q.enqueue(job('a.example', 'issue', 1));
+  q.enqueue(job('b.example', 'remove', -2));
+  q.dispatch();
+  assert.deepEqual(started, ['b.example']);
+  assert.equal(q.get('a.example')?.running, false, 'still queued');
 });

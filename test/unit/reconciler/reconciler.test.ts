@@ -1,63 +1,11 @@
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Reconciler, type ReconcilerOptions } from '../../../src/reconciler/reconciler.js';
 import type { Change } from '../../../src/domain/contracts.js';
-import { silentLogger } from '../../../src/lib/logger.js';
+import { AppError } from '../../../src/lib/errors.js';
 import { createMetrics } from '../../../src/observe/metrics.js';
-import {
-  DAY,
-  EventRecorder,
-  FakeIssuer,
-  FakeNotifier,
-  MemStore,
-  VirtualTime,
-  snap,
-  spec,
-} from '../../support/fakes.js';
-
-/** A reconciler on in-memory adapters and virtual time, started. */
-function setup(time: VirtualTime, o: Partial<ReconcilerOptions> = {}, store = new MemStore(time.now)) {
-  const issuer = new FakeIssuer();
-  const notifier = new FakeNotifier();
-  const events = new EventRecorder();
-  const ac = new AbortController();
-  const r = new Reconciler({
-    store,
-    issuer,
-    notifier,
-    events,
-    logger: silentLogger(),
-    metrics: createMetrics({ defaultMetrics: false }),
-    sources: ['marathon'],
-    keyType: 'ec256',
-    removeAfterMs: 7 * DAY,
-    maxRemovalFraction: 0.5,
-    revokeRemoved: false,
-    productionCa: true,
-    maxConcurrentOrders: 5,
-    orderBudget: 0,
-    notifyDebounceMs: 20,
-    clock: time.now,
-    ...o,
-  });
-  const done = r.start(ac.signal);
-  return {
-    r,
-    store,
-    issuer,
-    notifier,
-    events,
-    stop: async () => {
-      ac.abort();
-      await time.settle(done, 'the reconciler stopped');
-    },
-  };
-}
-
-function started(t: TestContext, o: Partial<ReconcilerOptions> = {}) {
-  const time = new VirtualTime(t);
-  return { time, ...setup(time, o) };
-}
+import type { Reconciler } from '../../../src/reconciler/reconciler.js';
+import { DAY, MemStore, VirtualTime, snap, spec } from '../../support/fakes.js';
+import { setup, started } from '../../support/reconciler.js';
 
 test('new names are ordered, installed, and the load balancers are told once per batch', async (t) => {
   const s = started(t);
@@ -382,6 +330,141 @@ test('a queued order the latest plan no longer wants is withdrawn, never run', a
     s.issuer.requests.map((r) => r.names[0]),
     [other],
     'the withdrawn name was never ordered',
+  );
+  await s.stop();
+});
+
+test("a SAN label headed by another app's name does not break that app's own certificate", async (t) => {
+  const s = started(t);
+  // /attacker asks for victim.example plus a name it cannot validate; /victim wants its own name.
+  s.issuer.fail = (r) =>
+    r.names.includes('bad.example')
+      ? Object.assign(new AppError('ACME_AUTHORIZATION_FAILED', 'x'), { type: 'unauthorized', detail: 'bad.example' })
+      : undefined;
+  const attacker = {
+    name: 'victim.example',
+    names: ['victim.example', 'bad.example'],
+    requestedBy: [{ source: 'marathon' as const, appId: '/attacker', portIndex: 0 }],
+  };
+  s.r.setSnapshot('marathon', { specs: [attacker, spec('victim.example')], problems: [] });
+  await s.time.until(() => s.store.certs.has('victim.example'), "the victim's certificate");
+  assert.deepEqual(s.store.certs.get('victim.example')?.names, ['victim.example']);
+  await s.time.until(() => s.events.of('backoff').some((e) => e.name === 'bad.example'), "the attacker's fails alone");
+  assert.deepEqual(
+    s.r.status().problems.map((p) => [p.code, p.appId]),
+    [['SAN_CONFLICT', '/attacker']],
+  );
+  await s.stop();
+});
+
+test('a SAN set over the CA limit of the profile is a problem, not an order', async (t) => {
+  const s = started(t, { profile: 'shortlived' });
+  const names = Array.from({ length: 26 }, (_, i) => `n${i}.example`);
+  s.r.setSnapshot('marathon', snap(spec(names[0]!, ...names.slice(1)), spec('ok.example')));
+  await s.time.until(() => s.store.certs.has('ok.example'), 'the other one is issued');
+  await s.time.advance(100);
+  assert.deepEqual(
+    s.issuer.requests.map((r) => r.names[0]),
+    ['ok.example'],
+  );
+  assert.deepEqual(
+    s.r.status().problems.map((p) => p.code),
+    ['SAN_TOO_MANY_NAMES'],
+  );
+  await s.stop();
+});
+
+test('a name the CA paused is not retried; its unpause URL is shown; SIGHUP tries it again', async (t) => {
+  const s = started(t);
+  const url = 'https://portal.letsencrypt.org/sfe/v1/unpause?jwt=x.y.z';
+  s.issuer.refuse = () =>
+    Object.assign(new AppError('ACME_PROBLEM', 'x'), {
+      type: 'rateLimited',
+      status: 429,
+      detail: `Your account is temporarily prevented from requesting certificates for a.example and possibly others. Please visit: ${url}`,
+    });
+  s.r.setSnapshot('marathon', snap(spec('a.example')));
+  await s.time.until(() => s.r.status().certificates[0]?.paused === true, 'paused');
+  const c = s.r.status().certificates[0]!;
+  assert.equal(c.lastError?.unpauseUrl, url);
+  assert.ok(Date.parse(c.nextAttempt!) >= Date.now() + 23 * 3600_000, 'held for a day at least');
+  await s.time.advance(60_000, 1000);
+  assert.equal(s.issuer.requests.length, 1, 'not retried');
+  s.issuer.refuse = undefined;
+  await s.time.settle(s.r.refresh(), 'SIGHUP');
+  await s.time.until(() => s.store.certs.has('a.example'), 'ordered again after SIGHUP');
+  assert.equal(s.r.status().certificates[0]?.paused, undefined);
+  await s.stop();
+});
+
+test('each batch reaches the load balancers about a second after its first install, while other orders still run', async (t) => {
+  const s = started(t, { notifyDebounceMs: 1000 });
+  const slow = new Set(['slow.example']);
+  const issue = s.issuer.issue.bind(s.issuer);
+  s.issuer.issue = async (r) => {
+    if (slow.has(r.names[0]!)) await new Promise((res) => setTimeout(res, 60_000));
+    return issue(r);
+  };
+  s.r.setSnapshot('marathon', snap(spec('fast.example'), spec('slow.example')));
+  await s.time.until(() => s.store.certs.has('fast.example'), 'the fast one installed');
+  const installedAt = s.time.now();
+  await s.time.until(() => s.notifier.calls.length === 1, 'the first batch', 2000);
+  assert.ok(s.time.now() - installedAt <= 1100, 'within the window of its first install');
+  assert.deepEqual(s.notifier.calls[0], { written: ['fast.example'], removed: [] });
+  assert.equal(s.r.status().queue.running, 1, 'the slow order is still running');
+  await s.time.until(() => s.notifier.calls.length === 2, 'the slow one in a later batch', 70_000);
+  await s.stop();
+});
+
+test("one app's many names cannot make another app wait for the order budget", async (t) => {
+  const s = started(t, { orderBudget: 12 });
+  const app = (name: string, appId: string) => ({
+    name,
+    names: [name],
+    requestedBy: [{ source: 'marathon' as const, appId, portIndex: 0 }],
+  });
+  const big = Array.from({ length: 15 }, (_, i) => app(`a${String(i).padStart(2, '0')}.example`, '/aaa-big'));
+  s.r.setSnapshot('marathon', { specs: [...big, app('z.example', '/zzz-small')], problems: [] });
+  await s.time.until(() => s.store.certs.size === 12, 'the budget spent');
+  assert.ok(s.store.certs.has('z.example'), 'the small app got its certificate within the first budget');
+  await s.stop();
+});
+
+test('at start-up, new names are ordered while the stored bundles are still being read; those wait', async (t) => {
+  const time = new VirtualTime(t);
+  const store = new MemStore(time.now);
+  const now = time.now();
+  const old = (name: string) => ({
+    name,
+    names: [name],
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + 80 * DAY),
+    serial: `old-${name}`,
+    issuer: 'CN=Test CA',
+    keyType: 'ec256' as const,
+    selfSigned: false,
+    certPem: `old-${name}`,
+  });
+  store.certs.set('stored.example', old('stored.example'));
+  store.certs.set('unwanted.example', old('unwanted.example'));
+  store.listDelayMs = 10_000; // reading thousands of bundles
+  const s = setup(time, {}, store);
+  s.r.setSnapshot('marathon', snap(spec('new.example'), spec('stored.example')));
+  await time.until(() => store.certs.get('new.example') !== undefined, 'the new name issued', 2000);
+  assert.deepEqual(
+    s.issuer.requests.map((r) => r.names[0]),
+    ['new.example'],
+    'the name with a file is left alone until its bundle is read',
+  );
+  assert.equal(s.r.status().ready, false, 'still reading certs/');
+  assert.equal(store.states.get('unwanted.example'), undefined, 'nothing marked unwanted on a partial reading');
+  await time.until(() => s.r.status().ready, 'every bundle read', 15_000);
+  await time.until(() => store.states.get('unwanted.example')?.unwantedSince !== undefined, 'then the grace starts');
+  await time.advance(100);
+  assert.deepEqual(
+    s.issuer.requests.map((r) => r.names[0]),
+    ['new.example'],
+    'the stored certificate is adopted, not ordered',
   );
   await s.stop();
 });

@@ -75,3 +75,44 @@ test('publishCertificateMetrics leaves no stale series for certificates that are
   assert.doesNotMatch(text, /domain="b\.example"/);
   assert.match(text, /marathon_acme_certificates\{state="valid"\} 1/);
 });
+
+test('certificateStatus: serial, issuer, the issuing CA and last success; removal time of an unwanted one', () => {
+  const state = {
+    name: 'a.example',
+    names: ['a.example'],
+    requestedBy: [],
+    failures: 0,
+    serial: 's1',
+    issuer: 'https://ca.test/directory',
+    lastSuccess: '2026-11-01T00:00:00.000Z',
+  };
+  const s = certificateStatus(facts({ state, removeAfterMs: DAY }), NOW);
+  assert.equal(s.serial, 's1');
+  assert.equal(s.issuer, 'CN=R12');
+  assert.equal(s.ca, 'https://ca.test/directory');
+  assert.equal(s.lastSuccess, '2026-11-01T00:00:00.000Z');
+  assert.equal(s.removeAt, undefined, 'wanted: no removal');
+  const renewed = certificateStatus(facts({ state, stored: stored({ serial: 's2' }) }), NOW);
+  assert.equal(renewed.ca, undefined, 'the recorded CA issued another certificate than the one installed');
+  const unwanted = certificateStatus(
+    facts({ spec: undefined, state: { ...state, unwantedSince: '2026-11-22T00:00:00.000Z' }, removeAfterMs: DAY }),
+    NOW,
+  );
+  assert.equal(unwanted.removeAt, '2026-11-23T00:00:00.000Z');
+});
+
+test('certificateStatus: a static entry shows no port index (it has no port)', () => {
+  const s = certificateStatus(
+    facts({
+      spec: {
+        ...spec,
+        requestedBy: [
+          { source: 'static', portIndex: 3 },
+          { source: 'marathon', appId: '/a', portIndex: 0 },
+        ],
+      },
+    }),
+    NOW,
+  );
+  assert.deepEqual(s.requestedBy, [{ source: 'static' }, { source: 'marathon', appId: '/a', portIndex: 0 }]);
+});

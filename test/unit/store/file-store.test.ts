@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -217,7 +217,10 @@ test('checkWritable: a cheap probe that leaves nothing behind; STORAGE_NOT_WRITA
   for (let i = 0; i < 3; i += 1) await store.checkWritable();
   assert.deepEqual(await readdir(join(dir, '.staging')), []);
   await rm(join(dir, '.staging'), { recursive: true });
-  await assert.rejects(store.checkWritable(), { code: 'STORAGE_NOT_WRITABLE' });
+  await assert.rejects(store.checkWritable(), {
+    code: 'STORAGE_NOT_WRITABLE',
+    message: 'the storage directory is not writable: ENOENT (a directory of the layout is missing)',
+  });
   await store.init();
   await rm(join(dir, 'certs'), { recursive: true });
   await assert.rejects(store.checkWritable(), { code: 'STORAGE_NOT_WRITABLE' });
@@ -278,4 +281,54 @@ test('configurable group and directory modes for split-user HAProxy setups', asy
   const explicit = new FileStore({ dir, logger, dirMode: 0o710 });
   await explicit.init();
   assert.equal(await mode(join(dir, 'certs')), 0o710, 'explicit dirMode applied to existing directories');
+});
+
+test('install archives a file it did not write (content kept) before replacing it; its own are simply replaced', async (t) => {
+  const { dir, store } = await tempStore(t);
+  await store.init();
+  const ca = await createCertFactory();
+  const target = join(dir, 'certs', 'a.example.test.pem');
+  await writeFile(target, 'an operator file, not a bundle\n');
+  assert.deepEqual((await store.list()).unmanaged, ['a.example.test.pem']);
+  const first = await ca.issue(['a.example.test']);
+  await store.install(spec('a.example.test'), first);
+  const archived = await readdir(join(dir, 'archive'));
+  assert.equal(archived.length, 1);
+  assert.match(archived[0]!, /^a\.example\.test\..*\.replaced\.pem$/);
+  assert.equal(await readFile(join(dir, 'archive', archived[0]!), 'utf8'), 'an operator file, not a bundle\n');
+  assert.deepEqual(
+    (await store.list()).certs.map((c) => c.name),
+    ['a.example.test'],
+  );
+  await store.install(spec('a.example.test'), await ca.issue(['a.example.test']));
+  assert.equal((await readdir(join(dir, 'archive'))).length, 1, 'its own bundle is replaced, not archived');
+  // A directory in the way is moved to the archive whole.
+  await mkdir(join(dir, 'certs', 'd.example.test.pem'));
+  await writeFile(join(dir, 'certs', 'd.example.test.pem', 'inside'), 'kept');
+  await store.install(spec('d.example.test'), await ca.issue(['d.example.test']));
+  const moved = (await readdir(join(dir, 'archive'))).find((f) => f.startsWith('d.example.test.'))!;
+  assert.equal(await readFile(join(dir, 'archive', moved, 'inside'), 'utf8'), 'kept');
+  assert.deepEqual(
+    (await store.list()).certs.map((c) => c.name),
+    ['a.example.test', 'd.example.test'],
+  );
+});
+
+test('kept certificates: written 0600 outside certs/, read back, dropped; a malformed one is skipped and left', async (t) => {
+  const { dir, store } = await tempStore(t);
+  await store.init();
+  const ca = await createCertFactory();
+  const cert = await ca.issue(['k.example.test', 'www.k.example.test']);
+  const s = spec('k.example.test', ['k.example.test', 'www.k.example.test']);
+  await store.keepIssued(s, cert);
+  const file = join(dir, 'state', 'kept', 'k.example.test.json');
+  assert.equal(await mode(file), 0o600);
+  assert.deepEqual(await readdir(join(dir, 'certs')), [], 'never in certs/');
+  await writeFile(join(dir, 'state', 'kept', 'bad.json'), '{"name":"bad"}');
+  assert.deepEqual(await store.readKept(), [{ spec: s, cert }]);
+  assert.equal((await store.loadStates()).size, 0, 'not taken for state records');
+  await store.dropKept('k.example.test');
+  await store.dropKept('k.example.test');
+  assert.deepEqual(await store.readKept(), []);
+  assert.deepEqual(await readdir(join(dir, 'state', 'kept')), ['bad.json'], 'a file it cannot read is left alone');
 });

@@ -318,14 +318,16 @@ test('SAN mode: one port, one certificate named after the first name', () => {
     ],
     OPTS,
   );
+  // The same set merges. /c wants a.com alone: its own certificate keeps the file (fewest names), so a
+  // SAN label headed by its name cannot make it depend on other names; the SAN set moves to b.com.
   assert.deepEqual(
     summary(shared),
-    ['a.com: a.com,b.com <- /a:0 /b:0'],
-    'same set merges; a different set for the same file is a conflict',
+    ['a.com: a.com <- /c:0', 'b.com: b.com,a.com <- /a:0 /b:0'],
+    'same set merges; a different set for the same file is a conflict, resolved without losing a name',
   );
   assert.deepEqual(
     shared.problems.map((p) => [p.code, p.appId]),
-    [['SAN_CONFLICT', '/c']],
+    [['SAN_CONFLICT', '/a']],
   );
 });
 
