@@ -63,6 +63,11 @@ export const ERROR_CODES = {
   INVALID_COMMAND: 'an empty --notify-command',
   HAPROXY_CLI_FAILED: 'the HAProxy runtime API socket could not be reached or timed out',
   HAPROXY_RUNTIME_REFUSED: 'HAProxy refused a certificate change over its runtime API',
+
+  // Hostile or oversized input from Marathon (skipped, reported, everything else proceeds)
+  LABEL_TOO_LARGE: 'a MARATHON_ACME_* label value over 64 KiB; the label is skipped unread',
+  APP_TOO_LARGE: 'a Marathon app definition over the size limit (4 MiB); the app is skipped unparsed',
+  SSE_EVENT_TOO_LARGE: 'an event-stream event over the size limit (data lines without an end); it reconnects',
 } as const;
 
 /** A code of the catalogue. */
