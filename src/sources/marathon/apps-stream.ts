@@ -24,25 +24,19 @@
  */
 
 import { AppError } from '../../lib/errors.js';
+import { HEAD_BYTES, headOf, lastCandidate, stringEnd } from './json-scan.js';
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const OPEN_OBJ = 0x7b;
 const CLOSE_OBJ = 0x7d;
 const OPEN_ARR = 0x5b;
 const CLOSE_ARR = 0x5d;
 const APPS_KEY = /"apps"\s*:\s*$/;
-const ELEMENT_SEPARATOR = Buffer.from('},{');
-const APP_SEPARATOR = Buffer.from('},{"id":"');
-/** Batches of about this many bytes: fewer objects alive at once when the GC runs (less promotion). */
-const BATCH_BYTES = 16 * 1024;
 /** The shortcut is not tried once the pending element is longer than this (see `shortcut`). */
 const SHORTCUT_MAX_PENDING = 64 * 1024;
 /** Default largest app definition read (bytes). */
 export const MAX_APP_BYTES = 4 * 1024 * 1024;
-/** How much of an oversized element is kept to find its `id`. */
-const HEAD_BYTES = 512;
 const ID_HINT = /^\s*\{\s*"id"\s*:\s*"((?:[^"\\]|\\.){1,400})"/;
 
 /** Called for an element over the limit: its `id` when visible at its start, and its size in bytes. */
@@ -160,13 +154,16 @@ export class AppsStreamParser {
     /** Bytes of the current element in earlier chunks (0 once an element starts in this one). */
     let carried = this.elemBytes;
     for (let i = start; i < len; i++) {
-      const b = chunk[i]!;
       if (inString) {
-        if (escaped) escaped = false;
-        else if (b === BACKSLASH) escaped = true;
-        else if (b === QUOTE) inString = false;
+        // Jump to the end of the string (native search): long strings cost memchr, not a JS loop.
+        const end = stringEnd(chunk, escaped ? i + 1 : i);
+        escaped = end === -2;
+        if (end < 0) break;
+        i = end;
+        inString = false;
         continue;
       }
+      const b = chunk[i]!;
       if (b === QUOTE) {
         inString = true;
       } else if (b === COMMA) {
@@ -348,29 +345,4 @@ export class AppsStreamParser {
       tail = this.skeleton[k]!.toString('utf8') + tail;
     return APPS_KEY.test(tail);
   }
-}
-
-/** The first HEAD_BYTES of a list of buffers (a view when the first buffer is long enough). */
-function headOf(parts: readonly Buffer[]): Buffer {
-  const first = parts[0];
-  if (first === undefined) return Buffer.alloc(0);
-  if (first.length >= HEAD_BYTES || parts.length === 1) return first.subarray(0, HEAD_BYTES);
-  let n = 0;
-  let total = 0;
-  while (n < parts.length && total < HEAD_BYTES) total += parts[n++]!.length;
-  return Buffer.concat(parts.slice(0, n)).subarray(0, HEAD_BYTES);
-}
-
-/**
- * The last likely app boundary (`}` of `},{`) within about BATCH_BYTES after `from`, else in the whole
- * chunk; -1 if none. Marathon writes `id` first in every app, so `},{"id":"` is preferred: a bare
- * `},{` is also common between port mappings or health checks, deeper inside an app.
- */
-function lastCandidate(chunk: Buffer, from: number): number {
-  const limit = Math.min(from + BATCH_BYTES, chunk.length);
-  let cut = chunk.lastIndexOf(APP_SEPARATOR, limit);
-  if (cut < from) cut = chunk.lastIndexOf(APP_SEPARATOR);
-  if (cut < from) cut = chunk.lastIndexOf(ELEMENT_SEPARATOR, limit);
-  if (cut < from) cut = chunk.lastIndexOf(ELEMENT_SEPARATOR);
-  return cut;
 }

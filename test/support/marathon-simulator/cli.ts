@@ -5,10 +5,11 @@
  *   node dist/test/support/marathon-simulator/cli.js --port 8080 [--host 127.0.0.1]
  *        [--apps file.json] [--generate 10000[:5000]] [--auth user:pass] [--token T]
  *        [--keepalive-ms 10000] [--standby-of http://leader:8080]
- *        [--flood endless-event|endless-line] [--huge-app BYTES[:label|definition]] [--drip-ms MS]
+ *        [--flood endless-event|endless-line] [--huge-app BYTES[:label|definition]]... [--drip-ms MS]
  *
- * The last three play a hostile Marathon (hostile.ts): flood every event stream, add one app of about
- * BYTES bytes (with an ACME label), serve every `/v2/apps` one byte per MS milliseconds.
+ * The last three play a hostile Marathon (hostile.ts): flood every event stream, add apps of about
+ * BYTES bytes (`/huge-0`, `/huge-1`, ...; each with an ACME label), serve every `/v2/apps` one byte per
+ * MS milliseconds.
  * `--apps` takes `{"apps": [...]}` (a saved `/v2/apps` answer) or a bare list. Prints one line
  * `marathon simulator listening on <url>` when ready; stops on SIGTERM/SIGINT.
  */
@@ -28,14 +29,14 @@ async function main(): Promise<void> {
       'keepalive-ms': { type: 'string' },
       'standby-of': { type: 'string' },
       flood: { type: 'string' },
-      'huge-app': { type: 'string' },
+      'huge-app': { type: 'string', multiple: true },
       'drip-ms': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'usage: cli.js --port 8080 [--host H] [--apps file.json] [--generate N[:ACME]] [--auth user:pass] [--token T] [--keepalive-ms MS] [--standby-of URL]\n',
+      'usage: cli.js --port 8080 [--host H] [--apps file.json] [--generate N[:ACME]] [--auth user:pass] [--token T] [--keepalive-ms MS] [--standby-of URL] [--flood endless-event|endless-line] [--huge-app BYTES[:label|definition]]... [--drip-ms MS]\n',
     );
     return;
   }
@@ -76,15 +77,15 @@ async function main(): Promise<void> {
 }
 
 /** The hostile controls asked for on the command line. */
-function hostile(sim: MarathonSimulator, v: { flood?: string; 'huge-app'?: string; 'drip-ms'?: string }): void {
+function hostile(sim: MarathonSimulator, v: { flood?: string; 'huge-app'?: string[]; 'drip-ms'?: string }): void {
   if (v.flood !== undefined) {
     if (v.flood !== 'endless-event' && v.flood !== 'endless-line') throw new Error(`--flood: unknown mode ${v.flood}`);
     sim.controls.flood(v.flood);
   }
-  if (v['huge-app'] !== undefined) {
-    const [bytes, where = 'definition'] = v['huge-app'].split(':');
+  for (const [i, spec] of (v['huge-app'] ?? []).entries()) {
+    const [bytes, where = 'definition'] = spec.split(':');
     if (where !== 'label' && where !== 'definition') throw new Error(`--huge-app: unknown place ${where}`);
-    sim.controls.addHugeApp('/huge', Number(bytes), where);
+    sim.controls.addHugeApp(`/huge-${i}`, Number(bytes), where, `huge-${i}.example.com`);
   }
   if (v['drip-ms'] !== undefined) sim.controls.drip(Number(v['drip-ms']));
 }

@@ -54,6 +54,8 @@ export interface RecordedRequest {
   readonly query: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly rawHeaders: readonly string[];
+  /** When it arrived (epoch ms, `performance.timeOrigin + performance.now()`). */
+  readonly at: number;
 }
 
 export interface StallMode {
@@ -365,6 +367,7 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     requests.push({
+      at: performance.timeOrigin + performance.now(),
       method,
       path: url.pathname,
       query: url.search,
