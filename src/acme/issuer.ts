@@ -43,8 +43,9 @@ export class AcmeIssuer implements Issuer {
   private readonly pollMaxMs: number;
 
   constructor(private readonly opts: AcmeIssuerOptions) {
-    this.directoryUrl = opts.directoryUrl;
     this.client = new AcmeClient(opts);
+    // Without userinfo: it names the CA in /status, the logs and the state records.
+    this.directoryUrl = this.client.directoryUrl;
     this.log = opts.logger.child({ component: 'acme-issuer' });
     this.orderTimeoutMs = opts.orderTimeoutMs ?? 180_000;
     this.pollInitialMs = opts.pollInitialMs ?? 10;
@@ -97,7 +98,7 @@ export class AcmeIssuer implements Issuer {
       this.orderTimeoutMs,
       () =>
         new AppError(ACME_CODES.timeout, 'ACME order timed out', {
-          details: { names, timeoutMs: this.orderTimeoutMs },
+          details: { names, timeout_ms: this.orderTimeoutMs },
         }),
     );
     const started = Date.now();

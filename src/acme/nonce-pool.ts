@@ -34,3 +34,12 @@ export class NoncePool {
     return this.nonces.length;
   }
 }
+
+/**
+ * The pause before re-sending a request after its `attempt`-th badNonce (0-based): none for the first
+ * 20 (a CA rejecting 90 % of nonces needs about 10), then 25 ms doubling to 500 ms, so a CA rejecting
+ * every nonce gets a few requests a second, not hundreds. The time budget, not a count, ends the retries.
+ */
+export function badNoncePause(attempt: number): number {
+  return attempt < 20 ? 0 : Math.min(500, 25 * 2 ** (attempt - 20));
+}
