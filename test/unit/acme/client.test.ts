@@ -85,7 +85,7 @@ describe('userinfo in the directory URL', () => {
       }),
     });
     const client = new AcmeClient({
-      directoryUrl: ca.url.replace('http://', 'http://ca-user:ca-pass@') + '/directory',
+      directoryUrl: `${ca.url.replace('http://', 'http://ca-user:ca-pass@')}/directory`,
       accountKey: { read: async () => null, write: async () => {} },
       logger,
     });
