@@ -104,7 +104,10 @@ export class AcmeIssuer implements Issuer {
     const started = Date.now();
     try {
       const cert = await this.runOrder(request, names, order.signal);
-      this.log.debug({ domain: names[0], names: names.length, ms: Date.now() - started }, 'acme certificate issued');
+      this.log.debug(
+        { domain: names[0], names: names.length, duration_ms: Date.now() - started },
+        'acme certificate issued',
+      );
       return cert;
     } catch (err) {
       // A caller's abort surfaces as the caller's AbortError, the order budget as its ACME_TIMEOUT AppError

@@ -94,7 +94,7 @@ export class Transport {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.opts.metrics?.acmeRequestDuration.observe({ operation: req.operation, status }, seconds);
       this.opts.logger.debug(
-        { operation: req.operation, url: redactUrl(req.url), status, ms: Math.round(seconds * 1000) },
+        { operation: req.operation, url: redactUrl(req.url), status, duration_ms: Math.round(seconds * 1000) },
         'acme request',
       );
     }

@@ -94,8 +94,8 @@ export class MarathonLbNotifier implements Notifier {
     const ms = Math.round(performance.now() - t0);
     if (outer.aborted) return { ok: false, reason: 'aborted' };
     this.metrics?.lbSignals.inc({ notifier: this.name, result: outcome.ok ? 'success' : 'failure' });
-    if (outcome.ok) this.log.info({ lb: target.display, ms }, 'marathon-lb signalled');
-    else this.log.warn({ lb: target.display, ms, reason: outcome.reason }, 'marathon-lb signal failed');
+    if (outcome.ok) this.log.info({ lb: target.display, duration_ms: ms }, 'marathon-lb signalled');
+    else this.log.warn({ lb: target.display, duration_ms: ms, reason: outcome.reason }, 'marathon-lb signal failed');
     return outcome;
   }
 
