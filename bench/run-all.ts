@@ -12,6 +12,7 @@ const i = process.argv.indexOf('--lego');
 const lego = i > 0 && process.argv[i + 1] ? ['--lego', process.argv[i + 1]!] : [];
 const benches: Array<[string, string[]]> = [
   ['marathon.js', []],
+  ['hostile.js', []],
   ['acme.js', lego],
   ['e2e.js', lego],
   ['adoption.js', []],

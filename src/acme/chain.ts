@@ -74,15 +74,22 @@ export function certIdOf(certPem: string): string {
  * malformed chain.
  */
 export function topIssuerCn(chainText: string): string | undefined {
-  const blocks = pemCertificates(chainText);
-  const top = blocks[blocks.length - 1];
-  if (!top) return undefined;
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(top);
-  } catch (err) {
-    throw new AppError(ACME_CODES.badResponse, 'certificate in chain cannot be parsed', { cause: err });
-  }
-  // Node renders the issuer DN one attribute per line: "C=US\nO=...\nCN=...".
-  return /^CN=(.*)$/m.exec(cert.issuer)?.[1];
+  return issuerCns(chainText).at(-1);
+}
+
+/**
+ * The issuer CN of every certificate of a chain text, leaf first (a certificate without an issuer CN
+ * gives `undefined` in its place). Throws AppError ACME_BAD_RESPONSE for a malformed chain.
+ */
+export function issuerCns(chainText: string): (string | undefined)[] {
+  return pemCertificates(chainText).map((pem) => {
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(pem);
+    } catch (err) {
+      throw new AppError(ACME_CODES.badResponse, 'certificate in chain cannot be parsed', { cause: err });
+    }
+    // Node renders the issuer DN one attribute per line: "C=US\nO=...\nCN=...".
+    return /^CN=(.*)$/m.exec(cert.issuer)?.[1];
+  });
 }

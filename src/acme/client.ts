@@ -7,20 +7,27 @@
  *   revocation and ARI requests are also cancelled by the caller's AbortSignal. The directory fetch and
  *   the account lookup/registration are shared by concurrent callers, so no single caller's signal cancels
  *   them: they are bounded by the request timeout, and a caller whose signal fires stops waiting for them;
- * - `badNonce` is retried with the nonce from the error response itself, at most `badNonceRetries` times;
- *   no other problem is retried (429/5xx surface as `AcmeError` with `retryAfter`), except that
+ * - `badNonce` is retried, each time with a fresh nonce (the one that came with the error, RFC 8555
+ *   §6.5, else a new one), for as long as the request's time budget allows (`badNonceBudgetMs`, default
+ *   the request timeout) — at once at first, then with a short growing pause (so a CA that rejects every
+ *   nonce is not hammered), and never past the caller's signal. A count would give up on a CA that
+ *   rejects most nonces (90 %: 15 tries fail one request in five); no other problem is retried (429/5xx surface as `AcmeError` with `retryAfter`), except that
  *   `accountDoesNotExist` on a `kid` request re-registers the account once (a restarted Pebble forgets
  *   its accounts) and repeats the request;
  * - failures are `AcmeError` (problem documents) or `AppError` with `ACME_*` codes;
- * - logs carry the operation, URL and status, never key material.
+ * - logs carry the operation, URL and status, never key material;
+ * - userinfo in the directory URL (`https://user:pass@ca/dir`) is sent as Basic authorization to the
+ *   directory's origin only, never to another one; `directoryUrl` (shown in /status, logs, state
+ *   records) is the URL without it.
  *
  * Its parts: the account (key, lookup, registration, rollover) in account.ts, the reading and shape checks
  * of the CA's answers in shapes.ts, ARI URLs and answers in ari.ts, HTTP in transport.ts.
  */
 import type { KeyObject } from 'node:crypto';
 import type { RenewalInfo } from '../domain/types.js';
-import { untilAborted } from '../lib/abort.js';
+import { sleep, untilAborted } from '../lib/abort.js';
 import { AppError } from '../lib/errors.js';
+import { originOf, splitUrlString } from '../lib/urls.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { AcmeAccount, type AccountKeyStore } from './account.js';
@@ -29,7 +36,7 @@ import { parseRenewalInfo, renewalInfoUrl } from './ari.js';
 import { parseDirectory, type Directory } from './directory.js';
 import { ACME_CODES, type AcmeError, problemFromResponse } from './errors.js';
 import { b64u, jwkThumbprint, publicJwk, signJws } from './jws.js';
-import { NoncePool } from './nonce-pool.js';
+import { badNoncePause, NoncePool } from './nonce-pool.js';
 import {
   checkAuthorization,
   checkChallenge,
@@ -60,8 +67,8 @@ export interface AcmeClientOptions {
   requestTimeoutMs?: number;
   /** Extra PEM CA to trust for the CA's TLS certificate (else system roots + NODE_EXTRA_CA_CERTS). */
   ca?: string;
-  /** How many times one request is re-sent after `badNonce` (default 15: cheap, and enough for Pebble's 50% injection). */
-  badNonceRetries?: number;
+  /** How long one request keeps being re-sent after `badNonce`, in ms (default: `requestTimeoutMs`). */
+  badNonceBudgetMs?: number;
   /** How long a fetched directory is reused (default 1 h). */
   directoryTtlMs?: number;
 }
@@ -79,7 +86,10 @@ export class AcmeClient {
   private readonly transport: Transport;
   private readonly nonces = new NoncePool();
   private readonly log: Logger;
-  private readonly badNonceRetries: number;
+  private readonly badNonceBudgetMs: number;
+  /** `Basic ...` from the directory URL's userinfo, sent to `directoryOrigin` only. */
+  private readonly basicAuth: string | undefined;
+  private readonly directoryOrigin: string | undefined;
   private readonly directoryTtlMs: number;
   private dir: { value: Directory; at: number } | undefined;
   private dirPending: Promise<Directory> | undefined;
@@ -87,7 +97,10 @@ export class AcmeClient {
   private lastOutcome: { reachable: boolean; error?: string } = { reachable: false };
 
   constructor(opts: AcmeClientOptions) {
-    this.directoryUrl = opts.directoryUrl;
+    const dir = splitUrlString(opts.directoryUrl);
+    this.directoryUrl = dir.url;
+    this.basicAuth = dir.authorization;
+    this.directoryOrigin = dir.origin;
     this.log = opts.logger.child({ component: 'acme' });
     this.transport = new Transport({
       logger: this.log,
@@ -95,10 +108,10 @@ export class AcmeClient {
       requestTimeoutMs: opts.requestTimeoutMs,
       ca: opts.ca,
     });
-    this.badNonceRetries = opts.badNonceRetries ?? 15;
+    this.badNonceBudgetMs = opts.badNonceBudgetMs ?? opts.requestTimeoutMs ?? 30_000;
     this.directoryTtlMs = opts.directoryTtlMs ?? 3_600_000;
     this.account = new AcmeAccount(
-      { ...opts, logger: this.log },
+      { ...opts, directoryUrl: this.directoryUrl, logger: this.log },
       { directory: (signal) => this.directory(signal), post: (url, payload, o) => this.post(url, payload, o) },
     );
   }
@@ -175,7 +188,7 @@ export class AcmeClient {
    */
   private async send(req: Parameters<Transport['request']>[0], poolNonce = true): Promise<HttpResponse> {
     try {
-      const res = await this.transport.request(req);
+      const res = await this.transport.request(this.withCredentials(req));
       if (poolNonce) this.nonces.add(res.header('replay-nonce'));
       this.lastOutcome =
         res.status >= 500
@@ -189,6 +202,12 @@ export class AcmeClient {
       }
       throw err;
     }
+  }
+
+  /** The directory URL's credentials, on requests to the directory's origin only. */
+  private withCredentials(req: Parameters<Transport['request']>[0]): Parameters<Transport['request']>[0] {
+    if (this.basicAuth === undefined || originOf(req.url) !== this.directoryOrigin) return req;
+    return { ...req, headers: { ...req.headers, authorization: this.basicAuth } };
   }
 
   private problem(res: HttpResponse, url: string): AcmeError {
@@ -208,6 +227,7 @@ export class AcmeClient {
   private async post(url: string, payload: unknown, o: PostOptions): Promise<HttpResponse> {
     let reRegistered = false;
     let fresh: string | undefined; // the nonce of the last badNonce answer (RFC 8555 §6.5)
+    const deadline = Date.now() + this.badNonceBudgetMs;
     for (let attempt = 0; ; attempt++) {
       const accountP = o.jwkKey ? undefined : this.account.current();
       const account = accountP ? await untilAborted(accountP, o.signal) : undefined;
@@ -225,9 +245,11 @@ export class AcmeClient {
       });
       if (res.status < 400) return res;
       const err = this.problem(res, url);
-      if (err.type === 'badNonce' && attempt < this.badNonceRetries) {
+      if (err.type === 'badNonce' && Date.now() < deadline) {
         fresh = res.header('replay-nonce');
         this.log.debug({ operation: o.operation, url, attempt }, 'acme bad nonce, retrying with fresh nonce');
+        const pause = badNoncePause(attempt);
+        if (pause > 0) await sleep(pause, o.signal);
         continue;
       }
       if (err.type === 'accountDoesNotExist' && accountP && !reRegistered) {

@@ -60,6 +60,14 @@ export interface AcmeErrorFields {
   readonly url?: string;
   /** Earliest time to try again, from `Retry-After` or the "retry after <time>" text. */
   readonly retryAfter?: Date;
+  /**
+   * The account is paused for these names (Let's Encrypt's "zombie client" pause: `rateLimited`, "Your
+   * account is temporarily prevented from requesting certificates for ..."): waiting does not lift it,
+   * only an operator visiting `unpauseUrl` does (landscape-2026-12 §1.2). Stop retrying the name.
+   */
+  readonly paused?: boolean;
+  /** Where an operator lifts the pause (from the problem's detail), when it says. */
+  readonly unpauseUrl?: string;
 }
 
 /**
@@ -74,6 +82,9 @@ export class AcmeError extends AppError {
   readonly subproblems: readonly AcmeSubproblem[];
   readonly url: string | undefined;
   readonly retryAfter: Date | undefined;
+  /** See `AcmeErrorFields.paused`: true only for Let's Encrypt's pause, never for ordinary rate limits. */
+  readonly paused: boolean;
+  readonly unpauseUrl: string | undefined;
 
   constructor(fields: AcmeErrorFields, options: { code?: ErrorCode; cause?: unknown } = {}) {
     const code = options.code ?? ACME_CODES.problem;
@@ -84,6 +95,7 @@ export class AcmeError extends AppError {
         status: fields.status,
         url: fields.url,
         retryAfter: fields.retryAfter?.toISOString(),
+        ...(fields.paused === true ? { paused: true, unpause_url: fields.unpauseUrl } : {}),
       },
     });
     this.name = 'AcmeError';
@@ -94,7 +106,21 @@ export class AcmeError extends AppError {
     this.subproblems = fields.subproblems ?? [];
     this.url = fields.url;
     this.retryAfter = fields.retryAfter;
+    this.paused = fields.paused === true;
+    this.unpauseUrl = fields.unpauseUrl;
   }
+}
+
+/**
+ * Let's Encrypt's pause (landscape-2026-12 §1.2): a `rateLimited` problem whose detail says the account
+ * is "temporarily prevented from requesting certificates" and points at an unpause page. Returns the
+ * unpause URL when the detail has one (`paused` alone when it has none), or undefined when not paused.
+ */
+export function pauseOf(type: string, detail: string): { paused: true; unpauseUrl?: string } | undefined {
+  if (type !== 'rateLimited' || !/temporarily prevented from requesting|\/unpause\b/i.test(detail)) return undefined;
+  const urls = detail.match(/https:\/\/[^\s"'<>]+/g) ?? [];
+  const url = (urls.find((u) => /unpause/i.test(u)) ?? urls[0])?.replace(/[.,;:)\]]+$/, '');
+  return url === undefined ? { paused: true } : { paused: true, unpauseUrl: url };
 }
 
 /** `urn:ietf:params:acme:error:rateLimited` → `rateLimited`; other URIs are kept whole. */
@@ -104,14 +130,28 @@ export function shortProblemType(type: unknown): string {
 }
 
 /**
- * Parse an HTTP `Retry-After` value (RFC 9110 §10.2.3: delay-seconds or HTTP-date) relative to `now`.
- * Returns undefined when absent or unparsable.
+ * The three HTTP-date forms a recipient must accept (RFC 9110 §5.6.7): IMF-fixdate
+ * (`Sun, 06 Nov 1994 08:49:37 GMT`), the obsolete RFC 850 form (`Sunday, 06-Nov-94 08:49:37 GMT`) and
+ * asctime (`Sun Nov  6 08:49:37 1994`). Checked before `Date.parse`, which reads almost anything
+ * (`"3600.0"` would be the year 3600).
+ */
+const HTTP_DATE = [
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+  /^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \d{2}-(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-\d{2} \d{2}:\d{2}:\d{2} GMT$/,
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/,
+];
+
+/**
+ * Parse an HTTP `Retry-After` value (RFC 9110 §10.2.3) relative to `now`: delay-seconds, or an
+ * HTTP-date in any of its three forms (asctime is read as UTC). Returns undefined when absent or
+ * malformed (a fraction, a sign, any other date format).
  */
 export function parseRetryAfterHeader(value: string | undefined | null, now: Date = new Date()): Date | undefined {
   if (value === undefined || value === null) return undefined;
   const v = value.trim();
   if (/^\d+$/.test(v)) return new Date(now.getTime() + Number(v) * 1000);
-  const t = Date.parse(v);
+  if (!HTTP_DATE.some((re) => re.test(v))) return undefined;
+  const t = Date.parse(HTTP_DATE[2]!.test(v) ? `${v} GMT` : v);
   return Number.isNaN(t) ? undefined : new Date(t);
 }
 
@@ -164,8 +204,10 @@ export function problemFields(
         ? p['title']
         : `HTTP ${context.status}`;
   const retryAfter = parseRetryAfterHeader(context.retryAfterHeader, context.now) ?? parseRetryAfterText(detail);
+  const type = shortProblemType(p['type']);
   return {
-    type: shortProblemType(p['type']),
+    type,
+    ...pauseOf(type, detail),
     ...(typeof p['type'] === 'string' ? { typeUrn: p['type'] } : {}),
     detail,
     status: context.status,

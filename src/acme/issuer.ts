@@ -14,7 +14,7 @@ import { AcmeClient, type AcmeAuthorization, type AcmeClientOptions, type AcmeOr
 import { createKeyAndCsr } from '../pki/csr.js';
 import type { DirectoryMeta } from './directory.js';
 import { ACME_CODES, AcmeError, problemFields } from './errors.js';
-import { certIdOf, parseCertificate, splitChain, topIssuerCn } from './chain.js';
+import { certIdOf, issuerCns, parseCertificate, splitChain } from './chain.js';
 import { pollUntil, type PollOptions } from './poll.js';
 
 export interface AcmeIssuerOptions extends AcmeClientOptions {
@@ -43,8 +43,9 @@ export class AcmeIssuer implements Issuer {
   private readonly pollMaxMs: number;
 
   constructor(private readonly opts: AcmeIssuerOptions) {
-    this.directoryUrl = opts.directoryUrl;
     this.client = new AcmeClient(opts);
+    // Without userinfo: it names the CA in /status, the logs and the state records.
+    this.directoryUrl = this.client.directoryUrl;
     this.log = opts.logger.child({ component: 'acme-issuer' });
     this.orderTimeoutMs = opts.orderTimeoutMs ?? 180_000;
     this.pollInitialMs = opts.pollInitialMs ?? 10;
@@ -102,13 +103,16 @@ export class AcmeIssuer implements Issuer {
       this.orderTimeoutMs,
       () =>
         new AppError(ACME_CODES.timeout, 'ACME order timed out', {
-          details: { names, timeoutMs: this.orderTimeoutMs },
+          details: { names, timeout_ms: this.orderTimeoutMs },
         }),
     );
     const started = Date.now();
     try {
       const cert = await this.runOrder(request, names, order.signal);
-      this.log.debug({ domain: names[0], names: names.length, ms: Date.now() - started }, 'acme certificate issued');
+      this.log.debug(
+        { domain: names[0], names: names.length, duration_ms: Date.now() - started },
+        'acme certificate issued',
+      );
       return cert;
     } catch (err) {
       // A caller's abort surfaces as the caller's AbortError, the order budget as its ACME_TIMEOUT AppError
@@ -129,7 +133,7 @@ export class AcmeIssuer implements Issuer {
     keyAndCsr.catch(() => undefined);
     const profile = await this.usableProfile(request.profile, signal);
     await request.progress?.sending();
-    const { url, order } = await this.client.newOrder({ names, profile, replaces: request.replaces }, signal);
+    const { url, order } = await this.newOrder(names, profile, request.replaces, signal);
     request.progress?.created(url);
     await this.authorizeAll(order.authorizations, signal);
     const poll = this.pollOptions(signal);
@@ -157,6 +161,27 @@ export class AcmeIssuer implements Issuer {
     if (final.status !== 'valid' || !final.certificate) throw orderError(final, url);
     const pem = await this.chooseChain(final.certificate, request.preferredChain, signal);
     return { keyPem, ...splitChain(pem) };
+  }
+
+  /**
+   * newOrder, with `replaces` when renewing by ARI. When the CA says the certificate was already
+   * replaced (RFC 9773 §5: 409 `alreadyReplaced`; Boulder used to answer 409 `malformed` "...already
+   * has a replacement order"), the order is placed again at once WITHOUT `replaces` — sending the
+   * same `replaces` again would fail the same way until the certificate expired (certmagic #361).
+   */
+  private async newOrder(
+    names: string[],
+    profile: string | undefined,
+    replaces: string | undefined,
+    signal: AbortSignal,
+  ): Promise<{ url: string; order: AcmeOrder }> {
+    try {
+      return await this.client.newOrder({ names, profile, replaces }, signal);
+    } catch (err) {
+      if (replaces === undefined || !isAlreadyReplaced(err)) throw err;
+      this.log.info({ domain: names[0], replaces }, 'acme certificate already replaced, ordering without replaces');
+      return this.client.newOrder({ names, profile }, signal);
+    }
   }
 
   /** `profile` only if the directory lists it (draft-ietf-acme-profiles §4); otherwise warn and omit. */
@@ -228,7 +253,8 @@ export class AcmeIssuer implements Issuer {
     signal: AbortSignal,
   ): Promise<{ solver: Solver; challenge: Challenge; challengeUrl: string; challengeStatus: string }> {
     for (const solver of this.opts.solvers) {
-      const ch = authz.challenges.find((c) => c.type === solver.type && typeof c.token === 'string');
+      // RFC 8555 §8.3/8.4: a token is base64url; anything else must never reach a file name, a URL path or DNS.
+      const ch = authz.challenges.find((c) => c.type === solver.type && isToken(c.token));
       if (!ch) continue;
       const keyAuthorization = await this.client.keyAuthorization(ch.token!, signal);
       return {
@@ -244,34 +270,54 @@ export class AcmeIssuer implements Issuer {
   }
 
   /**
-   * The default chain, or the first alternate whose top certificate is issued by `preferred` (CN). The
-   * certificate is already issued at this point, so an alternate that cannot be downloaded or read is
-   * skipped (debug log), never a failure of the order.
+   * The chain to install for `preferred` (an issuer CN): the first chain — the default, then each
+   * alternate in the CA's order — whose TOP certificate is issued by `preferred`; failing that, the
+   * first in which ANY certificate is (Let's Encrypt's Gen Y chains are longer: `EE ← YE1 ← Root YE ←
+   * ISRG Root X2 ← ISRG Root X1`, so the name a client trusts may sit in the middle); failing that,
+   * the default. The certificate is already issued at this point, so an alternate that cannot be
+   * downloaded or read is skipped (debug log), never a failure of the order.
    */
   private async chooseChain(certUrl: string, preferred: string | undefined, signal: AbortSignal): Promise<string> {
     const main = await this.client.downloadCertificate(certUrl, signal);
-    if (!preferred || safeTopIssuerCn(main.pem) === preferred) return main.pem;
+    if (!preferred) return main.pem;
+    const mainIssuers = safeIssuerCns(main.pem);
+    if (mainIssuers.at(-1) === preferred) return main.pem;
+    let anywhere = mainIssuers.includes(preferred) ? main.pem : undefined;
     for (const alt of main.alternates) {
       try {
         const chain = await this.client.downloadCertificate(alt, signal);
-        if (topIssuerCn(chain.pem) === preferred) return chain.pem;
+        const issuers = issuerCns(chain.pem);
+        if (issuers.at(-1) === preferred) return chain.pem;
+        if (anywhere === undefined && issuers.includes(preferred)) anywhere = chain.pem;
       } catch (err) {
         if (signal.aborted) throw err;
         this.log.debug({ url: alt, err }, 'acme alternate chain unusable, skipped');
       }
     }
+    if (anywhere !== undefined) return anywhere;
     this.log.info({ preferred_chain: preferred }, 'acme preferred chain not offered, using default');
     return main.pem;
   }
 }
 
-/** `topIssuerCn`, or undefined when the chain cannot be read (splitChain reports that properly). */
-function safeTopIssuerCn(pem: string): string | undefined {
+/** `issuerCns`, or none when the chain cannot be read (splitChain reports that properly). */
+function safeIssuerCns(pem: string): (string | undefined)[] {
   try {
-    return topIssuerCn(pem);
+    return issuerCns(pem);
   } catch {
-    return undefined;
+    return [];
   }
+}
+
+/** A challenge token as RFC 8555 §8.1 allows: base64url characters only, not empty. */
+function isToken(token: unknown): token is string {
+  return typeof token === 'string' && /^[A-Za-z0-9_-]+$/.test(token);
+}
+
+/** The CA refused `replaces` because the certificate already has a replacement (see `newOrder`). */
+function isAlreadyReplaced(err: unknown): boolean {
+  if (!(err instanceof AcmeError)) return false;
+  return err.type === 'alreadyReplaced' || (err.status === 409 && /replace/i.test(`${err.type} ${err.detail}`));
 }
 
 /** The failed challenge's problem (RFC 8555 §7.1.6), as an AcmeError with code ACME_AUTHORIZATION_FAILED. */

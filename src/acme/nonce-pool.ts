@@ -34,3 +34,13 @@ export class NoncePool {
     return this.nonces.length;
   }
 }
+
+/**
+ * The pause before re-sending a request after its `attempt`-th badNonce (0-based): none for the first
+ * 50 (a CA rejecting 90 % of nonces needs 10 on average and more than 50 once in 200), then 10 ms
+ * doubling to 1 s, so a CA that rejects every nonce gets about one request a second, not hundreds. The
+ * request's time budget, not a count, ends the retries.
+ */
+export function badNoncePause(attempt: number): number {
+  return attempt < 50 ? 0 : Math.min(1000, 10 * 2 ** (attempt - 50));
+}

@@ -99,7 +99,17 @@ export function checkOrder(body: unknown, url: string): AcmeOrder {
   return body as unknown as AcmeOrder;
 }
 
-/** An authorization object (§7.1.4): status, identifier.value, challenges with type/url/status. */
+/** The challenge types of RFC 8555 §8.3-8.4 and RFC 8737: checked strictly; any other type is ignored. */
+const KNOWN_CHALLENGE_TYPES: ReadonlySet<string> = new Set(['http-01', 'dns-01', 'tls-alpn-01']);
+
+/**
+ * An authorization object (§7.1.4): status, identifier.value, challenges. A challenge of a known type
+ * must have type/url/status (and a string token if any); a challenge of any other type
+ * (`dns-persist-01`, which has no `token`, or one not invented yet) is passed through unchecked, and an
+ * entry that is not even an object with a type is dropped: a new challenge type must never break
+ * the authorizations we can solve (clients that required `token` broke when staging offered
+ * dns-persist-01, landscape-2026-12 §1.5).
+ */
 export function checkAuthorization(body: unknown, url: string): AcmeAuthorization {
   if (!isObject(body)) throw badShape('authorization', 'not an object', url);
   if (typeof body['status'] !== 'string') throw badShape('authorization', 'status', url);
@@ -107,8 +117,13 @@ export function checkAuthorization(body: unknown, url: string): AcmeAuthorizatio
   if (!isObject(id) || typeof id['value'] !== 'string') throw badShape('authorization', 'identifier', url);
   const challenges = body['challenges'];
   if (!Array.isArray(challenges)) throw badShape('authorization', 'challenges', url);
-  for (const c of challenges as unknown[]) checkChallenge(c, url, 'authorization');
-  return body as unknown as AcmeAuthorization;
+  const kept: unknown[] = [];
+  for (const c of challenges as unknown[]) {
+    if (!isObject(c) || typeof c['type'] !== 'string') continue;
+    if (KNOWN_CHALLENGE_TYPES.has(c['type'])) checkChallenge(c, url, 'authorization');
+    kept.push(c);
+  }
+  return { ...body, challenges: kept } as unknown as AcmeAuthorization;
 }
 
 /** A challenge object (§7.1.5): type, url, status strings; token a string if present. */

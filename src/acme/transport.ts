@@ -9,9 +9,11 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import { AppError } from '../lib/errors.js';
+import type { ErrorCode } from '../lib/error-codes.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { abortReason } from '../lib/abort.js';
+import { redactUrl } from '../lib/urls.js';
 import { VERSION } from '../version.js';
 import { ACME_CODES } from './errors.js';
 
@@ -92,7 +94,7 @@ export class Transport {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.opts.metrics?.acmeRequestDuration.observe({ operation: req.operation, status }, seconds);
       this.opts.logger.debug(
-        { operation: req.operation, url: req.url, status, ms: Math.round(seconds * 1000) },
+        { operation: req.operation, url: redactUrl(req.url), status, duration_ms: Math.round(seconds * 1000) },
         'acme request',
       );
     }
@@ -109,9 +111,8 @@ export class Transport {
       const url = new URL(req.url);
       const isHttps = url.protocol === 'https:';
       // RFC 8555 §6.1: HTTPS only. Plain http is allowed to loopback (local test CAs, sidecar proxies).
-      if (!isHttps && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
-        return reject(new AppError(ACME_CODES.insecureUrl, 'ACME URL must be https', { details: { url: req.url } }));
-      }
+      if (!isHttps && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname)))
+        return reject(requestError(ACME_CODES.insecureUrl, 'ACME URL must be https', req));
       const headers: Record<string, string> = { 'user-agent': USER_AGENT, 'accept-language': 'en', ...req.headers };
       if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
       const mod = isHttps ? https : http;
@@ -133,9 +134,7 @@ export class Transport {
             size += c.length;
             if (size > MAX_BODY_BYTES) {
               r.destroy();
-              finish(() =>
-                reject(new AppError(ACME_CODES.badResponse, 'ACME response too large', { details: { url: req.url } })),
-              );
+              finish(() => reject(requestError(ACME_CODES.badResponse, 'ACME response too large', req)));
             } else chunks.push(c);
           });
           res.on('error', (err) => finish(() => reject(networkError(err, req))));
@@ -146,7 +145,7 @@ export class Transport {
         finish(() =>
           reject(
             new AppError(ACME_CODES.timeout, 'ACME request timed out', {
-              details: { url: req.url, operation: req.operation, timeoutMs: this.timeoutMs },
+              details: { url: redactUrl(req.url), operation: req.operation, timeout_ms: this.timeoutMs },
             }),
           ),
         );
@@ -163,10 +162,14 @@ export class Transport {
   }
 }
 
+function requestError(code: ErrorCode, message: string, req: HttpRequest): AppError {
+  return new AppError(code, message, { details: { url: redactUrl(req.url), operation: req.operation } });
+}
+
 function networkError(err: Error, req: HttpRequest): AppError {
   return new AppError(ACME_CODES.network, 'ACME request failed', {
     cause: err,
-    details: { url: req.url, operation: req.operation },
+    details: { url: redactUrl(req.url), operation: req.operation },
   });
 }
 

@@ -39,7 +39,7 @@ export async function run(config: Config, logger: Logger): Promise<number> {
   const tasks = startWork(app, logger, ac.signal);
   watchForBugs(logger);
   const signal = await untilStopSignal(app, logger);
-  logger.warn({ signal }, 'stopping marathon-acme');
+  logger.info({ signal }, 'stopping marathon-acme');
   ac.abort();
   await shutdown(app, tasks, logger);
   return 0;
@@ -52,7 +52,8 @@ function startWork(app: App, logger: Logger, signal: AbortSignal): Promise<unkno
     tasks.push(
       source.run(signal, {
         onSnapshot: (snapshot) => app.reconciler.setSnapshot(source.name, snapshot),
-        onError: (err) => logger.warn({ source: source.name, err }, 'source read failed'),
+        // The source logs each failed read itself, once, with its cause.
+        onError: (err) => logger.debug({ source: source.name, err }, 'source read failed'),
       }),
     );
   }

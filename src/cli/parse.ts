@@ -9,10 +9,10 @@ import { parseArgs } from 'node:util';
 import { type Config, DEFAULTS, parseListen, upgradeAcmeUrl } from '../config/config.js';
 import { KEY_TYPES, type KeyType } from '../domain/types.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../lib/logger.js';
-import { type RawValue, rawLookup, storageDirOf } from './env.js';
+import { envName, type RawValue, rawLookup, storageDirOf } from './env.js';
 import { OPTIONS } from './flags.js';
 import { UsageError } from './usage-error.js';
-import { allowedDomains, FlagValues, list, parseStaticDomains } from './values.js';
+import { allowedDomains, FlagValues, parseStaticDomains } from './values.js';
 
 export type ParseResult = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: Config; warnings: string[] };
 
@@ -35,7 +35,9 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): Parse
     throw new UsageError(`unrecognized arguments: ${parsed.positionals.slice(1).join(' ')}`);
   const storageDir = storageDirOf(parsed.positionals, env);
   if (!storageDir) throw new UsageError('the following arguments are required: storage-dir');
-  return build(storageDir, new FlagValues(rawLookup(parsed.values, env)));
+  const fromEnv = (name: string): string | undefined =>
+    parsed.values[name] === undefined && env[envName(name)] !== undefined ? envName(name) : undefined;
+  return build(storageDir, new FlagValues(rawLookup(parsed.values, env), fromEnv));
 }
 
 /** node:util's parseArgs message, worded as 0.6.1's argparse did. */
@@ -56,7 +58,7 @@ function build(storageDir: string, v: FlagValues): ParseResult {
   const checked = checkedFlags(v);
   const config: Config = {
     storageDir,
-    acme: acme.url,
+    acme: v.acmeUrl('acme', acme.url),
     ...connections(v, checked),
     ...certificates(v),
     ...operations(v, checked),
@@ -70,16 +72,16 @@ function checkedFlags(v: FlagValues) {
   try {
     listen = parseListen(v.str('listen') ?? DEFAULTS.listen, (h) => isIP(h) !== 0);
   } catch (err) {
-    throw new UsageError(`argument --listen: ${(err as Error).message}`);
+    throw new UsageError(`${v.label('listen')}: ${(err as Error).message}`);
   }
-  const lbRaw = v.str('lb') ?? DEFAULTS.lb;
+  const lb = v.httpUrls('lb', DEFAULTS.lb);
   const eabKid = v.str('eab-kid');
-  const eabKey = v.str('eab-hmac-key');
+  const eabKey = v.base64url('eab-hmac-key');
   if ((eabKid === undefined) !== (eabKey === undefined))
     throw new UsageError('arguments --eab-kid and --eab-hmac-key must be given together');
   const caFile = readableFile(v, 'acme-ca-cert');
   const concurrency = v.num('max-concurrent-orders', 'int', DEFAULTS.maxConcurrentOrders)!;
-  if (concurrency < 1) throw new UsageError(`argument --max-concurrent-orders: must be at least 1`);
+  if (concurrency < 1) throw new UsageError(`${v.label('max-concurrent-orders')}: must be at least 1`);
   const backoff = {
     min: v.num('backoff-min', 'seconds', DEFAULTS.backoffMin)!,
     max: v.num('backoff-max', 'seconds', DEFAULTS.backoffMax)!,
@@ -89,7 +91,7 @@ function checkedFlags(v: FlagValues) {
   const notify = v.text('notify-command');
   const format = v.choice<LogFormat>('log-format', ['text', 'json']);
   const eab = eabKid !== undefined && eabKey !== undefined ? { kid: eabKid.trim(), hmacKey: eabKey.trim() } : undefined;
-  return { listen, lbRaw, eab, caFile, concurrency, backoff, notify, format };
+  return { listen, lb, eab, caFile, concurrency, backoff, notify, format };
 }
 
 /** A file flag whose file must be readable now (a typo fails at start, not at the first order). */
@@ -100,7 +102,7 @@ function readableFile(v: FlagValues, name: string): string | undefined {
     readFileSync(file);
   } catch (err) {
     throw new UsageError(
-      `argument --${name}: cannot read '${file}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      `${v.label(name)}: cannot read '${file}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
   return file;
@@ -110,11 +112,10 @@ type Checked = ReturnType<typeof checkedFlags>;
 
 /** Where the daemon connects and listens, and how it logs. */
 function connections(v: FlagValues, c: Checked) {
-  const marathon = v.str('marathon') ?? DEFAULTS.marathon;
   return {
-    email: v.text('email'),
-    marathon: marathon.trim() === 'none' ? [] : list(marathon),
-    lb: c.lbRaw.trim() === 'none' ? [] : list(c.lbRaw),
+    email: v.email('email'),
+    marathon: v.httpUrls('marathon', DEFAULTS.marathon),
+    lb: c.lb,
     group: v.str('group') ?? DEFAULTS.group,
     allowMultipleCerts: v.bool('allow-multiple-certs'),
     listen: c.listen,
@@ -130,7 +131,7 @@ function certificates(v: FlagValues) {
   return {
     domains: parseStaticDomains(v.str('domains') ?? ''),
     san: v.bool('san'),
-    allowedDomains: allowedDomains(v.str('allowed-domains')),
+    allowedDomains: allowedDomains(v.str('allowed-domains'), v.label('allowed-domains')),
     removeAfterMs: v.num('remove-after', 'seconds', DEFAULTS.removeAfter)! * 1000,
     revokeRemoved: v.bool('revoke-removed'),
     maxRemovalFraction: v.num('max-removal-fraction', 'fraction', DEFAULTS.maxRemovalFraction)!,

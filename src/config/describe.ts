@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 export function describeConfig(c: Config): Record<string, unknown> {
   return {
     storage_dir: c.storageDir,
-    acme: c.acme,
+    acme: redactUrl(c.acme),
     email: c.email ?? null,
     marathon: c.marathon.map(redactUrl),
     lb: c.lb.map(redactUrl),

@@ -35,6 +35,14 @@ export type NormalizeResult =
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Characters that could make a name escape `certs/` or truncate a path (NUL), checked on the raw value. */
 const PATH_CHARS = /[/\\\0]/;
+/**
+ * What a raw name may hold before normalisation: ASCII letters, digits, `-`, `.`, `*`, and non-ASCII
+ * letters for IDN (mapped by UTS #46 below). Everything else is refused ON THE RAW VALUE, because the
+ * URL host parser behind `domainToASCII` would otherwise turn it into other names: it percent-decodes
+ * (`evil%2eexample.test` → `evil.example.test`), cuts at `?` and `#` (`a.example.test?x` →
+ * `a.example.test`) and silently drops invisible characters (soft hyphen, zero-width space).
+ */
+const RAW_FORBIDDEN = /[^a-zA-Z0-9.*\-\u0080-\u{10FFFF}]|[\p{Cc}\p{Cf}\p{Z}\p{Cs}\p{Co}]/u;
 const ASCII_FAST = /^[a-z0-9.*-]+$/;
 /** At least two RFC 1123 labels, lower case, no trailing dot (length checked separately). */
 const NORMAL_LDH = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -51,7 +59,9 @@ function fail(code: NameProblemCode, reason: string): NormalizeResult {
 }
 
 /**
- * Normalise one DNS name: trim, lower case, drop one trailing dot, IDN → A-labels (UTS #46 via
+ * Normalise one DNS name: trim, lower case, drop one trailing dot, refuse any raw character outside
+ * letters, digits, `-`, `.`, `*` and non-ASCII letters (`%`, `?`, `#`, `:`, `@`, invisible and control
+ * characters: see RAW_FORBIDDEN), IDN → A-labels (UTS #46 via
  * `domainToASCII`), then check RFC 1123 label syntax, label ≤ 63 and total ≤ 251 octets
  * (`MAX_CERT_NAME_LENGTH`: the store must be able to write `<name>.pem`; DNS allows 253), at least two
  * labels, no all-numeric top-level label, no IP literal, no wildcard unless allowed, and nothing that
@@ -74,6 +84,8 @@ export function normalizeName(raw: unknown, opts: NormalizeOptions = {}): Normal
   name = name.toLowerCase();
   if (name.endsWith('.')) name = name.slice(0, -1);
   if (isIpLiteral(name)) return fail('IP_ADDRESS_NOT_SUPPORTED', 'IP addresses cannot be certificate names here');
+  const bad = RAW_FORBIDDEN.exec(name);
+  if (bad !== null) return fail('INVALID_NAME', forbiddenReason(bad[0]));
 
   let wildcard = false;
   if (name.startsWith('*.')) {
@@ -91,6 +103,15 @@ export function normalizeName(raw: unknown, opts: NormalizeOptions = {}): Normal
   const syntax = checkSyntax(ascii, wildcard ? 2 : 0);
   if (syntax !== null) return syntax;
   return { ok: true, name: wildcard ? `*.${ascii}` : ascii };
+}
+
+/** Why a raw character is refused (the character itself is shown only when printable ASCII). */
+function forbiddenReason(c: string): string {
+  if (c === '%') return 'name contains % (percent-escapes are refused, never decoded)';
+  const shown = /^[\x21-\x7e]$/.test(c)
+    ? `'${c}'`
+    : `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `name contains ${shown}, which is not allowed in a DNS name`;
 }
 
 /** IPv4/IPv6 literals, bracketed or not. */
@@ -135,7 +156,7 @@ export function normalizeSuffix(raw: string): string | null {
   if (s.startsWith('*.')) s = s.slice(2);
   else if (s.startsWith('.')) s = s.slice(1);
   if (s.endsWith('.')) s = s.slice(0, -1);
-  if (s.length === 0 || PATH_CHARS.test(s)) return null;
+  if (s.length === 0 || PATH_CHARS.test(s) || RAW_FORBIDDEN.test(s)) return null;
   const ascii = toAscii(s);
   if (ascii === null || ascii.length === 0 || ascii.length > MAX_NAME) return null;
   for (const label of ascii.split('.')) if (!LABEL.test(label)) return null;

@@ -72,6 +72,10 @@ export const ERROR_CODES = {
     'the storage directory failed its writability check before an order; orders wait (not counted against any certificate) until it is writable again',
   CA_UNAVAILABLE:
     'the CA could not be reached (network, timeout, 5xx) or a shared step (account lookup) failed; orders wait on a cheap probe of its directory, not counted against any certificate',
+  // Hostile or oversized input from Marathon (skipped, reported, everything else proceeds)
+  LABEL_TOO_LARGE: 'a MARATHON_ACME_* label value over 64 KiB; the label is skipped unread',
+  APP_TOO_LARGE: 'a Marathon app definition over the size limit (4 MiB); the app is skipped unparsed',
+  SSE_EVENT_TOO_LARGE: 'an event-stream event over the size limit (data lines without an end); it reconnects',
 } as const;
 
 /** A code of the catalogue. */

@@ -31,6 +31,31 @@ export function redactUrl(raw: string): string {
   }
 }
 
+/**
+ * `splitUserinfo` for a URL string: the URL without userinfo (the string itself when it has none),
+ * the Basic header if it had credentials, and its origin — only the URL when it does not parse.
+ */
+export function splitUrlString(raw: string): { url: string; authorization?: string; origin?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    return { url: raw };
+  }
+  const { url, authorization } = splitUserinfo(parsed);
+  const bare = authorization === undefined ? raw : url.href;
+  return { url: bare, origin: url.origin, ...(authorization !== undefined ? { authorization } : {}) };
+}
+
+/** The origin of a URL string (scheme, host, port), or undefined when it does not parse. */
+export function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
 function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);

@@ -87,7 +87,7 @@ export class CommandNotifier implements Notifier {
       command: this.options.argv[0],
       exit_code: r.code,
       signal: r.signal,
-      ms: Math.round(r.ms),
+      duration_ms: Math.round(r.ms),
       stderr: r.stderr.trim().slice(-1000) || undefined,
     };
     this.options.metrics?.lbSignals.inc({ notifier: this.name, result: failure === null ? 'success' : 'failure' });

@@ -3,8 +3,9 @@
  * HAProxy, which re-reads every file of the `crt` directory (marathon-api.md §3.2; behaviour spec §6).
  *
  * Like 0.6.1: all LBs in parallel, empty body, the path replaces any base path, URL userinfo becomes
- * Basic auth, 5 s timeout, success = transport success and status < 400, the batch succeeds if at
- * least one LB accepted. Unlike 0.6.1: ONE signal per batch instead of one per certificate (the caller
+ * Basic auth, 5 s timeout, the batch succeeds if at least one LB accepted. Success is a 2xx: a redirect
+ * is never followed (the credentials would go along to wherever it points) and counts as a failure,
+ * since marathon-lb never redirects its signal endpoint. Unlike 0.6.1: ONE signal per batch instead of one per certificate (the caller
  * batches: one `notify()` per pass), and failed LBs are retried in the background with backoff until
  * they answer or a newer batch supersedes (0.6.1 never retried, so an LB that missed a signal kept
  * serving the old certificate until the next issuance).
@@ -93,8 +94,8 @@ export class MarathonLbNotifier implements Notifier {
     const ms = Math.round(performance.now() - t0);
     if (outer.aborted) return { ok: false, reason: 'aborted' };
     this.metrics?.lbSignals.inc({ notifier: this.name, result: outcome.ok ? 'success' : 'failure' });
-    if (outcome.ok) this.log.info({ lb: target.display, ms }, 'marathon-lb signalled');
-    else this.log.warn({ lb: target.display, ms, reason: outcome.reason }, 'marathon-lb signal failed');
+    if (outcome.ok) this.log.info({ lb: target.display, duration_ms: ms }, 'marathon-lb signalled');
+    else this.log.warn({ lb: target.display, duration_ms: ms, reason: outcome.reason }, 'marathon-lb signal failed');
     return outcome;
   }
 
@@ -108,7 +109,9 @@ export class MarathonLbNotifier implements Notifier {
         redirect: 'manual',
       });
       await res.arrayBuffer().catch(() => undefined);
-      return res.status < 400 ? { ok: true } : { ok: false, reason: `HTTP ${res.status}` };
+      if (res.status >= 300 && res.status < 400)
+        return { ok: false, reason: `HTTP ${res.status} redirect, not followed (credentials stay here)` };
+      return res.status < 300 ? { ok: true } : { ok: false, reason: `HTTP ${res.status}` };
     } catch (err) {
       if (outer.aborted) return { ok: false, reason: 'aborted' };
       if (timeout.aborted) return { ok: false, reason: `timeout after ${this.timeoutMs} ms` };

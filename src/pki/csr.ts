@@ -1,7 +1,8 @@
 /**
  * Certificate signing requests (RFC 2986 PKCS#10) with node:crypto and the DER encoder, for an ACME
  * finalize (RFC 8555 §7.4). A fresh key is made for every request: keys are never reused across
- * certificates.
+ * certificates. Only the subjectAltName is requested: no key usage and never an extended key usage — the
+ * clientAuth EKU is refused by some CAs and dropped by Let's Encrypt (landscape-2026-12 §1.4).
  */
 import { createPublicKey, sign, type KeyObject } from 'node:crypto';
 import type { KeyType } from '../lib/key-types.js';

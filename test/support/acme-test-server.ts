@@ -2,37 +2,33 @@
  * A small ACME server that follows RFC 8555 for the parts our client uses, plus what Debian's Pebble 2.4
  * lacks: ARI (RFC 9773 renewalInfo with a suggested window and Retry-After), profiles
  * (draft-ietf-acme-profiles: `meta.profiles`, `profile` in newOrder), `Retry-After` on rate limits and
- * 5xx, alternate chains, and strict nonce bookkeeping (a re-sent nonce is recorded as a client bug).
+ * 5xx (in both forms), alternate chains (also Let's Encrypt's longer Gen Y ones), and strict nonce
+ * bookkeeping (a re-sent nonce is recorded as a client bug); and the 2026 pitfalls of
+ * landscape-2026-12 §1: 409 `alreadyReplaced`, the account pause, challenge types a client does not
+ * know (dns-persist-01 has no `token`).
  *
  * It verifies every JWS (ES256/ES384/RS256, `jwk` for newAccount, `kid` otherwise), the `url` header and
  * the nonce. Challenges are accepted without contacting anybody (validation is Pebble's job in other tests).
  * HTTPS on 127.0.0.1 with a throw-away CA: trust `caPem`.
  */
 import 'reflect-metadata';
-import {
-  createHash,
-  createPublicKey,
-  randomBytes,
-  verify,
-  webcrypto,
-  type JsonWebKey,
-  type KeyObject,
-} from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { classicHierarchy, ecSign, genYHierarchy } from './acme-test-chains.js';
 import { makeTestTls } from './test-ca.js';
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 export interface TestServerOptions {
   /** `meta.profiles` (name → description); omitted = no profiles. */
   profiles?: Record<string, string>;
   /** Offer ARI (`renewalInfo` in the directory). Default true. */
   ari?: boolean;
+  /** Issue under Let's Encrypt's Gen Y hierarchy (acme-test-chains.ts) instead of the classic one. */
+  genY?: boolean | 'short-default';
 }
 
 /** Mutable behaviour, changeable between requests by the test. */
@@ -43,6 +39,8 @@ export interface TestServerBehaviour {
   newOrderStatus?: number;
   /** Reject the first attempt of every POST with badNonce (a fresh nonce rides on the error). */
   rejectFirstNonce?: boolean;
+  /** Reject the first N attempts of every POST with badNonce (overrides `rejectFirstNonce`). */
+  rejectNonces?: number;
   /** Polls of a responded authorization that still answer `pending`, with this Retry-After (s). */
   pendingPolls?: { count: number; retryAfterSeconds: number };
   /** Answer newOrder with a relative Location, or with an order lacking its finalize URL. */
@@ -53,6 +51,16 @@ export interface TestServerBehaviour {
   challengeDelayMs?: number;
   /** renewalInfo answer. */
   ari?: { start: Date; end: Date; explanationURL?: string; retryAfterSeconds?: number };
+  /** Send Retry-After (rate limits, 5xx) as an HTTP-date instead of seconds, with no time in the detail. */
+  retryAfterHttpDate?: boolean;
+  /** Answer a newOrder carrying `replaces` with 409 `alreadyReplaced` (RFC 9773 §5). */
+  alreadyReplaced?: boolean;
+  /** Answer newOrder for any of these names with Let's Encrypt's pause (429 `rateLimited`). */
+  paused?: string[];
+  /** Offer, before http-01, a dns-persist-01 challenge (no token), an unknown type and junk entries. */
+  extraChallenges?: boolean;
+  /** The http-01 token to hand out instead of a random one (e.g. a malicious `../x`). */
+  httpToken?: string;
 }
 
 interface Account {
@@ -79,11 +87,6 @@ interface Authz {
   polls: number;
   responded: boolean;
 }
-interface Ca {
-  name: string;
-  key: webcrypto.CryptoKeyPair;
-  cert: x509.X509Certificate;
-}
 
 export interface AcmeTestServer {
   directoryUrl: string;
@@ -98,8 +101,12 @@ export interface AcmeTestServer {
   retriesWithCarriedNonce: number;
   /** certID (computed by the server, independently of the client) of each issued certificate by serial hex. */
   certIds: Map<string, string>;
-  /** Issuer CNs of the default and the alternate chain's top certificates. */
+  /** Issuer CNs of the default and the (first) alternate chain's top certificates. */
   chains: { defaultTop: string; alternateTop: string };
+  /** Issuer CN of every chain's top certificate: [0] the default, then the alternates. */
+  tops: string[];
+  /** newOrder payloads, in order (to see `replaces`). */
+  newOrders: Array<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -108,51 +115,13 @@ const ALG: Record<string, { hash: string; p1363: boolean }> = {
   ES384: { hash: 'sha384', p1363: true },
   RS256: { hash: 'sha256', p1363: false },
 };
-const ec = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-const ecSign = { name: 'ECDSA', hash: 'SHA-256' } as const;
-
-async function makeCa(name: string, issuer?: Ca): Promise<Ca> {
-  const key = (await webcrypto.subtle.generateKey(ec, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomBytes(8).toString('hex').replace(/^./, '1'),
-    subject: `CN=${name}`,
-    issuer: issuer ? issuer.cert.subject : `CN=${name}`,
-    notBefore: new Date(Date.now() - 3_600_000),
-    notAfter: new Date(Date.now() + 86_400_000),
-    publicKey: key.publicKey,
-    signingKey: (issuer ?? { key }).key.privateKey,
-    signingAlgorithm: ecSign,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      await x509.SubjectKeyIdentifierExtension.create(key.publicKey),
-      ...(issuer ? [await x509.AuthorityKeyIdentifierExtension.create(issuer.key.publicKey)] : []),
-    ],
-  });
-  return { name, key, cert };
-}
-
 export async function startAcmeTestServer(options: TestServerOptions = {}): Promise<AcmeTestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'acme-test-server-'));
   const tls = makeTestTls(dir);
-  const root = await makeCa('Test Root R1');
-  const altRoot = await makeCa('Test Alt Root X2');
-  const inter = await makeCa('Test Intermediate E1', root);
-  // The same intermediate key, cross-signed by the alternate root (as Let's Encrypt's alternate chains).
-  const crossInter: Ca = {
-    name: inter.name,
-    key: inter.key,
-    cert: await x509.X509CertificateGenerator.create({
-      serialNumber: '2a',
-      subject: inter.cert.subject,
-      issuer: altRoot.cert.subject,
-      notBefore: new Date(Date.now() - 3_600_000),
-      notAfter: new Date(Date.now() + 86_400_000),
-      publicKey: inter.key.publicKey,
-      signingKey: altRoot.key.privateKey,
-      signingAlgorithm: ecSign,
-      extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
-    }),
-  };
+  const hierarchy = options.genY
+    ? await genYHierarchy(options.genY === 'short-default' ? 'short-default' : 'long-default')
+    : await classicHierarchy();
+  const inter = hierarchy.issuing;
   const interSki = Buffer.from(inter.cert.getExtension(x509.SubjectKeyIdentifierExtension)!.keyId, 'hex');
 
   const nonces = new Set<string>();
@@ -172,7 +141,9 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
     badNoncesSent: 0,
     retriesWithCarriedNonce: 0,
     certIds: new Map(),
-    chains: { defaultTop: root.name, alternateTop: altRoot.name },
+    chains: { defaultTop: hierarchy.tops[0]!, alternateTop: hierarchy.tops[1]! },
+    tops: hierarchy.tops,
+    newOrders: [],
     close: async () => undefined,
   };
   let base = '';
@@ -236,11 +207,12 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
     const known = nonces.delete(nonce);
     usedNonces.add(nonce);
     if (!known) return void problem(res, 400, 'badNonce', 'unknown or used nonce');
-    if (state.behaviour.rejectFirstNonce) {
+    const rejections = state.behaviour.rejectNonces ?? (state.behaviour.rejectFirstNonce ? 1 : 0);
+    if (rejections > 0) {
       const key = `${url}#${JSON.stringify(jws.payload).length}#${jws.payload.slice(0, 40)}`;
       const n = (attempts.get(key) ?? 0) + 1;
       attempts.set(key, n);
-      if (n === 1) {
+      if (n <= rejections) {
         state.badNoncesSent += 1;
         const carried = newNonce();
         pendingRetryNonce.set(key, carried);
@@ -322,6 +294,7 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
     identifier: { type: 'dns', value: a.name },
     expires: new Date(Date.now() + 3_600_000).toISOString(),
     challenges: [
+      ...(state.behaviour.extraChallenges ? extraChallenges(a) : []),
       {
         type: 'http-01',
         url: `${base}/chall/${a.id}`,
@@ -330,6 +303,39 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
       },
     ],
   });
+  /** What a 2026 CA may offer besides: dns-persist-01 (no token), a type not invented yet, junk. */
+  const extraChallenges = (a: Authz): unknown[] => [
+    {
+      type: 'dns-persist-01',
+      url: `${base}/chall-persist/${a.id}`,
+      status: 'pending',
+      accounturi: `${base}/account/x`,
+      'issuer-domain-names': ['test-ca.example'],
+    },
+    { type: 'future-99', status: 'pending' },
+    42,
+    null,
+  ];
+  /** Retry-After in the configured form: seconds, or the HTTP-date that many seconds ahead. */
+  const retryAfter = (seconds: number): string =>
+    state.behaviour.retryAfterHttpDate ? new Date(Date.now() + seconds * 1000).toUTCString() : String(seconds);
+  /** The newOrder answers of landscape-2026-12 §1: alreadyReplaced, the pause. True when answered. */
+  const pitfall = (res: ServerResponse, p: Record<string, unknown>): boolean => {
+    if (state.behaviour.alreadyReplaced && typeof p['replaces'] === 'string') {
+      problem(res, 409, 'alreadyReplaced', `certificate ${p['replaces']} has already been replaced`);
+      return true;
+    }
+    const names = ((p['identifiers'] as { value: string }[] | undefined) ?? []).map((i) => i.value);
+    const paused = names.filter((n) => state.behaviour.paused?.includes(n));
+    if (paused.length === 0) return false;
+    problem(
+      res,
+      429,
+      'rateLimited',
+      `Your account is temporarily prevented from requesting certificates for ${paused.join(', ')} and possibly others. Please visit: https://portal.test-ca.example/sfe/v1/unpause?jwt=${randomBytes(12).toString('base64url')}`,
+    );
+    return true;
+  };
 
   const route = async (req: IncomingMessage, res: ServerResponse, body: string): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]!;
@@ -380,23 +386,26 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
     }
     if (!v.account) return problem(res, 400, 'malformed', 'kid required');
     if (path === '/new-order') {
+      state.newOrders.push(p);
+      if (pitfall(res, p)) return;
       if (state.behaviour.rateLimitSeconds !== undefined) {
         const at = new Date(Date.now() + state.behaviour.rateLimitSeconds * 1000);
         const text = at
           .toISOString()
           .replace('T', ' ')
           .replace(/\.\d+Z$/, ' UTC');
+        const dated = state.behaviour.retryAfterHttpDate === true;
         return problem(
           res,
           429,
           'rateLimited',
-          `too many new orders (300) from this account in the last 3h0m0s, retry after ${text}: see https://letsencrypt.org/docs/rate-limits/#new-orders-per-account`,
-          { 'retry-after': String(state.behaviour.rateLimitSeconds) },
+          `too many new orders (300) from this account in the last 3h0m0s${dated ? '' : `, retry after ${text}`}: see https://letsencrypt.org/docs/rate-limits/#new-orders-per-account`,
+          { 'retry-after': retryAfter(state.behaviour.rateLimitSeconds) },
         );
       }
       if (state.behaviour.newOrderStatus)
         return problem(res, state.behaviour.newOrderStatus, 'serverInternal', 'the CA is having a bad day', {
-          'retry-after': '7',
+          'retry-after': retryAfter(7),
         });
       const profile = p['profile'];
       if (profile !== undefined && !(typeof profile === 'string' && options.profiles && profile in options.profiles)) {
@@ -409,7 +418,7 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
           id: randomBytes(6).toString('hex'),
           name,
           status: 'pending',
-          token: randomBytes(16).toString('base64url'),
+          token: state.behaviour.httpToken ?? randomBytes(16).toString('base64url'),
           polls: 0,
           responded: false,
         };
@@ -470,18 +479,16 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
     if (kind === 'cert') {
       const leaf = certs.get(id);
       if (!leaf) return problem(res, 404, 'malformed', 'no such certificate');
-      const alt = path.split('/')[3] === '1';
-      if (alt && state.behaviour.brokenAlternate === 'problem')
+      const k = Number(path.split('/')[3] ?? '0');
+      const rest = hierarchy.chains[k];
+      if (rest === undefined) return problem(res, 404, 'malformed', 'no such chain');
+      if (k === 1 && state.behaviour.brokenAlternate === 'problem')
         return problem(res, 500, 'serverInternal', 'alternate chain unavailable');
-      let chain = `${leaf + (alt ? crossInter : inter).cert.toString('pem')}\n`;
-      if (alt && state.behaviour.brokenAlternate === 'truncated')
+      let chain = leaf + rest.map((c) => `${c.toString('pem')}\n`).join('');
+      if (k === 1 && state.behaviour.brokenAlternate === 'truncated')
         chain = chain.slice(0, chain.lastIndexOf('-----END CERTIFICATE-----') - 10);
-      return send(
-        res,
-        200,
-        chain,
-        alt ? {} : { link: [`<${base}/directory>;rel="index"`, `<${base}/cert/${id}/1>;rel="alternate"`] },
-      );
+      const alternates = hierarchy.chains.slice(1).map((_, i) => `<${base}/cert/${id}/${i + 1}>;rel="alternate"`);
+      return send(res, 200, chain, k > 0 ? {} : { link: [`<${base}/directory>;rel="index"`, ...alternates] });
     }
     return problem(res, 404, 'malformed', 'not found');
   };

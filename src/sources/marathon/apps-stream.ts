@@ -15,22 +15,32 @@
  *
  * If the `apps` key cannot be recognised while streaming (e.g. written with escapes), the array stays
  * in the skeleton and is taken from there at the end: same result, just not streamed.
+ *
+ * Bounded work per byte (issue 15: a 16 MB app took 30 CPU-seconds): an element larger than
+ * `maxAppBytes` is never held nor parsed — its bytes are only scanned, then it is handed to
+ * `onOversized` (with its `id` when Marathon wrote it first, as it does) and the next element is read;
+ * the `},{` shortcut is not tried on a long pending element (each try would re-parse all of it), so
+ * every byte is parsed at most a bounded number of times.
  */
 
 import { AppError } from '../../lib/errors.js';
+import { HEAD_BYTES, headOf, lastCandidate, stringEnd } from './json-scan.js';
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const OPEN_OBJ = 0x7b;
 const CLOSE_OBJ = 0x7d;
 const OPEN_ARR = 0x5b;
 const CLOSE_ARR = 0x5d;
 const APPS_KEY = /"apps"\s*:\s*$/;
-const ELEMENT_SEPARATOR = Buffer.from('},{');
-const APP_SEPARATOR = Buffer.from('},{"id":"');
-/** Batches of about this many bytes: fewer objects alive at once when the GC runs (less promotion). */
-const BATCH_BYTES = 16 * 1024;
+/** The shortcut is not tried once the pending element is longer than this (see `shortcut`). */
+const SHORTCUT_MAX_PENDING = 64 * 1024;
+/** Default largest app definition read (bytes). */
+export const MAX_APP_BYTES = 4 * 1024 * 1024;
+const ID_HINT = /^\s*\{\s*"id"\s*:\s*"((?:[^"\\]|\\.){1,400})"/;
+
+/** Called for an element over the limit: its `id` when visible at its start, and its size in bytes. */
+export type OversizedHandler = (idHint: string | undefined, bytes: number, maxBytes: number) => void;
 
 export class AppsStreamParser {
   private depth = 0;
@@ -45,18 +55,31 @@ export class AppsStreamParser {
   private afterComma = false;
   private skeleton: Buffer[] = [];
   private skeletonLength = 0;
+  /** Bytes of the current apps element seen in earlier chunks (held in `pending`, or only counted). */
+  private elemBytes = 0;
+  /** The current element is over `maxAppBytes`: its bytes are counted, not kept. */
+  private skipping = false;
+  /** The first bytes of a skipped element (for its id). */
+  private skipHead: Buffer | undefined;
   /** Number of apps delivered. */
   count = 0;
 
   private readonly maxSkeletonBytes: number;
+  private readonly maxAppBytes: number;
+  private readonly onOversized: OversizedHandler;
   private readonly url: string | undefined;
 
-  /** `url` (log-safe) goes into the details of the errors thrown. */
+  /**
+   * `url` (log-safe) goes into the details of the errors thrown. An element over `maxAppBytes`
+   * (default MAX_APP_BYTES) goes to `onOversized` (default: dropped) instead of `onApp`.
+   */
   constructor(
     private readonly onApp: (app: unknown) => void,
-    opts: { url?: string; maxSkeletonBytes?: number } = {},
+    opts: { url?: string; maxSkeletonBytes?: number; maxAppBytes?: number; onOversized?: OversizedHandler } = {},
   ) {
     this.maxSkeletonBytes = opts.maxSkeletonBytes ?? 1024 * 1024;
+    this.maxAppBytes = opts.maxAppBytes ?? MAX_APP_BYTES;
+    this.onOversized = opts.onOversized ?? (() => undefined);
     this.url = opts.url;
   }
 
@@ -75,7 +98,7 @@ export class AppsStreamParser {
    */
   feed(chunk: Buffer): void {
     let from = 0;
-    if (this.inApps) {
+    if (this.inApps && !this.skipping && this.elemBytes <= SHORTCUT_MAX_PENDING) {
       for (;;) {
         const next = this.shortcut(chunk, from);
         if (next === from) break;
@@ -95,7 +118,8 @@ export class AppsStreamParser {
    */
   private shortcut(chunk: Buffer, from: number): number {
     const cut = lastCandidate(chunk, from);
-    if (cut < from) return from;
+    // Every element of a batch must be within the limit: a batch no larger than it guarantees that.
+    if (cut < from || this.elemBytes + (cut + 1 - from) > this.maxAppBytes) return from;
     const parts =
       this.pending.length === 0 ? [chunk.subarray(from, cut + 1)] : [...this.pending, chunk.subarray(from, cut + 1)];
     const text = parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8');
@@ -106,6 +130,7 @@ export class AppsStreamParser {
       return from;
     }
     this.pending = [];
+    this.elemBytes = 0;
     this.afterComma = true;
     this.depth = 2;
     this.inString = false;
@@ -124,38 +149,44 @@ export class AppsStreamParser {
     let runStart = start;
     /** The last comma of the apps array seen in this chunk (a safe place to cut a batch). */
     let lastCut = -1;
+    /** Where the current element's bytes begin in this chunk (`start` when it began earlier). */
+    let elemStart = start;
+    /** Bytes of the current element in earlier chunks (0 once an element starts in this one). */
+    let carried = this.elemBytes;
     for (let i = start; i < len; i++) {
-      const b = chunk[i]!;
       if (inString) {
-        if (escaped) escaped = false;
-        else if (b === BACKSLASH) escaped = true;
-        else if (b === QUOTE) inString = false;
+        // Jump to the end of the string (native search): long strings cost memchr, not a JS loop.
+        const end = stringEnd(chunk, escaped ? i + 1 : i);
+        escaped = end === -2;
+        if (end < 0) break;
+        i = end;
+        inString = false;
         continue;
       }
+      const b = chunk[i]!;
       if (b === QUOTE) {
         inString = true;
       } else if (b === COMMA) {
-        if (depth === 2 && this.inApps) lastCut = i;
+        if (depth === 2 && this.inApps) {
+          if (this.skipping || carried + i - elemStart > this.maxAppBytes) {
+            this.skipElement(chunk, runStart, lastCut, carried, elemStart, i);
+            this.afterComma = true;
+            runStart = i + 1;
+            lastCut = -1;
+          } else lastCut = i;
+          elemStart = i + 1;
+          carried = 0;
+        }
       } else if (b === OPEN_OBJ || b === OPEN_ARR) {
-        if (depth === 1 && b === OPEN_ARR && this.skeletonTailIsAppsKey(chunk, runStart, i)) {
-          // JSON.parse would keep the last of duplicate keys; we already streamed the first.
-          if (this.appsSeen) throw this.bad('Marathon /v2/apps response has a duplicate apps key');
-          this.pushSkeleton(chunk, runStart, i + 1); // keep "[" in the skeleton
-          this.inApps = true;
-          this.appsSeen = true;
-          runStart = i + 1;
+        if (depth === 1 && b === OPEN_ARR && this.openApps(chunk, runStart, i)) {
+          runStart = elemStart = i + 1;
+          carried = 0;
           lastCut = -1;
         }
         depth++;
       } else if (b === CLOSE_OBJ || b === CLOSE_ARR) {
         if (depth === 2 && this.inApps) {
-          // End of the apps array: parse what is left, keep "]" in the skeleton.
-          if (lastCut >= runStart) {
-            this.parseBatch(chunk, runStart, lastCut, false);
-            runStart = lastCut + 1;
-          }
-          this.parseBatch(chunk, runStart, i, true);
-          this.inApps = false;
+          this.closeApps(chunk, runStart, lastCut, carried, elemStart, i);
           runStart = i;
           lastCut = -1;
         }
@@ -166,24 +197,83 @@ export class AppsStreamParser {
     this.depth = depth;
     this.inString = inString;
     this.escape = escaped;
-    this.endOfChunk(chunk, runStart, lastCut);
+    this.endOfChunk(chunk, runStart, lastCut, carried, elemStart);
+  }
+
+  /** `[` at `at`: if it opens the top-level `apps` array, start streaming its elements (true). */
+  private openApps(chunk: Buffer, runStart: number, at: number): boolean {
+    if (!this.skeletonTailIsAppsKey(chunk, runStart, at)) return false;
+    // JSON.parse would keep the last of duplicate keys; we already streamed the first.
+    if (this.appsSeen) throw this.bad('Marathon /v2/apps response has a duplicate apps key');
+    this.pushSkeleton(chunk, runStart, at + 1); // keep "[" in the skeleton
+    this.inApps = true;
+    this.appsSeen = true;
+    return true;
+  }
+
+  /** `]` at `at` ends the apps array: parse (or skip) what is left; "]" stays for the skeleton. */
+  private closeApps(chunk: Buffer, runStart: number, lastCut: number, carried: number, elemStart: number, at: number) {
+    if (this.skipping || carried + at - elemStart > this.maxAppBytes) {
+      this.skipElement(chunk, runStart, lastCut, carried, elemStart, at);
+    } else {
+      let from = runStart;
+      if (lastCut >= from) {
+        this.parseBatch(chunk, from, lastCut, false);
+        from = lastCut + 1;
+      }
+      this.parseBatch(chunk, from, at, true);
+    }
+    this.inApps = false;
+  }
+
+  /**
+   * The element `[elemStart, end)` (plus `carried` bytes in earlier chunks) is over the limit: parse the
+   * complete elements before it (up to the comma `lastCut`), drop it, and report it.
+   */
+  private skipElement(
+    chunk: Buffer,
+    runStart: number,
+    lastCut: number,
+    carried: number,
+    elemStart: number,
+    end: number,
+  ): void {
+    let head: Buffer;
+    if (carried > 0) {
+      head = this.skipHead ?? headOf(this.pending);
+      this.pending = [];
+    } else {
+      if (lastCut >= runStart) this.parseBatch(chunk, runStart, lastCut, false);
+      head = chunk.subarray(elemStart, Math.min(end, elemStart + HEAD_BYTES));
+    }
+    const bytes = carried + (end - elemStart);
+    this.skipping = false;
+    this.skipHead = undefined;
+    this.elemBytes = 0;
+    this.count++;
+    this.onOversized(ID_HINT.exec(head.toString('utf8'))?.[1], bytes, this.maxAppBytes);
   }
 
   /**
    * The rest of a scanned chunk from `runStart`: inside the apps array, the complete elements up to the
-   * last comma `lastCut` are parsed and the remainder kept pending; outside it, it joins the skeleton.
+   * last comma `lastCut` are parsed and the remainder — the start of the next element, from
+   * `elemStart` — kept pending (or only counted, once it is over the limit); outside it, it joins the
+   * skeleton.
    */
-  private endOfChunk(chunk: Buffer, runStart: number, lastCut: number): void {
+  private endOfChunk(chunk: Buffer, runStart: number, lastCut: number, carried: number, elemStart: number): void {
     if (!this.inApps) {
       this.pushSkeleton(chunk, runStart, chunk.length);
       return;
     }
-    let from = runStart;
-    if (lastCut >= from) {
-      this.parseBatch(chunk, from, lastCut, false);
-      from = lastCut + 1;
+    if (!this.skipping && lastCut >= runStart) this.parseBatch(chunk, runStart, lastCut, false);
+    this.elemBytes = carried + (chunk.length - elemStart);
+    if (this.skipping) return;
+    if (elemStart < chunk.length) this.pending.push(chunk.subarray(elemStart, chunk.length));
+    if (this.elemBytes > this.maxAppBytes) {
+      this.skipHead = Buffer.from(headOf(this.pending));
+      this.pending = [];
+      this.skipping = true;
     }
-    if (from < chunk.length) this.pending.push(chunk.subarray(from, chunk.length));
   }
 
   /**
@@ -215,6 +305,7 @@ export class AppsStreamParser {
   private parseBatch(chunk: Buffer, from: number, to: number, closing: boolean): void {
     const parts = this.pending;
     this.pending = [];
+    this.elemBytes = 0;
     if (from < to) parts.push(chunk.subarray(from, to));
     const text =
       parts.length === 0 ? '' : parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8');
@@ -254,18 +345,4 @@ export class AppsStreamParser {
       tail = this.skeleton[k]!.toString('utf8') + tail;
     return APPS_KEY.test(tail);
   }
-}
-
-/**
- * The last likely app boundary (`}` of `},{`) within about BATCH_BYTES after `from`, else in the whole
- * chunk; -1 if none. Marathon writes `id` first in every app, so `},{"id":"` is preferred: a bare
- * `},{` is also common between port mappings or health checks, deeper inside an app.
- */
-function lastCandidate(chunk: Buffer, from: number): number {
-  const limit = Math.min(from + BATCH_BYTES, chunk.length);
-  let cut = chunk.lastIndexOf(APP_SEPARATOR, limit);
-  if (cut < from) cut = chunk.lastIndexOf(APP_SEPARATOR);
-  if (cut < from) cut = chunk.lastIndexOf(ELEMENT_SEPARATOR, limit);
-  if (cut < from) cut = chunk.lastIndexOf(ELEMENT_SEPARATOR);
-  return cut;
 }

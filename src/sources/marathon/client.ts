@@ -13,63 +13,32 @@
  *   token → `Authorization: token=...` (wins over Basic). Endpoint bases and redirect targets never
  *   carry userinfo after parsing, so their `href` is log-safe.
  * - `timeoutMs` bounds the wait for response headers (0 disables, like `--marathon-timeout 0`);
- *   for `/v2/apps` it is also the body's idle timeout, so a stalled body cannot hang a sync forever.
+ *   for `/v2/apps` it is also the body's idle timeout, and `bodyTimeoutMs` bounds the WHOLE body
+ *   (default max(30 s, 3 × timeoutMs); 0 with `timeoutMs` 0), so neither a stalled body nor one
+ *   dripping a byte at a time can hold a sync (and every later one) forever.
+ * - An app definition over `maxAppBytes` is skipped unparsed and reported (`streamApps`'s
+ *   `onOversized`); the whole body is capped at `maxBodyBytes`.
  * - Non-200, a content type other than `application/json` / `text/event-stream`, bad JSON or no
  *   `apps` list is a typed `AppError` — never an empty app list.
  * - Redirects (3xx with Location) are followed, up to 3 — Marathon ≥1.7 standbys answer `/v2/events`
- *   with 302 to the leader (§1.4). Credentials are sent to the redirect target (same cluster; marathon-lb
- *   does the same with curl's unrestricted auth) unless that would downgrade https to http.
+ *   with 302 to the leader (§1.4). Credentials (token or Basic) go only to the origin they were
+ *   configured for: a redirect to the same origin, or to the origin of another `--marathon` URL (the
+ *   leader is normally one of them; it gets that URL's credentials), carries them; a redirect anywhere
+ *   else is followed WITHOUT any (an answering 401 is then an error like any other). An https → http
+ *   redirect is a change of origin too.
+ * - Logs: a failed endpoint is a debug line (the caller logs the failed read once, with its cause);
+ *   switching to another endpoint is one info line.
  */
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { AppError, isAbortError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { redactUrl, splitUserinfo } from '../../lib/urls.js';
 import { abortReason } from '../../lib/abort.js';
-import { AppsStreamParser } from './apps-stream.js';
+import { AppsStreamParser, type OversizedHandler } from './apps-stream.js';
+import { type MarathonEndpoint, parseMarathonUrls } from './endpoints.js';
+import { checkResponse } from './response-checks.js';
 import { consume } from './consume.js';
-
-export interface MarathonEndpoint {
-  /** Base URL without credentials, query or fragment. */
-  readonly base: URL;
-  /** The base path without trailing slash (`''` or e.g. `/marathon`); request paths are appended. */
-  readonly basePath: string;
-  /** Log-safe form (no credentials). */
-  readonly display: string;
-  /** `Basic ...` from the URL's userinfo, if any. */
-  readonly basicAuth?: string;
-}
-
-/**
- * Parse `--marathon` (comma-separated string or list). Entries are trimmed; empty entries dropped.
- * Throws AppError CONFIG_INVALID for an entry that is not an http(s) URL.
- */
-export function parseMarathonUrls(input: string | readonly string[]): MarathonEndpoint[] {
-  const entries = (typeof input === 'string' ? input.split(',') : input.flatMap((s) => s.split(',')))
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-  if (entries.length === 0) throw new AppError('CONFIG_INVALID', 'no Marathon URL given');
-  return entries.map((entry) => {
-    let parsed: URL;
-    try {
-      parsed = new URL(entry);
-    } catch (err) {
-      throw new AppError('CONFIG_INVALID', 'invalid Marathon URL', { cause: err, details: { url: redactUrl(entry) } });
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new AppError('CONFIG_INVALID', 'Marathon URL must be http or https', {
-        details: { url: redactUrl(entry) },
-      });
-    }
-    const { url, authorization: basicAuth } = splitUserinfo(parsed);
-    url.hash = '';
-    url.search = '';
-    const basePath = url.pathname.replace(/\/+$/, '');
-    const display = `${url.protocol}//${url.host}${basePath}`;
-    return basicAuth === undefined ? { base: url, basePath, display } : { base: url, basePath, display, basicAuth };
-  });
-}
 
 export interface MarathonClientOptions {
   readonly urls: string | readonly string[];
@@ -80,7 +49,14 @@ export interface MarathonClientOptions {
   readonly logger: Logger;
   /** Largest accepted `/v2/apps` body in bytes (default 512 MiB). */
   readonly maxBodyBytes?: number;
+  /** Largest app definition read, in bytes (default apps-stream's MAX_APP_BYTES, 4 MiB). */
+  readonly maxAppBytes?: number;
+  /** Longest time for a whole `/v2/apps` body, in ms (default: see the module comment; 0 disables). */
+  readonly bodyTimeoutMs?: number;
 }
+
+/** The least time a whole `/v2/apps` body is given (10,000 apps are about 15 MB). */
+export const MIN_BODY_TIMEOUT_MS = 30_000;
 
 /** The open event stream: read `response` until it ends; destroy it to abort. */
 export interface EventStream {
@@ -99,6 +75,8 @@ export class MarathonClient {
   private readonly log: Logger;
   private readonly token: string | undefined;
   private readonly maxBodyBytes: number;
+  private readonly maxAppBytes: number | undefined;
+  private readonly bodyTimeoutMs: number;
 
   constructor(opts: MarathonClientOptions) {
     this.endpoints = parseMarathonUrls(opts.urls);
@@ -106,6 +84,9 @@ export class MarathonClient {
     this.log = opts.logger;
     this.token = opts.token !== undefined && opts.token !== '' ? opts.token : undefined;
     this.maxBodyBytes = opts.maxBodyBytes ?? 512 * 1024 * 1024;
+    this.maxAppBytes = opts.maxAppBytes;
+    this.bodyTimeoutMs =
+      opts.bodyTimeoutMs ?? (this.timeoutMs > 0 ? Math.max(MIN_BODY_TIMEOUT_MS, 3 * this.timeoutMs) : 0);
   }
 
   /** Index of the endpoint requests start with (the one that worked last). */
@@ -132,13 +113,22 @@ export class MarathonClient {
 
   /**
    * `GET /v2/apps`, handing each app to `onApp` as soon as it is read (see apps-stream.ts: the body is
-   * never held whole). Resolves with the number of apps once the WHOLE body was read and validated;
+   * never held whole), and each app over `maxAppBytes` to `onOversized` (default: dropped). Resolves
+   * with the number of apps (oversized ones included) once the WHOLE body was read and validated;
    * rejects like `getApps` — in which case the apps already delivered must be discarded (never treat
    * a partial reading as a snapshot).
    */
-  async streamApps(onApp: (app: unknown) => void, signal?: AbortSignal): Promise<number> {
+  async streamApps(
+    onApp: (app: unknown) => void,
+    signal?: AbortSignal,
+    onOversized?: OversizedHandler,
+  ): Promise<number> {
     const { response, url } = await this.requestWithFailover('/v2/apps', undefined, 'application/json', signal);
-    const parser = new AppsStreamParser(onApp, { url });
+    const parser = new AppsStreamParser(onApp, {
+      url,
+      ...(this.maxAppBytes !== undefined ? { maxAppBytes: this.maxAppBytes } : {}),
+      ...(onOversized ? { onOversized } : {}),
+    });
     await this.readBody(response, url, signal, (chunk) => parser.feed(chunk));
     return parser.end();
   }
@@ -180,7 +170,7 @@ export class MarathonClient {
         // A 5xx moves on, except from the last endpoint tried: its status error is what the caller gets.
         if (res.response.statusCode !== undefined && res.response.statusCode >= 500 && k < n - 1) {
           res.response.resume();
-          this.log.warn({ url, status: res.response.statusCode }, 'marathon server error, trying the next endpoint');
+          this.log.debug({ url, status: res.response.statusCode }, 'marathon server error, trying the next endpoint');
           continue;
         }
         checkResponse(res.response, url, accept);
@@ -191,7 +181,7 @@ export class MarathonClient {
         if (isAbortError(err) || signal?.aborted) throw err;
         if (err instanceof AppError && !isTransport(err)) throw err;
         last = err;
-        this.log.warn({ url: ep.display, err }, 'marathon request failed, trying the next endpoint');
+        this.log.debug({ url: ep.display, err }, 'marathon request failed, trying the next endpoint');
       }
     }
     throw new AppError('MARATHON_UNREACHABLE', 'Failed to make a request to all Marathon endpoints', {
@@ -208,9 +198,8 @@ export class MarathonClient {
     signal: AbortSignal | undefined,
   ): Promise<{ response: IncomingMessage; finalUrl: URL }> {
     let url = first;
-    let auth = this.token !== undefined ? `token=${this.token}` : ep.basicAuth;
     for (let hop = 0; ; hop++) {
-      const response = await this.get(url, accept, auth, extraHeaders, signal);
+      const response = await this.get(url, accept, this.credentialsFor(url, ep), extraHeaders, signal);
       const status = response.statusCode ?? 0;
       const location = response.headers.location;
       if (status < 300 || status >= 400 || location === undefined) return { response, finalUrl: url };
@@ -230,12 +219,23 @@ export class MarathonClient {
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
         throw new AppError('MARATHON_REDIRECT', 'redirect to a non-http URL', { details: { url: url.href } });
       }
-      if (url.protocol === 'https:' && next.protocol === 'http:') auth = undefined;
       next.username = '';
       next.password = '';
-      this.log.info({ from: url.href, to: next.href, status }, 'following marathon redirect');
+      const credentials = this.credentialsFor(next, ep) !== undefined;
+      this.log.info({ from: url.href, to: next.href, status, credentials }, 'following marathon redirect');
       url = next;
     }
+  }
+
+  /**
+   * The Authorization header for a request to `url` (already without userinfo): the token or the
+   * Basic credentials of the configured endpoint with that origin — `ep` first — or none at all.
+   */
+  private credentialsFor(url: URL, ep: MarathonEndpoint): string | undefined {
+    const origin = url.origin;
+    const match = ep.base.origin === origin ? ep : this.endpoints.find((e) => e.base.origin === origin);
+    if (match === undefined) return undefined;
+    return this.token !== undefined ? `token=${this.token}` : match.basicAuth;
   }
 
   /** One GET; resolves with the response once its headers are in (header timeout applies). */
@@ -271,7 +271,7 @@ export class MarathonClient {
         reject(
           err instanceof AppError || isAbortError(err)
             ? err
-            : new AppError('MARATHON_TRANSPORT', 'request to Marathon failed', {
+            : new AppError('MARATHON_TRANSPORT', `request to Marathon failed: ${err.message}`, {
                 cause: err,
                 details: { url: url.href },
               }),
@@ -281,7 +281,10 @@ export class MarathonClient {
     });
   }
 
-  /** Stream a body into `sink`, with the idle timeout (`timeoutMs`) and a size cap. */
+  /**
+   * Stream a body into `sink`, with the idle timeout (`timeoutMs`), the deadline for the whole body
+   * (`bodyTimeoutMs`) and a size cap.
+   */
   private async readBody(
     res: IncomingMessage,
     url: string,
@@ -289,9 +292,10 @@ export class MarathonClient {
     sink: (chunk: Buffer) => void,
   ): Promise<void> {
     let size = 0;
+    const deadline = this.bodyTimeoutMs > 0 ? AbortSignal.timeout(this.bodyTimeoutMs) : undefined;
     const end = await consume(res, {
       idleMs: this.timeoutMs,
-      signal,
+      signal: deadline === undefined ? signal : signal === undefined ? deadline : AbortSignal.any([signal, deadline]),
       onChunk: (chunk) => {
         size += chunk.length;
         if (size > this.maxBodyBytes) {
@@ -306,7 +310,10 @@ export class MarathonClient {
       case 'end':
         return;
       case 'aborted':
-        throw abortReason(signal!);
+        if (signal?.aborted) throw abortReason(signal);
+        throw new AppError('MARATHON_TIMEOUT', 'Marathon response body did not complete in time', {
+          details: { url, timeout_ms: this.bodyTimeoutMs, bytes: size },
+        });
       case 'idle':
         throw new AppError('MARATHON_TIMEOUT', 'Marathon response body stalled', {
           details: { url, timeout_ms: this.timeoutMs },
@@ -328,45 +335,4 @@ function isTransport(err: AppError): boolean {
   return err.code === 'MARATHON_TRANSPORT' || err.code === 'MARATHON_TIMEOUT';
 }
 
-function statusError(res: IncomingMessage, url: string): AppError {
-  const status = res.statusCode ?? 0;
-  const kind = status >= 500 ? 'Server Error' : status >= 400 ? 'Client Error' : 'Unexpected status';
-  return new AppError('MARATHON_HTTP_STATUS', `${status} ${kind} for url: ${url}`, { details: { url, status } });
-}
-
-/**
- * Exactly 200 (0.6.1 rejected even 202 on the stream), and the expected media type, parameters
- * ignored; a repeated header counts by its LAST value (0.6.1 `get_single_header`).
- */
-function checkResponse(res: IncomingMessage, url: string, expected: string): void {
-  if (res.statusCode !== 200) {
-    res.resume();
-    throw statusError(res, url);
-  }
-  const ct = lastHeader(res, 'content-type');
-  if (ct === undefined) {
-    res.resume();
-    throw new AppError(
-      'MARATHON_BAD_CONTENT_TYPE',
-      `Expected header "Content-Type" to be "${expected}" but header not found in response`,
-      { details: { url } },
-    );
-  }
-  const media = ct.split(';')[0]!.trim().toLowerCase();
-  if (media !== expected) {
-    res.resume();
-    throw new AppError(
-      'MARATHON_BAD_CONTENT_TYPE',
-      `Expected header "Content-Type" to be "${expected}" but found "${ct}" instead`,
-      { details: { url } },
-    );
-  }
-}
-
-/** The last raw value of a header (Node keeps only the first Content-Type in `headers`). */
-function lastHeader(res: IncomingMessage, name: string): string | undefined {
-  let value: string | undefined;
-  const raw = res.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) value = raw[i + 1];
-  return value;
-}
+export { type MarathonEndpoint, parseMarathonUrls } from './endpoints.js';

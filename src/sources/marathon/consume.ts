@@ -2,6 +2,11 @@
  * Reading a response body chunk by chunk with an idle timeout and an AbortSignal — the one loop behind
  * the `/v2/apps` body (client.ts) and the event stream (source.ts). The callers decide what each way
  * of ending means (an error for `/v2/apps`, a reconnect reason for the stream).
+ *
+ * Fair to the rest of the daemon: once `onChunk` has used `yieldAfterMs` of CPU since the last pause,
+ * reading pauses until the event loop has turned (`setImmediate`), so timers and other sockets — the
+ * challenge responder above all — are served between chunks even when Marathon sends a large body
+ * faster than it can be parsed.
  */
 import type { IncomingMessage } from 'node:http';
 
@@ -26,6 +31,8 @@ export interface ConsumeOptions {
   readonly signal?: AbortSignal | undefined;
   /** Called for every chunk; a throw stops reading (`thrown`). */
   onChunk(chunk: Buffer): void;
+  /** CPU time (ms) spent in `onChunk` after which reading yields to the event loop (default 10). */
+  readonly yieldAfterMs?: number;
 }
 
 /** Read `res` until it ends one way or another. Never rejects; leaves no timer or listener behind. */
@@ -50,8 +57,14 @@ export function consume(res: IncomingMessage, o: ConsumeOptions): Promise<Consum
     if (o.signal?.aborted) return onAbort();
     o.signal?.addEventListener('abort', onAbort, { once: true });
     arm();
+    const yieldAfterMs = o.yieldAfterMs ?? 10;
+    let busyMs = 0;
+    const resume = (): void => {
+      if (!settled) res.resume();
+    };
     res.on('data', (chunk: Buffer) => {
       if (settled) return;
+      const t0 = performance.now();
       try {
         o.onChunk(chunk);
       } catch (error) {
@@ -59,6 +72,12 @@ export function consume(res: IncomingMessage, o: ConsumeOptions): Promise<Consum
         return;
       }
       arm();
+      busyMs += performance.now() - t0;
+      if (busyMs >= yieldAfterMs) {
+        busyMs = 0;
+        res.pause();
+        setImmediate(resume);
+      }
     });
     res.once('end', () => finish({ kind: 'end' }));
     res.once('error', (error) => finish({ kind: 'error', error }));

@@ -53,16 +53,30 @@ export function parseSanLabel(value: unknown): boolean | undefined {
 
 const ACME_LABEL = /^MARATHON_ACME_(\d+)_DOMAIN$/;
 
-/** A `MARATHON_ACME_{n}_DOMAIN` label with a non-empty value. */
+/**
+ * The longest label value read (characters). A domain label of 100 names of 253 characters is about
+ * 25 KB; anything far larger is refused as LABEL_TOO_LARGE without being split or validated.
+ */
+export const MAX_LABEL_LENGTH = 64 * 1024;
+
+/** A `MARATHON_ACME_{n}_DOMAIN` label that is never read as a port's domain label. */
 export interface DomainLabel {
   readonly label: string;
   readonly portIndex: number;
-  readonly value: string;
+  /** The raw value (a non-empty string, or anything else for `kind: 'not-string'`). */
+  readonly value: unknown;
+  /**
+   * `beyond`: a port index the app does not have (port in `group`); `not-string`: the same, with a
+   * value that is not a string; `padded-index`: the index is written with leading zeros
+   * (`MARATHON_ACME_01_DOMAIN`), so no port ever reads it (port in `group`).
+   */
+  readonly kind: 'beyond' | 'not-string' | 'padded-index';
 }
 
 /**
- * The domain labels with names for port indexes ≥ `count` whose port would be in `group`: 0.6.1
- * ignored them silently (other groups' labels are none of our business), in label order.
+ * The domain labels no port reads whose port would be in `group`, in label order: those for port
+ * indexes ≥ `count` (0.6.1 ignored them silently; other groups' labels are none of our business), and
+ * those whose index has leading zeros. Empty values (no names) are skipped like 0.6.1's.
  */
 export function domainLabelsBeyond(labels: Record<string, unknown>, count: number, group: string): DomainLabel[] {
   const out: DomainLabel[] = [];
@@ -70,10 +84,16 @@ export function domainLabelsBeyond(labels: Record<string, unknown>, count: numbe
     if (key.charCodeAt(0) !== 77 /* M */ || !key.startsWith('MARATHON_ACME_') || !Object.hasOwn(labels, key)) continue;
     const m = ACME_LABEL.exec(key);
     if (m === null) continue;
+    const padded = m[1]!.length > 1 && m[1]!.startsWith('0');
     const n = Number(m[1]);
+    if ((n < count && !padded) || !inGroup(labels, n, group)) continue;
     const v = labels[key];
-    if (n < count || typeof v !== 'string' || parseDomainLabel(v).length === 0 || !inGroup(labels, n, group)) continue;
-    out.push({ label: key, portIndex: n, value: v });
+    if (typeof v !== 'string') {
+      out.push({ label: key, portIndex: n, value: v, kind: 'not-string' });
+      continue;
+    }
+    if (v.length <= MAX_LABEL_LENGTH && parseDomainLabel(v).length === 0) continue;
+    out.push({ label: key, portIndex: n, value: v, kind: padded ? 'padded-index' : 'beyond' });
   }
   return out;
 }

@@ -13,25 +13,33 @@
  * `event_stream_attached` is subscribed to (0.6.1 did) but never triggers a re-list by itself:
  * Marathon broadcasts every client's attach to every stream, and our connect already re-lists.
  *
- * Re-lists are coalesced and retried by `SyncScheduler` (sync.ts): one at a time; a request while one
- * runs marks the state dirty; a dirty state re-lists `debounceMs` after the request and never sooner
- * than `minSyncIntervalMs` after the previous start, nor before the backoff after a failed re-list.
- * A storm of 1000 events within a second therefore causes at most 2 re-lists.
+ * Re-lists are coalesced and retried by `SyncScheduler` (sync.ts): one at a time; an event after quiet
+ * re-lists at once (leading edge); a request while one runs marks the state dirty, and a dirty state
+ * re-lists `debounceMs` after that re-list ends, never sooner than `minSyncIntervalMs` after the
+ * previous start, nor before the backoff after a failed re-list. A storm of 1000 events within a second
+ * therefore causes at most 2 re-lists.
+ *
+ * Hostile or broken Marathons cost bounded memory and time: SSE lines and events are capped (sse.ts),
+ * a `/v2/apps` body has a size cap, an idle timeout and a deadline for the whole body, an oversized app
+ * is skipped as an APP_TOO_LARGE problem (client.ts, apps-stream.ts).
+ *
+ * Logs: one line per failed read (`Sync failed`, with the cause) and one per lost or failed stream.
  *
  * The stream reconnects with jittered exponential backoff (first delay < 1 s, cap 30 s), reset after
  * the stream stayed up for `healthyAfterMs`; silence longer than `sseTimeoutMs` (keep-alives count)
  * aborts and reconnects; a stream that did not stay healthy rotates to the next Marathon URL.
  */
 import type { Source, SourceHandlers, SourceStatus } from '../../domain/contracts.js';
-import type { Problem, Snapshot } from '../../domain/types.js';
+import type { Snapshot } from '../../domain/types.js';
 import { AppError, describeError, isAbortError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Metrics } from '../../observe/metrics.js';
 import { backoffDelay, type BackoffPolicy } from '../../lib/backoff.js';
 import { sleep } from '../../lib/abort.js';
 import { MarathonClient } from './client.js';
-import { SseLineTooLongError, SseParser } from './sse.js';
+import { SseEventTooLargeError, SseLineTooLongError, SseParser } from './sse.js';
 import { consume } from './consume.js';
+import { eventFields, ProblemLog, safeCall } from './report.js';
 import { SyncScheduler } from './sync.js';
 import { type LabelOptions, SnapshotBuilder } from './translate.js';
 
@@ -46,7 +54,11 @@ export const EVENT_TYPES = [
 /** Every subscribed type but `event_stream_attached` triggers a re-list (see above). */
 const SYNC_EVENTS: ReadonlySet<string> = new Set(EVENT_TYPES.filter((t) => t !== 'event_stream_attached'));
 
-/** Internal tuning (not flags): delay after a change event before re-listing. */
+/**
+ * Internal tuning (not flags): after a re-list during which change events arrived, wait this long
+ * (and at least MIN_SYNC_INTERVAL_MS after its start) before the re-list that covers them. An event
+ * after quiet re-lists at once (leading edge).
+ */
 export const DEBOUNCE_MS = 250;
 /** Minimum time between the starts of two re-lists. */
 export const MIN_SYNC_INTERVAL_MS = 1000;
@@ -86,11 +98,23 @@ export interface MarathonSourceOptions extends LabelOptions {
   readonly syncBackoff?: BackoffPolicy;
   /** Maximum SSE line length in bytes. Default: SseParser's (16 MiB). */
   readonly maxLineLength?: number;
+  /** Maximum data bytes of one SSE event. Default: SseParser's (16 MiB). */
+  readonly maxEventBytes?: number;
+  /** Largest app definition read (bytes); larger apps are skipped as APP_TOO_LARGE. Default: the client's. */
+  readonly maxAppBytes?: number;
+  /** Longest time for a whole `/v2/apps` body (ms). Default: the client's. */
+  readonly bodyTimeoutMs?: number;
   /** Randomness for jitter (tests). */
   readonly random?: () => number;
 }
 
 type StreamState = 'connected' | 'connecting' | 'disconnected';
+/** How one event stream ended, for the one log line about it. */
+interface StreamEnd {
+  readonly reason: string;
+  readonly err?: unknown;
+  readonly url?: string;
+}
 
 export class MarathonSource implements Source {
   readonly name = 'marathon';
@@ -102,14 +126,14 @@ export class MarathonSource implements Source {
   private readonly debounceMs: number;
   private readonly reconnectBackoff: BackoffPolicy;
   private readonly healthyAfterMs: number;
-  private readonly maxLineLength: number | undefined;
+  private readonly sseLimits: { maxLineLength?: number; maxEventBytes?: number };
   private readonly random: () => number;
   private readonly sync: SyncScheduler;
 
   private streamState: StreamState = 'disconnected';
   private lastSnapshotAt: Date | undefined;
   private lastError: { code: string; message: string; at: Date } | undefined;
-  private lastProblemKeys = new Set<string>();
+  private readonly problemLog: ProblemLog;
 
   // Valid while running.
   private handlers: SourceHandlers | undefined;
@@ -118,11 +142,14 @@ export class MarathonSource implements Source {
   constructor(opts: MarathonSourceOptions) {
     this.log = opts.logger.child({ component: 'marathon' });
     this.metrics = opts.metrics;
+    this.problemLog = new ProblemLog(this.log);
     this.client = new MarathonClient({
       urls: opts.urls,
       timeoutMs: opts.timeoutMs,
       token: opts.token,
       logger: this.log,
+      ...(opts.maxAppBytes !== undefined ? { maxAppBytes: opts.maxAppBytes } : {}),
+      ...(opts.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: opts.bodyTimeoutMs } : {}),
     });
     this.labels = {
       group: opts.group,
@@ -134,7 +161,10 @@ export class MarathonSource implements Source {
     this.debounceMs = opts.debounceMs ?? DEBOUNCE_MS;
     this.reconnectBackoff = opts.reconnectBackoff ?? RECONNECT_BACKOFF;
     this.healthyAfterMs = opts.healthyAfterMs ?? HEALTHY_AFTER_MS;
-    this.maxLineLength = opts.maxLineLength;
+    this.sseLimits = {
+      ...(opts.maxLineLength !== undefined ? { maxLineLength: opts.maxLineLength } : {}),
+      ...(opts.maxEventBytes !== undefined ? { maxEventBytes: opts.maxEventBytes } : {}),
+    };
     this.random = opts.random ?? Math.random;
     this.sync = new SyncScheduler({
       debounceMs: this.debounceMs,
@@ -190,11 +220,13 @@ export class MarathonSource implements Source {
   /**
    * Reconnects until `signal` fires. Not `retry`: this loop never succeeds, its backoff restarts after
    * a healthy stream, and a stream that did not stay healthy rotates to the next Marathon URL.
+   * Each lost or failed stream is ONE log line, with its cause and the reconnect delay.
    */
   private async streamLoop(signal: AbortSignal): Promise<void> {
     let attempt = 0;
     while (!signal.aborted) {
       let upSince: number | undefined;
+      let ended: StreamEnd;
       this.setStream('connecting');
       try {
         const stream = await this.client.openEvents(EVENT_TYPES, signal);
@@ -202,24 +234,26 @@ export class MarathonSource implements Source {
         this.setStream('connected');
         this.log.info({ url: stream.url }, 'Listening for events from Marathon');
         this.sync.request('connect', 0);
-        const reason = await this.pump(stream.response, signal);
-        if (signal.aborted) break;
-        this.log.warn({ url: stream.url, reason }, 'event stream ended, reconnecting');
+        ended = { ...(await this.pump(stream.response, signal)), url: stream.url };
       } catch (err) {
         if (signal.aborted || isAbortError(err)) break;
         this.recordError(err);
-        this.log.warn({ err }, 'event stream failed, reconnecting');
         // Only opening the stream throws (pump never rejects). Without a stream, still read (and report
         // failures): degraded mode polls at the reconnect pace (and the sync backoff while failing).
         this.sync.request('stream-unavailable', 0);
+        ended = { reason: 'failed', err };
       }
+      if (signal.aborted) break;
       this.setStream('disconnected');
       const upFor = upSince === undefined ? 0 : Date.now() - upSince;
       if (upFor >= this.healthyAfterMs) attempt = 0;
       else if (upSince !== undefined) this.client.rotate();
       attempt++;
       const delay = backoffDelay(this.reconnectBackoff, attempt, this.random());
-      this.log.info({ retry_in: delay, attempt }, 'event stream reconnect scheduled');
+      this.log.warn(
+        { ...ended, retry_in: Math.round(delay) / 1000, attempt },
+        upSince === undefined ? 'event stream failed, reconnecting' : 'event stream ended, reconnecting',
+      );
       try {
         await sleep(delay, signal);
       } catch {
@@ -229,51 +263,65 @@ export class MarathonSource implements Source {
   }
 
   /**
-   * Read one stream until it ends. Resolves with a reason word; silence and over-long lines destroy
-   * the response. Never rejects (errors become the reason and are recorded for status()).
+   * Read one stream until it ends. Resolves with a reason word (and the error, if any); silence,
+   * over-long lines and over-large events destroy the response. Never rejects (errors are recorded
+   * for status()).
    */
-  private async pump(res: import('node:http').IncomingMessage, signal: AbortSignal): Promise<string> {
-    const parser = new SseParser((type, data) => this.onEvent(type, data), this.maxLineLength);
+  private async pump(res: import('node:http').IncomingMessage, signal: AbortSignal): Promise<StreamEnd> {
+    const parser = new SseParser((type, data, truncated) => this.onEvent(type, data, truncated), this.sseLimits);
     const end = await consume(res, { idleMs: this.sseTimeoutMs, signal, onChunk: (chunk) => parser.feed(chunk) });
     res.destroy();
     switch (end.kind) {
       case 'end':
       case 'closed':
-        return 'closed';
+        return { reason: 'closed' };
       case 'aborted':
-        return 'aborted';
-      case 'idle':
-        this.log.warn({ timeout_ms: this.sseTimeoutMs }, 'SSE connection timed out');
-        this.recordError(new AppError('SSE_TIMEOUT', 'no data on the event stream within the SSE timeout'));
-        return 'timeout';
-      case 'error':
-        this.recordError(new AppError('SSE_STREAM_ERROR', 'event stream connection failed', { cause: end.error }));
-        return 'error';
-      case 'thrown': {
-        const err = end.error;
-        if (err instanceof SseLineTooLongError) {
-          this.log.error({ length: err.length, max: err.max }, 'SSE maximum line length exceeded');
-          this.recordError(new AppError('SSE_LINE_TOO_LONG', err.message, { cause: err }));
-          return 'line-too-long';
-        }
-        // Not expected (the parser and onEvent are total), so never silent: logged and in status().
-        this.log.error({ err }, 'reading the event stream failed, reconnecting');
+        return { reason: 'aborted' };
+      case 'idle': {
+        const err = new AppError('SSE_TIMEOUT', 'no data on the event stream within the SSE timeout', {
+          details: { timeout_ms: this.sseTimeoutMs },
+        });
         this.recordError(err);
-        return 'parser-error';
+        return { reason: 'timeout', err };
       }
+      case 'error': {
+        const err = new AppError('SSE_STREAM_ERROR', 'event stream connection failed', { cause: end.error });
+        this.recordError(err);
+        return { reason: 'error', err };
+      }
+      case 'thrown':
+        return this.parserFailure(end.error);
     }
   }
 
-  private onEvent(type: string, data: string): void {
+  /** What the parser (or `onEvent`) threw, as the end of the stream. */
+  private parserFailure(thrown: unknown): StreamEnd {
+    let err: unknown = thrown;
+    let reason = 'parser-error';
+    if (thrown instanceof SseLineTooLongError) {
+      err = new AppError('SSE_LINE_TOO_LONG', thrown.message, { cause: thrown });
+      reason = 'line-too-long';
+    } else if (thrown instanceof SseEventTooLargeError) {
+      err = new AppError('SSE_EVENT_TOO_LARGE', thrown.message, { cause: thrown });
+      reason = 'event-too-large';
+    }
+    // Anything else is not expected (the parser and onEvent are total), so never silent either.
+    this.recordError(err);
+    return { reason, err };
+  }
+
+  /** A change event re-lists at once after quiet (leading edge); the scheduler coalesces the rest. */
+  private onEvent(type: string, data: string, truncated: boolean): void {
     if (type === 'event_stream_attached') {
       this.log.debug({ event: type }, 'event stream attach seen');
       return;
     }
     if (!SYNC_EVENTS.has(type)) return; // older Marathons ignore event_type: filter here too
     if (this.log.isLevelEnabled('debug')) {
-      this.log.debug({ event: type, ...eventFields(data) }, 'marathon event received, re-listing apps');
+      const fields = truncated ? { truncated } : eventFields(data);
+      this.log.debug({ event: type, ...fields }, 'marathon event received, re-listing apps');
     }
-    this.sync.request(type, this.debounceMs);
+    this.sync.request(type, 0);
   }
 
   private setStream(state: StreamState): void {
@@ -295,7 +343,11 @@ export class MarathonSource implements Source {
     const builder = new SnapshotBuilder(this.labels);
     let appCount: number;
     try {
-      appCount = await this.client.streamApps((app) => builder.addApp(app), signal);
+      appCount = await this.client.streamApps(
+        (app) => builder.addApp(app),
+        signal,
+        (id, bytes, max) => builder.addOversized(id, bytes, max),
+      );
     } catch (err) {
       if (signal.aborted || isAbortError(err)) throw err;
       this.observe(started, 'failure');
@@ -307,7 +359,7 @@ export class MarathonSource implements Source {
     const snapshot = builder.build();
     this.observe(started, 'success');
     this.lastSnapshotAt = new Date();
-    this.reportProblems(snapshot.problems);
+    this.problemLog.report(snapshot.problems);
     this.log.info(
       { reason, apps: appCount, certificates: snapshot.specs.length, problems: snapshot.problems.length },
       'marathon snapshot read',
@@ -322,50 +374,9 @@ export class MarathonSource implements Source {
     this.metrics.marathonSnapshots.inc({ result });
   }
 
-  /** Log each problem once per change (new ones at warn, resolved ones at info). */
-  private reportProblems(problems: readonly Problem[]): void {
-    const keys = new Set<string>();
-    for (const p of problems) {
-      const key = `${p.code}\u0000${p.appId ?? ''}\u0000${p.portIndex ?? ''}\u0000${p.label ?? ''}\u0000${p.value ?? ''}`;
-      keys.add(key);
-      if (!this.lastProblemKeys.has(key)) {
-        this.log.warn(
-          { app_id: p.appId, port_index: p.portIndex, label: p.label, value: p.value, code: p.code, reason: p.reason },
-          'label problem',
-        );
-      }
-    }
-    for (const key of this.lastProblemKeys) {
-      if (!keys.has(key)) {
-        const [code, appId] = key.split('\u0000');
-        this.log.info({ code, app_id: appId }, 'label problem resolved');
-      }
-    }
-    this.lastProblemKeys = keys;
-    // The label_problems gauge is set by the reconciler from the merged snapshot of every source.
-  }
-
   private recordError(err: unknown): void {
     const d = describeError(err);
     this.lastError = { code: d.code ?? 'ERROR', message: d.message, at: new Date() };
-  }
-}
-
-function safeCall(fn: () => void, log: Logger): void {
-  try {
-    fn();
-  } catch (err) {
-    log.error({ err }, 'snapshot handler threw');
-  }
-}
-
-/** Fields of an event worth a debug line (0.6.1 logged timestamp and uri). Never throws. */
-function eventFields(data: string): Record<string, unknown> {
-  try {
-    const e = JSON.parse(data) as Record<string, unknown>;
-    return { timestamp: e['timestamp'], uri: e['uri'], app_id: e['appId'] };
-  } catch {
-    return {};
   }
 }
 

@@ -8,6 +8,8 @@
  *   retry) marks the state dirty, and a dirty state re-lists `debounceMs` after the re-list ends;
  * - a re-list starts `delayMs` after its request at the earliest, and never sooner than
  *   `minSyncIntervalMs` after the previous start (a storm of 1000 events gives at most 2 re-lists);
+ *   with `delayMs` 0 (the source's events) a request after quiet starts a re-list at once — a
+ *   leading-edge debounce: the first event of a burst is served without delay, the rest coalesce;
  * - after a failed re-list nothing re-lists before the backoff delay has passed, whatever asks: events,
  *   reconnects and `resync()` only mark the state dirty meanwhile (a failing Marathon, e.g. 503 when
  *   overloaded, is retried at the backoff pace);

@@ -16,7 +16,16 @@ import { acceptNames } from '../../domain/names.js';
 import type { Problem, Requester, Snapshot } from '../../domain/types.js';
 import type { ErrorCode } from '../../lib/error-codes.js';
 import { isObject, own } from './json.js';
-import { domainLabel, domainLabelsBeyond, inGroup, parseDomainLabel, parseSanLabel, sanLabel } from './labels.js';
+import {
+  type DomainLabel,
+  domainLabel,
+  domainLabelsBeyond,
+  inGroup,
+  MAX_LABEL_LENGTH,
+  parseDomainLabel,
+  parseSanLabel,
+  sanLabel,
+} from './labels.js';
 import { portCount } from './ports.js';
 
 export interface LabelOptions {
@@ -43,6 +52,10 @@ export const PROBLEM_CODES = {
   MULTIPLE_DOMAINS_IGNORED: 'MULTIPLE_DOMAINS_IGNORED',
   /** `MARATHON_ACME_{n}_DOMAIN` for a port index the app does not have (0.6.1 ignored it silently). */
   PORT_INDEX_OUT_OF_RANGE: 'PORT_INDEX_OUT_OF_RANGE',
+  /** A label value longer than `MAX_LABEL_LENGTH`: skipped unread. */
+  LABEL_TOO_LARGE: 'LABEL_TOO_LARGE',
+  /** An app definition larger than the reader's limit: skipped unparsed (see apps-stream.ts). */
+  APP_TOO_LARGE: 'APP_TOO_LARGE',
 } as const satisfies Record<string, ErrorCode>;
 
 /** Per-call context. */
@@ -76,6 +89,21 @@ export class SnapshotBuilder {
         reason: `internal error reading app #${i}: ${excerpt(String(err))}`,
       });
     }
+  }
+
+  /**
+   * An app the reader skipped unparsed because its definition is larger than `maxBytes`: it counts
+   * as an app (numbering) and becomes an APP_TOO_LARGE problem; `idHint` is its `id` when the reader
+   * could see it. Its names are unknown, so it wants no certificate in this snapshot.
+   */
+  addOversized(idHint: string | undefined, bytes: number, maxBytes: number): void {
+    const i = this.index++;
+    this.ctx.problems.push({
+      source: 'marathon',
+      ...(idHint !== undefined ? { appId: excerpt(idHint) } : {}),
+      code: PROBLEM_CODES.APP_TOO_LARGE,
+      reason: `app #${i} is ${bytes} bytes, over the limit of ${maxBytes}; it is skipped`,
+    });
   }
 
   /** The snapshot of every app added so far. */
@@ -147,28 +175,48 @@ function readApp(ctx: Ctx, app: unknown, index: number): void {
   for (let n = 0; n < ports.count; n++) {
     if (inGroup(labels, n, ctx.opts.group)) readPort(ctx, labels, appId, n);
   }
-  for (const l of domainLabelsBeyond(labels, ports.count, ctx.opts.group)) {
-    ctx.problems.push({
-      source: 'marathon',
-      appId,
-      portIndex: l.portIndex,
-      label: l.label,
-      value: excerpt(l.value),
-      code: PROBLEM_CODES.PORT_INDEX_OUT_OF_RANGE,
-      reason: `the app has ${ports.count} service port(s); this label is ignored`,
-    });
-  }
+  for (const l of domainLabelsBeyond(labels, ports.count, ctx.opts.group))
+    ctx.problems.push(unreadLabel(l, appId, ports.count));
+}
+
+/** The problem for a domain label no port reads (see `domainLabelsBeyond`). */
+function unreadLabel(l: DomainLabel, appId: string, count: number): Problem {
+  const where = { source: 'marathon', appId, portIndex: l.portIndex, label: l.label, value: excerpt(l.value) } as const;
+  if (l.kind === 'not-string')
+    return { ...where, code: PROBLEM_CODES.BAD_LABEL, reason: 'label value is not a string; the label is ignored' };
+  if (typeof l.value === 'string' && l.value.length > MAX_LABEL_LENGTH)
+    return { ...where, code: PROBLEM_CODES.LABEL_TOO_LARGE, reason: tooLarge(l.value.length) };
+  if (l.kind === 'padded-index')
+    return {
+      ...where,
+      code: PROBLEM_CODES.BAD_LABEL,
+      reason: 'the port index has leading zeros, so no port reads this label; it is ignored',
+    };
+  return {
+    ...where,
+    code: PROBLEM_CODES.PORT_INDEX_OUT_OF_RANGE,
+    reason: `the app has ${count} service port(s); this label is ignored`,
+  };
+}
+
+function tooLarge(length: number): string {
+  return `label value is ${length} characters, over the limit of ${MAX_LABEL_LENGTH}; it is ignored`;
 }
 
 function readPort(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: number): void {
   const label = domainLabel(n);
-  const value = own(labels, label);
-  if (value === undefined || value === null) return;
+  if (!Object.hasOwn(labels, label)) return;
+  const value = labels[label];
   const problem = (code: ErrorCode, reason: string, v: unknown): void => {
     ctx.problems.push({ source: 'marathon', appId, portIndex: n, label, value: excerpt(v), code, reason });
   };
+  // null too: Marathon's labels are strings, so a null is a broken label, not an absent one.
   if (typeof value !== 'string') {
     problem(PROBLEM_CODES.BAD_LABEL, 'label value is not a string', value);
+    return;
+  }
+  if (value.length > MAX_LABEL_LENGTH) {
+    problem(PROBLEM_CODES.LABEL_TOO_LARGE, tooLarge(value.length), value);
     return;
   }
   const raw = parseDomainLabel(value);
@@ -195,7 +243,7 @@ function sanMode(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: nu
   const label = sanLabel(n);
   const v = own(labels, label);
   if (v === undefined || v === null) return ctx.opts.san;
-  const san = parseSanLabel(v);
+  const san = typeof v === 'string' && v.length > MAX_LABEL_LENGTH ? undefined : parseSanLabel(v);
   if (san !== undefined) return san;
   ctx.problems.push({
     source: 'marathon',

@@ -20,11 +20,14 @@
  *
  * Options: Basic auth (401 with `WWW-Authenticate: basic realm="Mesosphere"`) or a DC/OS token;
  * standby mode: `/v2/events` → 302 to the leader's `/v2/events?<same query>`, other requests proxied
- * to the leader (§1.4). Controls let tests drop streams, stall responses, serve errors, storm events.
+ * to the leader (§1.4). Controls let tests drop streams, stall responses, serve errors, storm events,
+ * and play a hostile Marathon (hostile.ts): flood streams with an event or a line that never ends,
+ * serve apps of any size, drip `/v2/apps` bodies a byte at a time.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { drip, type FloodMode, flood, hugeApp } from './hostile.js';
 
 export interface SimulatorOptions {
   /** 0 (default) picks a free port. */
@@ -51,6 +54,8 @@ export interface RecordedRequest {
   readonly query: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly rawHeaders: readonly string[];
+  /** When it arrived (epoch ms, `performance.timeOrigin + performance.now()`). */
+  readonly at: number;
 }
 
 export interface StallMode {
@@ -100,6 +105,16 @@ export interface MarathonSimulator {
     clearRequests(): void;
     /** Number of GET /v2/apps requests served (any status). */
     appsRequestCount(): number;
+    /**
+     * Flood every open stream, and each new one, with an event (`endless-event`) or a line
+     * (`endless-line`) that never ends, as fast as the client reads; null stops. `floodedBytes` counts.
+     */
+    flood(mode: FloodMode | null): void;
+    floodedBytes(): number;
+    /** Add (like POST, with events) an app of about `bytes` bytes, grown by a label or another field. */
+    addHugeApp(id: string, bytes: number, where: 'label' | 'definition', domain?: string): void;
+    /** Serve the next `count` (default: every) GET /v2/apps one byte per `msPerByte` ms; null stops. */
+    drip(msPerByte: number | null, count?: number): void;
   };
   stop(): Promise<void>;
 }
@@ -111,6 +126,7 @@ interface Stream {
   end(): void;
   destroy(): void;
   timer?: NodeJS.Timeout;
+  res?: ServerResponse;
 }
 
 const JETTY_405 =
@@ -137,6 +153,9 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
   let failure: { status: number; remaining: number } | null = null;
   let standbyOf: string | null = opts.standbyOf ?? null;
   let closeNew = false;
+  let floodMode: FloodMode | null = null;
+  let floods: Array<{ written: () => number }> = [];
+  let dripping: { msPerByte: number; remaining: number } | null = null;
   const keepAliveMs = opts.keepAliveMs ?? 10_000;
   const stalled = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
@@ -146,7 +165,8 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
   function storeApp(a: unknown): void {
     const rec = a as Record<string, unknown>;
     const id = typeof rec?.['id'] === 'string' ? normalizeId(rec['id']) : `/app-${apps.size}`;
-    apps.set(id, typeof rec === 'object' && rec !== null ? { ...rec, id } : a);
+    // Marathon writes `id` first: keep it first (the reader's id hint for oversized apps relies on it).
+    apps.set(id, typeof rec === 'object' && rec !== null ? Object.assign({ id }, rec, { id }) : a);
     changed();
   }
 
@@ -216,7 +236,7 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
   ): { created: boolean; id: string } {
     const id = normalizeId(String(app['id'] ?? ''));
     const created = !apps.has(id);
-    const stored = { labels: {}, ...app, id, version: timestamp() };
+    const stored = Object.assign({ id, labels: {} }, app, { id, version: timestamp() });
     apps.set(id, stored);
     changed();
     apiPost(uri ?? `/v2/apps${id}`, stored, clientIp);
@@ -267,6 +287,8 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
     };
     res.on('error', () => undefined); // a client gone mid-write is normal for a stream
     streams.add(stream);
+    stream.res = res;
+    if (floodMode !== null) startFlood(stream, floodMode);
     if (keepAliveMs > 0) {
       // Jetty's heartbeat: "\r", flush, "\n" (reference/marathon-api.md §2.2).
       stream.timer = setInterval(() => {
@@ -285,6 +307,10 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
     socket.once('close', onClose);
     res.once('close', onClose);
     publish('event_stream_attached', { remoteAddress });
+  }
+
+  function startFlood(s: Stream, mode: FloodMode): void {
+    if (s.res !== undefined) floods.push(flood(s.res, mode, () => floodMode === mode));
   }
 
   // ------------------------------------------------------------------ HTTP
@@ -341,6 +367,7 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     requests.push({
+      at: performance.timeOrigin + performance.now(),
       method,
       path: url.pathname,
       query: url.search,
@@ -426,6 +453,11 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
         return;
       }
       const body = getAppsBody();
+      if (dripping !== null) {
+        const d = dripping;
+        if (d.remaining > 0 && --d.remaining === 0) dripping = null;
+        return drip(res, body, d.msPerByte, { 'Content-Type': 'application/json; charset=utf-8' });
+      }
       if (stall.apps === 'body') {
         res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(body.length) });
         res.write(body.subarray(0, Math.floor(body.length / 2)));
@@ -554,8 +586,23 @@ export async function startMarathonSimulator(opts: SimulatorOptions = {}): Promi
       requests: () => requests,
       clearRequests: () => void requests.splice(0),
       appsRequestCount: () => appsRequests,
+      flood: (mode) => {
+        floodMode = mode;
+        if (mode !== null) for (const s of streams) startFlood(s, mode);
+      },
+      floodedBytes: () => floods.reduce((n, f) => n + f.written(), 0),
+      addHugeApp: (id, bytes, where, domain) => {
+        const r = addApp(hugeApp(id, bytes, where, domain));
+        if (!r.ok) throw new Error(`app ${r.id} already exists`);
+      },
+      drip: (msPerByte, count = 0) => {
+        dripping = msPerByte === null ? null : { msPerByte, remaining: count };
+      },
     },
     stop: async () => {
+      floodMode = null;
+      floods = [];
+      dripping = null;
       for (const s of streams) clearInterval(s.timer);
       streams.clear();
       for (const r of stalled) r.destroy();

@@ -2,6 +2,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
+import http from 'node:http';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../../src/lib/logger.js';
 import { AcmeClient } from '../../../src/acme/client.js';
 import { AppError } from '../../../src/lib/errors.js';
 import { silentLogger } from '../../../src/lib/logger.js';
@@ -32,4 +35,73 @@ describe('revocation with the certificate key', () => {
       client.close();
     });
   }
+});
+
+/** A loopback HTTP server recording the Authorization header of each request. */
+async function recorder(
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+): Promise<{ url: string; seen: Array<{ path: string; auth: string | undefined }>; close(): Promise<void> }> {
+  const seen: Array<{ path: string; auth: string | undefined }> = [];
+  const srv = http.createServer((req, res) => {
+    seen.push({ path: req.url ?? '', auth: req.headers.authorization });
+    handler(req, res);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const a = srv.address();
+  return {
+    url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`,
+    seen,
+    close: () =>
+      new Promise<void>((r) => {
+        srv.closeAllConnections();
+        srv.close(() => r());
+      }),
+  };
+}
+
+describe('userinfo in the directory URL', () => {
+  it('is Basic authorization to the directory origin only, and never shown', async () => {
+    const other = await recorder((_req, res) => res.writeHead(500, { 'replay-nonce': 'abc' }).end());
+    const ca = await recorder((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          newNonce: `${other.url}/nonce`,
+          newAccount: `${other.url}/account`,
+          newOrder: `${other.url}/order`,
+          revokeCert: `${other.url}/revoke`,
+          keyChange: `${other.url}/key-change`,
+        }),
+      ),
+    );
+    let out = '';
+    const logger = createLogger({
+      level: 'debug',
+      format: 'json',
+      destination: new Writable({
+        write(chunk, _e, cb) {
+          out += String(chunk);
+          cb();
+        },
+      }),
+    });
+    const client = new AcmeClient({
+      directoryUrl: `${ca.url.replace('http://', 'http://ca-user:ca-pass@')}/directory`,
+      accountKey: { read: async () => null, write: async () => {} },
+      logger,
+    });
+    try {
+      assert.equal(client.directoryUrl, `${ca.url}/directory`, 'shown without userinfo');
+      await client.accountUrl(AbortSignal.timeout(5000)).catch(() => undefined);
+      const basic = `Basic ${Buffer.from('ca-user:ca-pass').toString('base64')}`;
+      assert.deepEqual(ca.seen, [{ path: '/directory', auth: basic }]);
+      assert.ok(other.seen.length >= 1, 'the other origin was asked');
+      for (const r of other.seen) assert.equal(r.auth, undefined, `${r.path}: no credentials to another origin`);
+      assert.equal(client.status().directoryUrl, `${ca.url}/directory`);
+      assert.doesNotMatch(out, /ca-pass|ca-user/);
+    } finally {
+      client.close();
+      await ca.close();
+      await other.close();
+    }
+  });
 });

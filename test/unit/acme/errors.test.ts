@@ -30,6 +30,72 @@ describe('ACME problems (RFC 8555 §6.7)', () => {
     assert.equal(parseRetryAfterHeader(undefined, now), undefined);
   });
 
+  describe('Retry-After: every form RFC 9110 allows, nothing else', () => {
+    const now = new Date('2026-01-01T00:00:00Z');
+    const cases: Array<[string, string | undefined]> = [
+      ['0', '2026-01-01T00:00:00.000Z'],
+      [' 86400 ', '2026-01-02T00:00:00.000Z'],
+      ['Fri, 02 Jan 2026 03:04:05 GMT', '2026-01-02T03:04:05.000Z'],
+      ['Friday, 02-Jan-26 03:04:05 GMT', '2026-01-02T03:04:05.000Z'],
+      ['Fri Jan  2 03:04:05 2026', '2026-01-02T03:04:05.000Z'],
+      ['Fri Jan 12 03:04:05 2026', '2026-01-12T03:04:05.000Z'],
+      ['3600.0', undefined],
+      ['1.5', undefined],
+      ['-5', undefined],
+      ['2027', '2026-01-01T00:33:47.000Z'],
+      ['2026-01-02T00:00:00Z', undefined],
+      ['Fri, 02 Jan 2026 03:04:05 +0200', undefined],
+      ['', undefined],
+    ];
+    for (const [value, want] of cases)
+      it(JSON.stringify(value), () => assert.equal(parseRetryAfterHeader(value, now)?.toISOString(), want));
+  });
+
+  describe("Let's Encrypt's pause is recognised, with its unpause URL; other rate limits are not pauses", () => {
+    const unpause = 'https://portal.letsencrypt.org/sfe/v1/unpause?jwt=eyJhbGciOi.eyJzdWIi.sig';
+    const cases: Array<[string, string, string, { paused: boolean; url?: string }]> = [
+      [
+        'the Boulder pause',
+        'urn:ietf:params:acme:error:rateLimited',
+        `Your account is temporarily prevented from requesting certificates for a.example.com, b.example.com and possibly others. Please visit: ${unpause}`,
+        { paused: true, url: unpause },
+      ],
+      [
+        'the URL followed by a full stop',
+        'urn:ietf:params:acme:error:rateLimited',
+        `Your account is temporarily prevented from requesting certificates for x.example. Please visit: ${unpause}.`,
+        { paused: true, url: unpause },
+      ],
+      [
+        'a pause without a URL',
+        'urn:ietf:params:acme:error:rateLimited',
+        'Your account is temporarily prevented from requesting certificates for x.example',
+        { paused: true },
+      ],
+      [
+        'an ordinary rate limit',
+        'urn:ietf:params:acme:error:rateLimited',
+        'too many certificates (5) already issued for this exact set of identifiers in the last 168h0m0s, retry after 2026-01-01 00:00:00 UTC',
+        { paused: false },
+      ],
+      [
+        'the pause wording under another type',
+        'urn:ietf:params:acme:error:unauthorized',
+        `temporarily prevented from requesting certificates. Please visit: ${unpause}`,
+        { paused: false },
+      ],
+    ];
+    for (const [name, type, detail, want] of cases) {
+      it(name, () => {
+        const err = problemFromResponse({ type, detail }, { status: 429, url: 'https://ca/new-order' });
+        assert.equal(err.paused, want.paused);
+        assert.equal(err.unpauseUrl, want.url);
+        assert.equal(err.retryAfter === undefined, !/retry after/.test(detail));
+        if (want.paused) assert.equal(err.details['paused'], true);
+      });
+    }
+  });
+
   it('parses Let\'s Encrypt "retry after <time>" texts', () => {
     assert.equal(
       parseRetryAfterText(

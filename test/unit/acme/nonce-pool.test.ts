@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { NoncePool } from '../../../src/acme/index.js';
+import { badNoncePause } from '../../../src/acme/nonce-pool.js';
 
 describe('NoncePool (RFC 8555 §6.5)', () => {
   it('hands out each nonce exactly once, newest first', () => {
@@ -37,4 +38,8 @@ describe('NoncePool (RFC 8555 §6.5)', () => {
     assert.equal(p.take(), 'b');
     assert.equal(p.take(), undefined);
   });
+});
+
+it('badNoncePause: free for 50 retries, then 10 ms doubling to 1 s', () => {
+  assert.deepEqual([0, 1, 49, 50, 51, 52, 56, 57, 100].map(badNoncePause), [0, 0, 0, 10, 20, 40, 640, 1000, 1000]);
 });

@@ -119,6 +119,24 @@ describe('authorization objects (RFC 8555 §7.1.4)', () => {
       assert.throws(() => checkAuthorization(c.body, 'u'), isBad(c.field));
     });
   }
+  it('ignores challenge types it does not know, with or without a token, and entries that are no challenge', () => {
+    const persist = {
+      type: 'dns-persist-01',
+      url: 'https://ca/chall/2',
+      status: 'pending',
+      accounturi: 'https://ca/acct/1',
+      'issuer-domain-names': ['letsencrypt.org'],
+    };
+    const future = { type: 'future-99', weird: [1, 2] };
+    const a = checkAuthorization(
+      { ...authz, challenges: [persist, future, 42, null, { url: 'x' }, ...authz.challenges] },
+      'u',
+    );
+    assert.deepEqual(
+      a.challenges.map((c) => c.type),
+      ['dns-persist-01', 'future-99', 'http-01'],
+    );
+  });
 });
 
 describe('challenge objects (RFC 8555 §7.1.5)', () => {

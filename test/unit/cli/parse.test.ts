@@ -100,6 +100,32 @@ test('usage errors are one-line UsageErrors', async (t) => {
     ['two positionals', ['/a', '/b'], /unrecognized arguments: \/b/],
     ['missing ca file', ['--acme-ca-cert', '/nonexistent/ca.pem', '/s'], /cannot read/],
     ['zero concurrency', ['--max-concurrent-orders', '0', '/s'], /at least 1/],
+    [
+      'Marathon URL without a scheme',
+      ['--marathon', 'marathon.mesos:8080', '/s'],
+      /^argument --marathon: not an http\(s\) URL: 'marathon.mesos:8080' \(no scheme: write http:\/\/marathon.mesos:8080\)$/,
+    ],
+    [
+      'one bad Marathon URL among good ones',
+      ['--marathon', 'http://m1:8080,m2:8080', '/s'],
+      /^argument --marathon: not an http\(s\) URL: 'm2:8080'/,
+    ],
+    ['marathon-lb URL without a scheme', ['--lb', 'marathon-lb:9090', '/s'], /^argument --lb: not an http\(s\) URL/],
+    ['marathon-lb URL of another scheme', ['--lb', 'ftp://lb:9090', '/s'], /^argument --lb: not an http\(s\) URL/],
+    ['empty Marathon list', ['--marathon', ' , ', '/s'], /^argument --marathon: no URL given/],
+    ['ACME URL that is not a URL', ['--acme', 'not-a-url', '/s'], /^argument --acme: not an https URL/],
+    ['ACME URL of another scheme', ['--acme', 'ftp://x/dir', '/s'], /^argument --acme: not an https URL/],
+    ['ACME URL over plain http to a remote host', ['--acme', 'http://ca.example/dir', '/s'], /^argument --acme:/],
+    ['e-mail without @', ['--email', 'notanemail', '/s'], /^argument --email: not an e-mail address: 'notanemail'$/],
+    ['e-mail without a domain', ['--email', 'ops@', '/s'], /^argument --email: not an e-mail address/],
+    ['e-mail with a single-label domain', ['--email', 'ops@localhost', '/s'], /^argument --email:/],
+    ['e-mail with a space', ['--email', 'o ps@example.com', '/s'], /^argument --email:/],
+    [
+      'EAB key that is not base64url',
+      ['--eab-kid', 'k', '--eab-hmac-key', 'c2VjcmV0+/==', '/s'],
+      /^argument --eab-hmac-key: not base64url .*the value is not shown$/,
+    ],
+    ['EAB key with a stray character', ['--eab-kid', 'k', '--eab-hmac-key', 'abc$def', '/s'], /--eab-hmac-key/],
   ];
   for (const [name, argv, re] of cases) {
     await t.test(name, () => {
@@ -159,4 +185,74 @@ test('--allowed-domains fails closed: an entry that is not a domain is a usage e
     });
   }
   assert.throws(() => parseCli(['--allowed-domains', ' , ', '/s'], {}), /--allowed-domains: no domain given/);
+});
+
+test('a bad value from the environment names the variable it came from', async (t) => {
+  const cases: Array<[NodeJS.ProcessEnv, RegExp]> = [
+    [
+      { MARATHON_ACME_REMOVE_AFTER: 'abc' },
+      /^environment variable MARATHON_ACME_REMOVE_AFTER \(--remove-after\): invalid float value: 'abc'$/,
+    ],
+    [{ MARATHON_ACME_MARATHON: 'marathon.mesos:8080' }, /^environment variable MARATHON_ACME_MARATHON \(--marathon\)/],
+    [{ MARATHON_ACME_ACME: 'ftp://x/dir' }, /^environment variable MARATHON_ACME_ACME \(--acme\)/],
+    [
+      { MARATHON_ACME_LOG_LEVEL: 'loud' },
+      /^environment variable MARATHON_ACME_LOG_LEVEL \(--log-level\): invalid choice/,
+    ],
+    [{ MARATHON_ACME_SAN: 'maybe' }, /^environment variable MARATHON_ACME_SAN \(--san\): invalid boolean/],
+    [
+      { MARATHON_ACME_ALLOWED_DOMAINS: 'https://x.com' },
+      /^environment variable MARATHON_ACME_ALLOWED_DOMAINS \(--allowed-domains\): not a domain name/,
+    ],
+  ];
+  for (const [env, re] of cases) {
+    await t.test(Object.keys(env)[0]!, () => {
+      assert.throws(
+        () => parseCli(['/s'], env),
+        (e: Error) => e instanceof UsageError && re.test(e.message),
+      );
+    });
+  }
+  // The command line wins, and is then what the error names.
+  assert.throws(
+    () => parseCli(['--remove-after', 'x', '/s'], { MARATHON_ACME_REMOVE_AFTER: '5' }),
+    (e: Error) => e.message === "argument --remove-after: invalid float value: 'x'",
+  );
+});
+
+test('secrets in bad values are never echoed', () => {
+  for (const [argv, secret] of [
+    [['--marathon', 'ftp://user:hunter2@m1:8080', '/s'], 'hunter2'],
+    [['--acme', 'ftp://user:hunter2@ca/dir', '/s'], 'hunter2'],
+    [['--eab-kid', 'k', '--eab-hmac-key', 'hunter2!', '/s'], 'hunter2'],
+  ] as const) {
+    assert.throws(
+      () => parseCli([...argv], {}),
+      (e: Error) => e instanceof UsageError && !e.message.includes(secret),
+      argv.join(' '),
+    );
+  }
+});
+
+test('good URLs, e-mail addresses and EAB keys pass as given', () => {
+  const c = run([
+    '--acme',
+    'http://127.0.0.1:14000/dir',
+    '--marathon',
+    'https://user:p%40ss@m1/marathon,http://[::1]:8080',
+    '--lb',
+    'http://lb:9090',
+    '--email',
+    'first.last+acme@sub.example.co.uk',
+    '--eab-kid',
+    'kid-1',
+    '--eab-hmac-key',
+    'zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W',
+    '/s',
+  ]);
+  assert.equal(c.acme, 'http://127.0.0.1:14000/dir');
+  assert.deepEqual(c.marathon, ['https://user:p%40ss@m1/marathon', 'http://[::1]:8080']);
+  assert.equal(c.email, 'first.last+acme@sub.example.co.uk');
+  assert.equal(c.eab?.hmacKey.length, 64);
+  assert.equal(run(['--acme', 'https://localhost/dir', '/s']).acme, 'https://localhost/dir');
 });

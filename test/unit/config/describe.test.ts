@@ -8,10 +8,14 @@ test('describeConfig: what the start-up line logs, never a secret', () => {
     [
       '--marathon',
       'http://user:marathon-pass@m:8080',
+      '--acme',
+      'https://acme-user:acme-pass@ca.example/directory',
+      '--lb',
+      'http://lb-user:lb-pass@lb:9090',
       '--eab-kid',
       'kid-1',
       '--eab-hmac-key',
-      'hmac-secret',
+      'aG1hYy1zZWNyZXQ',
       '--marathon-token',
       'token-secret',
       '--listen',
@@ -23,7 +27,8 @@ test('describeConfig: what the start-up line logs, never a secret', () => {
   assert.equal(r.kind, 'run');
   const d = describeConfig((r as Extract<typeof r, { kind: 'run' }>).config);
   const text = JSON.stringify(d);
-  assert.doesNotMatch(text, /marathon-pass|hmac-secret|token-secret/);
+  assert.doesNotMatch(text, /marathon-pass|aG1hYy1zZWNyZXQ|token-secret|acme-pass|acme-user|lb-pass/);
+  assert.equal(d.acme, 'https://***@ca.example/directory');
   assert.deepEqual(d.eab, { kid: 'kid-1' });
   assert.equal(d.listen, '127.0.0.1:8080');
   assert.equal(d.sse_timeout, 60, 'durations in seconds');

@@ -67,6 +67,20 @@ describe('normalizeName rejects with a stable code', () => {
     ['IPv4', '192.168.1.1', 'IP_ADDRESS_NOT_SUPPORTED'],
     ['IPv6', '::1', 'IP_ADDRESS_NOT_SUPPORTED'],
     ['bracketed IPv6', '[2001:db8::1]', 'IP_ADDRESS_NOT_SUPPORTED'],
+    // Raw characters the URL host parser would turn into OTHER names (issue 15 point 4).
+    ['percent-escaped dot (would decode to evil.example.test)', 'evil%2eexample.test', 'INVALID_NAME'],
+    ['percent-escaped dots, upper case', 'bad%2Eexample%2Etest', 'INVALID_NAME'],
+    ['percent-escaped letter', 'ex%61mple.com', 'INVALID_NAME'],
+    ['question mark (would cut the name)', 'good.example.test?evil', 'INVALID_NAME'],
+    ['hash (would cut the name)', 'good.example.test#evil', 'INVALID_NAME'],
+    ['at sign (userinfo)', 'user@example.com', 'INVALID_NAME'],
+    ['soft hyphen (dropped by UTS #46)', 'ex\u00adample.com', 'INVALID_NAME'],
+    ['zero-width space (dropped by UTS #46)', 'ex\u200bample.com', 'INVALID_NAME'],
+    ['no-break space inside', 'ex\u00a0ample.com', 'INVALID_NAME'],
+    ['C1 control', 'ex\u0085ample.com', 'INVALID_NAME'],
+    ['tab inside', 'ex\tample.com', 'INVALID_NAME'],
+    ['fullwidth percent (maps to %)', 'evil\uff052eexample.test', 'INVALID_NAME'],
+    ['tilde', 'a~b.example.com', 'INVALID_NAME'],
   ];
   for (const [name, input, code] of cases) {
     test(name, () => {
@@ -132,6 +146,8 @@ describe('normalizeSuffix: one canonical form, null for anything that is not a d
     '*',
     'user@example.com',
     '_acme.example.com',
+    'ex%61mple.com',
+    'example.com?x',
   ]) {
     test(`${JSON.stringify(bad)} is not a suffix`, () => assert.equal(normalizeSuffix(bad), null));
   }

@@ -155,3 +155,32 @@ test('mlb stand-in: signals arriving during a reload coalesce into at most one m
   await lb.idle();
   assert.equal(started, 3, 'a signal after the reloads finished reloads again');
 });
+
+test('MarathonLbNotifier: a redirect is never followed, so the credentials never leave for another origin', async (t) => {
+  const elsewhere = await httpServer(t, () => 200);
+  const { createServer } = await import('node:http');
+  const redirector = createServer((req, res) => {
+    res.writeHead(307, { location: `${elsewhere.url}${req.url ?? '/'}` }).end();
+  });
+  await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+  t.after(
+    () =>
+      new Promise<void>((r) => {
+        redirector.closeAllConnections();
+        redirector.close(() => r());
+      }),
+  );
+  const a = redirector.address();
+  const port = typeof a === 'object' && a ? a.port : 0;
+  const n = new MarathonLbNotifier({
+    urls: [`http://u:secret@127.0.0.1:${port}`],
+    logger: silentLogger(),
+    retry: { baseMs: 60_000, capMs: 60_000, factor: 1, jitter: 0 },
+  });
+  t.after(() => n.stop());
+  const res = await n.notify(change, never());
+  assert.equal(res.ok, false);
+  assert.match(res.detail!, /HTTP 307 redirect, not followed/);
+  assert.doesNotMatch(res.detail!, /secret/);
+  assert.deepEqual(elsewhere.hits, [], 'nothing reached the redirect target');
+});

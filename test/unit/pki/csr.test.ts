@@ -45,3 +45,19 @@ test('createKeyAndCsr never reuses a key', async () => {
   const b = await createKeyAndCsr(['a.example'], 'ec256');
   assert.notEqual(a.keyPem, b.keyPem);
 });
+
+test('CSRs never ask for the clientAuth EKU, nor any EKU or key usage: only the SAN is requested', async (t) => {
+  for (const keyType of ['ec256', 'ec384', 'rsa2048'] as const) {
+    await t.test(keyType, async () => {
+      const { csrDer } = await createKeyAndCsr(['eku.example', 'www.eku.example'], keyType);
+      const text = opensslText(csrDer);
+      assert.doesNotMatch(text, /TLS Web Client Authentication|clientAuth|1\.3\.6\.1\.5\.5\.7\.3\.2/);
+      assert.doesNotMatch(text, /Extended Key Usage|X509v3 Key Usage/);
+      // The requested extensions are exactly one: the subjectAltName.
+      const requested = text.slice(text.indexOf('Requested Extensions:'));
+      assert.deepEqual(requested.match(/X509v3 [A-Za-z ]+:/g), ['X509v3 Subject Alternative Name:']);
+      // And in the DER itself: no extKeyUsage OID (2.5.29.37) anywhere.
+      assert.equal(csrDer.includes(Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x25])), false);
+    });
+  }
+});

@@ -391,14 +391,17 @@ test("openEvents follows a standby's 302 to the leader; non-200 and wrong type a
   }
 });
 
-test('credentials go along to the leader after the 302; a stalled stream endpoint fails over', async () => {
+test('credentials go along to the leader after the 302 when it is a configured URL; a stalled stream endpoint fails over', async () => {
   const creds = { username: 'u', password: 'p' };
   const leader = await startMarathonSimulator({ basicAuth: creds });
   const standby = await startMarathonSimulator({ basicAuth: creds, standbyOf: leader.url });
   const stalled = await startMarathonSimulator({});
   try {
     const withCreds = (u: string): string => u.replace('http://', () => 'http://u:p@');
-    const client = new MarathonClient({ urls: withCreds(standby.url), logger: silentLogger() });
+    const client = new MarathonClient({
+      urls: [withCreds(standby.url), withCreds(leader.url)],
+      logger: silentLogger(),
+    });
     const ev = await client.openEvents(['api_post_event']);
     assert.equal(ev.response.statusCode, 200);
     assert.ok(ev.url.startsWith(leader.url), ev.url);
@@ -424,5 +427,36 @@ test('credentials go along to the leader after the 302; a stalled stream endpoin
     await stalled.stop();
     await standby.stop();
     await leader.stop();
+  }
+});
+
+test('a redirect to an origin that is not a configured Marathon URL never carries the token or Basic credentials', async () => {
+  const elsewhere = await startMarathonSimulator({});
+  const tokenStandby = await startMarathonSimulator({ token: 'secret-token', standbyOf: elsewhere.url });
+  const basicStandby = await startMarathonSimulator({
+    basicAuth: { username: 'u', password: 'p' },
+    standbyOf: elsewhere.url,
+  });
+  try {
+    const { logger, lines } = memoryLogger('debug');
+    const viaToken = new MarathonClient({ urls: tokenStandby.url, token: 'secret-token', logger });
+    const ev = await viaToken.openEvents(['api_post_event']);
+    assert.ok(ev.url.startsWith(elsewhere.url), 'the redirect is followed');
+    ev.response.destroy();
+    const viaBasic = new MarathonClient({ urls: basicStandby.url.replace('http://', 'http://u:p@'), logger });
+    const ev2 = await viaBasic.openEvents(['api_post_event']);
+    ev2.response.destroy();
+    const seen = elsewhere.controls.requests().filter((r) => r.path === '/v2/events');
+    assert.equal(seen.length, 2);
+    for (const r of seen) assert.equal(r.headers['authorization'], undefined, 'no credentials to another origin');
+    // The standbys themselves did get them.
+    assert.equal(tokenStandby.controls.requests()[0]!.headers['authorization'], 'token=secret-token');
+    const follow = lines().filter((l) => l.includes('following marathon redirect'));
+    assert.ok(follow.length === 2 && follow.every((l) => l.includes('"credentials":false')), follow.join('\n'));
+    assert.ok(!lines().some((l) => l.includes('secret-token') || l.includes('u:p@')), 'no secret in the logs');
+  } finally {
+    await basicStandby.stop();
+    await tokenStandby.stop();
+    await elsewhere.stop();
   }
 });

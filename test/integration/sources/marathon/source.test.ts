@@ -363,11 +363,11 @@ test('an unexpected error while reading the stream is logged with err and shown 
       await waitFor(() => names(h.last()).join() === 'a.example.com', 'initial snapshot');
       await waitFor(() => h.source.status().stream === 'connected', 'stream connected');
       sim.controls.emit('api_post_event', { clientIp: null, uri: '/v2/apps/x', appDefinition: { id: '/x' } });
-      await waitFor(() => lines().some((l) => l.includes('reading the event stream failed')), 'error logged');
-      const line = JSON.parse(lines().find((l) => l.includes('reading the event stream failed'))!) as {
-        level: unknown;
-        err?: { message?: string };
-      };
+      const ended = (l: string): boolean =>
+        l.includes('event stream ended, reconnecting') && l.includes('parser-error');
+      await waitFor(() => lines().some(ended), 'error logged');
+      const line = JSON.parse(lines().find(ended)!) as { level: unknown; err?: { message?: string } };
+      assert.equal(line.level, 'warn');
       assert.equal(line.err?.message, 'boom while handling an event');
       assert.equal(h.source.status().lastError?.message, 'boom while handling an event');
       await waitFor(() => sim.controls.streamCount() === 1 && h.source.status().stream === 'connected', 'reconnected');

@@ -145,3 +145,95 @@ test('what onApp throws propagates (the caller discards a partial reading)', () 
   });
   assert.throws(() => p.feed(Buffer.from('{"apps":[1,2]}')), /consumer/);
 });
+
+describe('apps over maxAppBytes are skipped unparsed and reported with their id and size, for any chunking', () => {
+  const MAX = 300;
+  const small = (id: string): Record<string, unknown> => ({
+    id,
+    labels: { MARATHON_ACME_0_DOMAIN: `${id.slice(1)}.com` },
+  });
+  const big = (id: string, n: number): Record<string, unknown> => ({
+    id,
+    labels: { X: 'y'.repeat(n), 'k},{"id":"/fake': '},{' },
+    nested: [{ a: '},{' }, {}],
+  });
+  const apps = [small('/a'), big('/big1', 400), small('/b'), big('/big2', 5000), big('/big3', 290), small('/c')];
+  const layouts: Array<[string, string]> = [
+    ['compact', JSON.stringify({ apps })],
+    ['pretty', JSON.stringify({ apps }, null, 2)],
+    ['oversized last', JSON.stringify({ apps: [small('/a'), big('/big', 2000)] })],
+    ['oversized only', JSON.stringify({ before: 1, apps: [big('/only', 1000)], after: [1] })],
+  ];
+  for (const [name, body] of layouts) {
+    test(name, () => {
+      const parsed = (JSON.parse(body) as { apps: Array<Record<string, unknown>> }).apps;
+      const text = (a: Record<string, unknown>): number => Buffer.byteLength(JSON.stringify(a));
+      const wantApps = parsed.filter((a) => text(a) <= MAX);
+      const wantBig = parsed.filter((a) => text(a) > MAX).map((a) => a['id']);
+      for (const chunks of chunkings(Buffer.from(body), body.length, 10)) {
+        const got: unknown[] = [];
+        const over: Array<[string | undefined, number]> = [];
+        const p = new AppsStreamParser((a) => got.push(a), {
+          maxAppBytes: MAX,
+          onOversized: (id, bytes, max) => {
+            assert.equal(max, MAX);
+            over.push([id, bytes]);
+          },
+        });
+        for (const c of chunks) p.feed(c);
+        assert.equal(p.end(), parsed.length, 'every element counts');
+        assert.deepEqual(got, wantApps);
+        assert.deepEqual(
+          over.map(([id]) => id),
+          wantBig,
+        );
+        for (const [, bytes] of over) assert.ok(bytes > MAX);
+        if (name === 'compact') {
+          const sizes = parsed.filter((a) => text(a) > MAX).map(text);
+          assert.deepEqual(
+            over.map(([, b]) => b),
+            sizes,
+          );
+        }
+      }
+    });
+  }
+  test('a malformed body with an oversized element is still rejected', () => {
+    for (const body of [
+      `{"apps":[{"id":"/x","a":"${'z'.repeat(100)}"},]}`,
+      `{"apps":[{"id":"/x","a":"${'z'.repeat(100)}"}`,
+    ]) {
+      const p = new AppsStreamParser(() => undefined, { maxAppBytes: 10 });
+      assert.throws(
+        () => {
+          p.feed(Buffer.from(body));
+          p.end();
+        },
+        (e: unknown) => e instanceof AppError && e.code === 'MARATHON_BAD_RESPONSE',
+        body.slice(-20),
+      );
+    }
+  });
+});
+
+test('a large app in small chunks is parsed a bounded number of times (no re-parse per chunk)', () => {
+  const nested = Array.from({ length: 20_000 }, (_, i) => ({ k: i, v: '},{' }));
+  const body = Buffer.from(JSON.stringify({ apps: [{ id: '/a' }, { id: '/large', nested }, { id: '/b' }] }));
+  const parse = JSON.parse;
+  let parsedChars = 0;
+  JSON.parse = ((text: string, reviver?: Parameters<typeof parse>[1]) => {
+    parsedChars += text.length;
+    return parse(text, reviver);
+  }) as typeof JSON.parse;
+  let got: unknown[];
+  try {
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < body.length; i += 16 * 1024) chunks.push(body.subarray(i, i + 16 * 1024));
+    got = readChunks(chunks);
+  } finally {
+    JSON.parse = parse;
+  }
+  assert.equal(got.length, 3);
+  assert.ok(body.length > 400_000, `${body.length}`);
+  assert.ok(parsedChars < 3 * body.length, `${parsedChars} characters parsed for a ${body.length}-byte body`);
+});

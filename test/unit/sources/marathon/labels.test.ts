@@ -66,7 +66,7 @@ test('label names per port index, inside and beyond the key cache', () => {
   assert.equal(sanLabel(64), 'MARATHON_ACME_64_SAN');
 });
 
-test('domainLabelsBeyond: non-empty domain labels of ports >= count in the group, in label order', () => {
+test('domainLabelsBeyond: unread domain labels of ports in the group, in label order', () => {
   const labels = {
     HAPROXY_GROUP: 'external',
     HAPROXY_3_GROUP: 'internal',
@@ -75,9 +75,14 @@ test('domainLabelsBeyond: non-empty domain labels of ports >= count in the group
     MARATHON_ACME_3_DOMAIN: 'd.com',
     MARATHON_ACME_4_DOMAIN: ' , ',
     MARATHON_ACME_5_DOMAIN: 7,
+    MARATHON_ACME_6_DOMAIN: null,
+    MARATHON_ACME_00_DOMAIN: 'padded.com',
     MARATHON_ACME_X_DOMAIN: 'x.com',
   };
   assert.deepEqual(domainLabelsBeyond(labels, 1, 'external'), [
-    { label: 'MARATHON_ACME_2_DOMAIN', portIndex: 2, value: 'c.com' },
+    { label: 'MARATHON_ACME_2_DOMAIN', portIndex: 2, value: 'c.com', kind: 'beyond' },
+    { label: 'MARATHON_ACME_5_DOMAIN', portIndex: 5, value: 7, kind: 'not-string' },
+    { label: 'MARATHON_ACME_6_DOMAIN', portIndex: 6, value: null, kind: 'not-string' },
+    { label: 'MARATHON_ACME_00_DOMAIN', portIndex: 0, value: 'padded.com', kind: 'padded-index' },
   ]);
 });

@@ -6,14 +6,14 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SseLineTooLongError, SseParser } from '../../../../src/sources/marathon/sse.js';
+import { SseEventTooLargeError, SseLineTooLongError, SseParser } from '../../../../src/sources/marathon/sse.js';
 import { seededRandom } from '../../../support/random.js';
 
 type Ev = [string, string];
 
 function parseChunks(chunks: Buffer[], max?: number): Ev[] {
   const out: Ev[] = [];
-  const p = new SseParser((t, d) => out.push([t, d]), max);
+  const p = new SseParser((t, d) => out.push([t, d]), max === undefined ? {} : { maxLineLength: max });
   for (const c of chunks) p.feed(c);
   return out;
 }
@@ -133,6 +133,56 @@ test('SSE parser: line length limit', () => {
   assert.deepEqual(parseChunks([Buffer.from('data:123\r\n\r\n')], 8), [['message', '123']]);
   assert.equal(new SseLineTooLongError(9, 8).code, 'SSE_LINE_TOO_LONG');
   assert.equal(new SseLineTooLongError(9, 8).message, 'SSE maximum line length exceeded: 9 > 8');
+});
+
+test('SSE parser: event size limit (data lines that never end an event)', () => {
+  const parser = (max: number): SseParser => new SseParser(() => undefined, { maxEventBytes: max });
+  // Three 5-byte data lines are 15 bytes of event data: over 12.
+  const p = parser(12);
+  assert.throws(
+    () => p.feed('data:a\ndata:b\ndata:c\n'),
+    (e: unknown) => e instanceof SseEventTooLargeError && e.length === 18 && e.max === 12,
+  );
+  // A blank line starts a new event: the same lines in two events are fine.
+  const events: string[] = [];
+  const q = new SseParser((_t, d) => events.push(d), { maxEventBytes: 12 });
+  q.feed('data:a\ndata:b\n\ndata:c\n\n');
+  assert.deepEqual(events, ['a\nb', 'c']);
+  // Comments, event and unknown fields do not accumulate (they are not kept).
+  const r = parser(12);
+  for (let i = 0; i < 1000; i++) r.feed(': keep-alive comment\nevent: x\nfoo: bar\n');
+  assert.equal(new SseEventTooLargeError(9, 8).code, 'SSE_EVENT_TOO_LARGE');
+});
+
+test('SSE parser: only keepBytes of a long line or event is kept; the event is still dispatched, marked truncated', () => {
+  const long = 'x'.repeat(1000);
+  const stream = `event: api_post_event\ndata: ${long}\ndata: more\n\ndata: short\n\n`;
+  const bytes = Buffer.from(stream);
+  const runs: Array<Array<[string, string, boolean]>> = [];
+  for (const size of [1, 3, 64, bytes.length]) {
+    const out: Array<[string, string, boolean]> = [];
+    const p = new SseParser((t, d, cut) => out.push([t, d, cut]), { keepBytes: 100 });
+    for (let i = 0; i < bytes.length; i += size) p.feed(bytes.subarray(i, i + size));
+    runs.push(out);
+  }
+  for (const out of runs) assert.deepEqual(out, runs[0]);
+  const [first, second] = runs[0]!;
+  assert.equal(first![0], 'api_post_event');
+  assert.equal(first![2], true);
+  assert.ok(first![1].length <= 100, 'at most keepBytes of data');
+  assert.ok(first![1].startsWith('xxxx'));
+  assert.deepEqual(second, ['message', 'short', false]);
+});
+
+test('SSE parser: a line dripping one byte at a time is counted, not stored chunk by chunk', () => {
+  const p = new SseParser(() => undefined, { maxLineLength: 100_000, keepBytes: 16 });
+  const one = Buffer.from('y');
+  assert.throws(
+    () => {
+      for (let i = 0; i < 200_000; i++) p.feed(one);
+    },
+    (e: unknown) => e instanceof SseLineTooLongError && e.length === 100_001,
+  );
 });
 
 test('SSE parser: random event streams give the same events under any chunking', () => {

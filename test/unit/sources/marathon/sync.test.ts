@@ -68,6 +68,29 @@ test('a request re-lists after its delay; a storm of 1000 requests gives at most
   await h.stop();
 });
 
+test('leading edge: an event after quiet re-lists at once; a storm of 1000 while it runs gives one more re-list', async () => {
+  const h = harness({}, 100);
+  const t0 = Date.now();
+  h.scheduler.request('connect', 0);
+  await advance(1500);
+  // Quiet: the first event of a storm starts a re-list at once, the rest of the storm is one more.
+  const t1 = Date.now();
+  for (let i = 0; i < 1000; i++) {
+    h.scheduler.request('api_post_event', 0);
+    if (i === 0) await advance(10);
+  }
+  await advance(5000);
+  assert.deepEqual(
+    h.calls.map((c) => c.reason),
+    ['connect', 'api_post_event', 'coalesced'],
+  );
+  // At once: within the first step of the mocked clock (10 ms), not after a debounce.
+  assert.ok(h.calls[1]!.at - t1 <= 10, `first event served ${h.calls[1]!.at - t1} ms after it came`);
+  assert.equal(h.calls[2]!.at - h.calls[1]!.at, 1000, 'the rest waits for minSyncIntervalMs');
+  assert.ok(h.calls[0]!.at - t0 <= 10);
+  await h.stop();
+});
+
 test('requests while a re-list runs coalesce into one more, debounceMs after it ends and minSyncIntervalMs after its start', async () => {
   const h = harness({}, 300);
   const t0 = Date.now();

@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appsToSnapshot, type LabelOptions, SnapshotBuilder } from '../../../../src/sources/marathon/translate.js';
 import type { Snapshot } from '../../../../src/domain/types.js';
+import { MAX_LABEL_LENGTH } from '../../../../src/sources/marathon/labels.js';
 
 const OPTS: LabelOptions = { group: 'external', allowMultipleCerts: false, san: false };
 
@@ -263,6 +264,33 @@ describe('malformed apps become BAD_APP problems and never stop the others', () 
     ['unknown networking mode', { id: '/a', labels: {}, networks: [{ mode: 'container/iptables' }] }, 'BAD_APP'],
     ['networks entry not an object', { id: '/a', labels: {}, networks: [7] }, 'BAD_APP'],
     ['domain label not a string', app('/a', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 5 }), 'BAD_LABEL'],
+    ['domain label null', app('/a', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: null }), 'BAD_LABEL'],
+    ['domain label an object', app('/a', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: { a: 1 } }), 'BAD_LABEL'],
+    [
+      'domain label beyond the ports, not a string',
+      app('/a', { HAPROXY_GROUP: 'external', MARATHON_ACME_3_DOMAIN: ['a.com'] }),
+      'BAD_LABEL',
+    ],
+    [
+      'domain label with a zero-padded index (no port reads it)',
+      app('/a', { HAPROXY_GROUP: 'external', MARATHON_ACME_00_DOMAIN: 'a.com' }),
+      'BAD_LABEL',
+    ],
+    [
+      'domain label over MAX_LABEL_LENGTH',
+      app('/a', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: `${'a'.repeat(MAX_LABEL_LENGTH)}.com` }),
+      'LABEL_TOO_LARGE',
+    ],
+    [
+      'oversized domain label beyond the ports',
+      app('/a', { HAPROXY_GROUP: 'external', MARATHON_ACME_5_DOMAIN: 'b.com '.repeat(MAX_LABEL_LENGTH) }),
+      'LABEL_TOO_LARGE',
+    ],
+    [
+      'percent-escaped name (never decoded into another name)',
+      app('/a', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'evil%2eexample.test' }),
+      'INVALID_NAME',
+    ],
   ];
   for (const [name, bad, code] of cases) {
     test(name, () => {
@@ -379,6 +407,32 @@ describe('PORT_INDEX_OUT_OF_RANGE only for ports in --group (port group label, e
       assert.deepEqual(s.specs, []);
     });
   }
+});
+
+test('an oversized SAN label is unusable: reported, and the --san flag holds', () => {
+  const labels = {
+    HAPROXY_GROUP: 'external',
+    MARATHON_ACME_0_DOMAIN: 'a.com b.com',
+    MARATHON_ACME_0_SAN: ' '.repeat(MAX_LABEL_LENGTH + 1),
+  };
+  const s = appsToSnapshot([app('/a', labels)], { ...OPTS, san: true });
+  assert.deepEqual(summary(s), ['a.com: a.com,b.com <- /a:0']);
+  assert.deepEqual(codes(s), ['BAD_LABEL']);
+});
+
+test('SnapshotBuilder: an oversized app counts as an app and is an APP_TOO_LARGE problem with its id', () => {
+  const b = new SnapshotBuilder(OPTS);
+  b.addApp(app('/a', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'a.com' }));
+  b.addOversized('/huge', 20_000_000, 4_194_304);
+  b.addOversized(undefined, 5_000_000, 4_194_304);
+  b.addApp(null);
+  const s = b.build();
+  assert.deepEqual(summary(s), ['a.com: a.com <- /a:0']);
+  assert.deepEqual(codes(s), ['APP_TOO_LARGE', 'APP_TOO_LARGE', 'BAD_APP']);
+  assert.equal(s.problems[0]!.appId, '/huge');
+  assert.match(s.problems[0]!.reason, /app #1 is 20000000 bytes, over the limit of 4194304/);
+  assert.equal(s.problems[1]!.appId, undefined);
+  assert.match(s.problems[2]!.reason, /app #3/);
 });
 
 test('SnapshotBuilder: apps fed one by one give the same snapshot as appsToSnapshot', () => {
