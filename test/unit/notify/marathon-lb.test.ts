@@ -127,11 +127,16 @@ test('MarathonLbNotifier: malformed percent-escapes in userinfo do not throw; an
 
 test('mlb stand-in: signals arriving during a reload coalesce into at most one more reload', async (t) => {
   let started = 0;
+  // The first reload lasts until the test has sent its four signals (no race with a fixed duration).
+  let finishFirst: () => void = () => undefined;
+  const firstDone = new Promise<void>((r) => {
+    finishFirst = r;
+  });
   const haproxy = {
     reload: async () => {
       started += 1;
-      await new Promise((r) => setTimeout(r, 150));
-      return { ms: 150, workers: [] };
+      if (started === 1) await firstDone;
+      return { ms: 0, workers: [] };
     },
   } as unknown as HaproxyHandle;
   const lb = await startMlbStandin({ haproxy });
@@ -147,6 +152,7 @@ test('mlb stand-in: signals arriving during a reload coalesce into at most one m
     [200, 200, 200, 200],
     'during the first reload',
   );
+  finishFirst();
   await lb.idle();
   assert.equal(lb.calls.length, 5);
   assert.equal(started, 2, 'the first signal reloads; the 4 during it make exactly one more reload');
