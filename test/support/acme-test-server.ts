@@ -20,11 +20,9 @@ import {
 } from 'node:crypto';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { makeTestTls } from './test-ca.js';
+import { makeTempDir, removeTempDir } from './temp-dirs.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -132,7 +130,7 @@ async function makeCa(name: string, issuer?: Ca): Promise<Ca> {
 }
 
 export async function startAcmeTestServer(options: TestServerOptions = {}): Promise<AcmeTestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'acme-test-server-'));
+  const dir = makeTempDir('acme-test-server-');
   const tls = makeTestTls(dir);
   const root = await makeCa('Test Root R1');
   const altRoot = await makeCa('Test Alt Root X2');
@@ -506,7 +504,7 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
     new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => {
-        rmSync(dir, { recursive: true, force: true });
+        removeTempDir(dir);
         resolve();
       });
     });
