@@ -2,8 +2,8 @@
  * The four per-certificate gauge families (label `domain`), built for thousands of certificates
  * scraped every few seconds: `update()` takes the whole current set, compares it with the last one and
  * re-renders only the series whose value changed (and drops those of certificates that are gone);
- * `text()` joins the cached lines. So a scrape costs a diff of numbers and a string join, not the
- * rebuilding of every series.
+ * `text()` serves the family's text, joined again only after a change. So a scrape costs a diff of
+ * numbers, not the rebuilding of every series.
  *
  * Contract: each family is also a prom-client `Gauge` on the registry (names, help and type as
  * `Registry.metrics()` and `getMetricsAsJSON()` show them, filled by its `collect` from the same
@@ -31,6 +31,8 @@ export class CertificateFamily extends Gauge<'domain'> {
   /** Set by prom-client's constructor (its typings leave it out). */
   declare readonly name: string;
   private readonly header: string;
+  /** The rendered family; undefined after a change. */
+  private cached: string | undefined;
 
   constructor(
     config: { name: string; help: string; registers: Registry[] },
@@ -54,12 +56,20 @@ export class CertificateFamily extends Gauge<'domain'> {
 
   /** The family in Prometheus text format, as prom-client renders it (no trailing newline). */
   text(): string {
-    const out = [this.header];
-    for (const row of this.rows.values()) {
-      const line = row.lines[this.field];
-      if (line !== undefined) out.push(line);
+    if (this.cached === undefined) {
+      const out = [this.header];
+      for (const row of this.rows.values()) {
+        const line = row.lines[this.field];
+        if (line !== undefined) out.push(line);
+      }
+      this.cached = out.join('\n');
     }
-    return out.join('\n');
+    return this.cached;
+  }
+
+  /** A line of this family changed, appeared or went. */
+  changed(): void {
+    this.cached = undefined;
   }
 }
 
@@ -103,7 +113,8 @@ export class CertificateGauges {
   /** Replace the whole set: certificates absent from `current` lose their series. */
   update(current: Iterable<readonly [domain: string, series: CertificateSeries]>): void {
     const seen = new Set<string>();
-    const names = [this.expiry.name, this.renewal.name, this.failures.name, this.backoffUntil.name];
+    const families = this.families;
+    const names = families.map((f) => f.name);
     for (const [domain, series] of current) {
       seen.add(domain);
       let row = this.rows.get(domain);
@@ -114,12 +125,14 @@ export class CertificateGauges {
       for (let i = 0; i < FIELDS.length; i++) {
         const v = series[FIELDS[i]!];
         if (v === row.values[i]) continue;
+        families[i]!.changed();
         row.values[i] = v;
         row.lines[i] = v === undefined ? undefined : `${names[i]}{domain="${escapeLabel(domain)}"} ${v}`;
       }
     }
-    if (seen.size !== this.rows.size)
-      for (const domain of this.rows.keys()) if (!seen.has(domain)) this.rows.delete(domain);
+    if (seen.size === this.rows.size) return;
+    for (const domain of this.rows.keys()) if (!seen.has(domain)) this.rows.delete(domain);
+    for (const f of families) f.changed();
   }
 
   get families(): readonly CertificateFamily[] {

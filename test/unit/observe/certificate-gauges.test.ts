@@ -51,3 +51,26 @@ test('label values are escaped as prom-client escapes them', async () => {
   assert.match(text, /\{domain="we\\"ird\\\\name\\n"\}/);
   assert.equal(text, await m.registry.metrics());
 });
+
+test('the text served after a change is the new one (the cached text is dropped), and the same without one', async () => {
+  const m = createMetrics({ defaultMetrics: false });
+  m.certificateGauges.update([
+    ['a.example', row()],
+    ['b.example', row()],
+  ]);
+  const before = await renderMetrics(m);
+  m.certificateGauges.update([
+    ['a.example', row()],
+    ['b.example', row()],
+  ]);
+  assert.equal(await renderMetrics(m), before, 'nothing changed');
+  m.certificateGauges.update([
+    ['a.example', row({ backoffUntil: 1_800_000_000 })],
+    ['c.example', row()],
+  ]);
+  const after = await renderMetrics(m);
+  assert.match(after, /backoff_until_timestamp_seconds\{domain="a\.example"\} 1800000000/);
+  assert.match(after, /expiry_timestamp_seconds\{domain="c\.example"\}/);
+  assert.doesNotMatch(after, /b\.example/);
+  assert.equal(after, await m.registry.metrics());
+});
