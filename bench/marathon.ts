@@ -165,9 +165,9 @@ async function main(): Promise<void> {
     console.log(`floor: JSON.parse of the payload   : ${f.toFixed(1)} ms`);
     console.log(`fetch + translate (HTTP, streamed) : ${tt.toFixed(1)} ms  (${certs} certificates)`);
     console.log(`translate alone (appsToSnapshot)   : ${median(translate).toFixed(1)} ms  (apps already parsed)`);
-    console.log(`ratio fetch+translate / floor      : ${(tt / f).toFixed(2)}x   (target < 2x)`);
+    console.log(`ratio fetch+translate / floor      : ${(tt / f).toFixed(2)}x   [goal: < 2x the floor]`);
     console.log(
-      `peak RSS, one re-list              : ${single.peakMb.toFixed(0)} MB   (target < 128 MB; ${single.baselineMb.toFixed(0)} MB before the first fetch)`,
+      `peak RSS, one re-list              : ${single.peakMb.toFixed(0)} MB   (${single.baselineMb.toFixed(0)} MB before the first fetch)   [goal: < 128 MB]`,
     );
     console.log(
       `peak RSS, ${runs} re-lists 1 s apart    : ${paced.peakMb.toFixed(0)} MB   (the source's fastest pace: minSyncIntervalMs 1000)`,

@@ -1,7 +1,11 @@
 /**
- * The demo: the whole system on this machine. `npm run demo` (scripts/demo.sh) builds and runs it.
- *   --exit-when-served   stop once every sample certificate is served (used by the tests)
+ * The demo: the whole system on this machine. `npm run demo` (scripts/demo.sh) builds and runs it,
+ * until Ctrl-C (which stops everything it started and removes its temporary directories).
+ *   --cert-lifetime S   lifetime of the certificates Pebble issues, in seconds (default 120: marathon-acme
+ *                       renews at two thirds of it, so a renewal shows up about 80 s after each issue;
+ *                       Debian's Pebble would otherwise issue 5-year certificates)
  */
+import { parseArgs } from 'node:util';
 import { formatTextLine } from '../src/lib/logger.js';
 import { startStack, app, type Stack } from '../test/support/stack.js';
 
@@ -37,22 +41,56 @@ const EXPECTED: Array<{ sni: string; names: string[] }> = [
 
 const say = (s: string): void => void process.stdout.write(`${s}\n`);
 
+/** The SNI names already served, with the serial HAProxy served; a new install of one of them is a renewal. */
+const served = new Map<string, string>();
+
+/** Print each renewal once HAProxy serves the new certificate (watched from the daemon's log lines). */
+function watchRenewal(stack: Stack, line: string): void {
+  let rec: { msg?: string; domain?: string; reason?: string };
+  try {
+    rec = JSON.parse(line) as typeof rec;
+  } catch {
+    return;
+  }
+  if (rec.msg !== 'certificate installed' || !rec.domain) return;
+  const sni = rec.domain; // the sample certificates are named after their first name, which is their SNI here
+  const old = served.get(sni);
+  if (old === undefined) return;
+  stack.waitServed(sni, { notSerial: old, timeoutMs: 60_000 }).then(
+    (c) => {
+      served.set(sni, c.serial);
+      say(
+        `\nRENEWED and served by HAProxy for SNI ${sni}: serial ${old} -> ${c.serial}, expires ${c.validTo.toISOString()} (${rec.reason ?? 'renewal'})`,
+      );
+    },
+    (err: unknown) => say(`\nRENEWAL of ${sni} not served: ${err instanceof Error ? err.message : String(err)}`),
+  );
+}
+
 async function main(): Promise<void> {
-  const exitWhenServed = process.argv.includes('--exit-when-served');
+  const { values } = parseArgs({ options: { 'cert-lifetime': { type: 'string', default: '120' } } });
+  const lifetime = Number(values['cert-lifetime']);
+  if (!Number.isInteger(lifetime) || lifetime < 10) throw new Error('--cert-lifetime: whole seconds, at least 10');
   say(
     'Starting HAProxy, a marathon-lb stand-in, Pebble (real HTTP-01 validation through HAProxy), a Marathon simulator and marathon-acme...',
   );
-  const stack = await startStack({
+  let stack: Stack | undefined;
+  stack = await startStack({
     apps: SAMPLE_APPS,
+    pebble: { certificateValidityPeriod: lifetime },
     daemonArgs: ['--remove-after', '30', '--log-level', 'info'],
-    echo: (line) => say(`  marathon-acme | ${formatTextLine(line)}`),
+    echo: (line) => {
+      say(`  marathon-acme | ${formatTextLine(line)}`);
+      if (stack) watchRenewal(stack, line);
+    },
   });
+  const s = stack;
   let stopping = false;
   const stop = async (code: number): Promise<never> => {
     if (!stopping) {
       stopping = true;
       say('\nStopping...');
-      await stack.stop();
+      await s.stop();
     }
     process.exit(code);
   };
@@ -60,14 +98,15 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   try {
-    say(`\nStorage directory: ${stack.storageDir}`);
+    say(`\nStorage directory: ${s.storageDir}`);
     for (const e of EXPECTED) {
-      const c = await stack.waitServed(e.sni, { names: e.names, timeoutMs: 90_000 });
+      const c = await s.waitServed(e.sni, { names: e.names, timeoutMs: 90_000 });
+      served.set(e.sni, c.serial);
       say(
-        `\nSERVED by HAProxy for SNI ${e.sni}: subject CN=${c.subject}, names ${c.altNames.join(', ')}, issuer ${c.issuer}, expires ${c.validTo.toISOString()}, verified against Pebble's root: ${c.authorized}`,
+        `\nSERVED by HAProxy for SNI ${e.sni}: subject CN=${c.subject}, names ${c.altNames.join(', ')}, issuer ${c.issuer}, serial ${c.serial}, expires ${c.validTo.toISOString()}, verified against Pebble's root: ${c.authorized}`,
       );
     }
-    const status = (await (await fetch(`${stack.daemonUrl}/status`)).json()) as {
+    const status = (await (await fetch(`${s.daemonUrl}/status`)).json()) as {
       problems: Array<{ appId?: string; code: string; reason: string }>;
     };
     for (const p of status.problems) say(`REJECTED label of ${p.appId ?? '?'}: ${p.code} (${p.reason})`);
@@ -75,13 +114,14 @@ async function main(): Promise<void> {
     say(`\nDEMO FAILED: ${err instanceof Error ? err.message : String(err)}`);
     await stop(1);
   }
-  if (exitWhenServed) await stop(0);
-  printHints(stack);
+  printHints(s, lifetime);
 }
 
-function printHints(s: Stack): void {
+function printHints(s: Stack, lifetime: number): void {
   say(`
-All sample certificates are served. Try, in another terminal:
+All sample certificates are served. They live ${lifetime} s (--cert-lifetime): marathon-acme renews each at two
+thirds of its lifetime, so watch for RENEWED lines about ${Math.round((lifetime * 2) / 3)} s after each was issued.
+Try, in another terminal:
   curl -s ${s.daemonUrl}/status | less                        # every certificate, why it exists, its state
   curl -s ${s.daemonUrl}/health                               # health checks
   curl -s ${s.daemonUrl}/metrics | grep '^marathon_acme_cert'  # metrics

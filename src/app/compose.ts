@@ -10,7 +10,7 @@ import { checkHealth } from '../http/health.js';
 import { type HttpHandlers, HttpServer } from '../http/server.js';
 import { statusReport } from '../http/status.js';
 import type { Logger } from '../lib/logger.js';
-import type { Metrics } from '../observe/metrics.js';
+import { renderMetrics, type Metrics } from '../observe/metrics.js';
 import { createEventBus } from '../events/index.js';
 import type { EventBus } from '../events/bus.js';
 import { Reconciler } from '../reconciler/reconciler.js';
@@ -135,7 +135,7 @@ function httpHandlers(
     health: () => checkHealth(health),
     metrics: async () => {
       app.reconciler.publishMetrics();
-      return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
+      return { contentType: metrics.registry.contentType, body: await renderMetrics(metrics) };
     },
     status: () => statusReport({ version: VERSION, ...app }),
     releaseRemovals: () => app.reconciler.releaseRemovals(),

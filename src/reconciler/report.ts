@@ -161,19 +161,25 @@ function shownRequester(r: Requester): Requester {
 }
 
 /**
- * Per-certificate gauges and the count by state, rebuilt from scratch each time so a certificate
- * that is gone (removed, or forgotten before it was ever issued) leaves no stale series behind.
+ * Per-certificate gauges and the count by state. The gauges take the whole current set and re-render
+ * only what changed, so a certificate that is gone (removed, or forgotten before it was ever issued)
+ * leaves no stale series behind and a scrape does not rebuild thousands of series.
  */
 export function publishCertificateMetrics(m: Metrics, certificates: readonly CertificateStatus[]): void {
-  for (const g of [m.certExpiry, m.certRenewal, m.certFailures, m.certBackoffUntil, m.certificates]) g.reset();
   const byState = new Map<string, number>();
-  for (const c of certificates) {
-    byState.set(c.state, (byState.get(c.state) ?? 0) + 1);
-    if (c.notAfter) m.certExpiry.set({ domain: c.name }, Date.parse(c.notAfter) / 1000);
-    if (c.renewAt) m.certRenewal.set({ domain: c.name }, Date.parse(c.renewAt) / 1000);
-    m.certFailures.set({ domain: c.name }, c.failures);
-    m.certBackoffUntil.set({ domain: c.name }, c.nextAttempt ? Date.parse(c.nextAttempt) / 1000 : 0);
-  }
+  const seconds = (iso: string | undefined): number | undefined => (iso ? Date.parse(iso) / 1000 : undefined);
+  m.certificateGauges.update(
+    certificates.map((c) => {
+      byState.set(c.state, (byState.get(c.state) ?? 0) + 1);
+      const series = {
+        expiry: seconds(c.notAfter),
+        renewal: seconds(c.renewAt),
+        failures: c.failures,
+        backoffUntil: seconds(c.nextAttempt) ?? 0,
+      };
+      return [c.name, series] as const;
+    }),
+  );
   for (const s of CERTIFICATE_STATES) m.certificates.set({ state: s }, byState.get(s) ?? 0);
 }
 

@@ -2,10 +2,10 @@
  * Small helpers for ACME tests: an in-memory account key store, unique names, chain verification.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { makeTempDir, removeTempDir } from './temp-dirs.js';
 
 /** `AccountKeyStore` in memory; counts writes. */
 export class MemoryKeyStore {
@@ -27,7 +27,7 @@ export function uniqueName(label = 'test'): string {
 
 /** `openssl verify` of leaf against root with the given intermediates; returns openssl's output or throws. */
 export function opensslVerify(rootPem: string, chainPem: string, leafPem: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'verify-'));
+  const dir = makeTempDir('verify-');
   try {
     writeFileSync(join(dir, 'root.pem'), rootPem);
     writeFileSync(join(dir, 'chain.pem'), chainPem);
@@ -41,7 +41,7 @@ export function opensslVerify(rootPem: string, chainPem: string, leafPem: string
     ];
     return execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }
 

@@ -15,12 +15,10 @@ import 'reflect-metadata';
 import { createHash, createPublicKey, randomBytes, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { classicHierarchy, ecSign, genYHierarchy } from './acme-test-chains.js';
 import { makeTestTls } from './test-ca.js';
+import { makeTempDir, removeTempDir } from './temp-dirs.js';
 
 export interface TestServerOptions {
   /** `meta.profiles` (name → description); omitted = no profiles. */
@@ -116,7 +114,7 @@ const ALG: Record<string, { hash: string; p1363: boolean }> = {
   RS256: { hash: 'sha256', p1363: false },
 };
 export async function startAcmeTestServer(options: TestServerOptions = {}): Promise<AcmeTestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'acme-test-server-'));
+  const dir = makeTempDir('acme-test-server-');
   const tls = makeTestTls(dir);
   const hierarchy = options.genY
     ? await genYHierarchy(options.genY === 'short-default' ? 'short-default' : 'long-default')
@@ -513,7 +511,7 @@ export async function startAcmeTestServer(options: TestServerOptions = {}): Prom
     new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => {
-        rmSync(dir, { recursive: true, force: true });
+        removeTempDir(dir);
         resolve();
       });
     });

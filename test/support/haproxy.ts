@@ -12,15 +12,16 @@
  *   stops HAProxy with marathon-lb's 50,000).
  *
  * Processes: only the master it spawned and the workers it saw are ever signalled, by PID, also on
- * failure and at process exit. Throws (never skips) when haproxy is missing.
+ * failure and at process exit; its temp directory is removed by `stop()`, at the latest at exit
+ * (temp-dirs.ts). Throws (never skips) when haproxy is missing.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haproxyCommand } from '../../src/notify/haproxy-cli.js';
+import { makeTempDir, removeTempDir } from './temp-dirs.js';
 
 export const HAPROXY_BIN = process.env.HAPROXY_BIN ?? '/usr/sbin/haproxy';
 
@@ -29,7 +30,7 @@ export interface StartHaproxyOptions {
   readonly storageDir: string;
   /** `host:port` that serves `/.well-known/acme-challenge/`; without it those requests get 503. */
   readonly acmeBackend?: string;
-  /** Where the config, sockets and pid live; a fresh temp directory by default. */
+  /** Where the config, sockets and pid live; a fresh temp directory by default (removed by `stop()`). */
   readonly workDir?: string;
   readonly httpsPort?: number;
   readonly httpPort?: number;
@@ -156,7 +157,8 @@ function alive(pid: number): boolean {
 export async function startHaproxy(options: StartHaproxyOptions): Promise<HaproxyHandle> {
   assertHaproxyInstalled();
   installExitHook();
-  const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'haproxy-')));
+  const ownDir = options.workDir === undefined;
+  const workDir = options.workDir ?? makeTempDir('haproxy-');
   const httpsPort = options.httpsPort ?? (await freePort());
   const httpPort = options.httpPort ?? (await freePort());
   const masterSocket = join(workDir, 'master.sock');
@@ -200,6 +202,7 @@ export async function startHaproxy(options: StartHaproxyOptions): Promise<Haprox
       live.delete(pid);
     }
     await Promise.race([exited, delay(2000)]);
+    if (ownDir) removeTempDir(workDir);
   };
 
   try {

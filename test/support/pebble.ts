@@ -7,15 +7,16 @@
  *   are disabled and its management API moved to a free port, so they take none of the ports we need.
  * - `PEBBLE_VA_NOSLEEP=1`; Pebble's default 5% badNonce injection stays on unless `env` overrides it.
  * - Throws when the binaries are missing (tests then FAIL, they never skip).
- * - `stop()` kills exactly the PIDs it started (also registered for process exit) and removes the temp dir.
+ * - `stop()` kills exactly the PIDs it started (also registered for process exit) and removes the temp dir
+ *   (at the latest at process exit, also on Ctrl-C: temp-dirs.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTestTls } from './test-ca.js';
+import { makeTempDir, removeTempDir } from './temp-dirs.js';
 
 export const PEBBLE_BIN = '/usr/bin/pebble';
 export const CHALLTESTSRV_BIN = '/usr/bin/pebble-challtestsrv';
@@ -179,11 +180,11 @@ async function killAndWait(child: ChildProcess): Promise<void> {
 export async function startPebble(opts: PebbleOptions = {}): Promise<PebbleInstance> {
   assertInstalled(PEBBLE_BIN);
   assertInstalled(CHALLTESTSRV_BIN);
-  const dir = mkdtempSync(join(tmpdir(), 'pebble-'));
+  const dir = makeTempDir('pebble-');
   const children: ChildProcess[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(children.map(killAndWait));
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   };
   try {
     const tls = makeTestTls(dir);

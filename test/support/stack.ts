@@ -4,9 +4,6 @@
  * HAProxy (which routes /.well-known/acme-challenge/ to the daemon) → certificates written to the
  * storage directory → marathon-lb stand-in reloads HAProxy → HAProxy serves them over TLS.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { FileStore } from '../../src/store/index.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { startPebble, type PebbleInstance, type PebbleOptions } from './pebble.js';
@@ -15,6 +12,7 @@ import { startMlbStandin, type MlbStandin } from './mlb-standin.js';
 import { startMarathonSimulator, type MarathonSimulator } from './marathon-simulator/index.js';
 import { startDaemon, type Daemon } from './daemon.js';
 import { probeTls, type ServedCert } from './tls-probe.js';
+import { makeTempDir, removeTempDir } from './temp-dirs.js';
 
 export interface StackOptions {
   /** Apps the simulator starts with. */
@@ -24,7 +22,7 @@ export interface StackOptions {
   readonly pebble?: PebbleOptions;
   /** Receives every daemon log line (demo). */
   readonly echo?: (line: string) => void;
-  /** Reuse a storage directory (restart tests); a fresh temp directory otherwise. */
+  /** Reuse a storage directory (restart tests); a fresh temp directory otherwise, removed by `stop()`. */
   readonly storageDir?: string;
 }
 
@@ -50,10 +48,11 @@ export interface Stack {
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const storageDir = opts.storageDir ?? (await mkdtemp(join(tmpdir(), 'marathon-acme-')));
+  const storageDir = opts.storageDir ?? makeTempDir('marathon-acme-');
   const cleanups: Array<() => Promise<unknown>> = [];
   const stopAll = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    if (!opts.storageDir) removeTempDir(storageDir);
   };
   try {
     // HAProxy needs default.pem and certs/ before it starts: initialise the layout as the daemon would.
@@ -123,7 +122,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       async stop() {
         await stack.daemon.stop();
         await stopAll();
-        if (!opts.storageDir) await rm(storageDir, { recursive: true, force: true });
       },
     };
     cleanups.push(() => stack.daemon.stop());

@@ -1,17 +1,16 @@
 /** A FileStore in a fresh temporary directory, removed after the test (unit tests of src/store/). */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import type { CertSpec } from '../../src/domain/types.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { FileStore, type FileStoreOptions } from '../../src/store/file-store.js';
+import { makeTempDir, removeTempDir } from './temp-dirs.js';
 
 export async function tempStore(
   t: { after: (fn: () => Promise<void>) => void },
   opts: Partial<FileStoreOptions> = {},
 ): Promise<{ dir: string; store: FileStore }> {
-  const dir = await mkdtemp(join(tmpdir(), 'store-test-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = makeTempDir('store-test-');
+  t.after(async () => removeTempDir(dir));
   const store = new FileStore({ dir, logger: silentLogger(), ...opts });
   return { dir, store };
 }
