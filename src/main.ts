@@ -2,11 +2,13 @@
 /**
  * The entry point: argv + environment → exit code. Parses the flags, creates the logger, logs the
  * configuration and hands over to `app/run.ts` (the composition root is `app/compose.ts`).
+ * `marathon-acme <subcommand> ...` (app/subcommands.ts) runs a subcommand instead, with its own exit codes.
  * Exit codes: 0 (stopped by SIGTERM/SIGINT, --help, --version), 1 (cannot start, fatal error), 2 (usage).
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { run } from './app/run.js';
+import { subcommandOf } from './app/subcommands.js';
 import { helpText, parseCli, UsageError } from './cli/index.js';
 import { describeConfig } from './config/describe.js';
 import { describeError } from './lib/errors.js';
@@ -15,6 +17,12 @@ import { VERSION } from './version.js';
 
 /** Run the daemon; resolves with the process exit code. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const command = subcommandOf(argv);
+  if (command)
+    return command(argv.slice(1), env, {
+      out: (s) => process.stdout.write(s),
+      err: (s) => process.stderr.write(s),
+    });
   let parsed: ReturnType<typeof parseCli>;
   try {
     parsed = parseCli(argv, env);

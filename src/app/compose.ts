@@ -79,7 +79,10 @@ export function compose(config: Config, logger: Logger, metrics: Metrics, store:
     requestResync: () => resyncAll(sources),
   });
   const app = { store, issuer, notifier, sources, reconciler, events };
-  const http = new HttpServer(httpHandlers(config, app, challenges, metrics, startedAt), logger);
+  const http = new HttpServer(httpHandlers(config, app, challenges, metrics, startedAt), logger, {
+    tokens: config.apiTokens,
+    readAuth: config.apiReadAuth,
+  });
   return { ...app, http };
 }
 

@@ -249,6 +249,17 @@ export const OPTIONS: readonly Option[] = [
     metavar: 'GID',
     help: 'Group id given to written files and directories, so an HAProxy running as another user can read them (files 0640, directories 0750)',
   },
+  {
+    name: 'api-tokens-file',
+    kind: 'string',
+    metavar: 'FILE',
+    help: "API tokens, one per line: '<name> <scope>[,<scope>...] <sha256-hex of the token>' (scopes read, write, admin, sync); create one with 'marathon-acme token create NAME SCOPES'. Without it every state-changing endpoint answers 403",
+  },
+  {
+    name: 'api-read-auth',
+    kind: 'boolean',
+    help: 'Require a token with the read scope for the read endpoints too (/status and GET /api/v1/...)',
+  },
   { name: 'version', kind: 'boolean', help: "show program's version number and exit" },
   { name: 'help', short: 'h', kind: 'boolean', help: 'show this help message and exit' },
 ];

@@ -2,11 +2,20 @@
 import { envName, STORAGE_DIR_ENV } from './env.js';
 import { OPTIONS } from './flags.js';
 
+/** The subcommands, as --help lists them (app/subcommands.ts runs them). */
+export const COMMANDS: readonly (readonly [string, string])[] = [
+  ['token create NAME SCOPES', 'print a new API token and the line to add to --api-tokens-file'],
+];
+
 export function helpText(): string {
   const lines = [
     'usage: marathon-acme [options] storage-dir',
+    '       marathon-acme <command> ...',
     '',
     'Automatically manage ACME certificates for Marathon apps',
+    '',
+    'commands (each takes --help):',
+    ...COMMANDS.map(([usage, what]) => `  ${usage}\n        ${what}`),
     '',
     'positional arguments:',
     `  storage-dir           Path to directory for storing certificates (env ${STORAGE_DIR_ENV})`,
@@ -19,6 +28,9 @@ export function helpText(): string {
     const env = o.name === 'help' || o.name === 'version' ? '' : ` [${envName(o.name)}]`;
     lines.push(`  ${flag}`, `        ${o.help}${dflt}${env}`);
   }
-  lines.push('', 'Labels: MARATHON_ACME_{n}_DOMAIN on an app port in the marathon-lb group; see docs/labels.md.');
+  lines.push(
+    '',
+    'Labels: MARATHON_ACME_{n}_DOMAIN on an app port in the marathon-lb group; see docs/configuration.md (Marathon app labels).',
+  );
   return `${lines.join('\n')}\n`;
 }

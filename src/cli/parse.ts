@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { type Config, DEFAULTS, parseListen, upgradeAcmeUrl } from '../config/config.js';
 import { KEY_TYPES, type KeyType } from '../domain/types.js';
+import { parseTokensFile, type TokenEntry } from '../lib/tokens.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../lib/logger.js';
 import { envName, type RawValue, rawLookup, storageDirOf } from './env.js';
 import { OPTIONS } from './flags.js';
@@ -108,6 +109,17 @@ function readableFile(v: FlagValues, name: string): string | undefined {
   return file;
 }
 
+/** `--api-tokens-file`, read and parsed now: a bad line is a usage error naming the file and line. */
+function apiTokens(v: FlagValues): TokenEntry[] {
+  const file = readableFile(v, 'api-tokens-file');
+  if (file === undefined) return [];
+  try {
+    return parseTokensFile(readFileSync(file, 'utf8'), file);
+  } catch (err) {
+    throw new UsageError(`${v.label('api-tokens-file')}: ${(err as Error).message}`);
+  }
+}
+
 type Checked = ReturnType<typeof checkedFlags>;
 
 /** Where the daemon connects and listens, and how it logs. */
@@ -157,5 +169,7 @@ function operations(v: FlagValues, c: Checked) {
     haproxyMasterSocket: v.text('haproxy-master-socket'),
     notifyCommand: c.notify?.split(/\s+/),
     storageGroup: v.str('storage-group') !== undefined ? v.num('storage-group', 'int') : undefined,
+    apiTokens: apiTokens(v),
+    apiReadAuth: v.bool('api-read-auth'),
   } satisfies Partial<Config>;
 }

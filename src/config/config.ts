@@ -5,6 +5,7 @@
 import type { KeyType } from '../domain/types.js';
 import type { BackoffPolicy } from '../lib/backoff.js';
 import type { LogFormat, LogLevel } from '../lib/logger.js';
+import type { TokenEntry } from '../lib/tokens.js';
 
 export interface ListenAddress {
   /** IP literal, or undefined for all interfaces (0.6.1's `:8000`). */
@@ -61,6 +62,10 @@ export interface Config {
   readonly backoffMaxMs: number;
   /** Numeric group id given to written files and directories (split-user HAProxy setups). */
   readonly storageGroup?: number;
+  /** `--api-tokens-file`, parsed at start (hashes only); empty = every state-changing endpoint answers 403. */
+  readonly apiTokens: readonly TokenEntry[];
+  /** `--api-read-auth`: reads need a `read` token too. */
+  readonly apiReadAuth: boolean;
 }
 
 export const LE_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';

@@ -5,13 +5,18 @@
  *   GET /health                            200/503 JSON checks (0.6.1 answered a permanent 501)
  *   GET /metrics                           Prometheus text
  *   GET /status                            JSON: every certificate, why it exists, its state
- *   POST /removals/release                 release removals held by the mass-removal guard
+ *   POST /removals/release                 release removals held by the mass-removal guard (token: write)
+ * Every state-changing route needs `Authorization: Bearer <token>` with its scope (lib/tokens.ts): 401 without a
+ * known token, 403 without the scope or when no tokens are configured. A browser cannot send that header
+ * cross-origin without a CORS preflight, which is never granted, so a cross-origin POST never acts.
+ * With `readAuth`, /status needs a `read` token too. Tokens are never logged.
  * Other methods on these paths: 405; other paths: 404. HEAD is answered like GET without a body.
  * marathon-lb routes only /.well-known/acme-challenge/ to us, so the rest is reachable in-cluster only.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../lib/logger.js';
+import { authorize, type Scope, type TokenEntry } from '../lib/tokens.js';
 import type { Health } from './health.js';
 
 const CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
@@ -27,6 +32,12 @@ export interface HttpHandlers {
   releaseRemovals(): string[];
 }
 
+/** Who may call what: the parsed tokens file, and whether reads need a token. */
+export interface HttpAuth {
+  readonly tokens: readonly TokenEntry[];
+  readonly readAuth: boolean;
+}
+
 export class HttpServer {
   private server: Server | undefined;
   private readonly log: Logger;
@@ -34,6 +45,7 @@ export class HttpServer {
   constructor(
     private readonly handlers: HttpHandlers,
     logger: Logger,
+    private readonly auth: HttpAuth = { tokens: [], readAuth: false },
   ) {
     this.log = logger.child({ component: 'http' });
   }
@@ -74,6 +86,19 @@ export class HttpServer {
     });
   }
 
+  /** The token check of one request; answers 401/403 itself and returns false when refused. */
+  private allowed(req: IncomingMessage, res: ServerResponse, scope: Scope, head: boolean): boolean {
+    const r = authorize(this.auth.tokens, req.headers.authorization, scope);
+    if (r.ok) {
+      this.log.info({ token: r.name, method: req.method, path: req.url, scope }, 'authorized request');
+      return true;
+    }
+    this.log.warn({ status: r.status, method: req.method, path: req.url, scope }, 'request refused');
+    const headers: Record<string, string> = r.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
+    send(res, r.status, 'application/json', JSON.stringify({ error: r.message }), head, headers);
+    return false;
+  }
+
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method ?? 'GET';
@@ -110,9 +135,11 @@ export class HttpServer {
       }
       case '/status':
         if (!isGet) return send(res, 405, 'text/plain', 'Method Not Allowed\n', false);
+        if (this.auth.readAuth && !this.allowed(req, res, 'read', head)) return;
         return send(res, 200, 'application/json', JSON.stringify(this.handlers.status(), null, 2), head);
       case '/removals/release':
         if (method !== 'POST') return send(res, 405, 'text/plain', 'Method Not Allowed\n', false);
+        if (!this.allowed(req, res, 'write', false)) return;
         return send(res, 200, 'application/json', JSON.stringify({ released: this.handlers.releaseRemovals() }), false);
       default:
         return send(res, 404, 'text/plain', 'Not Found\n', head);
@@ -120,8 +147,15 @@ export class HttpServer {
   }
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string, head: boolean): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  head: boolean,
+  extra: Record<string, string> = {},
+): void {
   const buf = Buffer.from(body, 'utf8');
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': buf.length, 'Cache-Control': 'no-store' });
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': buf.length, 'Cache-Control': 'no-store', ...extra });
   res.end(head ? undefined : buf);
 }

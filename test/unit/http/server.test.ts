@@ -2,8 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HttpServer } from '../../../src/http/server.js';
 import { silentLogger } from '../../../src/lib/logger.js';
+import { hashToken, parseTokensFile } from '../../../src/lib/tokens.js';
 
-async function withServer(fn: (base: string, released: string[][]) => Promise<void>, healthy = true) {
+const READ = 'read-token-0123456789';
+const WRITE = 'write-token-0123456789';
+const TOKENS = parseTokensFile(`r read ${hashToken(READ)}\nw write ${hashToken(WRITE)}`, 'tokens');
+
+async function withServer(
+  fn: (base: string, released: string[][]) => Promise<void>,
+  healthy = true,
+  auth = { tokens: TOKENS, readAuth: false },
+) {
   const released: string[][] = [];
   const s = new HttpServer(
     {
@@ -17,6 +26,7 @@ async function withServer(fn: (base: string, released: string[][]) => Promise<vo
       },
     },
     silentLogger(),
+    auth,
   );
   const addr = await s.listen(0, '127.0.0.1');
   try {
@@ -73,8 +83,64 @@ test('/metrics, /status and the removal release', async () => {
     assert.match(await m.text(), /marathon_acme_x 1/);
     assert.deepEqual(await (await fetch(`${base}/status`)).json(), { certificates: [] });
     assert.equal((await fetch(`${base}/removals/release`)).status, 405, 'GET does not release');
-    const rel = await fetch(`${base}/removals/release`, { method: 'POST' });
+    const rel = await fetch(`${base}/removals/release`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${WRITE}` },
+    });
     assert.deepEqual(await rel.json(), { released: ['a.example'] });
     assert.equal(released.length, 1);
   });
+});
+
+test('the removal release needs a write token: none ⇒ 401, a read token ⇒ 403, a cross-origin form post ⇒ 401', async () => {
+  await withServer(async (base, released) => {
+    const none = await fetch(`${base}/removals/release`, { method: 'POST' });
+    assert.equal(none.status, 401);
+    assert.equal(none.headers.get('www-authenticate'), 'Bearer');
+    const bad = await fetch(`${base}/removals/release`, { method: 'POST', headers: { authorization: 'Bearer nope' } });
+    assert.equal(bad.status, 401);
+    const read = await fetch(`${base}/removals/release`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${READ}` },
+    });
+    assert.equal(read.status, 403);
+    const form = await fetch(`${base}/removals/release`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'text/plain' },
+      body: 'x',
+    });
+    assert.equal(form.status, 401);
+    assert.equal(released.length, 0, 'nothing released');
+  });
+});
+
+test('without a tokens file the removal release answers 403 saying how to configure tokens', async () => {
+  await withServer(
+    async (base, released) => {
+      const r = await fetch(`${base}/removals/release`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${WRITE}` },
+      });
+      assert.equal(r.status, 403);
+      assert.match(((await r.json()) as { error: string }).error, /--api-tokens-file/);
+      assert.equal(released.length, 0);
+    },
+    true,
+    { tokens: [], readAuth: false },
+  );
+});
+
+test('with read auth, /status needs a read token; the challenge, /health and /metrics stay open', async () => {
+  await withServer(
+    async (base) => {
+      assert.equal((await fetch(`${base}/status`)).status, 401);
+      assert.equal((await fetch(`${base}/status`, { headers: { authorization: `Bearer ${READ}` } })).status, 200);
+      assert.equal((await fetch(`${base}/status`, { headers: { authorization: `Bearer ${WRITE}` } })).status, 200);
+      assert.equal((await fetch(`${base}/.well-known/acme-challenge/tok_1-A`)).status, 200);
+      assert.equal((await fetch(`${base}/health`)).status, 200);
+      assert.equal((await fetch(`${base}/metrics`)).status, 200);
+    },
+    true,
+    { tokens: TOKENS, readAuth: true },
+  );
 });
