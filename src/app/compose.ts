@@ -7,7 +7,7 @@ import { AcmeIssuer } from '../acme/index.js';
 import { type Config, failureBackoff, LE_PRODUCTION } from '../config/config.js';
 import type { ChallengeStore, Notifier, Source } from '../domain/contracts.js';
 import { checkHealth } from '../http/health.js';
-import { type HttpHandlers, HttpServer } from '../http/server.js';
+import { DEFAULT_LIMITS, type HttpHandlers, HttpServer } from '../http/server.js';
 import { statusReport } from '../http/status.js';
 import type { Logger } from '../lib/logger.js';
 import { renderMetrics, type Metrics } from '../observe/metrics.js';
@@ -79,10 +79,12 @@ export function compose(config: Config, logger: Logger, metrics: Metrics, store:
     requestResync: () => resyncAll(sources),
   });
   const app = { store, issuer, notifier, sources, reconciler, events };
-  const http = new HttpServer(httpHandlers(config, app, challenges, metrics, startedAt), logger, {
-    tokens: config.apiTokens,
-    readAuth: config.apiReadAuth,
-  });
+  const http = new HttpServer(
+    httpHandlers(config, app, challenges, metrics, startedAt),
+    logger,
+    { tokens: config.apiTokens, readAuth: config.apiReadAuth },
+    { ...DEFAULT_LIMITS, maxConnections: config.maxConnections },
+  );
   return { ...app, http };
 }
 

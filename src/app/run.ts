@@ -10,6 +10,7 @@
 import type { Config } from '../config/config.js';
 import { sleep } from '../lib/abort.js';
 import type { Logger } from '../lib/logger.js';
+import { OWN_FILES_MARGIN, openFileLimits, openFilesSuffice } from '../lib/open-files.js';
 import { createMetrics } from '../observe/metrics.js';
 import { type App, buildStore, compose, resyncAll } from './compose.js';
 import { warmUpAccount } from './warm-up.js';
@@ -35,6 +36,7 @@ export async function run(config: Config, logger: Logger): Promise<number> {
     logger.fatal({ err, port: config.listen.port, host: config.listen.host }, 'cannot listen');
     return 1;
   }
+  await warnOnLowFileLimit(config.maxConnections, logger);
   const ac = new AbortController();
   const tasks = startWork(app, logger, ac.signal);
   watchForBugs(logger);
@@ -43,6 +45,16 @@ export async function run(config: Config, logger: Logger): Promise<number> {
   ac.abort();
   await shutdown(app, tasks, logger);
   return 0;
+}
+
+/** The soft open-file limit must leave room for --max-connections (the image's entrypoint raises it). */
+async function warnOnLowFileLimit(maxConnections: number, logger: Logger): Promise<void> {
+  const limits = await openFileLimits();
+  if (limits && !openFilesSuffice(limits.soft, maxConnections))
+    logger.warn(
+      { soft_limit: limits.soft, hard_limit: limits.hard, max_connections: maxConnections, margin: OWN_FILES_MARGIN },
+      'open-file limit below --max-connections: raise it (ulimit -n) or lower --max-connections',
+    );
 }
 
 /** Start the reconciler, the account warm-up and every source; the promises end once `signal` aborts. */

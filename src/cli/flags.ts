@@ -260,6 +260,13 @@ export const OPTIONS: readonly Option[] = [
     kind: 'boolean',
     help: 'Require a token with the read scope for the read endpoints too (/status and GET /api/v1/...)',
   },
+  {
+    name: 'max-connections',
+    kind: 'int',
+    metavar: 'N',
+    default: DEFAULTS.maxConnections,
+    help: 'Open connections to --listen beyond this are closed at once; idle and slow connections time out. Keep the open-file limit (ulimit -n) above it: a warning at start says when it is not',
+  },
   { name: 'version', kind: 'boolean', help: "show program's version number and exit" },
   { name: 'help', short: 'h', kind: 'boolean', help: 'show this help message and exit' },
 ];

@@ -89,10 +89,12 @@ function checkedFlags(v: FlagValues) {
   };
   if (backoff.min <= 0 || backoff.max < backoff.min)
     throw new UsageError('arguments --backoff-min and --backoff-max: need 0 < min <= max');
+  const maxConnections = v.num('max-connections', 'int', DEFAULTS.maxConnections)!;
+  if (maxConnections < 1) throw new UsageError(`${v.label('max-connections')}: must be at least 1`);
   const notify = v.text('notify-command');
   const format = v.choice<LogFormat>('log-format', ['text', 'json']);
   const eab = eabKid !== undefined && eabKey !== undefined ? { kid: eabKid.trim(), hmacKey: eabKey.trim() } : undefined;
-  return { listen, lb, eab, caFile, concurrency, backoff, notify, format };
+  return { listen, lb, eab, caFile, concurrency, backoff, notify, format, maxConnections };
 }
 
 /** A file flag whose file must be readable now (a typo fails at start, not at the first order). */
@@ -171,5 +173,6 @@ function operations(v: FlagValues, c: Checked) {
     storageGroup: v.str('storage-group') !== undefined ? v.num('storage-group', 'int') : undefined,
     apiTokens: apiTokens(v),
     apiReadAuth: v.bool('api-read-auth'),
+    maxConnections: c.maxConnections,
   } satisfies Partial<Config>;
 }

@@ -66,6 +66,8 @@ export interface Config {
   readonly apiTokens: readonly TokenEntry[];
   /** `--api-read-auth`: reads need a `read` token too. */
   readonly apiReadAuth: boolean;
+  /** `--max-connections`: open connections to `--listen` beyond this are closed at once. */
+  readonly maxConnections: number;
 }
 
 export const LE_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
@@ -86,6 +88,8 @@ export const DEFAULTS = {
   maxConcurrentOrders: 5,
   resyncInterval: 300,
   orderBudget: 250,
+  /** Open connections to --listen; keep the soft RLIMIT_NOFILE above it (the image's entrypoint raises it). */
+  maxConnections: 4096,
   /** Failures back off from a few minutes up to a day (issue: "starting at a few minutes, capped at one day"). */
   backoffMin: 300,
   backoffMax: 86400,
