@@ -26,9 +26,9 @@ export const OPTIONS: readonly Option[] = [
     name: 'acme',
     short: 'a',
     kind: 'string',
-    metavar: 'ACME',
+    metavar: 'ACME[,ACME,...]',
     default: DEFAULTS.acme,
-    help: 'The address for the ACME Directory Resource. An ACME v1 (acme-v01) URL is mapped to its v2 equivalent',
+    help: 'The addresses of the ACME Directory Resources, in order of preference: an order a CA cannot fulfil for reasons another CA could fix (unreachable, 5xx, rate limit, account/EAB, CAA, rejected name) is tried at the next one. The first keeps client.key; the others get accounts/<host>-<hash>/client.key. Per-CA settings: MARATHON_ACME_ACME_<i>_{EAB_KID,EAB_HMAC_KEY,PROFILE,CA_CERT,PREFERRED_CHAIN} (0-based; the single-CA flags mean CA 0). An ACME v1 (acme-v01) URL is mapped to its v2 equivalent. See docs/cas.md',
   },
   {
     name: 'email',
