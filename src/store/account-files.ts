@@ -59,14 +59,19 @@ export async function writeAccountState(stagingDir: string, path: string, state:
  * `--acme` keeps each CA's account. The first CA of `--acme` keeps `client.key` (drop-in for 0.6.1).
  */
 export function caAccountDir(directoryUrl: string): string {
-  const hash = createHash('sha256').update(directoryUrl).digest('hex').slice(0, 12);
   let host = 'ca';
+  let named = directoryUrl;
   try {
     const u = new URL(directoryUrl);
     host = `${u.hostname}${u.port ? `_${u.port}` : ''}`.replace(/[^a-zA-Z0-9._-]/g, '_');
+    // Named without userinfo: a changed password keeps the account.
+    u.username = '';
+    u.password = '';
+    named = u.href;
   } catch {
     // an unparsable URL never reaches here (checked at start); the hash still tells CAs apart
   }
+  const hash = createHash('sha256').update(named).digest('hex').slice(0, 12);
   return join('accounts', `${host}-${hash}`);
 }
 
