@@ -75,7 +75,7 @@ export class Orders {
   async installKept(job: Job, ca: string): Promise<void> {
     const kept = this.opts.records.keptFor(job.spec!);
     if (!kept) return;
-    await this.install(kept.spec, kept.cert, job.reason, ca);
+    await this.install(kept.spec, kept.cert, job.reason, kept.cert.issuer ?? ca);
   }
 
   /**
@@ -93,7 +93,7 @@ export class Orders {
       if (!this.budgetAt(job, ca)) break;
       const state = { phase: 'preparing' as OrderPhase };
       try {
-        const cert = await this.attempt(job, choice, state, before);
+        const cert = { ...(await this.attempt(job, choice, state, before)), issuer: ca };
         job.reservation = undefined; // accepted: the charge stays
         this.opts.gates.ca(ca).succeeded();
         return { cert, ca };
