@@ -126,3 +126,44 @@ test('a certificate whose CA is no longer configured is replaced; the old one is
   assert.equal(s.events.of('requested')[0]?.reason, 'issuing CA no longer configured');
   await s.stop();
 });
+
+test("ARI per CA: asked of the issuing CA only; `replaces` only to that CA, never another CA's id", async (t) => {
+  const s = twoCas(t);
+  const now = Date.now();
+  let down = true;
+  s.a.down = () => (down ? refused() : undefined);
+  const asked = { a: 0, b: 0 };
+  s.a.ari = () => {
+    asked.a++;
+    return null;
+  };
+  // CA 1's certificate has its renewal window open already.
+  s.b.ari = () => {
+    asked.b++;
+    return { start: new Date(now - 1000), end: new Date(now - 10), retryAfterMs: 3600_000 };
+  };
+  s.r.setSnapshot('marathon', snap(spec('a.example')));
+  await s.time.until(() => s.store.states.get('a.example')?.issuer === B, 'issued by CA 1');
+  down = false;
+  await s.time.until(() => s.store.states.get('a.example')?.issuer === A, 'renewed (ARI window) at CA 0', 30_000);
+  assert.ok(asked.b >= 1, 'ARI asked of CA 1, which issued the certificate');
+  assert.equal(asked.a, 0, 'never of CA 0 for a certificate of CA 1');
+  const renewal = s.a.requests.at(-1)!;
+  assert.equal(renewal.replaces, undefined, "CA 0 is never sent CA 1's certificate id");
+  await s.stop();
+});
+
+test('a renewal that falls back to the issuing CA sends `replaces` there', async (t) => {
+  const s = twoCas(t);
+  const now = Date.now();
+  s.a.refuse = () => problem('rejectedIdentifier', 400);
+  s.b.ari = (pem) =>
+    pem === 'b-serial-1'
+      ? { start: new Date(now - 1000), end: new Date(now - 10), retryAfterMs: 3600_000 }
+      : { start: new Date(now + 60 * DAY), end: new Date(now + 61 * DAY) };
+  s.r.setSnapshot('marathon', snap(spec('a.example')));
+  await s.time.until(() => s.store.certs.get('a.example')?.serial === 'b-serial-2', 'renewed at CA 1', 30_000);
+  assert.equal(s.b.requests.at(-1)?.replaces, 'id-b-serial-1');
+  assert.ok(s.a.requests.every((r) => r.replaces === undefined));
+  await s.stop();
+});
