@@ -33,3 +33,4 @@ export {
 export { parseAccountKey, createAccountKeyPem } from './account-key.js';
 export { certIdOf, certIdFromHex, splitChain, pemCertificates, topIssuerCn } from './chain.js';
 export { USER_AGENT, parseLinks } from './transport.js';
+export { IssuerRegistry, type IssuerChoice, type RegistryEntry } from './registry.js';

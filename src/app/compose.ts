@@ -1,10 +1,10 @@
 /**
  * The composition root: the only place that builds implementations from the `Config` and wires them
- * together. Nothing here does I/O but reading the `--acme-ca-cert` file; `run.ts` starts the parts.
+ * together. Nothing here does I/O but reading the CAs' `--acme-ca-cert` files; `run.ts` starts the parts.
  */
-import { readFileSync } from 'node:fs';
-import { AcmeIssuer } from '../acme/index.js';
-import { type Config, failureBackoff, LE_PRODUCTION } from '../config/config.js';
+import type { AcmeIssuer } from '../acme/index.js';
+import { buildRegistry } from './cas.js';
+import { type Config, failureBackoff } from '../config/config.js';
 import type { ChallengeStore, Notifier, Source } from '../domain/contracts.js';
 import { checkHealth } from '../http/health.js';
 import { DEFAULT_LIMITS, type HttpHandlers, HttpServer } from '../http/server.js';
@@ -14,7 +14,6 @@ import { renderMetrics, type Metrics } from '../observe/metrics.js';
 import { createEventBus } from '../events/index.js';
 import type { EventBus } from '../events/bus.js';
 import { Reconciler } from '../reconciler/reconciler.js';
-import { Http01Solver } from '../solvers/http01.js';
 import { MemoryChallengeStore } from '../solvers/memory-challenge-store.js';
 import { MarathonSource } from '../sources/marathon/index.js';
 import { StaticSource } from '../sources/static/static-source.js';
@@ -28,7 +27,10 @@ export const STARTUP_GRACE_MS = 120_000;
 /** The daemon's parts, built and wired, not yet started. */
 export interface App {
   readonly store: FileStore;
+  /** The most preferred CA's issuer: `issuers[0]`. */
   readonly issuer: AcmeIssuer;
+  /** One issuer per CA of `--acme`, in order of preference (acme/registry.ts). */
+  readonly issuers: readonly AcmeIssuer[];
   readonly notifier: Notifier;
   readonly sources: readonly Source[];
   readonly reconciler: Reconciler;
@@ -45,16 +47,8 @@ export function buildStore(config: Config, logger: Logger): FileStore {
 /** Build every other part around an initialised `store`. `startedAt` (epoch ms) starts the /health grace. */
 export function compose(config: Config, logger: Logger, metrics: Metrics, store: FileStore, startedAt: number): App {
   const challenges: ChallengeStore = new MemoryChallengeStore();
-  const issuer = new AcmeIssuer({
-    directoryUrl: config.acme,
-    accountKey: { read: () => store.readAccountKey(), write: (pem) => store.writeAccountKey(pem) },
-    email: config.email,
-    eab: config.eab,
-    ca: config.acmeCaCert ? readFileSync(config.acmeCaCert, 'utf8') : undefined,
-    solvers: [new Http01Solver(challenges)],
-    logger,
-    metrics,
-  });
+  const registry = buildRegistry({ cas: config.cas, email: config.email, store, challenges, logger, metrics });
+  const issuer = registry.issuers[0]!;
   const notifier = buildNotifier(config, logger, metrics);
   const sources = buildSources(config, logger, metrics);
   const events = createEventBus(logger, metrics);
@@ -67,18 +61,17 @@ export function compose(config: Config, logger: Logger, metrics: Metrics, store:
     metrics,
     sources: sources.map((s) => s.name),
     keyType: config.keyType,
-    profile: config.profile,
-    preferredChain: config.preferredChain,
+    cas: registry.choices(),
     removeAfterMs: config.removeAfterMs,
     maxRemovalFraction: config.maxRemovalFraction,
     revokeRemoved: config.revokeRemoved,
-    productionCa: config.acme === LE_PRODUCTION,
+    productionCa: registry.choices()[0]!.production,
     maxConcurrentOrders: config.maxConcurrentOrders,
     orderBudget: config.orderBudget,
     backoff: failureBackoff(config),
     requestResync: () => resyncAll(sources),
   });
-  const app = { store, issuer, notifier, sources, reconciler, events };
+  const app = { store, issuer, issuers: registry.issuers, notifier, sources, reconciler, events };
   const http = new HttpServer(
     httpHandlers(config, app, challenges, metrics, startedAt),
     logger,
@@ -131,6 +124,7 @@ function httpHandlers(
   const health = {
     store: app.store,
     issuer: app.issuer,
+    issuers: app.issuers,
     marathon: marathon && { source: marathon, maxAgeMs },
     startedAt,
     startupGraceMs: STARTUP_GRACE_MS,

@@ -59,7 +59,12 @@ async function warnOnLowFileLimit(maxConnections: number, logger: Logger): Promi
 
 /** Start the reconciler, the account warm-up and every source; the promises end once `signal` aborts. */
 function startWork(app: App, logger: Logger, signal: AbortSignal): Promise<unknown>[] {
-  const tasks: Promise<unknown>[] = [app.reconciler.start(signal), warmUpAccount(app.issuer, logger, signal)];
+  const tasks: Promise<unknown>[] = [app.reconciler.start(signal)];
+  // Every CA's account, each in the background with its own backoff (one CA's outage delays no other).
+  for (const issuer of app.issuers)
+    tasks.push(
+      warmUpAccount(issuer, app.issuers.length > 1 ? logger.child({ ca: issuer.directoryUrl }) : logger, signal),
+    );
   for (const source of app.sources) {
     tasks.push(
       source.run(signal, {

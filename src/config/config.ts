@@ -13,9 +13,23 @@ export interface ListenAddress {
   readonly port: number;
 }
 
+/** One ACME CA of `--acme`, with its own settings (`MARATHON_ACME_ACME_<i>_*`; CA 0 also the single-CA flags). */
+export interface CaConfig {
+  /** The ACME directory URL: identifies the CA (its account, budget, health and certificates). */
+  readonly url: string;
+  readonly eab?: { readonly kid: string; readonly hmacKey: string };
+  readonly profile?: string;
+  readonly preferredChain?: string;
+  /** Extra PEM CA file to trust for this ACME server. */
+  readonly caCert?: string;
+}
+
 export interface Config {
   readonly storageDir: string;
+  /** The first (most preferred) CA's directory URL: `cas[0].url`. */
   readonly acme: string;
+  /** Every CA of `--acme`, in order of preference (never empty); `cas[0]` keeps `client.key`. */
+  readonly cas: readonly CaConfig[];
   readonly email?: string;
   readonly marathon: readonly string[];
   /** marathon-lb base URLs; empty = no marathon-lb signalling. */
@@ -72,6 +86,20 @@ export interface Config {
 
 export const LE_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
 export const LE_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
+
+/**
+ * Whether a directory is a test CA's (Let's Encrypt staging, anything named staging, Pebble on a
+ * loopback address): certificates of test CAs are replaced when only production CAs are configured.
+ */
+export function isTestCaUrl(url: string): boolean {
+  if (url === LE_STAGING || /staging/i.test(url)) return true;
+  try {
+    const host = new URL(url).hostname;
+    return host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
+  } catch {
+    return false;
+  }
+}
 
 export const DEFAULTS = {
   acme: LE_PRODUCTION,

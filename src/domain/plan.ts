@@ -2,7 +2,7 @@
  * plan(): the one decision of the daemon. Desired state (snapshots) and observed state (store + state
  * records) in, one decision per certificate out, each with a reason. Pure: the clock is an input.
  */
-import { chooseRenewalTime, isTestIssuer } from './policy.js';
+import { chooseRenewalTime, isStagingIssuer, isTestIssuer } from './policy.js';
 import { sameNames } from './name-rules.js';
 import type { CaFacts, CertSpec, CertState, KeyType, StoredCert } from './types.js';
 
@@ -47,6 +47,12 @@ export interface PlanPolicy {
    * known not to offer ARI (`ariSupported` false), renewal information is never asked.
    */
   readonly ca: CaFacts;
+  /**
+   * Every configured CA, in order of preference (issue 13; default: `ca` alone). A certificate whose
+   * recorded CA is not among them is replaced (staging switched to production); ARI is asked of the
+   * CA that issued a certificate, so its `ariSupported` counts.
+   */
+  readonly cas?: readonly CaFacts[];
 }
 
 export interface PlanInput {
@@ -112,8 +118,8 @@ function decideWanted(
   if (!stored) return issue('no certificate');
   if (!sameNames(stored.names, spec.names)) return issue('names changed');
   if (stored.selfSigned) return issue('self-signed certificate');
-  if (input.policy.ca.production && isTestIssuer(stored.issuer))
-    return issue('test CA certificate while the CA is production');
+  const replaced = caReplacement(stored, state, input.policy);
+  if (replaced) return issue(replaced);
   // Only a key type WE recorded can have "changed": certificates adopted from the Python original (RSA)
   // keep their key until their normal renewal, rather than all being reissued at once on migration.
   if (state?.keyType !== undefined && state.keyType !== input.policy.keyType) return issue('key type changed');
@@ -136,7 +142,8 @@ function decideWanted(
       ariRenewal: state?.ari !== undefined && state.serial === stored.serial,
     };
   }
-  const ariCheck = input.policy.ca.ariSupported === false ? undefined : ariCheckTime(stored, state);
+  const ariCheck =
+    issuingCa(stored, state, input.policy).ariSupported === false ? undefined : ariCheckTime(stored, state);
   if (ariCheck !== undefined && ariCheck.getTime() <= now)
     return { kind: 'check-ari', name, reason: state?.ari ? 'renewal info expired' : 'no renewal info yet' };
   const at = new Date(Math.min(due.at.getTime(), due.urgentAt.getTime(), ariCheck?.getTime() ?? Infinity));
@@ -157,6 +164,34 @@ export function renewalTime(
     };
   }
   return dflt;
+}
+
+/** The configured CA that issued the certificate (recorded for this serial), else the preferred one. */
+function issuingCa(stored: StoredCert, state: CertState | undefined, policy: PlanPolicy): CaFacts {
+  const url = state?.issuer && state.serial === stored.serial ? state.issuer : undefined;
+  return (url !== undefined ? policy.cas?.find((c) => c.directoryUrl === url) : undefined) ?? policy.ca;
+}
+
+/**
+ * Why a certificate must come from another CA now (issue 13), or undefined: its recorded CA is no
+ * longer configured; or, not recorded (adopted from 0.6.1 or rebuilt from disk), its chain is Let's
+ * Encrypt staging's ("(STAGING)" issuers) while no staging CA is configured, or another test CA's
+ * ("Fake LE", Pebble) while every configured CA is a production CA. A recorded CA still configured keeps
+ * its certificate until its renewal (a fallback's certificate moves back then), and so does any other
+ * adopted certificate.
+ */
+function caReplacement(stored: StoredCert, state: CertState | undefined, policy: PlanPolicy): string | undefined {
+  const cas = policy.cas ?? [policy.ca];
+  const recorded = state?.issuer && state.serial === stored.serial ? state.issuer : undefined;
+  if (recorded !== undefined) {
+    if (cas.some((c) => c.directoryUrl === recorded)) return undefined;
+    return 'issuing CA no longer configured';
+  }
+  if (isStagingIssuer(stored.issuer) && !cas.some((c) => /staging/i.test(c.directoryUrl)))
+    return 'staging certificate while no staging CA is configured';
+  if (isTestIssuer(stored.issuer) && cas.every((c) => c.production))
+    return 'test CA certificate while the CA is production';
+  return undefined;
 }
 
 function ariCheckTime(stored: StoredCert, state: CertState | undefined): Date | undefined {

@@ -207,6 +207,11 @@ export function maxNamesPerCertificate(profile: string | undefined): number {
   return profile === 'tlsserver' || profile === 'shortlived' ? 25 : 100;
 }
 
+/** True when the issuer name is one of Let's Encrypt staging's ("(STAGING) Ersatz Edamame E1", ...). */
+export function isStagingIssuer(issuer: string): boolean {
+  return /\(STAGING\)/.test(issuer);
+}
+
 /** True when the issuer name is a known test CA (Let's Encrypt staging, "Fake LE", Pebble). */
 export function isTestIssuer(issuer: string): boolean {
   return /\(STAGING\)|Fake LE|Pebble/i.test(issuer);

@@ -53,6 +53,8 @@ export interface IssuedCertificate {
   readonly certPem: string;
   /** Intermediates, in order, possibly empty. */
   readonly chainPem: string;
+  /** ACME directory URL of the CA that issued it, when known (kept certificates remember it). */
+  readonly issuer?: string;
 }
 
 /** RFC 9773 suggested renewal window. */

@@ -20,11 +20,15 @@ const LINES: Lines = {
         attempt: e.attempt,
         requested_by: e.requested_by,
         ...(e.replaces ? { replaces: e.replaces } : {}),
+        ...(e.issuer ? { issuer: e.issuer } : {}),
       },
       e.kind === 'renew' ? 'renewing certificate' : 'ordering certificate',
     ),
   installed: (log, e) =>
-    log.info({ domain: e.name, serial: e.serial, not_after: e.not_after, reason: e.reason }, 'certificate installed'),
+    log.info(
+      { domain: e.name, serial: e.serial, not_after: e.not_after, reason: e.reason, issuer: e.issuer },
+      'certificate installed',
+    ),
   backoff: (log, e) =>
     log.warn(
       {

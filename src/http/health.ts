@@ -1,6 +1,7 @@
 /**
  * /health: a real health check (0.6.1 answered a permanent 501). `gatherHealthFacts` asks each part
- * for its own status (the store's writability, the Marathon source's status, the issuer's status);
+ * for its own status (the store's writability, the Marathon source's status, each CA's issuer's status:
+ * the `ca` check fails only when no CA of `--acme` is reachable, `ca_<i>` shows each one);
  * `evaluateHealth` is a pure evaluation of those facts, so the thresholds are table-tested.
  */
 import type { Issuer, Source, Store } from '../domain/contracts.js';
@@ -19,7 +20,10 @@ export interface HealthFacts {
     /** Snapshots older than this are stale (a few resync intervals). */
     readonly maxAgeMs: number;
   };
+  /** The CAs of `--acme` together: reachable when at least one is. */
   readonly ca: { readonly reachable: boolean; readonly lastError?: string };
+  /** Each CA of `--acme`, in order of preference (shown when there are several). */
+  readonly cas?: readonly { readonly directoryUrl: string; readonly reachable: boolean; readonly lastError?: string }[];
   /** How long after start a missing first snapshot / CA contact is still "starting", not failing. */
   readonly startupGraceMs: number;
 }
@@ -29,6 +33,8 @@ export interface Check {
   readonly detail: string;
   /** Not ok yet, within the start-up grace: reported, but the answer stays 200 with status `starting`. */
   readonly starting?: boolean;
+  /** Reported only, never fails the health (one CA of several: the `ca` check fails when none answers). */
+  readonly informational?: boolean;
 }
 
 export interface Health {
@@ -56,6 +62,13 @@ export function evaluateHealth(f: HealthFacts): Health {
           }
         : { ok: false, detail: `ACME server not reachable${f.ca.lastError ? `: ${f.ca.lastError}` : ''}` },
   };
+  if (f.cas && f.cas.length > 1)
+    for (const [i, c] of f.cas.entries())
+      checks[`ca_${i}`] = {
+        ok: c.reachable,
+        informational: true,
+        detail: `${c.directoryUrl}: ${c.reachable ? 'reachable' : `not reachable${c.lastError ? `: ${c.lastError}` : ''}`}`,
+      };
   if (f.marathon) {
     const m = f.marathon;
     if (m.lastSnapshotAt === undefined) {
@@ -79,7 +92,7 @@ export function evaluateHealth(f: HealthFacts): Health {
         ? { ok: false, detail: `event stream disconnected${m.lastError ? `: ${m.lastError}` : ''}` }
         : { ok: true, detail: stream };
   }
-  const failing = Object.values(checks).filter((c) => !c.ok);
+  const failing = Object.values(checks).filter((c) => !c.ok && c.informational !== true);
   const healthy = failing.every((c) => c.starting === true);
   const status = !healthy ? 'unhealthy' : failing.length > 0 ? 'starting' : 'ok';
   return { healthy, status, checks };
@@ -89,6 +102,8 @@ export function evaluateHealth(f: HealthFacts): Health {
 export interface HealthParts {
   readonly store: Pick<Store, 'checkWritable'>;
   readonly issuer: Pick<Issuer, 'status'>;
+  /** Every CA of `--acme` in order of preference, when there are several (`issuer` is the first). */
+  readonly issuers?: readonly Pick<Issuer, 'status'>[];
   /** The Marathon source, when Marathon is configured, and the age beyond which its snapshot is stale. */
   readonly marathon?: { readonly source: Pick<Source, 'status'>; readonly maxAgeMs: number };
   /** Process start (epoch ms). */
@@ -104,7 +119,9 @@ export async function gatherHealthFacts(parts: HealthParts): Promise<HealthFacts
     () => undefined,
     (err: unknown) => describeError(err).message,
   );
-  const ca = parts.issuer.status();
+  const cas = (parts.issuers ?? [parts.issuer]).map((i) => i.status());
+  const reachable = cas.find((c) => c.reachable);
+  const ca = reachable ?? cas[0]!;
   const m = parts.marathon?.source.status();
   return {
     now: (parts.now ?? Date.now)(),
@@ -112,6 +129,9 @@ export async function gatherHealthFacts(parts: HealthParts): Promise<HealthFacts
     startupGraceMs: parts.startupGraceMs,
     storageError,
     ca: { reachable: ca.reachable, lastError: ca.lastError },
+    ...(cas.length > 1
+      ? { cas: cas.map((c) => ({ directoryUrl: c.directoryUrl, reachable: c.reachable, lastError: c.lastError })) }
+      : {}),
     marathon: m && {
       maxAgeMs: parts.marathon!.maxAgeMs,
       lastSnapshotAt: m.lastSnapshotAt?.getTime(),

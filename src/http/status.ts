@@ -6,16 +6,22 @@ export interface StatusParts {
   readonly version: string;
   readonly sources: readonly Pick<Source, 'name' | 'status'>[];
   readonly issuer: Pick<Issuer, 'status'>;
+  /** Every CA of `--acme` in order of preference, when there are several (`issuer` is the first). */
+  readonly issuers?: readonly Pick<Issuer, 'status'>[];
   /** The reconciler's report (certificates, queue, budget, ...): its fields are spread at the top level. */
   readonly reconciler: { status(): object };
 }
 
-/** `{ version, sources: { <name>: status }, ca, ...reconciler status }`, in this key order. */
+/**
+ * `{ version, sources: { <name>: status }, ca, cas, ...reconciler status }`, in this key order: `ca` is
+ * the first CA's status, `cas` every CA's in order of preference.
+ */
 export function statusReport(p: StatusParts): Record<string, unknown> {
   return {
     version: p.version,
     sources: Object.fromEntries(p.sources.map((s) => [s.name, s.status()])),
     ca: p.issuer.status(),
+    cas: (p.issuers ?? [p.issuer]).map((i) => i.status()),
     ...p.reconciler.status(),
   };
 }

@@ -30,6 +30,12 @@ function certificateMetrics(r: Registers) {
       labelNames: ['state'],
       registers: r,
     }),
+    certificatesByIssuer: new Gauge({
+      name: 'marathon_acme_certificates_by_issuer',
+      help: "Installed certificates by the ACME directory URL of the CA that issued them ('unknown': adopted from disk)",
+      labelNames: ['issuer'],
+      registers: r,
+    }),
     removalsHeld: new Gauge({
       name: 'marathon_acme_removals_held',
       help: 'Removals held by the mass-removal guard, waiting for an operator',

@@ -114,10 +114,13 @@ export class OrderBudget implements OrderGate {
     this.blocked = blocked;
   }
 
-  /** Read `ca`'s recent orders back from the account state (its 1.0 shape counts as `ca`'s). */
-  async restore(ca: string): Promise<void> {
+  /**
+   * Read `ca`'s recent orders back from the account state; its 1.0 shape counts as `ca`'s unless
+   * `legacy` is false (a further CA of `--acme`: 1.0 knew one CA only, the first).
+   */
+  async restore(ca: string, legacy = true): Promise<void> {
     this.account = await this.opts.store.readAccountState();
-    const recorded = this.account?.cas?.[ca]?.newOrders ?? this.account?.newOrders ?? [];
+    const recorded = this.account?.cas?.[ca]?.newOrders ?? (legacy ? this.account?.newOrders : undefined) ?? [];
     const since = this.opts.now() - WINDOW_MS;
     const times = recorded.map((t) => Date.parse(t)).filter((t) => t > since);
     const list = this.current(ca, this.opts.now());

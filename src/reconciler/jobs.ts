@@ -8,7 +8,7 @@
  * (`backoff` event), one that fails for lack of the CA or the storage waits on a gate; a check or
  * removal that fails is deferred (`Deferrals`); an abort at shutdown records nothing.
  */
-import type { Issuer, Store } from '../domain/contracts.js';
+import type { Store } from '../domain/contracts.js';
 import type { EventSink } from '../domain/events.js';
 import { recordRenewalInfo } from '../domain/policy.js';
 import type { CaFacts, KeyType } from '../domain/types.js';
@@ -20,6 +20,7 @@ import type { ChangeKind } from './delivery.js';
 import type { Gate } from './gate.js';
 import { Orders } from './orders.js';
 import type { Job } from './queue.js';
+import { type CaChoice, choiceAt, recordedCa } from './cas.js';
 import type { Deferrals, Records } from './records.js';
 
 /** After an unexpected failure of a check, wait this long before the next try (no hot loop). */
@@ -27,12 +28,13 @@ const DEFER_MS = 3600_000;
 const REMOVE_RETRY_MS = 5 * 60_000;
 
 export interface JobsOptions {
-  readonly issuer: Issuer;
+  /** Every configured CA, in order of preference (at least one). */
+  readonly cas: readonly CaChoice[];
   readonly store: Pick<Store, 'install' | 'archive' | 'checkWritable'>;
   readonly records: Records;
-  readonly budget: Pick<OrderBudget, 'commit' | 'release'>;
-  /** Orders wait on these when the CA or the storage fails them. */
-  readonly gates: { readonly ca: Gate; readonly storage: Gate };
+  readonly budget: Pick<OrderBudget, 'commit' | 'release' | 'reserve' | 'enabled'>;
+  /** Orders wait on these when a CA or the storage fails them. */
+  readonly gates: { ca(directoryUrl: string | undefined): Gate; readonly storage: Gate };
   readonly deferrals: Deferrals;
   readonly events: EventSink;
   /** Hands a written or removed name to the delivery. */
@@ -42,11 +44,7 @@ export interface JobsOptions {
   readonly random: () => number;
   readonly signal: () => AbortSignal;
   readonly keyType: KeyType;
-  readonly profile?: string;
-  readonly preferredChain?: string;
   readonly revokeRemoved: boolean;
-  /** The issuer's CA is a production CA. */
-  readonly productionCa: boolean;
   readonly backoff?: BackoffPolicy;
 }
 
@@ -59,10 +57,27 @@ export class Jobs {
     this.orders = new Orders(opts);
   }
 
-  /** The facts of the CA the issuer talks to (where new orders go). */
+  /** The facts of the CA new orders go to: the most preferred one whose gate is open (else the first). */
   ca(): CaFacts {
-    const directoryUrl = this.opts.issuer.directoryUrl;
-    return { directoryUrl, production: this.opts.productionCa, ariSupported: this.ariSupported.get(directoryUrl) };
+    const { cas, gates } = this.opts;
+    const choice = cas.find((c) => gates.ca(c.issuer.directoryUrl).open) ?? cas[0]!;
+    return this.facts(choice);
+  }
+
+  /** The facts of every configured CA, in order of preference. */
+  allCas(): CaFacts[] {
+    return this.opts.cas.map((c) => this.facts(c));
+  }
+
+  private facts(choice: CaChoice): CaFacts {
+    const directoryUrl = choice.issuer.directoryUrl;
+    return { directoryUrl, production: choice.production, ariSupported: this.ariSupported.get(directoryUrl) };
+  }
+
+  /** The configured CA that issued `name`'s certificate (the most preferred when not recorded or gone). */
+  private issuerOf(name: string): CaChoice {
+    const { records, cas } = this.opts;
+    return choiceAt(cas, recordedCa(records.states.get(name), records.stored.get(name))) ?? cas[0]!;
   }
 
   async run(job: Job): Promise<void> {
@@ -70,7 +85,7 @@ export class Jobs {
       if (job.kind === 'check-ari') await this.checkRenewalInfo(job.name);
       else if (job.kind === 'remove') await this.remove(job.name, job.reason);
       else if (job.kind === 'install') await this.orders.installKept(job, this.ca().directoryUrl);
-      else await this.orders.order(job, this.ca().directoryUrl);
+      else await this.orders.order(job);
     } catch (err) {
       if (!isAbortError(err)) this.opts.log.error({ domain: job.name, err }, 'job failed unexpectedly');
     }
@@ -84,12 +99,14 @@ export class Jobs {
     const { records, log } = this.opts;
     const stored = records.stored.get(name);
     if (!stored) return;
-    const ca = this.ca().directoryUrl;
+    // ARI per CA: asked of the CA that issued the certificate, never another CA.
+    const { issuer } = this.issuerOf(name);
+    const ca = issuer.directoryUrl;
     try {
-      const info = await this.opts.issuer.renewalInfo(stored.certPem, this.opts.signal());
+      const info = await issuer.renewalInfo(stored.certPem, this.opts.signal());
       if (info === null) {
         if (this.ariSupported.get(ca) !== false)
-          log.info({}, 'CA offers no renewal information (ARI); renewing at two thirds of the lifetime');
+          log.info({ ca }, 'CA offers no renewal information (ARI); renewing at two thirds of the lifetime');
         this.ariSupported.set(ca, false);
         return;
       }
@@ -118,7 +135,7 @@ export class Jobs {
     const stored = records.stored.get(name);
     if (stored && this.opts.revokeRemoved) {
       try {
-        await this.opts.issuer.revoke(stored.certPem, 5, this.opts.signal());
+        await this.issuerOf(name).issuer.revoke(stored.certPem, 5, this.opts.signal());
         this.opts.events.emit({ type: 'revoked', name, at: this.at(), serial: stored.serial });
       } catch (err) {
         log.warn({ domain: name, err }, 'revocation failed; archiving anyway');

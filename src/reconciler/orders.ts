@@ -9,9 +9,14 @@
  * the CA issued but the store could not write is kept (records.keep) and installed when the storage is
  * writable again: never ordered twice.
  *
+ * With several CAs (issue 13) the order goes to the most preferred CA whose gate is open and, when it
+ * fails there for a reason another CA could fix (`domain/fallback.ts`), to the next open one in the same
+ * attempt, each within its own budget; `replaces` goes only to the CA that issued the certificate.
+ *
  * Contract: `order` and `installKept` never reject; an abort at shutdown records nothing.
  */
-import type { Issuer, OrderProgress, Store } from '../domain/contracts.js';
+import type { OrderProgress, Store } from '../domain/contracts.js';
+import { fallbackVerdict } from '../domain/fallback.js';
 import type { EventSink } from '../domain/events.js';
 import { recordFailure, recordSuccess } from '../domain/policy.js';
 import type { CertSpec, CertState, IssuedCertificate, KeyType } from '../domain/types.js';
@@ -23,15 +28,18 @@ import type { ChangeKind } from './delivery.js';
 import { type FailureScope, failureFacts, failureScope, type OrderPhase, storageErrno } from './failure.js';
 import type { Gate } from './gate.js';
 import type { Job } from './queue.js';
+import { type CaChoice, recordedCa } from './cas.js';
 import type { Deferrals, Records } from './records.js';
 
 export interface OrdersOptions {
-  readonly issuer: Issuer;
+  /** Every configured CA, in order of preference (at least one). */
+  readonly cas: readonly CaChoice[];
   readonly store: Pick<Store, 'install' | 'checkWritable'>;
   readonly records: Records;
   readonly deferrals: Deferrals;
-  readonly budget: Pick<OrderBudget, 'commit' | 'release'>;
-  readonly gates: { readonly ca: Gate; readonly storage: Gate };
+  readonly budget: Pick<OrderBudget, 'commit' | 'release' | 'reserve' | 'enabled'>;
+  /** The gate of each CA (by directory URL) and of the storage. */
+  readonly gates: { ca(directoryUrl: string | undefined): Gate; readonly storage: Gate };
   readonly events: EventSink;
   readonly changed: (kind: ChangeKind, name: string) => void;
   readonly log: Logger;
@@ -39,23 +47,27 @@ export interface OrdersOptions {
   readonly random: () => number;
   readonly signal: () => AbortSignal;
   readonly keyType: KeyType;
-  readonly profile?: string;
-  readonly preferredChain?: string;
   readonly backoff?: BackoffPolicy;
+}
+
+/** How one attempt at one CA ended, when it failed. */
+interface Failure {
+  readonly err: unknown;
+  readonly scope: FailureScope;
 }
 
 export class Orders {
   constructor(private readonly opts: OrdersOptions) {}
 
-  /** Order `job.spec` from `ca` and install it (see the module contract). */
-  async order(job: Job, ca: string): Promise<void> {
-    const progress = { phase: 'preparing' as OrderPhase };
+  /** Order `job.spec` (most preferred open CA first, then the fallbacks) and install it (see the module contract). */
+  async order(job: Job): Promise<void> {
     try {
       if (!(await this.storageWritable(job.name))) return;
-      const issued = await this.issue(job, ca, progress);
-      if (issued) await this.install(job.spec!, issued, job.reason, ca);
+      const issued = await this.issue(job);
+      if (issued) await this.install(job.spec!, issued.cert, job.reason, issued.ca);
     } finally {
-      if (job.reservation && progress.phase !== 'created') await this.opts.budget.release(job.reservation);
+      if (job.reservation) await this.opts.budget.release(job.reservation);
+      job.reservation = undefined;
     }
   }
 
@@ -63,16 +75,77 @@ export class Orders {
   async installKept(job: Job, ca: string): Promise<void> {
     const kept = this.opts.records.keptFor(job.spec!);
     if (!kept) return;
-    await this.install(kept.spec, kept.cert, job.reason, ca);
+    await this.install(kept.spec, kept.cert, job.reason, kept.cert.issuer ?? ca);
   }
 
-  /** The order itself; undefined when it failed (recorded, or waiting on a gate). */
-  private async issue(job: Job, ca: string, state: { phase: OrderPhase }): Promise<IssuedCertificate | undefined> {
-    const { records, issuer, budget } = this.opts;
+  /**
+   * The order: at each open CA in order of preference, until one issues or a failure another CA could
+   * not fix (`fallbackVerdict`); undefined when it failed (the last failure recorded, or waiting on a
+   * gate). A CA that was unreachable closes its own gate; nothing of that is counted.
+   */
+  private async issue(job: Job): Promise<{ cert: IssuedCertificate; ca: string } | undefined> {
+    const before = this.opts.records.stateOf(job.name, job.spec!);
+    const candidates = this.opts.cas.filter((c) => this.opts.gates.ca(c.issuer.directoryUrl).open);
+    let last: Failure | undefined;
+    for (let i = 0; i < candidates.length; i++) {
+      const choice = candidates[i]!;
+      const ca = choice.issuer.directoryUrl;
+      if (!this.budgetAt(job, ca)) break;
+      const state = { phase: 'preparing' as OrderPhase };
+      try {
+        const cert = { ...(await this.attempt(job, choice, state, before)), issuer: ca };
+        job.reservation = undefined; // accepted: the charge stays
+        this.opts.gates.ca(ca).succeeded();
+        return { cert, ca };
+      } catch (err) {
+        // The CA accepted the order: its charge stays; the next CA needs a place of its own.
+        if (state.phase === 'created') job.reservation = undefined;
+        if (this.opts.signal().aborted && isAbortError(err)) return undefined;
+        last = { err, scope: failureScope(err, state.phase) };
+        if (last.scope === 'ca') this.closeGate('ca', err, ca);
+        const verdict = fallbackVerdict(err, state.phase);
+        const next = candidates[i + 1];
+        if (!verdict.next || !next || last.scope === 'storage') break;
+        const { detail } = failureFacts(err);
+        this.opts.log.warn(
+          { domain: job.name, ca, next_ca: next.issuer.directoryUrl, reason: verdict.reason, detail },
+          'order failed at a CA; trying the next CA',
+        );
+      }
+    }
+    if (last) await this.failed(before, last.err, last.scope);
+    return undefined;
+  }
+
+  /**
+   * A new order needs a place in the budget of the CA it goes to: the one the queue reserved if it is
+   * that CA's, else a fresh one (false, nothing sent there, when that CA's budget is spent).
+   */
+  private budgetAt(job: Job, ca: string): boolean {
+    const { budget } = this.opts;
+    if (job.kind !== 'issue' || !budget.enabled) return true;
+    if (job.reservation?.ca === ca) return true;
+    if (job.reservation) void budget.release(job.reservation);
+    job.reservation = budget.reserve(ca);
+    if (!job.reservation)
+      this.opts.log.info({ domain: job.name, ca }, 'order budget of this CA spent; not tried there');
+    return job.reservation !== undefined;
+  }
+
+  /** One attempt at one CA. */
+  private async attempt(
+    job: Job,
+    choice: CaChoice,
+    state: { phase: OrderPhase },
+    before: CertState,
+  ): Promise<IssuedCertificate> {
+    const { records, budget } = this.opts;
     const spec = job.spec!;
-    const before = records.stateOf(job.name, spec);
+    const ca = choice.issuer.directoryUrl;
     const stored = records.stored.get(job.name);
-    const replaces = job.ariRenewal && stored ? issuer.certId(stored.certPem) : undefined;
+    // ARI's `replaces` only to the CA that issued the certificate replaced (never another CA's id).
+    const issuedBy = recordedCa(records.states.get(job.name), stored) ?? this.opts.cas[0]!.issuer.directoryUrl;
+    const replaces = job.ariRenewal && stored && issuedBy === ca ? choice.issuer.certId(stored.certPem) : undefined;
     this.opts.events.emit({
       type: 'requested',
       name: spec.name,
@@ -94,17 +167,9 @@ export class Orders {
         state.phase = 'created';
       },
     };
-    try {
-      const { keyType, profile, preferredChain } = this.opts;
-      const request = { names: spec.names, keyType, profile, preferredChain, replaces, progress };
-      const issued = await issuer.issue(request, this.opts.signal());
-      this.opts.gates.ca.succeeded();
-      return issued;
-    } catch (err) {
-      if (this.opts.signal().aborted && isAbortError(err)) return undefined;
-      await this.failed(before, err, failureScope(err, state.phase));
-      return undefined;
-    }
+    const { profile, preferredChain } = choice;
+    const request = { names: spec.names, keyType: this.opts.keyType, profile, preferredChain, replaces, progress };
+    return choice.issuer.issue(request, this.opts.signal());
   }
 
   /** Storage must be writable before anything is ordered; false (and the storage gate closed) if not. */
@@ -194,7 +259,7 @@ export class Orders {
   /** A failure: the certificate's own is recorded and backed off; otherwise its gate closes. */
   private async failed(before: CertState, err: unknown, scope: FailureScope): Promise<void> {
     if (scope !== 'certificate') {
-      this.closeGate(scope, err);
+      if (scope === 'storage') this.closeGate(scope, err);
       this.opts.log.debug({ domain: before.name, err }, `order waits for the ${scope === 'ca' ? 'CA' : 'storage'}`);
       return;
     }
@@ -219,11 +284,12 @@ export class Orders {
     });
   }
 
-  private closeGate(scope: 'ca' | 'storage', err: unknown): void {
+  private closeGate(scope: 'ca' | 'storage', err: unknown, ca?: string): void {
     const { code, message } = describeError(err);
     const facts = failureFacts(err);
     const errno = scope === 'storage' ? storageErrno(err) : undefined;
-    this.opts.gates[scope].close({
+    const gate = scope === 'ca' ? this.opts.gates.ca(ca) : this.opts.gates.storage;
+    gate.close({
       code: code ?? (scope === 'ca' ? 'CA_UNAVAILABLE' : 'STORAGE_CHECK_FAILED'),
       detail: facts.detail || message,
       ...(errno ? { errno } : {}),

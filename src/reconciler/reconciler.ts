@@ -20,6 +20,7 @@ import { retryUntilAborted } from '../lib/retry.js';
 import { OrderBudget } from './budget.js';
 import { Delivery } from './delivery.js';
 import { Gates } from './gates.js';
+import { type CaChoice, configuredCas } from './cas.js';
 import { Jobs } from './jobs.js';
 import { JobQueue } from './queue.js';
 import { Deferrals, Records } from './records.js';
@@ -59,6 +60,8 @@ export interface ReconcilerOptions {
   readonly revokeRemoved: boolean;
   /** The issuer's CA is a production CA (a fact of that CA: certificates of a test CA get replaced). */
   readonly productionCa: boolean;
+  /** Every CA in order of preference (issue 13); default: one, from `issuer`, `productionCa`, `profile`, ... */
+  readonly cas?: readonly CaChoice[];
   readonly maxConcurrentOrders: number;
   /** New orders per 3 hours and CA; 0 = no budget. Renewals are exempt (as Let's Encrypt exempts them). */
   readonly orderBudget: number;
@@ -85,6 +88,7 @@ export class Reconciler {
   private readonly jobs: Jobs;
   /** Orders wait on these when the CA or our storage fails them (not counted against certificates). */
   private readonly gates: Gates;
+  private readonly cas: readonly CaChoice[];
   private readonly snapshots = new Map<string, { snapshot: Snapshot; at: number }>();
   private desired = new Map<string, CertSpec>();
   private problems: readonly Problem[] = [];
@@ -112,7 +116,10 @@ export class Reconciler {
     this.records = new Records(opts.store, log);
     this.budget = new OrderBudget({ limit: opts.orderBudget, store: opts.store, log, now });
     const onOpen = () => this.trigger();
-    this.gates = new Gates({ issuer: opts.issuer, store: opts.store, log, now, random: this.random, signal, onOpen });
+    const cas = configuredCas(opts);
+    this.cas = cas;
+    const issuers = cas.map((c) => c.issuer);
+    this.gates = new Gates({ issuers, store: opts.store, log, now, random: this.random, signal, onOpen });
     this.queue = new JobQueue({
       maxConcurrent: opts.maxConcurrentOrders,
       budget: this.budget,
@@ -130,18 +137,14 @@ export class Reconciler {
       debounceMs: opts.notifyDebounceMs,
       maxDelayMs: opts.notifyMaxDelayMs,
     });
-    this.decisionContext = {
-      queue: this.queue,
-      records: this.records,
-      events: opts.events,
-      log,
-      removeAfterMs: opts.removeAfterMs,
-    };
+    const { events, removeAfterMs } = opts;
+    this.decisionContext = { queue: this.queue, records: this.records, events, log, removeAfterMs };
     this.jobs = new Jobs({
       ...opts,
+      cas,
       records: this.records,
       budget: this.budget,
-      gates: this.gates.byName,
+      gates: { ca: (url) => this.gates.ca(url), storage: this.gates.byName.storage },
       deferrals: this.deferrals,
       changed: (kind, name) => this.delivery.queueChange(kind, name),
       log,
@@ -256,12 +259,12 @@ export class Reconciler {
     await retryUntilAborted(
       async () => {
         if (!this.loaded && (await this.records.loadNames())) {
-          await this.budget.restore(this.jobs.ca().directoryUrl);
+          await this.restoreBudgets();
           this.loaded = true;
           this.trigger();
         }
         await this.records.load();
-        if (!this.loaded) await this.budget.restore(this.jobs.ca().directoryUrl);
+        if (!this.loaded) await this.restoreBudgets();
         this.loaded = true;
         this.adopted = true;
         const { stored, unmanaged } = this.records;
@@ -276,6 +279,11 @@ export class Reconciler {
           this.log.error({ err, retry_in: Math.round(delay / 1000) }, 'cannot read storage'),
       },
     );
+  }
+
+  /** Each CA's recent new orders (1.0's single-CA record counts as the first CA's). */
+  private async restoreBudgets(): Promise<void> {
+    for (const [i, c] of this.cas.entries()) await this.budget.restore(c.issuer.directoryUrl, i === 0);
   }
 
   private desiredAt(): Date | undefined {
@@ -307,6 +315,7 @@ export class Reconciler {
           keyType: this.opts.keyType,
           maxRemovalFraction: this.opts.maxRemovalFraction,
           ca,
+          cas: this.jobs.allCas(),
         },
         removalsReleased: released,
       });

@@ -16,8 +16,13 @@ export interface CertificateStatus {
   readonly notAfter?: string;
   /** Hex serial of the installed leaf. */
   readonly serial?: string;
-  /** Issuer DN of the installed leaf. */
+  /**
+   * Which CA issued the installed leaf: its ACME directory URL when recorded (as `ca`), else the leaf's
+   * issuer DN (a certificate adopted from disk: its CA is known only by name).
+   */
   readonly issuer?: string;
+  /** Issuer DN of the installed leaf. */
+  readonly issuerName?: string;
   /** ACME directory URL of the CA that issued it, when known (not for certificates adopted from disk). */
   readonly ca?: string;
   /** Last successful order and installation. */
@@ -51,7 +56,12 @@ export interface ReconcilerStatus {
   readonly problems: readonly Problem[];
   readonly queue: { readonly running: number; readonly queued: number };
   /** Whether orders wait for the CA or the storage, since when and why. */
-  readonly gates?: { readonly ca: GateStatus; readonly storage: GateStatus };
+  readonly gates?: {
+    readonly ca: GateStatus;
+    readonly storage: GateStatus;
+    /** Each CA's gate by directory URL (with several CAs). */
+    readonly cas?: Readonly<Record<string, GateStatus>>;
+  };
   readonly ariSupported?: boolean;
 }
 
@@ -123,6 +133,7 @@ export function certificateStatus(f: CertificateFacts, now: number): Certificate
             ? 'failing'
             : 'valid';
   const renewal = stored && !stored.selfSigned ? renewalTime(stored, st) : undefined;
+  const ca = stored && st?.issuer && st.serial === stored.serial ? st.issuer : undefined;
   const removeAt =
     st?.unwantedSince !== undefined && f.removeAfterMs !== undefined
       ? new Date(Date.parse(st.unwantedSince) + f.removeAfterMs).toISOString()
@@ -132,8 +143,9 @@ export function certificateStatus(f: CertificateFacts, now: number): Certificate
     names: spec?.names ?? stored?.names ?? st?.names ?? [f.name],
     requestedBy: (spec?.requestedBy ?? []).map(shownRequester),
     state,
-    ...(stored ? { notAfter: stored.notAfter.toISOString(), serial: stored.serial, issuer: stored.issuer } : {}),
-    ...(stored && st?.issuer && st.serial === stored.serial ? { ca: st.issuer } : {}),
+    ...(stored ? { notAfter: stored.notAfter.toISOString(), serial: stored.serial, issuer: ca ?? stored.issuer } : {}),
+    ...(stored ? { issuerName: stored.issuer } : {}),
+    ...(ca ? { ca } : {}),
     ...(st?.lastSuccess ? { lastSuccess: st.lastSuccess } : {}),
     ...(renewal && spec
       ? { renewAt: new Date(Math.min(renewal.at.getTime(), renewal.urgentAt.getTime())).toISOString() }
@@ -181,6 +193,11 @@ export function publishCertificateMetrics(m: Metrics, certificates: readonly Cer
     }),
   );
   for (const s of CERTIFICATE_STATES) m.certificates.set({ state: s }, byState.get(s) ?? 0);
+  const byIssuer = new Map<string, number>();
+  for (const c of certificates)
+    if (c.serial !== undefined) byIssuer.set(c.ca ?? 'unknown', (byIssuer.get(c.ca ?? 'unknown') ?? 0) + 1);
+  m.certificatesByIssuer.reset();
+  for (const [issuer, n] of byIssuer) m.certificatesByIssuer.set({ issuer }, n);
 }
 
 /** Rejected labels/apps of the merged snapshot, counted by problem code. */

@@ -48,7 +48,13 @@ import type { AccountState, CertSpec, CertState, IssuedCertificate, StoredCert }
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { selfSignedCert } from '../pki/create-cert.js';
-import { readAccountState, readIfExists, writeAccountKey, writeAccountState } from './account-files.js';
+import {
+  caAccountKeyFiles,
+  readAccountState,
+  readIfExists,
+  writeAccountKey,
+  writeAccountState,
+} from './account-files.js';
 import { buildBundle, checkBundle, readStoredCert, storedCertOf } from './bundle.js';
 import { initFailure, notWritable } from './errors.js';
 import { dropKept, readKept, writeKept } from './kept.js';
@@ -193,6 +199,11 @@ export class FileStore implements Store {
   async writeAccountKey(pem: string): Promise<void> {
     await writeAccountKey(this.stagingDir, this.accountKeyPath, pem);
     this.log.info({ file: this.accountKeyPath }, 'account key written');
+  }
+
+  /** The account key files of a further CA of `--acme` (`accounts/<host>-<hash>/client.key`, 0600). */
+  caAccountKey(directoryUrl: string): ReturnType<typeof caAccountKeyFiles> {
+    return caAccountKeyFiles(this.dir, this.stagingDir, directoryUrl);
   }
 
   /**

@@ -19,6 +19,8 @@ interface KeptRecord {
   readonly keyPem: string;
   readonly certPem: string;
   readonly chainPem: string;
+  /** The issuing CA's directory URL (absent in records of 1.0). */
+  readonly issuer?: string;
   readonly keptAt: string;
 }
 
@@ -41,6 +43,7 @@ export async function writeKept(
     keyPem: cert.keyPem,
     certPem: cert.certPem,
     chainPem: cert.chainPem,
+    ...(cert.issuer ? { issuer: cert.issuer } : {}),
     keptAt: now.toISOString(),
   };
   await writeDurable(stagingDir, join(keptDir, fileOf(spec.name)), `${JSON.stringify(record)}\n`, { mode: 0o600 });
@@ -65,7 +68,8 @@ export async function readKept(
       const r = parseKept(await readFile(file, 'utf8'));
       if (fileOf(r.name) !== entry) throw new Error('the name inside differs from the file name');
       const spec = { name: r.name, names: r.names, requestedBy: r.requestedBy };
-      out.push({ spec, cert: { keyPem: r.keyPem, certPem: r.certPem, chainPem: r.chainPem } });
+      const issuer = typeof r.issuer === 'string' ? { issuer: r.issuer } : {};
+      out.push({ spec, cert: { keyPem: r.keyPem, certPem: r.certPem, chainPem: r.chainPem, ...issuer } });
     } catch (err) {
       log.warn({ file, err }, 'kept certificate skipped');
     }

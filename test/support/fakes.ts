@@ -184,6 +184,8 @@ export class FakeIssuer implements Issuer {
   ari: (certPem: string) => RenewalInfo | null = () => null;
   revoked: string[] = [];
   private serial = 0;
+  /** Put before each serial (tells the certificates of several fake CAs apart). */
+  prefix = '';
   constructor(readonly directoryUrl = 'https://ca.test/directory') {}
   async issue(r: IssueRequest): Promise<IssuedCertificate> {
     this.requests.push(r);
@@ -197,7 +199,7 @@ export class FakeIssuer implements Issuer {
     r.progress?.created(`https://ca.test/order/${this.created}`);
     const e = this.fail?.(r);
     if (e) throw e;
-    return { keyPem: 'KEY', certPem: `serial-${++this.serial}`, chainPem: '' };
+    return { keyPem: 'KEY', certPem: `${this.prefix}serial-${++this.serial}`, chainPem: '' };
   }
   async probe(): Promise<void> {
     this.probes++;

@@ -28,6 +28,8 @@ export interface PebbleOptions {
   certificateValidityPeriod?: number;
   /** EAB: require it, with these kid → base64url MAC keys. */
   eab?: Record<string, string>;
+  /** Names Pebble refuses to issue for (`rejectedIdentifier` on newOrder). */
+  domainBlocklist?: string[];
   /** Extra environment (PEBBLE_WFE_NONCEREJECT, PEBBLE_VA_ALWAYS_VALID, PEBBLE_AUTHZREUSE, ...). */
   env?: Record<string, string>;
   /** Readiness budget (default 15 s). */
@@ -54,6 +56,8 @@ export interface PebbleInstance {
   resume(): Promise<void>;
   /** GET a management path (e.g. `/cert-status-by-serial/<hex>`): status and body. */
   management(path: string): Promise<{ status: number; body: string }>;
+  /** Make challtestsrv answer A queries for `host` with `ip` (e.g. a loopback address nothing listens on). */
+  addARecord(host: string, ip: string): Promise<void>;
   /** Certificates Pebble issued since it was first started (across pause/resume), from its own log. */
   issuedCount(): number;
   stop(): Promise<void>;
@@ -208,6 +212,7 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<PebbleInsta
         externalAccountBindingRequired: opts.eab !== undefined,
         ...(opts.eab ? { externalAccountMACKeys: opts.eab } : {}),
         ...(opts.certificateValidityPeriod ? { certificateValidityPeriod: opts.certificateValidityPeriod } : {}),
+        ...(opts.domainBlocklist ? { domainBlocklist: opts.domainBlocklist } : {}),
       },
     };
     writeFileSync(join(dir, 'pebble-config.json'), JSON.stringify(config, null, 2));
@@ -271,6 +276,13 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<PebbleInsta
       rootPem: () => pem('/roots/0'),
       intermediatePem: () => pem('/intermediates/0'),
       management,
+      async addARecord(host, ip) {
+        const res = await fetch(`http://127.0.0.1:${ctsMgmt}/add-a`, {
+          method: 'POST',
+          body: JSON.stringify({ host: host.endsWith('.') ? host : `${host}.`, addresses: [ip] }),
+        });
+        if (!res.ok) throw new Error(`challtestsrv add-a: HTTP ${res.status}`);
+      },
       issuedCount() {
         try {
           return readFileSync(join(dir, 'pebble.log'), 'utf8').match(/Issued certificate serial/g)?.length ?? 0;

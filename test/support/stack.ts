@@ -20,6 +20,15 @@ export interface StackOptions {
   /** Extra daemon flags (e.g. `--remove-after 5`). */
   readonly daemonArgs?: readonly string[];
   readonly pebble?: PebbleOptions;
+  /**
+   * A second Pebble (its own root and TLS CA), also validating through HAProxy: with `bothCas` (the
+   * default when given) the daemon gets `--acme <first>,<second>`; `acme` chooses otherwise.
+   */
+  readonly secondPebble?: PebbleOptions;
+  /** Which Pebbles the daemon's `--acme` lists, in order (default: the first, then the second if any). */
+  readonly acme?: readonly ('first' | 'second')[];
+  /** Extra environment of the daemon (per-CA settings). */
+  readonly daemonEnv?: NodeJS.ProcessEnv;
   /** Receives every daemon log line (demo). */
   readonly echo?: (line: string) => void;
   /** Reuse a storage directory (restart tests); a fresh temp directory otherwise, removed by `stop()`. */
@@ -29,6 +38,8 @@ export interface StackOptions {
 export interface Stack {
   readonly storageDir: string;
   readonly pebble: PebbleInstance;
+  /** The second Pebble, when `secondPebble` was given. */
+  readonly pebble2?: PebbleInstance;
   readonly haproxy: HaproxyHandle;
   readonly mlb: MlbStandin;
   readonly sim: MarathonSimulator;
@@ -44,6 +55,8 @@ export interface Stack {
   ): Promise<ServedCert>;
   /** Restart the daemon process with the same flags (plus `extraArgs`). */
   restartDaemon(extraArgs?: readonly string[]): Promise<void>;
+  /** Restart the daemon with `--acme` listing these Pebbles, in order (the switch between CAs). */
+  restartDaemonWithCas(acme: readonly ('first' | 'second')[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -65,13 +78,22 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     // Pebble's VA connects to HAProxy's HTTP port, which routes the challenge path to the daemon.
     const pebble = await startPebble({ ...opts.pebble, httpPort: haproxy.httpPort });
     cleanups.push(() => pebble.stop());
+    const pebble2 = opts.secondPebble
+      ? await startPebble({ ...opts.secondPebble, httpPort: haproxy.httpPort })
+      : undefined;
+    if (pebble2) cleanups.push(() => pebble2.stop());
     const sim = await startMarathonSimulator({ apps: opts.apps ?? [] });
     cleanups.push(() => sim.stop());
+    const byName = { first: pebble, second: pebble2 };
+    // --acme and each CA's TLS trust (MARATHON_ACME_ACME_<i>_CA_CERT), for the Pebbles listed.
+    const acmeSetup = (acme: readonly ('first' | 'second')[]) => {
+      const listed = acme.map((n) => byName[n]!);
+      const env: NodeJS.ProcessEnv = { ...opts.daemonEnv };
+      for (const [i, p] of listed.entries()) env[`MARATHON_ACME_ACME_${i}_CA_CERT`] = p.caCertPath;
+      return { args: ['--acme', listed.map((p) => p.directoryUrl).join(',')], env };
+    };
+    let acme = acmeSetup(opts.acme ?? (pebble2 ? ['first', 'second'] : ['first']));
     const daemonArgs = [
-      '--acme',
-      pebble.directoryUrl,
-      '--acme-ca-cert',
-      pebble.caCertPath,
       '--marathon',
       sim.url,
       '--lb',
@@ -84,10 +106,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       storageDir,
     ];
     const spawnDaemon = (extra: readonly string[] = []): Daemon =>
-      startDaemon([...extra, ...daemonArgs], opts.echo ? { echo: opts.echo } : {});
+      startDaemon([...extra, ...acme.args, ...daemonArgs], {
+        env: acme.env,
+        ...(opts.echo ? { echo: opts.echo } : {}),
+      });
     const stack: Stack = {
       storageDir,
       pebble,
+      ...(pebble2 ? { pebble2 } : {}),
       haproxy,
       mlb,
       sim,
@@ -118,6 +144,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       async restartDaemon(extra = []) {
         await stack.daemon.stop();
         stack.daemon = spawnDaemon(extra);
+      },
+      async restartDaemonWithCas(list) {
+        await stack.daemon.stop();
+        acme = acmeSetup(list);
+        stack.daemon = spawnDaemon();
       },
       async stop() {
         await stack.daemon.stop();

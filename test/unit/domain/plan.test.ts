@@ -105,14 +105,80 @@ test('plan: one decision per certificate, with a reason', async (t) => {
         stored: [cert('a.example', { issuer: 'CN=(STAGING) Ersatz Edamame E1' })],
       }),
       'issue',
-      /test CA/,
+      /staging certificate while no staging CA is configured/,
     ],
     [
       'staging certificate while staging is fine',
       input({
         desired: [spec('a.example')],
         stored: [cert('a.example', { issuer: 'CN=(STAGING) Ersatz Edamame E1' })],
+        ca: { production: false, directoryUrl: 'https://acme-staging-v02.api.letsencrypt.org/directory' },
+      }),
+      'none',
+      /not due/,
+    ],
+    [
+      'staging certificate adopted while a non-production, non-staging CA is configured (Pebble)',
+      input({
+        desired: [spec('a.example')],
+        stored: [cert('a.example', { issuer: 'CN=(STAGING) Ersatz Edamame E1' })],
+        ca: { production: false, directoryUrl: 'https://127.0.0.1:14000/dir' },
+      }),
+      'issue',
+      /staging certificate/,
+    ],
+    [
+      'other test CA certificate while a test CA is configured',
+      input({
+        desired: [spec('a.example')],
+        stored: [cert('a.example', { issuer: 'CN=Pebble Intermediate CA 1a2b' })],
         ca: { production: false },
+      }),
+      'none',
+      /not due/,
+    ],
+    [
+      'test CA certificate while every CA is production',
+      input({ desired: [spec('a.example')], stored: [cert('a.example', { issuer: 'CN=Fake LE Intermediate X1' })] }),
+      'issue',
+      /test CA certificate while the CA is production/,
+    ],
+    [
+      'the issuing CA is no longer configured (staging switched to production)',
+      input({
+        desired: [spec('a.example')],
+        stored: [cert('a.example', { serial: 's1' })],
+        states: [state('a.example', { serial: 's1', issuer: 'https://old-ca.test/dir' })],
+        policy: { cas: [{ ...ca, directoryUrl: 'https://new-ca.test/dir' }] },
+        ca: { directoryUrl: 'https://new-ca.test/dir' },
+      }),
+      'issue',
+      /issuing CA no longer configured/,
+    ],
+    [
+      'a fallback CA still configured keeps its certificate until the renewal',
+      input({
+        desired: [spec('a.example')],
+        stored: [cert('a.example', { serial: 's1' })],
+        states: [state('a.example', { serial: 's1', issuer: 'https://ca-b.test/dir' })],
+        policy: {
+          cas: [
+            { ...ca, directoryUrl: 'https://ca-a.test/dir' },
+            { ...ca, directoryUrl: 'https://ca-b.test/dir' },
+          ],
+        },
+        ca: { directoryUrl: 'https://ca-a.test/dir' },
+      }),
+      'none',
+      /not due/,
+    ],
+    [
+      'a record of another certificate (other serial) says nothing of the CA',
+      input({
+        desired: [spec('a.example')],
+        stored: [cert('a.example', { serial: 's2' })],
+        states: [state('a.example', { serial: 's1', issuer: 'https://old-ca.test/dir' })],
+        ca: { directoryUrl: 'https://new-ca.test/dir' },
       }),
       'none',
       /not due/,

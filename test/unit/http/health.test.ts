@@ -110,3 +110,26 @@ test('checkHealth: no Marathon source, no Marathon checks; a writable store and 
     checks: { storage: { ok: true, detail: 'writable' }, ca: { ok: true, detail: 'reachable' } },
   });
 });
+
+test('several CAs: each is shown; the ca check fails only when none is reachable', async () => {
+  const down = { status: () => ({ reachable: false, lastError: 'ECONNREFUSED', directoryUrl: 'https://a/dir' }) };
+  const up = { status: () => ({ reachable: true, directoryUrl: 'https://b/dir' }) };
+  const parts = {
+    store: { checkWritable: async () => {} },
+    startedAt: 0,
+    startupGraceMs: 120_000,
+    now: () => 1_000_000,
+  };
+  const one = await checkHealth({ ...parts, issuer: down, issuers: [down, up] });
+  assert.equal(one.healthy, true, 'one CA answers');
+  assert.deepEqual(one.checks.ca, { ok: true, detail: 'reachable' });
+  assert.deepEqual(one.checks.ca_0, {
+    ok: false,
+    informational: true,
+    detail: 'https://a/dir: not reachable: ECONNREFUSED',
+  });
+  assert.deepEqual(one.checks.ca_1, { ok: true, informational: true, detail: 'https://b/dir: reachable' });
+  const none = await checkHealth({ ...parts, issuer: down, issuers: [down, down] });
+  assert.equal(none.healthy, false, 'no CA answers');
+  assert.equal(none.checks.ca?.ok, false);
+});

@@ -16,8 +16,22 @@ test('statusReport: version, each source by name, the CA, then the reconciler fi
     version: '1.2.3',
     sources: { marathon: { stream: 'connected' }, static: {} },
     ca: { reachable: true, directoryUrl: 'https://ca/dir' },
+    cas: [{ reachable: true, directoryUrl: 'https://ca/dir' }],
     certificates: [],
     held: [],
   });
-  assert.deepEqual(Object.keys(report), ['version', 'sources', 'ca', 'certificates', 'held']);
+  assert.deepEqual(Object.keys(report), ['version', 'sources', 'ca', 'cas', 'certificates', 'held']);
+});
+
+test('statusReport: every CA of --acme, in order of preference', () => {
+  const a = { status: () => ({ reachable: false, lastError: 'ECONNREFUSED', directoryUrl: 'https://a/dir' }) };
+  const b = { status: () => ({ reachable: true, directoryUrl: 'https://b/dir' }) };
+  const report = statusReport({
+    version: '1',
+    sources: [],
+    issuer: a,
+    issuers: [a, b],
+    reconciler: { status: () => ({}) },
+  });
+  assert.deepEqual(report.cas, [a.status(), b.status()]);
 });

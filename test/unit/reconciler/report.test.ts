@@ -88,7 +88,8 @@ test('certificateStatus: serial, issuer, the issuing CA and last success; remova
   };
   const s = certificateStatus(facts({ state, removeAfterMs: DAY }), NOW);
   assert.equal(s.serial, 's1');
-  assert.equal(s.issuer, 'CN=R12');
+  assert.equal(s.issuer, 'https://ca.test/directory', 'the issuing CA, when recorded');
+  assert.equal(s.issuerName, 'CN=R12');
   assert.equal(s.ca, 'https://ca.test/directory');
   assert.equal(s.lastSuccess, '2026-11-01T00:00:00.000Z');
   assert.equal(s.removeAt, undefined, 'wanted: no removal');

@@ -44,3 +44,22 @@ for (const c of tolerated) {
     assert.deepEqual(await store.readAccountState(), c.expected);
   });
 }
+
+test("a further CA's account key: accounts/<host>-<hash>/client.key, 0600 in a 0700 directory, outside certs/", async (t) => {
+  const { dir, store } = await tempStore(t);
+  await store.init();
+  const b = store.caAccountKey('https://ca-b.example:8443/dir');
+  const c = store.caAccountKey('https://ca-c.example/dir');
+  assert.match(b.path, /\/accounts\/ca-b\.example_8443-[0-9a-f]{12}\/client\.key$/);
+  assert.ok(b.path.startsWith(join(dir, 'accounts')));
+  assert.notEqual(b.path, c.path);
+  assert.equal(await b.read(), null);
+  await b.write('-----BEGIN PRIVATE KEY-----\nBBBB\n-----END PRIVATE KEY-----');
+  assert.equal(await b.read(), '-----BEGIN PRIVATE KEY-----\nBBBB\n-----END PRIVATE KEY-----\n');
+  assert.equal(await mode(b.path), 0o600);
+  assert.equal(await mode(join(b.path, '..')), 0o700);
+  assert.equal(await c.read(), null, 'each CA its own key');
+  assert.equal(await store.readAccountKey(), null, 'client.key (CA 0) untouched');
+  // The same URL finds the same key again (named by URL, not position).
+  assert.equal(await store.caAccountKey('https://ca-b.example:8443/dir').read(), await b.read());
+});

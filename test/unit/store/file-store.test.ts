@@ -331,4 +331,7 @@ test('kept certificates: written 0600 outside certs/, read back, dropped; a malf
   await store.dropKept('k.example.test');
   assert.deepEqual(await store.readKept(), []);
   assert.deepEqual(await readdir(join(dir, 'state', 'kept')), ['bad.json'], 'a file it cannot read is left alone');
+  // The issuing CA is kept with it (several CAs: installed later, it is recorded as that CA's).
+  await store.keepIssued(s, { ...cert, issuer: 'https://ca-b.test/dir' });
+  assert.equal((await store.readKept()).find((k) => k.spec.name === s.name)?.cert.issuer, 'https://ca-b.test/dir');
 });

@@ -1,0 +1,42 @@
+/** The CAs of `--acme`, built into the issuer registry (acme/registry.ts). */
+import { readFileSync } from 'node:fs';
+import { IssuerRegistry } from '../acme/index.js';
+import { type CaConfig, isTestCaUrl } from '../config/config.js';
+import type { ChallengeStore } from '../domain/contracts.js';
+import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../observe/metrics.js';
+import { Http01Solver } from '../solvers/http01.js';
+import type { FileStore } from '../store/index.js';
+
+/**
+ * One issuer per configured CA: CA 0 keeps `client.key` (drop-in for 0.6.1), every further CA gets its
+ * own key under `accounts/` (created on first use). Reads each CA's trusted CA file.
+ */
+export function buildRegistry(o: {
+  readonly cas: readonly CaConfig[];
+  readonly email?: string;
+  readonly store: FileStore;
+  readonly challenges: ChallengeStore;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+}): IssuerRegistry {
+  const { store } = o;
+  const entries = o.cas.map((ca, i) => ({
+    directoryUrl: ca.url,
+    accountKey:
+      i === 0
+        ? { read: () => store.readAccountKey(), write: (pem: string) => store.writeAccountKey(pem) }
+        : store.caAccountKey(ca.url),
+    eab: ca.eab,
+    ca: ca.caCert ? readFileSync(ca.caCert, 'utf8') : undefined,
+    profile: ca.profile,
+    preferredChain: ca.preferredChain,
+    production: !isTestCaUrl(ca.url),
+  }));
+  return new IssuerRegistry(entries, {
+    email: o.email,
+    solvers: [new Http01Solver(o.challenges)],
+    logger: o.logger,
+    metrics: o.metrics,
+  });
+}
