@@ -20,6 +20,7 @@ import { MarathonSource } from '../sources/marathon/index.js';
 import { StaticSource } from '../sources/static/static-source.js';
 import { FileStore } from '../store/index.js';
 import { VERSION } from '../version.js';
+import { buildDns } from './dns.js';
 import { buildNotifier } from './notifier.js';
 
 /** How long after start a missing first snapshot / CA contact is still "starting", not failing. */
@@ -45,13 +46,15 @@ export function buildStore(config: Config, logger: Logger): FileStore {
 /** Build every other part around an initialised `store`. `startedAt` (epoch ms) starts the /health grace. */
 export function compose(config: Config, logger: Logger, metrics: Metrics, store: FileStore, startedAt: number): App {
   const challenges: ChallengeStore = new MemoryChallengeStore();
+  const dns = buildDns(config.dns, logger);
   const issuer = new AcmeIssuer({
     directoryUrl: config.acme,
     accountKey: { read: () => store.readAccountKey(), write: (pem) => store.writeAccountKey(pem) },
     email: config.email,
     eab: config.eab,
     ca: config.acmeCaCert ? readFileSync(config.acmeCaCert, 'utf8') : undefined,
-    solvers: [new Http01Solver(challenges)],
+    solvers: dns.solver ? [new Http01Solver(challenges), dns.solver] : [new Http01Solver(challenges)],
+    challengeFor: dns.challengeFor,
     logger,
     metrics,
   });
@@ -99,6 +102,7 @@ function buildSources(config: Config, logger: Logger, metrics: Metrics): Source[
         allowMultipleCerts: config.allowMultipleCerts,
         san: config.san,
         allowedDomains: config.allowedDomains,
+        allowWildcard: config.dns !== undefined,
         timeoutMs: config.marathonTimeoutMs,
         sseTimeoutMs: config.sseTimeoutMs,
         resyncIntervalMs: config.resyncIntervalMs,
@@ -109,7 +113,14 @@ function buildSources(config: Config, logger: Logger, metrics: Metrics): Source[
     );
   }
   if (config.domains.length > 0)
-    sources.push(new StaticSource(config.domains, config.allowedDomains, logger.child({ component: 'static' })));
+    sources.push(
+      new StaticSource(
+        config.domains,
+        config.allowedDomains,
+        logger.child({ component: 'static' }),
+        config.dns !== undefined,
+      ),
+    );
   return sources;
 }
 

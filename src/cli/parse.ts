@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { type Config, DEFAULTS, parseListen, upgradeAcmeUrl } from '../config/config.js';
 import { KEY_TYPES, type KeyType } from '../domain/types.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../lib/logger.js';
+import { dnsConfig } from './dns.js';
 import { envName, type RawValue, rawLookup, storageDirOf } from './env.js';
 import { OPTIONS } from './flags.js';
 import { UsageError } from './usage-error.js';
@@ -37,7 +38,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): Parse
   if (!storageDir) throw new UsageError('the following arguments are required: storage-dir');
   const fromEnv = (name: string): string | undefined =>
     parsed.values[name] === undefined && env[envName(name)] !== undefined ? envName(name) : undefined;
-  return build(storageDir, new FlagValues(rawLookup(parsed.values, env), fromEnv));
+  return build(storageDir, new FlagValues(rawLookup(parsed.values, env), fromEnv), env);
 }
 
 /** node:util's parseArgs message, worded as 0.6.1's argparse did. */
@@ -48,7 +49,7 @@ function usageMessage(err: unknown): string {
   return msg.split('\n')[0]!.replace(/\. To specify a positional.*$/, '');
 }
 
-function build(storageDir: string, v: FlagValues): ParseResult {
+function build(storageDir: string, v: FlagValues, env: NodeJS.ProcessEnv): ParseResult {
   const warnings: string[] = [];
   const acme = upgradeAcmeUrl(v.str('acme') ?? DEFAULTS.acme);
   if (acme.upgraded)
@@ -56,12 +57,14 @@ function build(storageDir: string, v: FlagValues): ParseResult {
       `ACME v1 directory mapped to its v2 equivalent ${acme.url}: Let's Encrypt switched ACME v1 off in 2021`,
     );
   const checked = checkedFlags(v);
+  const dns = dnsConfig(v, env);
   const config: Config = {
     storageDir,
     acme: v.acmeUrl('acme', acme.url),
     ...connections(v, checked),
     ...certificates(v),
     ...operations(v, checked),
+    ...(dns !== undefined ? { dns } : {}),
   };
   return { kind: 'run', config: Object.freeze(config), warnings };
 }

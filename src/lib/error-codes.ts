@@ -88,6 +88,8 @@ export const ERROR_CODES = {
     "an authoritative nameserver (or --dns-resolvers entry) did not serve the TXT value within the provider's propagation timeout",
   DNS_PROVIDER_FAILED:
     'the DNS provider failed to present or clean up a record (exec: non-zero exit or timeout, its stderr in the error; acme-dns: HTTP error)',
+  DNS_CNAME_REQUIRED:
+    'acme-dns: a new account was registered for the name; create the CNAME in the error (_acme-challenge.<name> CNAME <fulldomain>), the next attempt proceeds',
   DNS_PROVIDER_CONFIG: 'a DNS provider setting (RFC2136_*, EXEC_*, ACME_DNS_*) is missing or not usable',
   // Hostile or oversized input from Marathon (skipped, reported, everything else proceeds)
   LABEL_TOO_LARGE: 'a MARATHON_ACME_* label value over 64 KiB; the label is skipped unread',

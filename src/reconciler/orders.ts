@@ -96,7 +96,15 @@ export class Orders {
     };
     try {
       const { keyType, profile, preferredChain } = this.opts;
-      const request = { names: spec.names, keyType, profile, preferredChain, replaces, progress };
+      const request = {
+        names: spec.names,
+        keyType,
+        profile,
+        preferredChain,
+        replaces,
+        progress,
+        challenge: spec.challenge,
+      };
       const issued = await issuer.issue(request, this.opts.signal());
       this.opts.gates.ca.succeeded();
       return issued;

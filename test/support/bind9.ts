@@ -22,6 +22,8 @@ export interface ZoneSpec {
   readonly name: string;
   /** Extra zone-file lines (relative owners), e.g. `_acme-challenge.x CNAME x.other.test.`. */
   readonly records?: readonly string[];
+  /** No update-policy: every dynamic update of this zone is REFUSED. */
+  readonly noUpdate?: boolean;
 }
 
 export interface Bind9Options {
@@ -76,7 +78,7 @@ function zoneFile(zone: ZoneSpec): string {
 function namedConf(dir: string, port: number, o: Required<Bind9Options>, secret: string): string {
   const zones = o.zones.map(
     (z) =>
-      `zone "${z.name}" { type primary; file "${join(dir, `${z.name}.zone`)}"; update-policy { grant ${o.keyName} zonesub TXT; }; };`,
+      `zone "${z.name}" { type primary; file "${join(dir, `${z.name}.zone`)}";${z.noUpdate ? '' : ` update-policy { grant ${o.keyName} zonesub TXT; };`} };`,
   );
   return [
     'options {',

@@ -22,6 +22,8 @@ export interface StackOptions {
   readonly pebble?: PebbleOptions;
   /** Receives every daemon log line (demo). */
   readonly echo?: (line: string) => void;
+  /** Extra environment of the daemon (e.g. RFC2136_* for DNS-01). */
+  readonly daemonEnv?: NodeJS.ProcessEnv;
   /** Reuse a storage directory (restart tests); a fresh temp directory otherwise, removed by `stop()`. */
   readonly storageDir?: string;
 }
@@ -84,7 +86,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       storageDir,
     ];
     const spawnDaemon = (extra: readonly string[] = []): Daemon =>
-      startDaemon([...extra, ...daemonArgs], opts.echo ? { echo: opts.echo } : {});
+      startDaemon([...extra, ...daemonArgs], {
+        ...(opts.echo ? { echo: opts.echo } : {}),
+        ...(opts.daemonEnv ? { env: opts.daemonEnv } : {}),
+      });
     const stack: Stack = {
       storageDir,
       pebble,

@@ -85,6 +85,13 @@ export class Dns01Solver implements Solver {
     await this.opts.provider.cleanUp(record, AbortSignal.timeout(this.opts.cleanUpTimeoutMs ?? 30_000));
   }
 
+  /** Best-effort removal after a failed presentation (its own error matters more than this one's). */
+  private async withdraw(record: TxtRecord): Promise<void> {
+    await this.opts.provider
+      .cleanUp(record, AbortSignal.timeout(this.opts.cleanUpTimeoutMs ?? 30_000))
+      .catch(() => undefined);
+  }
+
   /** The record for a challenge: where its value goes (CNAME followed) and the zone there. */
   async recordFor(challenge: Challenge, signal: AbortSignal): Promise<TxtRecord> {
     const domain = challenge.identifier.replace(/^\*\./, '');
@@ -105,7 +112,14 @@ export class Dns01Solver implements Solver {
   private async publish(challenge: Challenge, signal: AbortSignal): Promise<TxtRecord> {
     const record = await this.recordFor(challenge, signal);
     await this.opts.provider.present(record, signal);
-    if (this.opts.provider.ownsName !== true) await this.waitPropagation(record, signal);
+    try {
+      if (this.opts.provider.ownsName !== true) await this.waitPropagation(record, signal);
+    } catch (err) {
+      // The value is out there but this presentation failed (timeout, cancelled): withdraw it now, since
+      // `cleanUp` will find no record for a failed `present`.
+      await this.withdraw(record);
+      throw err;
+    }
     return record;
   }
 

@@ -164,3 +164,13 @@ test('without --dns-resolvers the zone is found by asking the primary (SOA)', as
   const record = await s.recordFor(c, AbortSignal.timeout(5000));
   assert.deepEqual([record.fqdn, record.zone], ['_acme-challenge.ns.example.test', 'example.test']);
 });
+
+test('a presentation that fails after the update (its nameservers unreachable) withdraws its value', async () => {
+  // No --dns-resolvers: lookups go to the primary, the check to the zone's NS (ns.example.test), which
+  // this machine cannot resolve — so the check fails only after the value was added.
+  const s = new Dns01Solver({ provider: provider(), systemResolvers: [] });
+  const c = challenge('withdrawn.example.test', 'tok9.thumb');
+  await assert.rejects(s.present(c, AbortSignal.timeout(10_000)), { code: 'DNS_UNREACHABLE' });
+  assert.deepEqual(await bind.txt('_acme-challenge.withdrawn.example.test'), []);
+  await s.cleanUp(c);
+});
