@@ -57,6 +57,7 @@ export class ExecProvider implements DnsProvider {
   private run(action: 'present' | 'cleanup', record: TxtRecord, signal: AbortSignal): Promise<void> {
     const timeoutMs = this.opts.timeoutMs ?? this.timing.propagationTimeoutMs;
     const details = { program: this.opts.path, action, name: record.fqdn };
+    if (signal.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
       let stderr = '';
       let timedOut = false;
@@ -64,22 +65,34 @@ export class ExecProvider implements DnsProvider {
         env: this.opts.env ?? cleanEnv(process.env),
         stdio: ['ignore', 'ignore', 'pipe'],
         shell: false,
-        signal,
+        // Its own process group, so a timeout kills what it started too (a shell's `sleep`, `nsupdate`).
+        detached: true,
       });
+      const killGroup = (): void => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      };
+      const onAbort = (): void => killGroup();
+      signal.addEventListener('abort', onAbort, { once: true });
       const timer = setTimeout(() => {
         timedOut = true;
-        child.kill('SIGKILL');
+        killGroup();
       }, timeoutMs);
       child.stderr?.on('data', (d: Buffer) => {
         stderr = (stderr + d.toString('utf8')).slice(-STDERR_KEEP);
       });
       child.on('error', (err) => {
         clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
         if (signal.aborted) return reject(signal.reason);
         reject(new DnsError('DNS_PROVIDER_FAILED', 'the exec program could not be started', { cause: err, details }));
       });
       child.on('close', (code, sig) => {
         clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
         if (signal.aborted) return reject(signal.reason);
         if (code === 0) return resolve();
         const why = timedOut ? `timed out after ${timeoutMs / 1000} s` : sig ? `killed by ${sig}` : `exit code ${code}`;
