@@ -9,11 +9,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startBind9 } from '../support/bind9.js';
+import { startUnbound } from '../support/unbound.js';
 import { app, startStack } from '../support/stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('DNS-01 with RFC 2136 on bind9: wildcard + base SAN, label wildcard, label and zone choice, failures in /status', {
+test('DNS-01 with RFC 2136 on bind9: wildcard + base SAN, label wildcard, label and zone choice, CNAME delegation, failures in /status', {
   timeout: 240_000,
 }, async (t) => {
   const bind = await startBind9({
@@ -21,6 +22,8 @@ test('DNS-01 with RFC 2136 on bind9: wildcard + base SAN, label wildcard, label 
       {
         name: 'example.test',
         records: [
+          'delegated IN A 127.0.0.2',
+          '_acme-challenge.delegated IN CNAME d1.other.test.',
           'dnsonly IN A 127.0.0.2',
           '*.internal IN A 127.0.0.2',
           '*.labels IN A 127.0.0.2',
@@ -28,10 +31,17 @@ test('DNS-01 with RFC 2136 on bind9: wildcard + base SAN, label wildcard, label 
           '*.apps IN A 127.0.0.1',
         ],
       },
+      { name: 'other.test' },
       { name: 'locked.test', noUpdate: true },
     ],
   });
   t.after(() => bind.stop());
+  // Pebble's resolver does not follow a CNAME into another zone, Let's Encrypt's do: unbound stands for them.
+  const resolver = await startUnbound({
+    upstreamPort: bind.port,
+    zones: ['example.test', 'other.test', 'locked.test'],
+  });
+  t.after(() => resolver.stop());
   const stack = await startStack({
     apps: [
       app('/dns/wild', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: '*.labels.example.test' }),
@@ -41,16 +51,21 @@ test('DNS-01 with RFC 2136 on bind9: wildcard + base SAN, label wildcard, label 
         MARATHON_ACME_0_CHALLENGE: 'dns-01',
       }),
       app('/dns/zone', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: 'svc.internal.example.test' }),
+      app('/dns/cname', {
+        HAPROXY_GROUP: 'external',
+        MARATHON_ACME_0_DOMAIN: 'delegated.example.test',
+        MARATHON_ACME_0_CHALLENGE: 'dns-01',
+      }),
       app('/dns/locked', { HAPROXY_GROUP: 'external', MARATHON_ACME_0_DOMAIN: '*.locked.test' }),
     ],
-    pebble: { dnsServer: bind.address },
+    pebble: { dnsServer: resolver.address },
     daemonArgs: [
       '--dns-provider',
       'rfc2136',
       '--dns-zones',
       'internal.example.test',
       '--dns-resolvers',
-      bind.address,
+      resolver.address,
       '--domains',
       '*.apps.example.test,apps.example.test',
       '--backoff-min',
@@ -97,8 +112,27 @@ test('DNS-01 with RFC 2136 on bind9: wildcard + base SAN, label wildcard, label 
     assert.equal((await stack.waitServed('svc.internal.example.test')).authorized, true);
   });
 
+  await t.test(
+    'a CNAME-delegated _acme-challenge: the value goes to the target zone, validated through the CNAME',
+    async () => {
+      const c = await stack.waitServed('delegated.example.test');
+      assert.equal(c.authorized, true);
+      const updates = bind
+        .log()
+        .filter((l) => /updating zone 'other\.test\/IN': adding an RR at 'd1\.other\.test' TXT/.test(l));
+      assert.ok(
+        updates.length > 0,
+        `bind9 logged the update of the CNAME target: ${bind
+          .log()
+          .filter((l) => l.includes('updating'))
+          .join('\n')}`,
+      );
+    },
+  );
+
   await t.test('every TXT record the orders added is removed afterwards', async () => {
     for (const owner of [
+      'd1.other.test',
       '_acme-challenge.apps.example.test',
       '_acme-challenge.labels.example.test',
       '_acme-challenge.dnsonly.example.test',

@@ -42,6 +42,8 @@ export interface Bind9 {
   /** base64 */
   readonly secret: string;
   readonly dir: string;
+  /** named's log lines so far (the last 2,000). */
+  log(): string[];
   /** TXT values at `name` as bind9 serves them (dig). */
   txt(name: string): Promise<string[]>;
   /** Stop named (an outage); `start()` runs it again with the same files and port. */
@@ -152,12 +154,20 @@ export async function startBind9(opts: Bind9Options): Promise<Bind9> {
   writeFileSync(join(dir, 'named.conf'), namedConf(dir, port, o, secret));
   let child: ChildProcess | undefined;
   let log = '';
+  const lines: string[] = [];
   const start = async (): Promise<void> => {
     const c = spawn(NAMED_BIN, ['-g', '-n', '1', '-c', join(dir, 'named.conf')], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     c.stderr?.on('data', (d: Buffer) => {
       log = (log + d.toString()).slice(-4000);
+      lines.push(
+        ...d
+          .toString()
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
+      if (lines.length > 2000) lines.splice(0, lines.length - 2000);
     });
     track(c);
     child = c;
@@ -178,6 +188,7 @@ export async function startBind9(opts: Bind9Options): Promise<Bind9> {
     secret,
     dir,
     txt: (name) => dig(port, name),
+    log: () => [...lines],
     pause: () => killAndWait(child),
     resume: start,
     async stop() {
