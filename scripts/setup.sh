@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need, on a fresh Debian machine or an existing one:
-# Debian packages (pebble, haproxy, lego, openssl) if missing, npm packages if missing or stale,
+# Debian packages (pebble, haproxy, lego, openssl, bind9, bind9-utils, bind9-dnsutils, unbound) if missing, npm packages if missing or stale,
 # then builds. Idempotent and quiet when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,11 @@ command -v pebble-challtestsrv >/dev/null 2>&1 || need+=(pebble)
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 command -v lego >/dev/null 2>&1 || need+=(lego)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# DNS-01 tests: bind9 (named), nsupdate (bind9-utils), dig (bind9-dnsutils), unbound
+[ -x /usr/sbin/named ] || need+=(bind9)
+command -v nsupdate >/dev/null 2>&1 || need+=(bind9-utils)
+command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
+[ -x /usr/sbin/unbound ] || need+=(unbound)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"
   SUDO=""

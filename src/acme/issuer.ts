@@ -6,7 +6,7 @@
  * debug only, so one event is one line at info/warn.
  */
 import type { Challenge, IssueRequest, Issuer, Solver } from '../domain/contracts.js';
-import type { IssuedCertificate, RenewalInfo } from '../domain/types.js';
+import type { ChallengeType, IssuedCertificate, RenewalInfo } from '../domain/types.js';
 import { abortReason, withTimeout } from '../lib/abort.js';
 import { AppError, isAbortError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -20,6 +20,11 @@ import { pollUntil, type PollOptions } from './poll.js';
 export interface AcmeIssuerOptions extends AcmeClientOptions {
   /** Challenge solvers, in order of preference (the first whose type the CA offers is used). */
   solvers: Solver[];
+  /**
+   * Which challenge type an identifier must use (`*.` prefixed for a wildcard authorization), given
+   * the request's own choice. Absent: the first solver whose type the CA offers.
+   */
+  challengeFor?: (identifier: string, asked: ChallengeType | undefined) => ChallengeType;
   /** Budget for one whole order, from newOrder to download (default 180 000 ms). */
   orderTimeoutMs?: number;
   /**
@@ -135,7 +140,7 @@ export class AcmeIssuer implements Issuer {
     await request.progress?.sending();
     const { url, order } = await this.newOrder(names, profile, request.replaces, signal);
     request.progress?.created(url);
-    await this.authorizeAll(order.authorizations, signal);
+    await this.authorizeAll(order.authorizations, request.challenge, signal);
     const poll = this.pollOptions(signal);
     // All authorizations are valid now, so the order is normally `ready` at once (RFC 8555 §7.1.6): look
     // right away instead of after a poll delay.
@@ -204,12 +209,12 @@ export class AcmeIssuer implements Issuer {
    * All authorizations concurrently. The first failure cancels the others; every solver's cleanUp still
    * runs before this rejects (with the first real failure, not a sibling's AbortError).
    */
-  private async authorizeAll(urls: string[], signal: AbortSignal): Promise<void> {
+  private async authorizeAll(urls: string[], asked: ChallengeType | undefined, signal: AbortSignal): Promise<void> {
     const siblings = new AbortController();
     const all = AbortSignal.any([signal, siblings.signal]);
     const results = await Promise.allSettled(
       urls.map((u) =>
-        this.authorize(u, all).catch((err: unknown) => {
+        this.authorize(u, asked, all).catch((err: unknown) => {
           if (!all.aborted) siblings.abort(err);
           throw err;
         }),
@@ -223,12 +228,12 @@ export class AcmeIssuer implements Issuer {
   }
 
   /** One authorization (RFC 8555 §7.5): skip if valid; else present → respond → poll; cleanUp in finally. */
-  private async authorize(url: string, signal: AbortSignal): Promise<void> {
+  private async authorize(url: string, asked: ChallengeType | undefined, signal: AbortSignal): Promise<void> {
     const first = await this.client.getAuthorization(url, signal);
     const authz = first.value;
     if (authz.status === 'valid') return;
     if (authz.status !== 'pending') throw authorizationError(authz, url);
-    const { solver, challenge, challengeUrl, challengeStatus } = await this.pickChallenge(authz, url, signal);
+    const { solver, challenge, challengeUrl, challengeStatus } = await this.pickChallenge(authz, url, asked, signal);
     try {
       // Inside the try: `cleanUp` follows every `present`, also one that failed half-way.
       await solver.present(challenge, signal);
@@ -250,22 +255,27 @@ export class AcmeIssuer implements Issuer {
   private async pickChallenge(
     authz: AcmeAuthorization,
     url: string,
+    asked: ChallengeType | undefined,
     signal: AbortSignal,
   ): Promise<{ solver: Solver; challenge: Challenge; challengeUrl: string; challengeStatus: string }> {
+    // RFC 8555 §7.1.4: a wildcard's authorization names the base domain with `wildcard: true`.
+    const identifier = authz.wildcard === true ? `*.${authz.identifier.value}` : authz.identifier.value;
+    const want = this.opts.challengeFor?.(identifier, asked);
     for (const solver of this.opts.solvers) {
+      if (want !== undefined && solver.type !== want) continue;
       // RFC 8555 §8.3/8.4: a token is base64url; anything else must never reach a file name, a URL path or DNS.
       const ch = authz.challenges.find((c) => c.type === solver.type && isToken(c.token));
       if (!ch) continue;
       const keyAuthorization = await this.client.keyAuthorization(ch.token!, signal);
       return {
         solver,
-        challenge: { type: solver.type, identifier: authz.identifier.value, token: ch.token!, keyAuthorization },
+        challenge: { type: solver.type, identifier, token: ch.token!, keyAuthorization },
         challengeUrl: ch.url,
         challengeStatus: ch.status,
       };
     }
     throw new AppError(ACME_CODES.noSolver, 'no configured solver matches the offered challenges', {
-      details: { url, identifier: authz.identifier.value, offered: authz.challenges.map((c) => c.type) },
+      details: { url, identifier, wanted: want, offered: authz.challenges.map((c) => c.type) },
     });
   }
 

@@ -8,6 +8,7 @@
  * (one HTTP-01 answer store serves every CA's validations).
  */
 import type { Issuer, Solver } from '../domain/contracts.js';
+import type { ChallengeType } from '../domain/types.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { AccountKeyStore } from './account.js';
@@ -41,7 +42,13 @@ export class IssuerRegistry {
 
   constructor(
     private readonly entries: readonly RegistryEntry[],
-    common: { email?: string; solvers: Solver[]; logger: Logger; metrics?: Metrics },
+    common: {
+      email?: string;
+      solvers: Solver[];
+      challengeFor?: (identifier: string, asked: ChallengeType | undefined) => ChallengeType;
+      logger: Logger;
+      metrics?: Metrics;
+    },
   ) {
     if (entries.length === 0) throw new Error('IssuerRegistry needs at least one CA');
     this.issuers = entries.map(
@@ -53,6 +60,7 @@ export class IssuerRegistry {
           eab: e.eab,
           ca: e.ca,
           solvers: common.solvers,
+          challengeFor: common.challengeFor,
           logger: entries.length > 1 ? common.logger.child({ ca_index: entries.indexOf(e) }) : common.logger,
           metrics: common.metrics,
         }),

@@ -7,6 +7,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { Http01Solver } from '../solvers/http01.js';
 import type { FileStore } from '../store/index.js';
+import type { buildDns } from './dns.js';
 
 /**
  * One issuer per configured CA: CA 0 keeps `client.key` (drop-in for 0.6.1), every further CA gets its
@@ -17,6 +18,8 @@ export function buildRegistry(o: {
   readonly email?: string;
   readonly store: FileStore;
   readonly challenges: ChallengeStore;
+  /** Further solvers (DNS-01) and which challenge each identifier uses (app/dns.ts). */
+  readonly dns?: ReturnType<typeof buildDns>;
   readonly logger: Logger;
   readonly metrics?: Metrics;
 }): IssuerRegistry {
@@ -35,7 +38,8 @@ export function buildRegistry(o: {
   }));
   return new IssuerRegistry(entries, {
     email: o.email,
-    solvers: [new Http01Solver(o.challenges)],
+    solvers: o.dns?.solver ? [new Http01Solver(o.challenges), o.dns.solver] : [new Http01Solver(o.challenges)],
+    challengeFor: o.dns?.challengeFor,
     logger: o.logger,
     metrics: o.metrics,
   });

@@ -19,6 +19,7 @@ import { MarathonSource } from '../sources/marathon/index.js';
 import { StaticSource } from '../sources/static/static-source.js';
 import { FileStore } from '../store/index.js';
 import { VERSION } from '../version.js';
+import { buildDns } from './dns.js';
 import { buildNotifier } from './notifier.js';
 
 /** How long after start a missing first snapshot / CA contact is still "starting", not failing. */
@@ -47,7 +48,8 @@ export function buildStore(config: Config, logger: Logger): FileStore {
 /** Build every other part around an initialised `store`. `startedAt` (epoch ms) starts the /health grace. */
 export function compose(config: Config, logger: Logger, metrics: Metrics, store: FileStore, startedAt: number): App {
   const challenges: ChallengeStore = new MemoryChallengeStore();
-  const registry = buildRegistry({ cas: config.cas, email: config.email, store, challenges, logger, metrics });
+  const dns = buildDns(config.dns, logger);
+  const registry = buildRegistry({ cas: config.cas, email: config.email, store, challenges, dns, logger, metrics });
   const issuer = registry.issuers[0]!;
   const notifier = buildNotifier(config, logger, metrics);
   const sources = buildSources(config, logger, metrics);
@@ -97,6 +99,7 @@ function buildSources(config: Config, logger: Logger, metrics: Metrics): Source[
         allowMultipleCerts: config.allowMultipleCerts,
         san: config.san,
         allowedDomains: config.allowedDomains,
+        allowWildcard: config.dns !== undefined,
         timeoutMs: config.marathonTimeoutMs,
         sseTimeoutMs: config.sseTimeoutMs,
         resyncIntervalMs: config.resyncIntervalMs,
@@ -107,7 +110,14 @@ function buildSources(config: Config, logger: Logger, metrics: Metrics): Source[
     );
   }
   if (config.domains.length > 0)
-    sources.push(new StaticSource(config.domains, config.allowedDomains, logger.child({ component: 'static' })));
+    sources.push(
+      new StaticSource(
+        config.domains,
+        config.allowedDomains,
+        logger.child({ component: 'static' }),
+        config.dns !== undefined,
+      ),
+    );
   return sources;
 }
 

@@ -267,6 +267,30 @@ export const OPTIONS: readonly Option[] = [
     default: DEFAULTS.maxConnections,
     help: 'Open connections to --listen beyond this are closed at once; idle and slow connections time out. Keep the open-file limit (ulimit -n) above it: a warning at start says when it is not',
   },
+  {
+    name: 'dns-provider',
+    kind: 'string',
+    metavar: '{rfc2136,exec,acme-dns}',
+    choices: ['rfc2136', 'exec', 'acme-dns'],
+    help: "Turn DNS-01 on with this provider (wildcards, --dns-zones, MARATHON_ACME_{n}_CHALLENGE=dns-01). Its settings use lego's environment variables: RFC2136_*, EXEC_*, ACME_DNS_* (see docs/dns-01.md)",
+  },
+  {
+    name: 'dns-zones',
+    kind: 'string',
+    metavar: 'SUFFIX[,SUFFIX...]',
+    help: 'With --dns-provider: names equal to or under these domains use DNS-01 (wildcards always do); the rest HTTP-01',
+  },
+  {
+    name: 'dns-resolvers',
+    kind: 'string',
+    metavar: 'HOST[:PORT][,...]',
+    help: "With --dns-provider: ask these servers for SOA/NS/CNAME and check propagation against them, instead of the zone's authoritative nameservers",
+  },
+  {
+    name: 'dns-no-cname-follow',
+    kind: 'boolean',
+    help: 'With --dns-provider: write _acme-challenge.<name> itself, without following its CNAME (delegation)',
+  },
   { name: 'version', kind: 'boolean', help: "show program's version number and exit" },
   { name: 'help', short: 'h', kind: 'boolean', help: 'show this help message and exit' },
 ];

@@ -11,6 +11,7 @@ import { KEY_TYPES, type KeyType } from '../domain/types.js';
 import { parseTokensFile, type TokenEntry } from '../lib/tokens.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../lib/logger.js';
 import { parseCas } from './cas.js';
+import { dnsConfig } from './dns.js';
 import { envName, type RawValue, rawLookup, storageDirOf } from './env.js';
 import { OPTIONS } from './flags.js';
 import { UsageError } from './usage-error.js';
@@ -61,6 +62,7 @@ function build(storageDir: string, v: FlagValues, env: NodeJS.ProcessEnv): Parse
     caCert: checked.caFile,
   };
   const cas = parseCas(v, env, first, warnings);
+  const dns = dnsConfig(v, env);
   const config: Config = {
     storageDir,
     acme: cas[0]!.url,
@@ -68,6 +70,7 @@ function build(storageDir: string, v: FlagValues, env: NodeJS.ProcessEnv): Parse
     ...connections(v, checked),
     ...certs,
     ...operations(v, checked),
+    ...(dns !== undefined ? { dns } : {}),
   };
   return { kind: 'run', config: Object.freeze(config), warnings };
 }

@@ -82,6 +82,48 @@ export interface Config {
   readonly apiReadAuth: boolean;
   /** `--max-connections`: open connections to `--listen` beyond this are closed at once. */
   readonly maxConnections: number;
+  /** DNS-01 (`--dns-provider`); absent: DNS-01 is off and wildcards are rejected. */
+  readonly dns?: DnsConfig;
+}
+
+export const DNS_PROVIDERS = ['rfc2136', 'exec', 'acme-dns'] as const;
+export type DnsProviderName = (typeof DNS_PROVIDERS)[number];
+
+/** lego's per-provider timings, in seconds (its environment variables' unit). */
+export interface DnsTimings {
+  readonly propagationTimeout: number;
+  readonly pollingInterval: number;
+  readonly sequenceInterval: number;
+}
+
+/** DNS-01 settings: the flags, and the provider's settings under lego's environment variable names. */
+export interface DnsConfig {
+  readonly provider: DnsProviderName;
+  /** `--dns-zones`: names equal to or under these (normalised) suffixes use DNS-01. */
+  readonly zones: readonly string[];
+  /** `--dns-resolvers` (`host[:port]`): lookups and the propagation check ask these instead. */
+  readonly resolvers?: readonly string[];
+  /** Off with `--dns-no-cname-follow`. */
+  readonly followCname: boolean;
+  readonly rfc2136?: {
+    /** `RFC2136_NAMESERVER`, host[:port]. */
+    readonly nameserver: string;
+    readonly tsigKey?: string;
+    /** Secret: never logged. */
+    readonly tsigSecret?: string;
+    readonly tsigAlgorithm: string;
+    /** Seconds. */
+    readonly ttl: number;
+  } & DnsTimings;
+  readonly exec?: {
+    readonly path: string;
+    /** `EXEC_MODE=RAW`: `present -- <domain> <token> <key-authorization>`. */
+    readonly raw: boolean;
+  } & DnsTimings;
+  readonly acmeDns?: {
+    readonly apiBase: string;
+    readonly storagePath: string;
+  } & DnsTimings;
 }
 
 export const LE_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
@@ -124,6 +166,13 @@ export const DEFAULTS = {
   /** Shape of the per-certificate failure backoff: doubling, a quarter of each delay randomised. */
   backoffFactor: 2,
   backoffJitter: 0.25,
+  /** lego's defaults (dns01.DefaultTTL, DefaultPropagationTimeout, DefaultPollingInterval). */
+  dnsTtl: 120,
+  dnsPropagationTimeout: 60,
+  dnsPollingInterval: 2,
+  dnsSequenceInterval: 60,
+  /** The issue's contract (lego's own default is hmac-sha1). */
+  tsigAlgorithm: 'hmac-sha256.',
 } as const;
 
 /** The per-certificate failure backoff: `--backoff-min`/`--backoff-max` with the default shape. */

@@ -26,5 +26,25 @@ export function describeConfig(c: Config): Record<string, unknown> {
     order_budget: c.orderBudget,
     eab: c.eab ? { kid: c.eab.kid } : null,
     haproxy_socket: c.haproxySocket ?? null,
+    dns: c.dns ? describeDns(c.dns) : null,
+  };
+}
+
+/** DNS-01 settings without the TSIG secret. */
+function describeDns(d: NonNullable<Config['dns']>): Record<string, unknown> {
+  return {
+    provider: d.provider,
+    zones: d.zones,
+    resolvers: d.resolvers ?? null,
+    follow_cname: d.followCname,
+    ...(d.rfc2136
+      ? {
+          nameserver: d.rfc2136.nameserver,
+          tsig_key: d.rfc2136.tsigKey ?? null,
+          tsig_algorithm: d.rfc2136.tsigAlgorithm,
+        }
+      : {}),
+    ...(d.exec ? { exec_path: d.exec.path, exec_mode: d.exec.raw ? 'RAW' : 'default' } : {}),
+    ...(d.acmeDns ? { api_base: redactUrl(d.acmeDns.apiBase), storage_path: d.acmeDns.storagePath } : {}),
   };
 }

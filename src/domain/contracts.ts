@@ -5,6 +5,7 @@
 import type {
   AccountState,
   CertSpec,
+  ChallengeType,
   CertState,
   IssuedCertificate,
   KeyType,
@@ -44,7 +45,7 @@ export interface SourceStatus {
 /** One challenge to present: RFC 8555 §8. */
 export interface Challenge {
   readonly type: 'http-01' | 'dns-01';
-  /** The DNS identifier being validated. */
+  /** The DNS identifier being validated; `*.<base>` for a wildcard authorization (RFC 8555 §7.1.4). */
   readonly identifier: string;
   readonly token: string;
   /** token "." base64url(JWK thumbprint); for dns-01 the TXT value is base64url(sha256(keyAuthorization)). */
@@ -87,6 +88,8 @@ export interface IssueRequest {
   readonly preferredChain?: string;
   /** Told how far the order got (the caller charges its order budget on it). */
   readonly progress?: OrderProgress;
+  /** The certificate's own challenge choice (`CertSpec.challenge`); wildcards use DNS-01 regardless. */
+  readonly challenge?: ChallengeType;
 }
 
 /**

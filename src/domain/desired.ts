@@ -18,7 +18,7 @@
  *
  * Pure and total: nothing here throws on any input.
  */
-import type { CertSpec, Problem, Requester, Snapshot } from './types.js';
+import type { CertSpec, ChallengeType, Problem, Requester, Snapshot } from './types.js';
 
 const MAX_EXCERPT = 120;
 const PRINTABLE_SHORT = /^[\x20-\x7e]{0,120}$/;
@@ -42,6 +42,11 @@ export function excerpt(value: unknown): string {
   return s.length > MAX_EXCERPT ? `${s.slice(0, MAX_EXCERPT)}…` : s;
 }
 
+/** The spec with the candidate's challenge choice, when it has one. */
+function withChallenge(spec: CertSpec, c: Candidate): CertSpec {
+  return c.challenge === undefined ? spec : { ...spec, challenge: c.challenge };
+}
+
 /** Options of the rules: the CA's limit of names per certificate (none when absent). */
 export interface DesiredRules {
   readonly maxNames?: number;
@@ -53,6 +58,8 @@ interface Candidate {
   /** The sorted set: the identity of a candidate (one set listed in two orders is one candidate). */
   readonly key: string;
   readonly requestedBy: Requester[];
+  /** A label's challenge choice; when requesters disagree, `dns-01` wins (it validates every name). */
+  challenge?: ChallengeType;
 }
 
 /**
@@ -68,7 +75,7 @@ export class SpecCollector {
   constructor(private readonly rules: DesiredRules = {}) {}
 
   /** `names` must already be accepted (`acceptNames`); an empty list is ignored. */
-  add(names: readonly string[], requesters: readonly Requester[]): void {
+  add(names: readonly string[], requesters: readonly Requester[], challenge?: ChallengeType): void {
     const name = names[0];
     if (name === undefined) return;
     this.resolved = undefined;
@@ -84,6 +91,7 @@ export class SpecCollector {
       list.push(candidate);
     }
     addRequesters(candidate.requestedBy, requesters);
+    if (challenge !== undefined && candidate.challenge !== 'dns-01') candidate.challenge = challenge;
   }
 
   specList(): CertSpec[] {
@@ -108,7 +116,9 @@ export class SpecCollector {
       winners.set(file, winner);
       for (const loser of ranked.slice(1)) losers.push({ file, winner, loser });
     }
-    const specs: CertSpec[] = [...winners].map(([name, c]) => ({ name, names: c.names, requestedBy: c.requestedBy }));
+    const specs: CertSpec[] = [...winners].map(([name, c]) =>
+      withChallenge({ name, names: c.names, requestedBy: c.requestedBy }, c),
+    );
     const taken = new Set(winners.keys());
     losers.sort((a, b) => a.file.localeCompare(b.file) || preference(a.loser, b.loser));
     for (const { file, winner, loser } of losers) {
@@ -117,7 +127,7 @@ export class SpecCollector {
       if (moved === undefined) continue;
       taken.add(moved);
       const names = [moved, ...loser.names.filter((n) => n !== moved)];
-      specs.push({ name: moved, names, requestedBy: loser.requestedBy });
+      specs.push(withChallenge({ name: moved, names, requestedBy: loser.requestedBy }, loser));
     }
     this.resolved = { specs, problems };
     return this.resolved;
@@ -180,7 +190,7 @@ export function mergeSnapshots(snapshots: readonly Snapshot[], rules: DesiredRul
   const c = new SpecCollector(rules);
   const problems: Problem[] = [];
   for (const s of snapshots) {
-    for (const spec of s.specs) c.add(spec.names, spec.requestedBy);
+    for (const spec of s.specs) c.add(spec.names, spec.requestedBy, spec.challenge);
     problems.push(...s.problems);
   }
   return { specs: c.specList(), problems: [...problems, ...c.problems] };

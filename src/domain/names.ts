@@ -187,16 +187,18 @@ export function isAllowed(name: string, suffixes: readonly string[] | undefined)
  * The rule every source applies to the raw names of one certificate: each name is normalised
  * (`normalizeName`), must be inside `allowedDomains` (already normalised suffixes), and is kept once.
  * A rejected name is handed to `reject` (with the raw value) and skipped. Returns the accepted names
- * in order. Total when `reject` is.
+ * in order. Total when `reject` is. Wildcards pass only with `opts.allowWildcard` (a DNS provider is
+ * configured: `--dns-provider`).
  */
 export function acceptNames(
   raw: readonly string[],
   allowedDomains: readonly string[] | undefined,
   reject: (code: AcceptProblemCode, reason: string, raw: string) => void,
+  opts: NormalizeOptions = {},
 ): string[] {
   const names: string[] = [];
   for (const r of raw) {
-    const res = normalizeName(r);
+    const res = normalizeName(r, opts);
     if (!res.ok) reject(res.code, res.reason, r);
     else if (!isAllowed(res.name, allowedDomains)) reject('DOMAIN_NOT_ALLOWED', 'name is outside --allowed-domains', r);
     else if (!names.includes(res.name)) names.push(res.name);

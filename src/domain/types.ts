@@ -24,7 +24,15 @@ export interface CertSpec {
   readonly names: readonly string[];
   /** Every app/port (or static entry) that asked for it; at least one. */
   readonly requestedBy: readonly Requester[];
+  /**
+   * The challenge asked for by a `MARATHON_ACME_{n}_CHALLENGE` label; absent: chosen per name
+   * (`challengeTypeFor`: wildcards and names under `--dns-zones` use DNS-01, the rest HTTP-01).
+   */
+  readonly challenge?: ChallengeType;
 }
+
+/** The ACME challenge types the daemon answers (RFC 8555 §8.3, §8.4). */
+export type ChallengeType = 'http-01' | 'dns-01';
 
 /** A rejected label, name or app: skipped, reported (log + metric + status), everything else proceeds. */
 export interface Problem {

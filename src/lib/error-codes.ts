@@ -72,6 +72,25 @@ export const ERROR_CODES = {
     'the storage directory failed its writability check before an order; orders wait (not counted against any certificate) until it is writable again',
   CA_UNAVAILABLE:
     'the CA could not be reached (network, timeout, 5xx) or a shared step (account lookup) failed; orders wait on a cheap probe of its directory, not counted against any certificate',
+  // DNS-01 (issue 12)
+  DNS_UNREACHABLE:
+    'a DNS server (RFC 2136 primary, an authoritative nameserver, a --dns-resolvers entry, acme-dns) did not answer; an outage, waited out, not counted against any certificate',
+  DNS_BADSIG: 'the DNS server refused the TSIG signature (BADSIG): the RFC2136_TSIG_SECRET or algorithm is wrong',
+  DNS_BADKEY: 'the DNS server does not know the TSIG key (BADKEY): RFC2136_TSIG_KEY is wrong',
+  DNS_BADTIME:
+    "the DNS server refused the TSIG time (BADTIME): this clock and the server's differ by more than the fudge",
+  DNS_UPDATE_REFUSED:
+    'the DNS server refused the dynamic update (REFUSED, NOTAUTH, NOTZONE, ...; see rcode): update-policy or zone',
+  DNS_BAD_RESPONSE: 'a DNS answer that does not parse, does not match the question or fails its TSIG check',
+  DNS_ZONE_NOT_FOUND: 'no zone (SOA) found above the _acme-challenge name',
+  DNS_CNAME_LOOP: 'the CNAME chain of an _acme-challenge name loops or is longer than 8 links',
+  DNS_PROPAGATION_TIMEOUT:
+    "an authoritative nameserver (or --dns-resolvers entry) did not serve the TXT value within the provider's propagation timeout",
+  DNS_PROVIDER_FAILED:
+    'the DNS provider failed to present or clean up a record (exec: non-zero exit or timeout, its stderr in the error; acme-dns: HTTP error)',
+  DNS_CNAME_REQUIRED:
+    'acme-dns: a new account was registered for the name; create the CNAME in the error (_acme-challenge.<name> CNAME <fulldomain>), the next attempt proceeds',
+  DNS_PROVIDER_CONFIG: 'a DNS provider setting (RFC2136_*, EXEC_*, ACME_DNS_*) is missing or not usable',
   // Hostile or oversized input from Marathon (skipped, reported, everything else proceeds)
   LABEL_TOO_LARGE: 'a MARATHON_ACME_* label value over 64 KiB; the label is skipped unread',
   APP_TOO_LARGE: 'a Marathon app definition over the size limit (4 MiB); the app is skipped unparsed',

@@ -43,6 +43,22 @@ function unsafeReason(name: unknown): string | null {
 }
 
 /**
+ * The file stem of a certificate name: a wildcard `*.<base>` is written as `_.<base>`, everything else
+ * as it is. `*` is a glob character in every shell and script that handles these files; `_` can never
+ * start a valid certificate name (names are RFC 1123 labels: letters, digits, inner hyphens), so the
+ * mapping is one-to-one and never collides with another name's file. HAProxy picks certificates by the
+ * names inside them (SNI against CN/SAN), not by file name, so the file name does not matter to it.
+ */
+export function fileStem(name: string): string {
+  return name.startsWith('*.') ? `_.${name.slice(2)}` : name;
+}
+
+/** The certificate name of a file stem: `_.<base>` → `*.<base>` (the inverse of `fileStem`). */
+export function nameOfStem(stem: string): string {
+  return stem.startsWith('_.') ? `*.${stem.slice(2)}` : stem;
+}
+
+/**
  * `<stem><suffix>` when it fits NAME_MAX; otherwise the stem is shortened and made unique again with
  * a hash of the whole stem: `<stem prefix>.<sha256(stem), 16 hex><suffix>`. For file names derived
  * from a certificate name plus a longer suffix than `.pem` (`.json`, `.<timestamp>.pem`).

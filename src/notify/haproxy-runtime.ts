@@ -23,7 +23,7 @@ import type { BackoffPolicy } from '../lib/backoff.js';
 import { AppError, describeError, isAbortError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../observe/metrics.js';
-import { assertSafeName } from '../lib/file-names.js';
+import { assertSafeName, fileStem } from '../lib/file-names.js';
 import { haproxyCommand } from './haproxy-cli.js';
 import { BackgroundRetries, PendingNames } from './retry.js';
 import { describeResult, runCommand } from './run-command.js';
@@ -236,7 +236,8 @@ export class HaproxyRuntimeNotifier implements Notifier {
   /** The bundle's path for this process to read, and its name in HAProxy's CLI. */
   private filesOf(name: string): { readonly local: string; readonly file: string } {
     assertSafeName(name);
-    return { local: join(this.certsDir, `${name}.pem`), file: join(this.crtDir, `${name}.pem`) };
+    const stem = fileStem(name);
+    return { local: join(this.certsDir, `${stem}.pem`), file: join(this.crtDir, `${stem}.pem`) };
   }
 
   /** Install or replace one certificate from its file. */

@@ -168,7 +168,15 @@ export class Orders {
       },
     };
     const { profile, preferredChain } = choice;
-    const request = { names: spec.names, keyType: this.opts.keyType, profile, preferredChain, replaces, progress };
+    const request = {
+      names: spec.names,
+      keyType: this.opts.keyType,
+      profile,
+      preferredChain,
+      replaces,
+      progress,
+      challenge: spec.challenge,
+    };
     return choice.issuer.issue(request, this.opts.signal());
   }
 

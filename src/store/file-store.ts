@@ -60,7 +60,7 @@ import { initFailure, notWritable } from './errors.js';
 import { dropKept, readKept, writeKept } from './kept.js';
 import { cleanStaging, fsyncDir, fsyncFile, writeDurable } from './durable.js';
 import { listCerts, listPemNames } from './listing.js';
-import { assertSafeName, fitFileName } from '../lib/file-names.js';
+import { assertSafeName, fileStem, fitFileName } from '../lib/file-names.js';
 import { loadStateFiles, saveStateFile } from './state-files.js';
 
 export interface FileStoreOptions {
@@ -118,10 +118,10 @@ export class FileStore implements Store {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** `certs/<name>.pem` (throws INVALID_NAME for an unsafe name). */
+  /** `certs/<name>.pem`, `certs/_.<base>.pem` for `*.<base>` (throws INVALID_NAME for an unsafe name). */
   bundlePath(name: string): string {
     assertSafeName(name);
-    return join(this.certsDir, `${name}.pem`);
+    return join(this.certsDir, `${fileStem(name)}.pem`);
   }
 
   /**
@@ -291,7 +291,7 @@ export class FileStore implements Store {
   private async moveToArchive(source: string, name: string, tag = '', move = false): Promise<string> {
     const stamp = `${this.now().toISOString().replace(/:/g, '-')}${tag}`;
     for (let n = 0; ; n += 1) {
-      const dest = join(this.archiveDir, fitFileName(name, `.${stamp}${n === 0 ? '' : `-${n}`}.pem`));
+      const dest = join(this.archiveDir, fitFileName(fileStem(name), `.${stamp}${n === 0 ? '' : `-${n}`}.pem`));
       if (move) {
         if (await exists(dest)) continue;
         await rename(source, dest);

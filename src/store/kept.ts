@@ -7,7 +7,7 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CertSpec, IssuedCertificate, Requester } from '../domain/types.js';
-import { assertSafeName, fitFileName } from '../lib/file-names.js';
+import { assertSafeName, fileStem, fitFileName } from '../lib/file-names.js';
 import type { Logger } from '../lib/logger.js';
 import { writeDurable } from './durable.js';
 
@@ -24,7 +24,7 @@ interface KeptRecord {
   readonly keptAt: string;
 }
 
-const fileOf = (name: string): string => fitFileName(name, '.json');
+const fileOf = (name: string): string => fitFileName(fileStem(name), '.json');
 
 /** Write the kept certificate of `spec` (replacing an older one of the same name). */
 export async function writeKept(

@@ -5,7 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StoredCert } from '../domain/types.js';
-import { assertSafeName } from '../lib/file-names.js';
+import { assertSafeName, nameOfStem } from '../lib/file-names.js';
 import type { Logger } from '../lib/logger.js';
 import { readStoredCert } from './bundle.js';
 
@@ -40,16 +40,16 @@ export async function listCerts(
   return { certs, unmanaged };
 }
 
-/** The stems of the `*.pem` entries of `certsDir` (anything that might be a bundle), unread. */
+/** The certificate names of the `*.pem` entries of `certsDir` (anything that might be a bundle), unread; `_.x.pem` is `*.x`. */
 export async function listPemNames(certsDir: string): Promise<string[]> {
   const entries = await readdir(certsDir);
-  return entries.filter((e) => e.endsWith('.pem')).map((e) => e.slice(0, -'.pem'.length));
+  return entries.filter((e) => e.endsWith('.pem')).map((e) => nameOfStem(e.slice(0, -'.pem'.length)));
 }
 
 /** The bundle in `certsDir/fileName`, or null when it is not one of ours (never throws). */
 async function readEntry(certsDir: string, fileName: string, isFile: boolean): Promise<StoredCert | null> {
   if (!isFile || !fileName.endsWith('.pem')) return null;
-  const name = fileName.slice(0, -'.pem'.length);
+  const name = nameOfStem(fileName.slice(0, -'.pem'.length));
   try {
     assertSafeName(name);
     return readStoredCert(name, await readFile(join(certsDir, fileName), 'utf8'));

@@ -5,7 +5,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CertState } from '../domain/types.js';
-import { assertSafeName, fitFileName } from '../lib/file-names.js';
+import { assertSafeName, fileStem, fitFileName, nameOfStem } from '../lib/file-names.js';
 import type { Logger } from '../lib/logger.js';
 import { writeDurable } from './durable.js';
 import { parseStateRecord } from './state.js';
@@ -51,7 +51,7 @@ export async function saveStateFile(
 
 /** `<name>.json`, or for a name too long for that, a shortened unique name (the record holds the name). */
 function stateFileName(name: string): string {
-  return fitFileName(name, '.json');
+  return fitFileName(fileStem(name), '.json');
 }
 
 /**
@@ -65,5 +65,5 @@ function recordName(text: string, entry: string): string {
   } catch {
     /* parseStateRecord reports it */
   }
-  return entry.slice(0, -'.json'.length);
+  return nameOfStem(entry.slice(0, -'.json'.length));
 }

@@ -34,6 +34,8 @@ export interface PebbleOptions {
   env?: Record<string, string>;
   /** Readiness budget (default 15 s). */
   startTimeoutMs?: number;
+  /** Pebble's `-dnsserver` (host:port), e.g. a bind9 for DNS-01; absent: a challtestsrv answering 127.0.0.1. */
+  dnsServer?: string;
 }
 
 export interface PebbleInstance {
@@ -218,37 +220,47 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<PebbleInsta
     writeFileSync(join(dir, 'pebble-config.json'), JSON.stringify(config, null, 2));
     const deadline = Date.now() + (opts.startTimeoutMs ?? 15_000);
 
-    const cts = spawnTracked(
-      CHALLTESTSRV_BIN,
-      [
-        '-dns01',
-        `127.0.0.1:${dnsPort}`,
-        '-http01',
-        '',
-        '-https01',
-        '',
-        '-tlsalpn01',
-        '',
-        '-management',
-        `127.0.0.1:${ctsMgmt}`,
-        '-defaultIPv4',
-        '127.0.0.1',
-        '-defaultIPv6',
-        '',
-      ],
-      dir,
-      { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-      'challtestsrv.log',
-    );
-    children.push(cts.child);
-    await waitReady(`http://127.0.0.1:${ctsMgmt}/`, tls.caPem, cts.child, 'pebble-challtestsrv', cts.output, deadline);
+    if (opts.dnsServer === undefined) {
+      const cts = spawnTracked(
+        CHALLTESTSRV_BIN,
+        [
+          '-dns01',
+          `127.0.0.1:${dnsPort}`,
+          '-http01',
+          '',
+          '-https01',
+          '',
+          '-tlsalpn01',
+          '',
+          '-management',
+          `127.0.0.1:${ctsMgmt}`,
+          '-defaultIPv4',
+          '127.0.0.1',
+          '-defaultIPv6',
+          '',
+        ],
+        dir,
+        { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        'challtestsrv.log',
+      );
+      children.push(cts.child);
+      await waitReady(
+        `http://127.0.0.1:${ctsMgmt}/`,
+        tls.caPem,
+        cts.child,
+        'pebble-challtestsrv',
+        cts.output,
+        deadline,
+      );
+    }
+    const dnsServer = opts.dnsServer ?? `127.0.0.1:${dnsPort}`;
 
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', PEBBLE_VA_NOSLEEP: '1', ...opts.env };
     const directoryUrl = `https://127.0.0.1:${listen}/dir`;
     const startPebbleProcess = async (until: number): Promise<ChildProcess> => {
       const peb = spawnTracked(
         PEBBLE_BIN,
-        ['-config', join(dir, 'pebble-config.json'), '-dnsserver', `127.0.0.1:${dnsPort}`],
+        ['-config', join(dir, 'pebble-config.json'), '-dnsserver', dnsServer],
         dir,
         env,
         'pebble.log',

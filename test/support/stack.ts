@@ -27,7 +27,7 @@ export interface StackOptions {
   readonly secondPebble?: PebbleOptions;
   /** Which Pebbles the daemon's `--acme` lists, in order (default: the first, then the second if any). */
   readonly acme?: readonly ('first' | 'second')[];
-  /** Extra environment of the daemon (per-CA settings). */
+  /** Extra environment of the daemon (per-CA settings, RFC2136_* for DNS-01). */
   readonly daemonEnv?: NodeJS.ProcessEnv;
   /** Receives every daemon log line (demo). */
   readonly echo?: (line: string) => void;

@@ -3,7 +3,8 @@
  * (reference/marathon-acme-behaviour.md §4.1; tests §9.3). App-level `labels` only:
  * - `HAPROXY_GROUP`, `HAPROXY_{n}_GROUP` (port label wins), compared for exact equality with `--group`;
  * - `MARATHON_ACME_{n}_DOMAIN`: names separated by commas and/or whitespace;
- * - `MARATHON_ACME_{n}_SAN` (new, optional): `true`/`false` overrides the `--san` flag for port n.
+ * - `MARATHON_ACME_{n}_SAN` (new, optional): `true`/`false` overrides the `--san` flag for port n;
+ * - `MARATHON_ACME_{n}_CHALLENGE` (new, optional): `dns-01`/`http-01` for port n's names.
  *
  * Pure and total. Only own properties are labels (`own`, `has`).
  */
@@ -34,6 +35,11 @@ export function domainLabel(n: number): string {
 /** `MARATHON_ACME_{n}_SAN`. */
 export function sanLabel(n: number): string {
   return n < KEY_CACHE ? SAN_KEYS[n]! : `MARATHON_ACME_${n}_SAN`;
+}
+
+/** `MARATHON_ACME_{n}_CHALLENGE` (issue 12): `dns-01` or `http-01` for the port's names. */
+export function challengeLabel(n: number): string {
+  return `MARATHON_ACME_${n}_CHALLENGE`;
 }
 
 /** Port n's group (`HAPROXY_{n}_GROUP`, else `HAPROXY_GROUP`) is `group` (exact, case-sensitive). */

@@ -156,6 +156,7 @@ export class MarathonSource implements Source {
       allowMultipleCerts: opts.allowMultipleCerts,
       san: opts.san,
       allowedDomains: opts.allowedDomains,
+      allowWildcard: opts.allowWildcard === true,
     };
     this.sseTimeoutMs = opts.sseTimeoutMs;
     this.debounceMs = opts.debounceMs ?? DEBOUNCE_MS;

@@ -12,11 +12,13 @@
  * of a port is used unless `allowMultipleCerts`.
  */
 import { excerpt, SpecCollector } from '../../domain/desired.js';
+import { parseChallengeLabel } from '../../domain/challenge.js';
 import { acceptNames } from '../../domain/names.js';
-import type { Problem, Requester, Snapshot } from '../../domain/types.js';
+import type { ChallengeType, Problem, Requester, Snapshot } from '../../domain/types.js';
 import type { ErrorCode } from '../../lib/error-codes.js';
 import { isObject, own } from './json.js';
 import {
+  challengeLabel,
   type DomainLabel,
   domainLabel,
   domainLabelsBeyond,
@@ -40,6 +42,8 @@ export interface LabelOptions {
    * it once and rejects entries it cannot parse); absent or empty allows every name.
    */
   readonly allowedDomains?: readonly string[];
+  /** A DNS provider is configured (`--dns-provider`): wildcard names are accepted (DNS-01). */
+  readonly allowWildcard?: boolean;
 }
 
 /** Codes of the catalogue produced here (besides those of `acceptNames` and `SpecCollector`). */
@@ -232,10 +236,32 @@ function readPort(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: n
     );
     wanted = raw.slice(0, 1);
   }
-  const names = acceptNames(wanted, ctx.opts.allowedDomains, problem);
+  const names = acceptNames(wanted, ctx.opts.allowedDomains, problem, {
+    allowWildcard: ctx.opts.allowWildcard === true,
+  });
   const requester: Requester = { source: 'marathon', appId, portIndex: n };
-  if (san) ctx.collector.add(names, [requester]);
-  else for (const name of names) ctx.collector.add([name], [requester]);
+  const challenge = challengeMode(ctx, labels, appId, n);
+  if (san) ctx.collector.add(names, [requester], challenge);
+  else for (const name of names) ctx.collector.add([name], [requester], challenge);
+}
+
+/** `MARATHON_ACME_{n}_CHALLENGE` (`dns-01`/`http-01`); an unusable value is a problem and the default holds. */
+function challengeMode(ctx: Ctx, labels: Record<string, unknown>, appId: string, n: number): ChallengeType | undefined {
+  const label = challengeLabel(n);
+  const v = own(labels, label);
+  if (v === undefined || v === null) return undefined;
+  const challenge = typeof v === 'string' && v.length > MAX_LABEL_LENGTH ? undefined : parseChallengeLabel(v);
+  if (challenge !== undefined) return challenge;
+  ctx.problems.push({
+    source: 'marathon',
+    appId,
+    portIndex: n,
+    label,
+    value: excerpt(v),
+    code: PROBLEM_CODES.BAD_LABEL,
+    reason: 'label must be dns-01 or http-01; the challenge is chosen per name',
+  });
+  return undefined;
 }
 
 /** `MARATHON_ACME_{n}_SAN` overrides the global flag; an unusable value is a problem and the flag holds. */

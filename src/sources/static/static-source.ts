@@ -12,13 +12,22 @@ import type { Logger } from '../../lib/logger.js';
  * Pure: raw name lists (one per certificate) -> snapshot. Invalid or disallowed names become problems.
  * `allowedDomains` are normalised suffixes (see `normalizeSuffix`); empty allows every name.
  */
-export function staticSnapshot(certs: readonly (readonly string[])[], allowedDomains: readonly string[]): Snapshot {
+export function staticSnapshot(
+  certs: readonly (readonly string[])[],
+  allowedDomains: readonly string[],
+  allowWildcard = false,
+): Snapshot {
   const collector = new SpecCollector();
   const problems: Problem[] = [];
   certs.forEach((raw, index) => {
-    const names = acceptNames(raw, allowedDomains, (code, reason, r) => {
-      problems.push({ source: 'static', label: 'MARATHON_ACME_DOMAINS', value: excerpt(r), code, reason });
-    });
+    const names = acceptNames(
+      raw,
+      allowedDomains,
+      (code, reason, r) => {
+        problems.push({ source: 'static', label: 'MARATHON_ACME_DOMAINS', value: excerpt(r), code, reason });
+      },
+      { allowWildcard },
+    );
     if (names.length > 0) collector.add(names, [{ source: 'static', portIndex: index }]);
   });
   return { specs: collector.specList(), problems: [...problems, ...collector.problems] };
@@ -34,8 +43,9 @@ export class StaticSource implements Source {
     certs: readonly (readonly string[])[],
     allowedDomains: readonly string[],
     private readonly logger?: Logger,
+    allowWildcard = false,
   ) {
-    this.snapshot = staticSnapshot(certs, allowedDomains);
+    this.snapshot = staticSnapshot(certs, allowedDomains, allowWildcard);
   }
 
   /** Emits its one snapshot, then waits for `signal`. */

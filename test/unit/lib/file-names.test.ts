@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '../../../src/lib/errors.js';
 import { MAX_CERT_NAME_LENGTH } from '../../../src/domain/name-rules.js';
-import { assertSafeName, fitFileName, MAX_PEM_STEM_BYTES } from '../../../src/lib/file-names.js';
+import { assertSafeName, fileStem, fitFileName, MAX_PEM_STEM_BYTES, nameOfStem } from '../../../src/lib/file-names.js';
 
 test('the file-name limit is the domain name rule: every valid certificate name is a safe stem', () => {
   assert.equal(MAX_PEM_STEM_BYTES, 251);
@@ -62,4 +62,16 @@ test('fitFileName keeps short names and shortens long ones uniquely within 255 b
     assert.ok(Buffer.byteLength(a) <= 255);
     assert.ok(!a.includes('\ufffd'));
   });
+});
+
+test('wildcard file stems: *.<base> is written _.<base>, and read back', () => {
+  const cases: Array<[string, string]> = [
+    ['*.apps.example.com', '_.apps.example.com'],
+    ['apps.example.com', 'apps.example.com'],
+    ['xn--bcher-kva.example', 'xn--bcher-kva.example'],
+  ];
+  for (const [name, stem] of cases) {
+    assert.equal(fileStem(name), stem);
+    assert.equal(nameOfStem(stem), name);
+  }
 });
