@@ -6,6 +6,7 @@
  *   GET /metrics                           Prometheus text
  *   GET /status                            JSON: every certificate, why it exists, its state
  *   POST /removals/release                 release removals held by the mass-removal guard (token: write)
+ *   GET /ui/, /ui/cert/<name>              the status page (ui/index.ts); GET / and /ui redirect to /ui/
  * Every state-changing route needs `Authorization: Bearer <token>` with its scope (lib/tokens.ts): 401 without a
  * known token, 403 without the scope or when no tokens are configured. A browser cannot send that header
  * cross-origin without a CORS preflight, which is never granted, so a cross-origin POST never acts.
@@ -18,10 +19,13 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../lib/logger.js';
 import { authorize, type Scope, type TokenEntry } from '../lib/tokens.js';
 import type { Health } from './health.js';
+import { matchUiRequest, renderUi, type UiRequest, type UiStatus } from './ui/index.js';
 
 const CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
 /** RFC 8555 §8.3: the token is base64url; anything else is not ours. */
 const TOKEN_RE = /^[A-Za-z0-9_-]{1,256}$/;
+/** Whether the `/api/v1` routes (events stream, history, actions) are served: the status page uses them then. */
+const UI_USES_API = false;
 
 export interface HttpHandlers {
   /** Key authorization for a token, or undefined (→ 404). Asynchronous: the answer may live in a shared store. */
@@ -99,6 +103,20 @@ export class HttpServer {
     return false;
   }
 
+  /** The status page: open like /status; with read auth the page loads empty and its data needs the token. */
+  private async ui(req: IncomingMessage, res: ServerResponse, ui: UiRequest): Promise<void> {
+    const head = req.method === 'HEAD';
+    if (req.method !== 'GET' && !head) return send(res, 405, 'text/plain', 'Method Not Allowed\n', false);
+    const { readAuth } = this.auth;
+    const withData = !readAuth || (ui.kind !== 'redirect' && ui.fragment);
+    if (readAuth && withData && !this.allowed(req, res, 'read', head)) return;
+    const data = withData
+      ? { status: this.handlers.status() as UiStatus, health: await this.handlers.health(), now: Date.now() }
+      : { now: Date.now() };
+    const page = renderUi(ui, data, { api: UI_USES_API, readAuth });
+    return send(res, page.status, page.contentType, page.body, head, page.headers);
+  }
+
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method ?? 'GET';
@@ -116,6 +134,8 @@ export class HttpServer {
       if (answer === undefined) return send(res, 404, 'text/plain', 'Not Found\n', head);
       return send(res, 200, 'text/plain', answer, head);
     }
+    const ui = matchUiRequest(path, (req.url ?? '').split('?')[1] ?? '');
+    if (ui) return this.ui(req, res, ui);
     switch (path) {
       case '/health': {
         if (!isGet) return send(res, 405, 'text/plain', 'Method Not Allowed\n', false);
