@@ -63,7 +63,7 @@ th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);v
 th{font-weight:600;color:var(--muted)}
 @media (max-width:700px){table,thead,tbody,tr,th,td{display:block}thead{position:absolute;left:-9999px}
 tr{border:1px solid var(--line);border-radius:6px;margin:.4rem 0;padding:.25rem}td{border:0;padding:.15rem .4rem}
-td::before{content:attr(data-label) ": ";color:var(--muted)}}
+td::before{content:attr(data-label) ": ";color:var(--muted)}caption{display:block;text-align:left}}
 button,select,input{font:inherit;padding:.3rem .6rem;border-radius:6px;border:1px solid var(--line);background:var(--bg);color:var(--fg);max-width:100%}
 button{cursor:pointer}button.danger{border-color:var(--bad);color:var(--bad)}
 .actions{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin-top:.4rem}
@@ -143,6 +143,8 @@ async function refresh() {
         last = text;
         filter();
         history();
+        const failing = Number(main.querySelector('[data-failing]')?.dataset.failing || 0);
+        document.title = (failing > 0 ? '(' + failing + ' failing) ' : '') + body.dataset.title;
         if (focused) document.getElementById(focused)?.focus();
       }
       times();

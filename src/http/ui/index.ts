@@ -8,8 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SCRIPT, STYLE } from './assets.js';
-import { html, type Markup } from './html.js';
-import type { UiHealth, UiStatus } from './model.js';
+import { html, type Markup, raw } from './html.js';
+import { attention, type UiHealth, type UiStatus } from './model.js';
 import { certificatePage, overview } from './pages.js';
 
 export { POLL_MS } from './assets.js';
@@ -82,12 +82,12 @@ function mainContents(req: Exclude<UiRequest, { kind: 'redirect' }>, d: UiData):
 function page(req: Exclude<UiRequest, { kind: 'redirect' }>, d: UiData, o: UiOptions, nonce: string): Markup {
   const title = req.kind === 'overview' ? 'marathon-acme status' : `${req.name} · marathon-acme`;
   const self = req.kind === 'overview' ? '/ui/' : `/ui/cert/${req.name}`;
-  const failing = (d.status?.certificates ?? []).filter((c) => c.state === 'failing').length;
+  const failing = d.status ? attention(d.status, d.now).failing.length : 0;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><link rel="icon" href="data:,">
-<title>${failing > 0 ? `(${failing} failing) ` : ''}${title}</title><style nonce="${nonce}">${STYLE}</style></head>
-<body data-fragment="${`${self}?fragment=main`}" data-api="${o.api ? 'on' : 'off'}" data-read-auth="${o.readAuth ? 'on' : 'off'}">
+<title>${failing > 0 ? `(${failing} failing) ` : ''}${title}</title><style nonce="${nonce}">${raw(STYLE)}</style></head>
+<body data-title="${title}" data-fragment="${`${self}?fragment=main`}" data-api="${o.api ? 'on' : 'off'}" data-read-auth="${o.readAuth ? 'on' : 'off'}">
 <header><h1><a href="/ui/">marathon-acme</a>${req.kind === 'certificate' ? html` · ${req.name}` : ''}</h1>
 <p class="muted"><span>${d.status?.version ? `version ${d.status.version}` : ''}</span> · <span id="updated" aria-live="polite">rendered by the server</span></p></header>
 <div id="tools">${req.kind === 'overview' ? html`<div><label for="search">Search by name or app id</label><input id="search" type="search" autocomplete="off" placeholder="web.example.com or /team/app"> <small id="shown" aria-live="polite"></small></div>` : ''}
@@ -95,7 +95,7 @@ function page(req: Exclude<UiRequest, { kind: 'redirect' }>, d: UiData, o: UiOpt
 <input id="token" type="password" autocomplete="off"> <button type="submit">Use token</button> <button type="button" id="token-forget">Forget token</button></form></details></div>
 <div id="note" role="status" aria-live="polite"></div>
 <main id="main">${mainContents(req, d)}</main>
-<script nonce="${nonce}">${SCRIPT}</script></body></html>`;
+<script nonce="${nonce}">${raw(SCRIPT)}</script></body></html>`;
 }
 
 /** The answer to a page request. `nonce` is for tests; each response gets a fresh random one otherwise. */

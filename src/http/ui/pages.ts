@@ -98,7 +98,7 @@ function attentionSection(s: UiStatus, now: number): Markup {
       html`<li class="card bad"><strong>Orders wait for the ${name}</strong> since ${when(g.since)}<p class="detail">${g.cause?.detail ?? ''}${g.probeError ? `\nlast probe: ${g.probeError}` : ''}</p></li>`,
   );
   const calm = a.failing.length + a.due.length + a.heldRemovals.length + a.problemsByApp.length + gates.length === 0;
-  return html`<section id="attention" aria-labelledby="h-attention"><h2 id="h-attention">Needs attention</h2>
+  return html`<section id="attention" aria-labelledby="h-attention" data-failing="${a.failing.length}"><h2 id="h-attention">Needs attention</h2>
 ${calm ? html`<p class="calm">Nothing needs attention: no failing certificate, none past its renewal point, no held removal, no label problem.</p>` : ''}
 ${gates.length ? html`<ul class="cards" id="gates">${gates}</ul>` : ''}
 ${a.failing.length ? html`<section id="failing" aria-labelledby="h-failing"><h3 id="h-failing">Failing (${a.failing.length})</h3><ul class="cards">${a.failing.map(failingCard)}</ul></section>` : ''}
@@ -115,7 +115,7 @@ ${problemsSection(a.problemsByApp)}
 }
 
 function certRow(c: UiCertificate, now: number): Markup {
-  const flag = isFailing(c) ? 'failing' : isDue(c, now) ? 'due for renewal' : '';
+  const flag = isFailing(c) ? (c.state === 'failing' ? '' : 'failing') : isDue(c, now) ? 'due for renewal' : '';
   return html`<tr data-search="${searchText(c)}" data-cert="${c.name}">
 <td data-label="Certificate"><a href="${certHref(c.name)}">${c.name}</a>${(c.names?.length ?? 0) > 1 ? html`<br><small>${(c.names ?? []).join(', ')}</small>` : ''}</td>
 <td data-label="State">${badge(c.state)}${flag ? html` <small>${flag}</small>` : ''}</td>
@@ -169,11 +169,19 @@ function chain(c: UiCertificate): Markup {
 <li>Wanted by ${apps(c)} for ${(c.names ?? [c.name]).join(', ')}</li>
 <li>Certificate: ${c.serial ? html`serial <code>${c.serial}</code>, ${c.issuer ?? ''}, expires ${when(c.notAfter)}` : 'none issued yet'}${c.ca ? html` (CA <code>${c.ca}</code>)` : ''}</li>
 <li>Renewal: ${c.renewAt ? when(c.renewAt) : 'not scheduled'}${c.lastSuccess ? html`; last success ${when(c.lastSuccess)}` : ''}</li>
-<li>Now: ${c.job ?? (c.state === 'valid' ? 'nothing to do' : (c.state ?? ''))}${c.deliveryPending ? '; delivery to the load balancers pending' : ''}${c.kept ? '; issued, waiting for the storage' : ''}</li>
+<li>Now: ${doingNow(c)}${c.deliveryPending ? '; delivery to the load balancers pending' : ''}${c.kept ? '; issued, waiting for the storage' : ''}</li>
 ${e ? html`<li>Last problem: <strong>${e.type ?? e.code ?? 'error'}</strong> after ${c.failures ?? 0} failure(s) ${when(e.at)}<p class="detail">${e.detail ?? ''}</p></li>` : ''}
 ${c.nextAttempt ? html`<li>Next attempt: ${when(c.nextAttempt)}</li>` : ''}
 ${c.removeAt ? html`<li>Unwanted since ${when(c.unwantedSince)}; removal ${when(c.removeAt)}</li>` : ''}
 </ol>`;
+}
+
+/** What is happening to it right now, in words. */
+function doingNow(c: UiCertificate): string {
+  if (c.job) return c.job;
+  if (c.nextAttempt) return 'backing off until the next attempt';
+  if (c.state === 'valid') return 'nothing to do until its renewal';
+  return c.state ?? 'unknown';
 }
 
 /** One certificate's `<main>` contents (or a not-found note): chain, facts, history, actions. */

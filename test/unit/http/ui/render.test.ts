@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { escapeHtml, html, raw } from '../../../../src/http/ui/html.js';
 import { matchUiRequest, renderUi, securityHeaders, type UiStatus } from '../../../../src/http/ui/index.js';
 import { safeUrl } from '../../../../src/http/ui/pages.js';
+import { SCRIPT, STYLE } from '../../../../src/http/ui/assets.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'`&';
@@ -163,4 +164,17 @@ test('safeUrl links only http(s)', () => {
   assert.equal(safeUrl('https://ca.example/unpause?x=1'), 'https://ca.example/unpause?x=1');
   assert.equal(safeUrl('javascript:alert(1)'), '#');
   assert.equal(safeUrl('data:text/html,x'), '#');
+});
+
+test('the inline script and style are sent verbatim, parse, and cannot close their element early', () => {
+  const body = renderUi(
+    { kind: 'overview', fragment: false },
+    { status: STATUS, now: NOW },
+    { api: false, readAuth: false },
+  ).body;
+  assert.ok(body.includes(SCRIPT), 'script not escaped');
+  assert.ok(body.includes(STYLE), 'style not escaped');
+  assert.ok(!SCRIPT.includes('</'), 'no end tag inside the script');
+  assert.ok(!STYLE.includes('</'), 'no end tag inside the style');
+  assert.doesNotThrow(() => new Function(SCRIPT), 'the script parses');
 });
