@@ -6,6 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { app, startStack, type Stack } from '../support/stack.js';
+import type { Locator } from 'playwright-core';
 import { startBrowser, type TestBrowser, type WatchedPage } from '../support/browser.js';
 
 const labels = (name: string): Record<string, string> => ({
@@ -47,6 +48,11 @@ async function until(page: WatchedPage['page'], expression: string, timeoutMs = 
   }
 }
 
+/** The text of the element (textContent). */
+async function text(l: Locator): Promise<string> {
+  return (await l.textContent()) ?? '';
+}
+
 /** POST an app to the simulator, as a deployment would. */
 async function postApp(body: Record<string, unknown>): Promise<void> {
   const res = await fetch(`${stack.sim.url}/v2/apps`, {
@@ -63,8 +69,8 @@ test('the page loads from / with no console errors and lists the certificates', 
   assert.equal(res?.status(), 200);
   assert.equal(new URL(w.page.url()).pathname, '/ui/');
   await w.page.locator('#all tr[data-cert="web.ui.test"]').waitFor({ timeout: SHOWN_MS });
-  assert.match(await w.page.locator('#all tr[data-cert="web.ui.test"]').innerText(), /valid/);
-  assert.match(await w.page.locator('#health').innerText(), /Health/);
+  assert.match(await text(w.page.locator('#all tr[data-cert="web.ui.test"]')), /valid/);
+  assert.match(await text(w.page.locator('#health')), /Health/);
   await w.shot('01-loaded.png');
   assert.deepEqual(w.errors, []);
 });
@@ -93,11 +99,11 @@ test("a failing certificate leads the page with Pebble's detail and the next att
     w.page,
     `document.querySelector('#failing .detail')?.textContent === ${JSON.stringify(c.lastError.detail)}`,
   );
-  const text = await card.innerText();
-  assert.match(text, /127\.0\.0\.2/, "Pebble's own words name the address it could not reach");
-  assert.ok(text.includes(c.lastError.type ?? ''), 'the ACME problem type');
+  const shown = await text(card);
+  assert.match(shown, /127\.0\.0\.2/, "Pebble's own words name the address it could not reach");
+  assert.ok(shown.includes(c.lastError.type ?? ''), 'the ACME problem type');
   assert.equal(await card.locator('dd time').first().getAttribute('datetime'), c.nextAttempt);
-  assert.match(await card.locator('dd time').first().innerText(), /\(in \d+ (s|min|h)\)/);
+  assert.match(await text(card.locator('dd time').first()), /\(in \d+ (s|min|h)\)/);
   const failingTop = (await w.page.locator('#failing').boundingBox())!.y;
   const allTop = (await w.page.locator('#all').boundingBox())!.y;
   assert.ok(failingTop < allTop, 'failing certificates come before the list of all');
@@ -130,7 +136,7 @@ test('keyboard: tab to the search box and the buttons; every control has an acce
   await page.keyboard.press('Enter');
   // No token yet: the page asks for one instead of calling the API.
   assert.equal(await focusedId(), 'token');
-  assert.match(await page.locator('#note').innerText(), /enter an operator token/);
+  assert.match(await text(page.locator('#note')), /enter an operator token/);
   assert.equal(await page.getByLabel('Token (kept in this tab only)').count(), 1);
   await page.keyboard.type('not-a-real-token');
   await page.keyboard.press('Enter');
@@ -141,7 +147,7 @@ test('keyboard: tab to the search box and the buttons; every control has an acce
   // The certificate page, reached with the keyboard.
   await page.locator(`#failing a[href="/ui/cert/${BROKEN}"]`).focus();
   await Promise.all([page.waitForURL(`**/ui/cert/${BROKEN}`), page.keyboard.press('Enter')]);
-  assert.match(await page.locator('ol.chain').innerText(), /Last problem/);
+  assert.match(await text(page.locator('ol.chain')), /Last problem/);
   assert.equal(await page.getByLabel('Revocation reason').count(), 1);
   assert.equal(
     await page.getByRole('button', { name: `Revoke ${BROKEN} at the CA and order a replacement` }).count(),
@@ -177,7 +183,7 @@ test('hostile app ids and labels render as inert text', { timeout: 120_000 }, as
   await until(page, `document.querySelector('#problems')?.textContent?.includes(${JSON.stringify(HOSTILE_LABEL)})`);
   // Once more after a live refresh (the fragment swapped in by the script), not only the first render.
   await until(page, "document.getElementById('updated')?.textContent?.startsWith('updated')");
-  const problems = await page.locator('#problems').innerText();
+  const problems = await text(page.locator('#problems'));
   assert.ok(problems.includes(HOSTILE_LABEL), 'the label is shown as text');
   assert.ok(problems.includes('onerror="window.__pwned=1"'), 'the app id is shown as text');
   assert.equal(await page.evaluate('window.__pwned'), undefined);
