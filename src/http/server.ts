@@ -113,7 +113,7 @@ export class HttpServer {
     const data = withData
       ? { status: this.handlers.status() as UiStatus, health: await this.handlers.health(), now: Date.now() }
       : { now: Date.now() };
-    const page = renderUi(ui, data, { api: UI_USES_API, readAuth });
+    const page = renderUi(ui, data, { api: UI_USES_API, readAuth, ifNoneMatch: req.headers['if-none-match'] });
     return send(res, page.status, page.contentType, page.body, head, page.headers);
   }
 

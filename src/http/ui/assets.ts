@@ -129,13 +129,17 @@ async function history() {
     if (events.length === 0) list.replaceChildren(Object.assign(document.createElement('li'), { textContent: 'no events yet' }));
   } catch {}
 }
-let last = '', busy = false, again = false;
+let last = '', etag = '', busy = false, again = false;
 async function refresh() {
   if (busy) { again = true; return; }
   busy = true;
   try {
-    const res = await fetch(body.dataset.fragment, { headers: auth(), cache: 'no-store' });
-    if (res.ok) {
+    const res = await fetch(body.dataset.fragment, { headers: { ...auth(), ...(etag ? { 'If-None-Match': etag } : {}) }, cache: 'no-store' });
+    if (res.status === 304) {
+      times();
+      updated.textContent = 'updated ' + new Date().toLocaleTimeString();
+    } else if (res.ok) {
+      etag = res.headers.get('ETag') || '';
       const text = await res.text();
       if (text !== last) {
         const focused = document.activeElement && main.contains(document.activeElement) ? document.activeElement.id : '';
@@ -208,7 +212,9 @@ if (body.dataset.api === 'on' && body.dataset.readAuth !== 'on' && 'EventSource'
   for (const t of EVENTS) es.addEventListener(t, refreshSoon);
 }
 if (body.dataset.readAuth === 'on') refresh();
-setInterval(refresh, POLL_MS);
+// With the events stream, polling is only the fallback while it reconnects.
+setInterval(() => { if (!document.hidden) refresh(); }, body.dataset.api === 'on' ? POLL_MS * 6 : POLL_MS);
+document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });
 })();`;
 
 export const SCRIPT = SCRIPT_TEMPLATE.replace('@EVENTS@', JSON.stringify(EVENT_TYPES)).replace(

@@ -6,7 +6,7 @@
  *
  * Paths are matched exactly (no decoding into other routes); a certificate name is a DNS name.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { SCRIPT, STYLE } from './assets.js';
 import { html, type Markup, raw } from './html.js';
 import { attention, type UiHealth, type UiStatus } from './model.js';
@@ -46,6 +46,8 @@ export interface UiOptions {
   readonly api: boolean;
   /** Reads need a `read` token: the page loads empty and its script fetches the data with the token. */
   readonly readAuth: boolean;
+  /** The request's `If-None-Match`: a fragment that has not changed is answered 304 without a body. */
+  readonly ifNoneMatch?: string | undefined;
 }
 
 export interface UiResponse {
@@ -110,13 +112,14 @@ export function renderUi(
   const notFound =
     req.kind === 'certificate' && d.status && !(d.status.certificates ?? []).some((c) => c.name === req.name);
   const status = notFound ? 404 : 200;
-  if (req.fragment)
-    return {
-      status,
-      contentType: 'text/html; charset=utf-8',
-      headers: securityHeaders(nonce),
-      body: mainContents(req, d).text,
-    };
+  if (req.fragment) {
+    const body = mainContents(req, d).text;
+    // The fragment is the same as long as the data is (times are absolute): polls of an unchanged page cost no transfer.
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+    const headers = { ...securityHeaders(nonce), ETag: etag };
+    if (o.ifNoneMatch === etag) return { status: 304, contentType: 'text/html; charset=utf-8', headers, body: '' };
+    return { status, contentType: 'text/html; charset=utf-8', headers, body };
+  }
   return {
     status,
     contentType: 'text/html; charset=utf-8',

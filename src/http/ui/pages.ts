@@ -31,10 +31,13 @@ export function certHref(name: string): string {
   return `/ui/cert/${encodeURIComponent(name)}`;
 }
 
+/** An ISO-8601 UTC time as `Date.toISOString` writes it (the daemon's only format). */
+const ISO_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+
 /** A time: the ISO value for machines, a UTC text until the script writes local time and "in 4 min". */
 function when(iso: string | undefined): Markup {
   if (!iso) return html`<span class="muted">—</span>`;
-  return html`<time datetime="${iso}">${iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC')}</time>`;
+  return html`<time datetime="${iso}">${ISO_RE.test(iso) ? `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC` : iso}</time>`;
 }
 
 function badge(state: string | undefined): Markup {

@@ -51,6 +51,15 @@ test('GET / and /ui redirect to /ui/; the page and a certificate page are HTML u
     const cert = await fetch(`${base}/ui/cert/web.test?fragment=main`);
     assert.equal(cert.status, 200);
     assert.match(await cert.text(), /class="chain"/);
+    const first = await fetch(`${base}/ui/?fragment=main`);
+    const etag = first.headers.get('etag');
+    assert.ok(etag, 'a fragment carries an ETag');
+    assert.match(await first.text(), /web\.test/);
+    const again = await fetch(`${base}/ui/?fragment=main`, { headers: { 'If-None-Match': etag } });
+    assert.equal(again.status, 304, 'an unchanged fragment is not sent again');
+    assert.equal(await again.text(), '');
+    const stale = await fetch(`${base}/ui/?fragment=main`, { headers: { 'If-None-Match': '"other"' } });
+    assert.equal(stale.status, 200);
     const head = await fetch(`${base}/ui/`, { method: 'HEAD' });
     assert.equal(head.status, 200);
   });
