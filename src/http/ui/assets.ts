@@ -38,7 +38,8 @@ export const STYLE = `
 *{box-sizing:border-box}
 html{font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:var(--bg);color:var(--fg)}
 @media (min-width:1800px){html{font-size:20px}}
-@media (min-width:2600px){html{font-size:26px}}
+@media (min-width:2400px){html{font-size:24px}}
+@media (min-width:3400px){html{font-size:32px}}
 body{margin:0;padding:.75rem;overflow-wrap:anywhere}
 header,main,#tools{max-width:120rem;margin:0 auto}
 header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:baseline;justify-content:space-between}
@@ -159,8 +160,12 @@ async function refresh() {
   } catch { updated.textContent = 'daemon unreachable, retrying'; }
   finally { busy = false; if (again) { again = false; refresh(); } }
 }
-let soon;
-const refreshSoon = () => { clearTimeout(soon); soon = setTimeout(refresh, 250); };
+// Events come in bursts (a mass renewal): refresh at most every 2 s, and once after the last one.
+let soon, lastAt = 0;
+const refreshSoon = () => {
+  clearTimeout(soon);
+  soon = setTimeout(() => { lastAt = Date.now(); refresh(); }, Math.max(250, lastAt + 2000 - Date.now()));
+};
 function actionUrl(action, name) {
   if (action === 'release') return '/api/v1/removals/release';
   return '/api/v1/certificates/' + encodeURIComponent(name) + '/' + action;
