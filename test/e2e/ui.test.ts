@@ -154,6 +154,10 @@ test('keyboard: tab to the search box and the buttons; every control has an acce
     1,
   );
   await tabTo(`revoke-${BROKEN}`);
+  await page.keyboard.press('Enter');
+  // Revocation cannot be undone: the first press only arms the button (no request is sent).
+  assert.match(await text(page.locator('#note')), /press the button again within 10 s/);
+  assert.equal(await text(page.locator(`[id="revoke-${BROKEN}"]`)), 'Press again to revoke');
   await w.shot('05-certificate.png');
   assert.deepEqual(w.errors, []);
 });

@@ -179,6 +179,15 @@ async function act(button) {
     say(what + ': enter an operator token first (write scope; admin to revoke).');
     return;
   }
+  if (action === 'revoke' && button.dataset.armed !== 'yes') {
+    // Revocation cannot be undone: the first press arms the button, a second within 10 s revokes.
+    button.dataset.armed = 'yes';
+    const label = button.textContent;
+    button.textContent = 'Press again to revoke';
+    say(what + ': press the button again within 10 s to revoke at the CA (reason ' + (document.getElementById('reason')?.value || 'unspecified') + ').');
+    setTimeout(() => { button.dataset.armed = ''; button.textContent = label; }, 10000);
+    return;
+  }
   const payload = action === 'revoke' ? { reason: document.getElementById('reason')?.value || 'unspecified' } : {};
   button.disabled = true;
   say(what + ': sending...');

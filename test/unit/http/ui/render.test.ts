@@ -178,3 +178,18 @@ test('the inline script and style are sent verbatim, parse, and cannot close the
   assert.ok(!STYLE.includes('</'), 'no end tag inside the style');
   assert.doesNotThrow(() => new Function(SCRIPT), 'the script parses');
 });
+
+test('a kept fragment is rendered again once a certificate passes its renewal point', () => {
+  const renewAt = '2026-06-01T12:30:00Z';
+  const status: UiStatus = {
+    certificates: [{ name: 'six-day.test', state: 'valid', notAfter: '2026-06-03T12:00:00Z', renewAt }],
+  };
+  const req = { kind: 'overview', fragment: true } as const;
+  const o = { api: false, readAuth: false };
+  const before = renderUi(req, { status, now: NOW }, o);
+  assert.doesNotMatch(before.body, /id="due"/);
+  assert.equal(renderUi(req, { status, now: NOW + 60_000 }, o).headers['ETag'], before.headers['ETag'], 'kept');
+  const after = renderUi(req, { status, now: Date.parse(renewAt) + 1 }, o);
+  assert.notEqual(after.headers['ETag'], before.headers['ETag']);
+  assert.match(after.body, /id="due"[\s\S]*six-day\.test/);
+});
