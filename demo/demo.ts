@@ -99,6 +99,7 @@ async function main(): Promise<void> {
 
   try {
     say(`\nStorage directory: ${s.storageDir}`);
+    say(`Status page: ${s.daemonUrl}/ui/   (open it in a browser: it updates live)`);
     for (const e of EXPECTED) {
       const c = await s.waitServed(e.sni, { names: e.names, timeoutMs: 90_000 });
       served.set(e.sni, c.serial);
@@ -121,6 +122,7 @@ function printHints(s: Stack, lifetime: number): void {
   say(`
 All sample certificates are served. They live ${lifetime} s (--cert-lifetime): marathon-acme renews each at two
 thirds of its lifetime, so watch for RENEWED lines about ${Math.round((lifetime * 2) / 3)} s after each was issued.
+Status page (live): ${s.daemonUrl}/ui/
 Try, in another terminal:
   curl -s ${s.daemonUrl}/status | less                        # every certificate, why it exists, its state
   curl -s ${s.daemonUrl}/health                               # health checks

@@ -7,6 +7,7 @@
  *   GET /status                            JSON: every certificate, why it exists, its state
  *   POST /removals/release                 alias of POST /api/v1/removals/release (token: write)
  *   /api/v1/...                            the operator API (http/api/routes.ts; docs/api.md)
+ *   GET /ui/, /ui/cert/<name>              the status page (ui/index.ts); GET / and /ui redirect to /ui/
  * Every state-changing route needs `Authorization: Bearer <token>` with its scope (lib/tokens.ts): 401 without a
  * known token, 403 without the scope or when no tokens are configured. A browser cannot send that header
  * cross-origin without a CORS preflight, which is never granted, so a cross-origin POST never acts; only
@@ -26,13 +27,14 @@ import type { TokenEntry } from '../lib/tokens.js';
 import { type ApiHandlers, registerApi } from './api/routes.js';
 import { requireScope } from './api/auth.js';
 import type { Health } from './health.js';
+import { matchUiRequest, renderUi, type UiStatus } from './ui/index.js';
 
 const CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
 /** RFC 8555 §8.3: the token is base64url; anything else is not ours. */
 const TOKEN_RE = /^[A-Za-z0-9_-]{1,256}$/;
 /** RFC 3986 pchar without pct-encoded, segments separated by single slashes. */
 const EXACT_PATH = /^(\/[A-Za-z0-9\-._~!$&'()*+,;=:@]+)*\/?$/;
-const FIXED_PATHS = new Set(['/health', '/metrics', '/status', '/removals/release']);
+const FIXED_PATHS = new Set(['/health', '/metrics', '/status', '/removals/release', '/', '/ui', '/ui/']);
 
 export interface HttpHandlers {
   /** Key authorization for a token, or undefined (→ 404). Asynchronous: the answer may live in a shared store. */
@@ -163,7 +165,8 @@ export class HttpServer {
     });
     app.setNotFoundHandler((req, reply) => {
       const path = pathOf(req.url);
-      if (FIXED_PATHS.has(path) || path.startsWith(CHALLENGE_PREFIX)) return methodNotAllowed(reply);
+      if (FIXED_PATHS.has(path) || path.startsWith(CHALLENGE_PREFIX) || path.startsWith('/ui/cert/'))
+        return methodNotAllowed(reply);
       return notFound(reply);
     });
     app.setErrorHandler(
@@ -213,6 +216,33 @@ export class HttpServer {
     app.post('/removals/release', { onRequest: requireScope(this.auth, 'write', this.log) }, async (_req, reply) =>
       json(reply, 200, { released: h.releaseRemovals() }),
     );
+    this.uiRoutes(app);
+  }
+
+  /**
+   * The status page (http/ui/): `/` and `/ui` redirect, `/ui/` and `/ui/cert/<name>` render. With read auth the
+   * page itself loads without data (its script then reads the data with the operator's token).
+   */
+  private uiRoutes(app: FastifyInstance): void {
+    const readHook = requireScope(this.auth, 'read', this.log);
+    const page = async (req: FastifyRequest, reply: FastifyReply) => {
+      const q = req.url.indexOf('?');
+      const ui = matchUiRequest(pathOf(req.url), q === -1 ? '' : req.url.slice(q + 1));
+      if (!ui) return notFound(reply);
+      const { readAuth } = this.auth;
+      const withData = !readAuth || (ui.kind !== 'redirect' && ui.fragment);
+      if (readAuth && withData) {
+        await readHook(req, reply);
+        if (reply.sent) return reply;
+      }
+      const data = withData
+        ? { status: this.handlers.status() as UiStatus, health: await this.handlers.health(), now: Date.now() }
+        : { now: Date.now() };
+      const ifNoneMatch = req.headers['if-none-match'];
+      const r = renderUi(ui, data, { api: this.handlers.api !== undefined, readAuth, ifNoneMatch });
+      return send(reply, r.status, r.contentType, r.body, r.headers);
+    };
+    for (const path of ['/', '/ui', '/ui/', '/ui/cert/*']) app.get(path, page);
   }
 }
 
@@ -234,10 +264,21 @@ function parseJson(_req: FastifyRequest, body: string | Buffer, done: (err: Erro
  * Answer with exactly these bytes and headers, written by node:http as before fastify (the 0.6.1-compatible
  * routes: fastify would add a charset to the content type). node:http sends no body to a HEAD request.
  */
-export function send(reply: FastifyReply, status: number, type: string, body: string): FastifyReply {
+export function send(
+  reply: FastifyReply,
+  status: number,
+  type: string,
+  body: string,
+  extra: Readonly<Record<string, string>> = {},
+): FastifyReply {
   const buf = Buffer.from(body, 'utf8');
   reply.hijack();
-  reply.raw.writeHead(status, { 'Content-Type': type, 'Content-Length': buf.length, 'Cache-Control': 'no-store' });
+  reply.raw.writeHead(status, {
+    'Content-Type': type,
+    'Content-Length': buf.length,
+    'Cache-Control': 'no-store',
+    ...extra,
+  });
   reply.raw.end(buf);
   return reply;
 }

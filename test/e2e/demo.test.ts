@@ -37,6 +37,11 @@ test('the demo serves its certificates, shows a renewal, and Ctrl-C leaves no te
   });
   const first = await Promise.race([seen.then(() => 'seen' as const), exited.then(() => 'exited' as const)]);
   assert.equal(first, 'seen', `the demo exited early:\n${out.slice(-3000)}`);
+  const page = /Status page: (http:\/\/127\.0\.0\.1:\d+\/ui\/)/.exec(out);
+  assert.ok(page, 'the demo prints the status page URL');
+  const res = await fetch(page[1]!);
+  assert.equal(res.status, 200);
+  assert.match(await res.text(), /web\.demo\.test/, 'the status page lists the sample certificates');
   child.kill('SIGINT');
   assert.equal(await exited, 0, out.slice(-3000));
 

@@ -62,6 +62,11 @@ export interface PebbleInstance {
   addARecord(host: string, ip: string): Promise<void>;
   /** Certificates Pebble issued since it was first started (across pause/resume), from its own log. */
   issuedCount(): number;
+  /**
+   * Resolve `host` (challtestsrv's mock DNS) to 127.0.0.2, where nothing listens: Pebble's HTTP-01
+   * validation of it is refused, as for a name whose challenge route leads nowhere.
+   */
+  routeNowhere(host: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -301,6 +306,13 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<PebbleInsta
         } catch {
           return 0;
         }
+      },
+      async routeNowhere(host) {
+        const res = await fetch(`http://127.0.0.1:${ctsMgmt}/add-a`, {
+          method: 'POST',
+          body: JSON.stringify({ host, addresses: ['127.0.0.2'] }),
+        });
+        if (!res.ok) throw new Error(`pebble-challtestsrv add-a ${host}: HTTP ${res.status}`);
       },
       async pause() {
         if (pebbleChild) await killAndWait(pebbleChild);
