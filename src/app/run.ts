@@ -47,7 +47,9 @@ export async function run(config: Config, logger: Logger): Promise<number> {
 
 /** Start the reconciler, the account warm-up and every source; the promises end once `signal` aborts. */
 function startWork(app: App, logger: Logger, signal: AbortSignal): Promise<unknown>[] {
-  const tasks: Promise<unknown>[] = [app.reconciler.start(signal), warmUpAccount(app.issuer, logger, signal)];
+  const tasks: Promise<unknown>[] = [app.reconciler.start(signal)];
+  // With --zk the account is made ready by each leadership term, never by a follower.
+  if (!app.election) tasks.push(warmUpAccount(app.issuer, logger, signal));
   for (const source of app.sources) {
     tasks.push(
       source.run(signal, {

@@ -5,8 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { type Config, DEFAULTS, parseListen, upgradeAcmeUrl } from '../config/config.js';
+import { type Config, DEFAULTS, defaultInstanceId, parseListen, upgradeAcmeUrl } from '../config/config.js';
+import { parseZkUrl, type ZkTarget } from '../config/zk-url.js';
 import { KEY_TYPES, type KeyType } from '../domain/types.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../lib/logger.js';
 import { envName, type RawValue, rawLookup, storageDirOf } from './env.js';
@@ -62,6 +64,7 @@ function build(storageDir: string, v: FlagValues): ParseResult {
     ...connections(v, checked),
     ...certificates(v),
     ...operations(v, checked),
+    ...cluster(v, checked),
   };
   return { kind: 'run', config: Object.freeze(config), warnings };
 }
@@ -157,5 +160,27 @@ function operations(v: FlagValues, c: Checked) {
     haproxyMasterSocket: v.text('haproxy-master-socket'),
     notifyCommand: c.notify?.split(/\s+/),
     storageGroup: v.str('storage-group') !== undefined ? v.num('storage-group', 'int') : undefined,
+  } satisfies Partial<Config>;
+}
+
+/** High availability: the ZooKeeper ensemble, its session timeout, this instance's name. */
+function cluster(v: FlagValues, c: Checked) {
+  const raw = v.str('zk');
+  let zk: ZkTarget | undefined;
+  if (raw !== undefined && raw.trim() !== '') {
+    try {
+      zk = parseZkUrl(raw);
+    } catch (err) {
+      throw new UsageError(`${v.label('zk')}: ${(err as Error).message}`);
+    }
+  }
+  const timeout = v.num('zk-session-timeout', 'seconds', DEFAULTS.zkSessionTimeout)!;
+  if (!(timeout >= 1 && timeout <= 600))
+    throw new UsageError(`${v.label('zk-session-timeout')}: must be 1 to 600 seconds`);
+  const id = v.text('instance-id')?.trim();
+  return {
+    ...(zk ? { zk } : {}),
+    zkSessionTimeoutMs: timeout * 1000,
+    instanceId: id ? id : defaultInstanceId(hostname(), c.listen.port),
   } satisfies Partial<Config>;
 }

@@ -22,6 +22,8 @@ export interface HealthFacts {
   readonly ca: { readonly reachable: boolean; readonly lastError?: string };
   /** How long after start a missing first snapshot / CA contact is still "starting", not failing. */
   readonly startupGraceMs: number;
+  /** With `--zk`: whether this instance's ZooKeeper session is connected, and how it stands. */
+  readonly zookeeper?: { readonly ok: boolean; readonly detail: string };
 }
 
 export interface Check {
@@ -79,6 +81,14 @@ export function evaluateHealth(f: HealthFacts): Health {
         ? { ok: false, detail: `event stream disconnected${m.lastError ? `: ${m.lastError}` : ''}` }
         : { ok: true, detail: stream };
   }
+  if (f.zookeeper) {
+    const z = f.zookeeper;
+    checks.zookeeper = z.ok
+      ? { ok: true, detail: z.detail }
+      : starting
+        ? { ok: false, starting: true, detail: `starting: ${z.detail}` }
+        : { ok: false, detail: z.detail };
+  }
   const failing = Object.values(checks).filter((c) => !c.ok);
   const healthy = failing.every((c) => c.starting === true);
   const status = !healthy ? 'unhealthy' : failing.length > 0 ? 'starting' : 'ok';
@@ -94,6 +104,8 @@ export interface HealthParts {
   /** Process start (epoch ms). */
   readonly startedAt: number;
   readonly startupGraceMs: number;
+  /** With `--zk`: the cluster's own check (ZooKeeper reachable, who leads). */
+  readonly zookeeper?: () => { readonly ok: boolean; readonly detail: string };
   /** Injected for tests; default `Date.now`. */
   readonly now?: () => number;
 }
@@ -118,6 +130,7 @@ export async function gatherHealthFacts(parts: HealthParts): Promise<HealthFacts
       stream: m.stream,
       lastError: m.lastError?.message,
     },
+    ...(parts.zookeeper ? { zookeeper: parts.zookeeper() } : {}),
   };
 }
 

@@ -8,12 +8,15 @@ export interface StatusParts {
   readonly issuer: Pick<Issuer, 'status'>;
   /** The reconciler's report (certificates, queue, budget, ...): its fields are spread at the top level. */
   readonly reconciler: { status(): object };
+  /** With `--zk`: `{ leader, members, self, since, ... }` as this instance sees the cluster. */
+  readonly cluster?: () => object;
 }
 
-/** `{ version, sources: { <name>: status }, ca, ...reconciler status }`, in this key order. */
+/** `{ version, [cluster], sources: { <name>: status }, ca, ...reconciler status }`, in this key order. */
 export function statusReport(p: StatusParts): Record<string, unknown> {
   return {
     version: p.version,
+    ...(p.cluster ? { cluster: p.cluster() } : {}),
     sources: Object.fromEntries(p.sources.map((s) => [s.name, s.status()])),
     ca: p.issuer.status(),
     ...p.reconciler.status(),

@@ -167,6 +167,15 @@ export class Reconciler {
     await this.delivery.stop();
   }
 
+  /**
+   * A follower's view (high availability): read the storage once and plan nothing, write nothing;
+   * `status()` then shows the certificates the leader wrote. Rejects when the storage cannot be read.
+   */
+  async readView(): Promise<void> {
+    await this.records.load();
+    this.adopted = true;
+  }
+
   /** A source delivered a full snapshot. */
   setSnapshot(source: string, snapshot: Snapshot): void {
     this.snapshots.set(source, { snapshot, at: this.now() });
