@@ -56,6 +56,8 @@ export interface PebbleInstance {
   management(path: string): Promise<{ status: number; body: string }>;
   /** Certificates Pebble issued since it was first started (across pause/resume), from its own log. */
   issuedCount(): number;
+  /** Pebble's whole log so far (every request it answered). */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -276,6 +278,13 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<PebbleInsta
           return readFileSync(join(dir, 'pebble.log'), 'utf8').match(/Issued certificate serial/g)?.length ?? 0;
         } catch {
           return 0;
+        }
+      },
+      log() {
+        try {
+          return readFileSync(join(dir, 'pebble.log'), 'utf8');
+        } catch {
+          return '';
         }
       },
       async pause() {
