@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need, on a fresh Debian machine or an existing one:
-# Debian packages (pebble, haproxy, lego, openssl) if missing, npm packages if missing or stale,
+# Debian packages (pebble, haproxy, lego, openssl, zookeeper) if missing, npm packages if missing or stale,
 # then builds. Idempotent and quiet when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ command -v pebble-challtestsrv >/dev/null 2>&1 || need+=(pebble)
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 command -v lego >/dev/null 2>&1 || need+=(lego)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+[ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"
   SUDO=""
