@@ -11,7 +11,7 @@ import { abortReason, withTimeout } from '../lib/abort.js';
 import { AppError, isAbortError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { AcmeClient, type AcmeAuthorization, type AcmeClientOptions, type AcmeOrder } from './client.js';
-import { createKeyAndCsr } from '../pki/csr.js';
+import { createKeyAndCsr, csrForKey } from '../pki/csr.js';
 import type { DirectoryMeta } from './directory.js';
 import { ACME_CODES, AcmeError, problemFields } from './errors.js';
 import { certIdOf, issuerCns, parseCertificate, splitChain } from './chain.js';
@@ -126,15 +126,12 @@ export class AcmeIssuer implements Issuer {
     }
   }
 
-  /** The recipe: newOrder → authorizations → finalize → download → pick chain → split. */
+  /**
+   * The recipe: newOrder (or a pending order resumed by URL) → authorizations → finalize → download →
+   * pick chain → split.
+   */
   private async runOrder(request: IssueRequest, names: string[], signal: AbortSignal): Promise<IssuedCertificate> {
-    // The key and CSR do not depend on the CA: make them while the challenges run (RSA 4096 takes time).
-    const keyAndCsr = createKeyAndCsr(names, request.keyType);
-    keyAndCsr.catch(() => undefined);
-    const profile = await this.usableProfile(request.profile, signal);
-    await request.progress?.sending();
-    const { url, order } = await this.newOrder(names, profile, request.replaces, signal);
-    request.progress?.created(url);
+    const { url, order, keyAndCsr } = await this.startOrder(request, names, signal);
     await this.authorizeAll(order.authorizations, signal);
     const poll = this.pollOptions(signal);
     // All authorizations are valid now, so the order is normally `ready` at once (RFC 8555 §7.1.6): look
@@ -146,11 +143,15 @@ export class AcmeIssuer implements Issuer {
       now,
       poll,
     );
-    if (ready.status !== 'ready' && ready.status !== 'valid') throw orderError(ready, url);
-    const { keyPem, csrDer } = await keyAndCsr;
+    if (ready.status !== 'ready' && ready.status !== 'valid' && ready.status !== 'processing')
+      throw orderError(ready, url);
     let final = ready;
-    if (ready.status === 'ready') {
-      const finalized = await this.client.finalize(ready.finalize, csrDer, signal);
+    if (ready.status !== 'valid') {
+      // `processing`: a resumed order that was finalized before its leader stopped.
+      const finalized =
+        ready.status === 'ready'
+          ? await this.client.finalize(ready.finalize, (await keyAndCsr).csrDer, signal)
+          : await this.client.getOrder(url, signal);
       final = await pollUntil(
         () => this.client.getOrder(url, signal),
         (o) => o.status === 'valid' || o.status === 'invalid',
@@ -160,7 +161,55 @@ export class AcmeIssuer implements Issuer {
     }
     if (final.status !== 'valid' || !final.certificate) throw orderError(final, url);
     const pem = await this.chooseChain(final.certificate, request.preferredChain, signal);
-    return { keyPem, ...splitChain(pem) };
+    return { keyPem: (await keyAndCsr).keyPem, ...splitChain(pem) };
+  }
+
+  /** A pending order resumed by its URL when the CA still has it, else a new order (persisted via `progress.pending`). */
+  private async startOrder(
+    request: IssueRequest,
+    names: string[],
+    signal: AbortSignal,
+  ): Promise<{ url: string; order: AcmeOrder; keyAndCsr: Promise<{ keyPem: string; csrDer: Buffer }> }> {
+    const resumed = request.resume && (await this.resumeOrder(request.resume, names, signal));
+    if (resumed) {
+      request.progress?.created(resumed.url);
+      return resumed;
+    }
+    // The key and CSR do not depend on the CA: make them while the order is placed (RSA 4096 takes time).
+    const keyAndCsr = createKeyAndCsr(names, request.keyType);
+    keyAndCsr.catch(() => undefined);
+    const profile = await this.usableProfile(request.profile, signal);
+    await request.progress?.sending();
+    const { url, order } = await this.newOrder(names, profile, request.replaces, signal);
+    request.progress?.created(url);
+    if (request.progress?.pending)
+      await request.progress.pending({ orderUrl: url, keyPem: (await keyAndCsr).keyPem, names });
+    return { url, order, keyAndCsr };
+  }
+
+  /** The pending order, if the CA still has it and it can still succeed; undefined: order anew. */
+  private async resumeOrder(
+    pending: NonNullable<IssueRequest['resume']>,
+    names: string[],
+    signal: AbortSignal,
+  ): Promise<{ url: string; order: AcmeOrder; keyAndCsr: Promise<{ keyPem: string; csrDer: Buffer }> } | undefined> {
+    const same = pending.names.length === names.length && pending.names.every((n, i) => n === names[i]);
+    if (!same) return undefined;
+    let order: AcmeOrder;
+    try {
+      order = (await this.client.getOrder(pending.orderUrl, signal)).value;
+    } catch (err) {
+      // The CA no longer knows it (404, malformed, a restarted test CA): a new order. An outage propagates.
+      if (!(err instanceof AcmeError)) throw err;
+      this.log.info({ domain: names[0], order: pending.orderUrl, err }, 'acme pending order gone, ordering anew');
+      return undefined;
+    }
+    if (order.status === 'invalid') {
+      this.log.info({ domain: names[0], order: pending.orderUrl }, 'acme pending order invalid, ordering anew');
+      return undefined;
+    }
+    this.log.info({ domain: names[0], order: pending.orderUrl, status: order.status }, 'acme pending order resumed');
+    return { url: pending.orderUrl, order, keyAndCsr: Promise.resolve(csrForKey(names, pending.keyPem)) };
   }
 
   /**

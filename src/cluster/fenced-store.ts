@@ -32,5 +32,12 @@ export function fencedStore(store: Store, fence: (action: string) => void): Stor
       : {}),
     ...(store.readKept ? { readKept: () => store.readKept!() } : {}),
     ...(store.dropKept ? { dropKept: (name) => guard('drop a kept certificate', () => store.dropKept!(name)) } : {}),
+    ...(store.readPendingOrder ? { readPendingOrder: (name) => store.readPendingOrder!(name) } : {}),
+    ...(store.writePendingOrder
+      ? {
+          writePendingOrder: (name, order) =>
+            guard(`write orders/${name}.json`, () => store.writePendingOrder!(name, order)),
+        }
+      : {}),
   };
 }

@@ -27,7 +27,7 @@ import type { Deferrals, Records } from './records.js';
 
 export interface OrdersOptions {
   readonly issuer: Issuer;
-  readonly store: Pick<Store, 'install' | 'checkWritable'>;
+  readonly store: Pick<Store, 'install' | 'checkWritable' | 'readPendingOrder' | 'writePendingOrder'>;
   readonly records: Records;
   readonly deferrals: Deferrals;
   readonly budget: Pick<OrderBudget, 'commit' | 'release'>;
@@ -49,11 +49,12 @@ export class Orders {
 
   /** Order `job.spec` from `ca` and install it (see the module contract). */
   async order(job: Job, ca: string): Promise<void> {
-    const progress = { phase: 'preparing' as OrderPhase };
+    const progress: { phase: OrderPhase; ended?: boolean } = { phase: 'preparing' };
     try {
       if (!(await this.storageWritable(job.name))) return;
       const issued = await this.issue(job, ca, progress);
       if (issued) await this.install(job.spec!, issued, job.reason, ca);
+      if (issued || progress.ended) await this.forgetPending(job.name);
     } finally {
       if (job.reservation && progress.phase !== 'created') await this.opts.budget.release(job.reservation);
     }
@@ -67,7 +68,11 @@ export class Orders {
   }
 
   /** The order itself; undefined when it failed (recorded, or waiting on a gate). */
-  private async issue(job: Job, ca: string, state: { phase: OrderPhase }): Promise<IssuedCertificate | undefined> {
+  private async issue(
+    job: Job,
+    ca: string,
+    state: { phase: OrderPhase; ended?: boolean },
+  ): Promise<IssuedCertificate | undefined> {
     const { records, issuer, budget } = this.opts;
     const spec = job.spec!;
     const before = records.stateOf(job.name, spec);
@@ -85,6 +90,7 @@ export class Orders {
       replaces,
       issuer: ca,
     });
+    const { store } = this.opts;
     const progress: OrderProgress = {
       sending: async () => {
         state.phase = 'sending';
@@ -93,18 +99,34 @@ export class Orders {
       created: () => {
         state.phase = 'created';
       },
+      // Persisted before any challenge is answered or the order finalized: a successor resumes it.
+      ...(store.writePendingOrder ? { pending: (order) => store.writePendingOrder!(spec.name, order) } : {}),
     };
     try {
       const { keyType, profile, preferredChain } = this.opts;
-      const request = { names: spec.names, keyType, profile, preferredChain, replaces, progress };
+      const pending = store.readPendingOrder ? await store.readPendingOrder(spec.name) : null;
+      const resume = pending ?? undefined;
+      const request = { names: spec.names, keyType, profile, preferredChain, replaces, progress, resume };
       const issued = await issuer.issue(request, this.opts.signal());
       this.opts.gates.ca.succeeded();
       return issued;
     } catch (err) {
       if (this.opts.signal().aborted && isAbortError(err)) return undefined;
-      await this.failed(before, err, failureScope(err, state.phase));
+      const scope = failureScope(err, state.phase);
+      await this.failed(before, err, scope);
+      // The certificate's own failure ends its order: the next attempt orders anew. An outage keeps it.
+      if (scope === 'certificate') state.ended = true;
       return undefined;
     }
+  }
+
+  /** The order is over (issued, or failed for good): its persisted copy goes. Never rejects. */
+  private async forgetPending(name: string): Promise<void> {
+    const { store, log } = this.opts;
+    if (!store.writePendingOrder) return;
+    await store
+      .writePendingOrder(name, null)
+      .catch((err: unknown) => log.warn({ domain: name, err }, 'cannot delete the pending order'));
   }
 
   /** Storage must be writable before anything is ordered; false (and the storage gate closed) if not. */

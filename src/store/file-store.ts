@@ -43,7 +43,7 @@ import {
 } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Store } from '../domain/contracts.js';
+import type { PendingOrder, Store } from '../domain/contracts.js';
 import type { AccountState, CertSpec, CertState, IssuedCertificate, StoredCert } from '../domain/types.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -55,6 +55,7 @@ import { dropKept, readKept, writeKept } from './kept.js';
 import { cleanStaging, fsyncDir, fsyncFile, writeDurable } from './durable.js';
 import { listCerts, listPemNames } from './listing.js';
 import { assertSafeName, fitFileName } from '../lib/file-names.js';
+import { readPendingOrder, writePendingOrder } from './pending-orders.js';
 import { loadStateFiles, saveStateFile } from './state-files.js';
 
 export interface FileStoreOptions {
@@ -361,6 +362,16 @@ export class FileStore implements Store {
   /** Forget a kept certificate. */
   dropKept(name: string): Promise<void> {
     return dropKept(this.keptDir, name);
+  }
+
+  /** The unfinished order of `name` under `orders/`, or null. */
+  readPendingOrder(name: string): Promise<PendingOrder | null> {
+    return readPendingOrder(join(this.dir, 'orders'), name);
+  }
+
+  /** Persist or forget the unfinished order of `name` (`orders/<name>.json`, 0600). */
+  writePendingOrder(name: string, order: PendingOrder | null): Promise<void> {
+    return writePendingOrder(this.stagingDir, join(this.dir, 'orders'), name, order);
   }
 }
 
