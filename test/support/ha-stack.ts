@@ -55,6 +55,8 @@ export interface HaStackOptions {
   readonly sessionTimeout?: number;
   readonly daemonArgs?: readonly string[];
   readonly pebble?: PebbleOptions;
+  /** ZooKeeper servers: 1 (default) or a 3-server ensemble for the quorum cases. */
+  readonly zkSize?: 1 | 3;
 }
 
 export async function startHaStack(opts: HaStackOptions = {}): Promise<HaStack> {
@@ -66,7 +68,7 @@ export async function startHaStack(opts: HaStackOptions = {}): Promise<HaStack> 
   };
   try {
     await new FileStore({ dir: storageDir, logger: silentLogger() }).init();
-    const zk = await startZooKeeper(1);
+    const zk = await startZooKeeper(opts.zkSize ?? 1);
     cleanups.push(() => zk.stop());
     const ports = await Promise.all(Array.from({ length: opts.size ?? 3 }, () => freePort()));
     const haproxy = await startHaproxy({ storageDir, acmeBackend: ports.map((p) => `127.0.0.1:${p}`).join(',') });

@@ -39,6 +39,8 @@ export interface ZkEnsemble {
   /** SIGSTOP / SIGCONT server `i`: it keeps its sockets but answers nothing (a partition, a GC pause). */
   pause(i: number): void;
   resume(i: number): void;
+  /** Server `i`'s role in the ensemble (`leader`, `follower`, `standalone`), or undefined when not serving. */
+  mode(i: number): Promise<string | undefined>;
   /** Whether server `i` is serving requests (`srvr` reports a mode). */
   serving(i: number): Promise<boolean>;
   stop(): Promise<void>;
@@ -142,6 +144,7 @@ export async function startZooKeeper(size: 1 | 3 = 1): Promise<ZkEnsemble> {
       await waitServing(i);
     },
     serving,
+    mode: async (i) => /Mode: (\w+)/.exec(await fourLetter(servers[i]!, 'srvr'))?.[1],
     pause: (i) => procs[i]?.kill('SIGSTOP'),
     resume: (i) => procs[i]?.kill('SIGCONT'),
     stop: async () => {

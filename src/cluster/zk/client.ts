@@ -46,7 +46,8 @@ export class ZkClient extends EventEmitter {
   private lastZxid = 0n;
   private lastReplySentAt = -Infinity;
   private conn?: Connection;
-  private next = 0;
+  /** Servers are tried in turn from a random one, so instances spread over the ensemble. */
+  private next = Math.floor(Math.random() * 1024);
   private timer?: NodeJS.Timeout;
   private readonly now: () => number;
   private readonly log: Logger;
@@ -173,8 +174,9 @@ export class ZkClient extends EventEmitter {
         onZxid: (zxid) => {
           if (zxid > this.lastZxid) this.lastZxid = zxid;
         },
-        onClose: () => {
-          if (this.conn === conn) this.conn = undefined;
+        // May run before `open` resolves (a handshake that fails): only the current connection is forgotten.
+        onClose: (_reason, closed) => {
+          if (this.conn === closed) this.conn = undefined;
           this.emit('disconnected');
         },
       },

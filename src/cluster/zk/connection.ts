@@ -48,8 +48,8 @@ export interface ConnectionHandlers {
   onReply(sentAt: number): void;
   onWatch(event: WatchEvent): void;
   onZxid(zxid: bigint): void;
-  /** The connection ended (once). */
-  onClose(reason: Error): void;
+  /** The connection ended (once); `conn` is the connection that ended. */
+  onClose(reason: Error, conn: Connection): void;
 }
 
 interface Pending {
@@ -149,7 +149,7 @@ export class Connection {
     this.handshake?.reject(reason);
     this.handshake = undefined;
     for (const p of this.pending.splice(0)) p.reject(reason);
-    this.handlers.onClose(reason);
+    this.handlers.onClose(reason, this);
   }
 
   private onData(chunk: Buffer): void {
