@@ -32,6 +32,8 @@ const RULES = {
   events: ['domain', 'observe'],
   http: ['domain'],
   config: ['domain'],
+  // high availability: the ZooKeeper port and client, election, lease, the shared challenge store
+  cluster: ['domain'],
   cli: ['domain', 'config'],
   // the composition root: builds every implementation, so it may import every room
   app: '*',

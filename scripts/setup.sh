@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need, on a fresh Debian machine or an existing one:
-# Debian packages (pebble, haproxy, lego, openssl, bind9, bind9-utils, bind9-dnsutils, unbound) if missing, npm packages if missing or stale,
+# Debian packages (pebble, haproxy, lego, openssl, zookeeper, bind9, bind9-utils, bind9-dnsutils, unbound,
+# chromium) if missing, npm packages if missing or stale,
 # then builds. Idempotent and quiet when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,8 @@ command -v dig >/dev/null 2>&1 || need+=(bind9-dnsutils)
 [ -x /usr/sbin/unbound ] || need+=(unbound)
 # the status page's browser tests
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# high availability tests: ZooKeeper
+[ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"
   SUDO=""

@@ -27,3 +27,16 @@ export function parseAccountKey(pem: string): KeyObject {
 export async function createAccountKeyPem(): Promise<string> {
   return (await generateKey('ec256')).keyPem;
 }
+
+/** The certificate's private key, to sign a revocation (§7.6); AppError ACME_BAD_CERTIFICATE if unusable. */
+export function parseCertKey(pem: string): KeyObject {
+  try {
+    return parseAccountKey(pem); // same formats and JWS algorithms as an account key
+  } catch (err) {
+    throw new AppError(
+      ACME_CODES.badCertificate,
+      'the certificate key cannot sign a revocation (unreadable or unsupported key)',
+      { cause: err },
+    );
+  }
+}

@@ -31,7 +31,7 @@ import { originOf, splitUrlString } from '../lib/urls.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { AcmeAccount, type AccountKeyStore } from './account.js';
-import { createAccountKeyPem, parseAccountKey } from './account-key.js';
+import { createAccountKeyPem, parseCertKey } from './account-key.js';
 import { parseRenewalInfo, renewalInfoUrl } from './ari.js';
 import { parseDirectory, type Directory } from './directory.js';
 import { ACME_CODES, type AcmeError, problemFromResponse } from './errors.js';
@@ -71,6 +71,11 @@ export interface AcmeClientOptions {
   badNonceBudgetMs?: number;
   /** How long a fetched directory is reused (default 1 h). */
   directoryTtlMs?: number;
+  /**
+   * Called synchronously right before every signed POST is sent (high availability: throws unless this
+   * instance provably leads, so a deposed or paused leader sends nothing that changes the CA's state).
+   */
+  fence?: (operation: string) => void;
 }
 
 interface PostOptions {
@@ -91,6 +96,7 @@ export class AcmeClient {
   private readonly basicAuth: string | undefined;
   private readonly directoryOrigin: string | undefined;
   private readonly directoryTtlMs: number;
+  private readonly fence: ((operation: string) => void) | undefined;
   private dir: { value: Directory; at: number } | undefined;
   private dirPending: Promise<Directory> | undefined;
   private readonly account: AcmeAccount;
@@ -110,6 +116,7 @@ export class AcmeClient {
     });
     this.badNonceBudgetMs = opts.badNonceBudgetMs ?? opts.requestTimeoutMs ?? 30_000;
     this.directoryTtlMs = opts.directoryTtlMs ?? 3_600_000;
+    this.fence = opts.fence;
     this.account = new AcmeAccount(
       { ...opts, directoryUrl: this.directoryUrl, logger: this.log },
       { directory: (signal) => this.directory(signal), post: (url, payload, o) => this.post(url, payload, o) },
@@ -235,6 +242,7 @@ export class AcmeClient {
       const nonce = fresh !== undefined && this.nonces.claim(fresh) ? fresh : await this.nonce(o.signal);
       fresh = undefined;
       const jws = signJws(key, payload, { url, nonce, kid: account?.url });
+      this.fence?.(o.operation);
       const res = await this.send({
         method: 'POST',
         url,
@@ -382,18 +390,5 @@ export class AcmeClient {
     const res = await this.send({ method: 'GET', url, operation: 'renewalInfo', signal });
     if (res.status !== 200) throw this.problem(res, url);
     return parseRenewalInfo(parseJson(res, url), res, url);
-  }
-}
-
-/** The certificate's private key, to sign a revocation (§7.6); AppError ACME_BAD_CERTIFICATE if unusable. */
-function parseCertKey(pem: string): KeyObject {
-  try {
-    return parseAccountKey(pem); // same formats and JWS algorithms as an account key
-  } catch (err) {
-    throw new AppError(
-      ACME_CODES.badCertificate,
-      'the certificate key cannot sign a revocation (unreadable or unsupported key)',
-      { cause: err },
-    );
   }
 }

@@ -16,6 +16,7 @@ import type { DirectoryMeta } from './directory.js';
 import { ACME_CODES, AcmeError, problemFields } from './errors.js';
 import { certIdOf, issuerCns, parseCertificate, splitChain } from './chain.js';
 import { pollUntil, type PollOptions } from './poll.js';
+import { resumeOrder, type StartedOrder } from './resume.js';
 
 export interface AcmeIssuerOptions extends AcmeClientOptions {
   /** Challenge solvers, in order of preference (the first whose type the CA offers is used). */
@@ -131,15 +132,12 @@ export class AcmeIssuer implements Issuer {
     }
   }
 
-  /** The recipe: newOrder → authorizations → finalize → download → pick chain → split. */
+  /**
+   * The recipe: newOrder (or a pending order resumed by URL) → authorizations → finalize → download →
+   * pick chain → split.
+   */
   private async runOrder(request: IssueRequest, names: string[], signal: AbortSignal): Promise<IssuedCertificate> {
-    // The key and CSR do not depend on the CA: make them while the challenges run (RSA 4096 takes time).
-    const keyAndCsr = createKeyAndCsr(names, request.keyType);
-    keyAndCsr.catch(() => undefined);
-    const profile = await this.usableProfile(request.profile, signal);
-    await request.progress?.sending();
-    const { url, order } = await this.newOrder(names, profile, request.replaces, signal);
-    request.progress?.created(url);
+    const { url, order, keyAndCsr } = await this.startOrder(request, names, signal);
     await this.authorizeAll(order.authorizations, request.challenge, signal);
     const poll = this.pollOptions(signal);
     // All authorizations are valid now, so the order is normally `ready` at once (RFC 8555 §7.1.6): look
@@ -151,11 +149,15 @@ export class AcmeIssuer implements Issuer {
       now,
       poll,
     );
-    if (ready.status !== 'ready' && ready.status !== 'valid') throw orderError(ready, url);
-    const { keyPem, csrDer } = await keyAndCsr;
+    if (ready.status !== 'ready' && ready.status !== 'valid' && ready.status !== 'processing')
+      throw orderError(ready, url);
     let final = ready;
-    if (ready.status === 'ready') {
-      const finalized = await this.client.finalize(ready.finalize, csrDer, signal);
+    if (ready.status !== 'valid') {
+      // `processing`: a resumed order that was finalized before its leader stopped.
+      const finalized =
+        ready.status === 'ready'
+          ? await this.client.finalize(ready.finalize, (await keyAndCsr).csrDer, signal)
+          : await this.client.getOrder(url, signal);
       final = await pollUntil(
         () => this.client.getOrder(url, signal),
         (o) => o.status === 'valid' || o.status === 'invalid',
@@ -165,7 +167,26 @@ export class AcmeIssuer implements Issuer {
     }
     if (final.status !== 'valid' || !final.certificate) throw orderError(final, url);
     const pem = await this.chooseChain(final.certificate, request.preferredChain, signal);
-    return { keyPem, ...splitChain(pem) };
+    return { keyPem: (await keyAndCsr).keyPem, ...splitChain(pem) };
+  }
+
+  /** A pending order resumed by its URL when the CA still has it, else a new order (persisted via `progress.pending`). */
+  private async startOrder(request: IssueRequest, names: string[], signal: AbortSignal): Promise<StartedOrder> {
+    const resumed = request.resume && (await resumeOrder(this.client, this.log, request.resume, names, signal));
+    if (resumed) {
+      request.progress?.created(resumed.url);
+      return resumed;
+    }
+    // The key and CSR do not depend on the CA: make them while the order is placed (RSA 4096 takes time).
+    const keyAndCsr = createKeyAndCsr(names, request.keyType);
+    keyAndCsr.catch(() => undefined);
+    const profile = await this.usableProfile(request.profile, signal);
+    await request.progress?.sending();
+    const { url, order } = await this.newOrder(names, profile, request.replaces, signal);
+    request.progress?.created(url);
+    if (request.progress?.pending)
+      await request.progress.pending({ orderUrl: url, keyPem: (await keyAndCsr).keyPem, names });
+    return { url, order, keyAndCsr };
   }
 
   /**

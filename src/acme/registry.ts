@@ -46,6 +46,7 @@ export class IssuerRegistry {
       email?: string;
       solvers: Solver[];
       challengeFor?: (identifier: string, asked: ChallengeType | undefined) => ChallengeType;
+      fence?: (operation: string) => void;
       logger: Logger;
       metrics?: Metrics;
     },
@@ -61,6 +62,7 @@ export class IssuerRegistry {
           ca: e.ca,
           solvers: common.solvers,
           challengeFor: common.challengeFor,
+          ...(common.fence ? { fence: common.fence } : {}),
           logger: entries.length > 1 ? common.logger.child({ ca_index: entries.indexOf(e) }) : common.logger,
           metrics: common.metrics,
         }),

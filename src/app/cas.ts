@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { IssuerRegistry } from '../acme/index.js';
 import { type CaConfig, isTestCaUrl } from '../config/config.js';
-import type { ChallengeStore } from '../domain/contracts.js';
+import type { ChallengeStore, Store } from '../domain/contracts.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { Http01Solver } from '../solvers/http01.js';
@@ -17,6 +17,10 @@ export function buildRegistry(o: {
   readonly cas: readonly CaConfig[];
   readonly email?: string;
   readonly store: FileStore;
+  /** The store CA 0's account key is written through (fenced with --zk). */
+  readonly writable?: Pick<Store, 'writeAccountKey'>;
+  /** With --zk: throws unless this instance still leads; called before every signed CA request. */
+  readonly fence?: (operation: string) => void;
   readonly challenges: ChallengeStore;
   /** Further solvers (DNS-01) and which challenge each identifier uses (app/dns.ts). */
   readonly dns?: ReturnType<typeof buildDns>;
@@ -28,7 +32,7 @@ export function buildRegistry(o: {
     directoryUrl: ca.url,
     accountKey:
       i === 0
-        ? { read: () => store.readAccountKey(), write: (pem: string) => store.writeAccountKey(pem) }
+        ? { read: () => store.readAccountKey(), write: (pem: string) => (o.writable ?? store).writeAccountKey(pem) }
         : store.caAccountKey(ca.url),
     eab: ca.eab,
     ca: ca.caCert ? readFileSync(ca.caCert, 'utf8') : undefined,
@@ -40,6 +44,7 @@ export function buildRegistry(o: {
     email: o.email,
     solvers: o.dns?.solver ? [new Http01Solver(o.challenges), o.dns.solver] : [new Http01Solver(o.challenges)],
     challengeFor: o.dns?.challengeFor,
+    ...(o.fence ? { fence: o.fence } : {}),
     logger: o.logger,
     metrics: o.metrics,
   });

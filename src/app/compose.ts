@@ -5,7 +5,11 @@
 import type { AcmeIssuer } from '../acme/index.js';
 import { buildRegistry } from './cas.js';
 import { type Config, failureBackoff } from '../config/config.js';
-import type { ChallengeStore, Notifier, Source } from '../domain/contracts.js';
+import { ZkChallengeStore } from '../cluster/challenge-store.js';
+import { Election } from '../cluster/election.js';
+import { fencedStore } from '../cluster/fenced-store.js';
+import { ZooKeeper } from '../cluster/zk/zookeeper.js';
+import type { ChallengeStore, Notifier, Source, Store } from '../domain/contracts.js';
 import { checkHealth } from '../http/health.js';
 import { DEFAULT_LIMITS, type HttpHandlers, HttpServer } from '../http/server.js';
 import { statusReport } from '../http/status.js';
@@ -20,6 +24,7 @@ import { StaticSource } from '../sources/static/static-source.js';
 import { FileStore } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { buildDns } from './dns.js';
+import { ClusterWork, type ReconcilerLike } from './cluster.js';
 import { buildNotifier } from './notifier.js';
 
 /** How long after start a missing first snapshot / CA contact is still "starting", not failing. */
@@ -34,7 +39,10 @@ export interface App {
   readonly issuers: readonly AcmeIssuer[];
   readonly notifier: Notifier;
   readonly sources: readonly Source[];
-  readonly reconciler: Reconciler;
+  /** The reconciler; with `--zk`, the per-term runner that starts one only while this instance leads. */
+  readonly reconciler: ReconcilerLike;
+  /** With `--zk`: the election (who leads, the fence) over this instance's ZooKeeper session. */
+  readonly election?: Election;
   /** Lifecycle events of every certificate: logs and metrics subscribe here, and so can later features. */
   readonly events: EventBus;
   readonly http: HttpServer;
@@ -47,33 +55,45 @@ export function buildStore(config: Config, logger: Logger): FileStore {
 
 /** Build every other part around an initialised `store`. `startedAt` (epoch ms) starts the /health grace. */
 export function compose(config: Config, logger: Logger, metrics: Metrics, store: FileStore, startedAt: number): App {
-  const challenges: ChallengeStore = new MemoryChallengeStore();
+  const cluster = config.zk ? buildCluster(config, logger) : undefined;
+  const challenges: ChallengeStore = cluster?.challenges ?? new MemoryChallengeStore();
+  // With --zk every write and every signed CA request first asks the election whether we still lead.
+  const fence = cluster && ((action: string) => cluster.election.assertLeading(action));
+  const writable: Store = fence ? fencedStore(store, fence) : store;
   const dns = buildDns(config.dns, logger);
-  const registry = buildRegistry({ cas: config.cas, email: config.email, store, challenges, dns, logger, metrics });
+  const registry = buildRegistry({
+    cas: config.cas,
+    email: config.email,
+    store,
+    writable,
+    challenges,
+    dns,
+    logger,
+    metrics,
+    ...(fence ? { fence: (operation: string) => fence(`ACME ${operation}`) } : {}),
+  });
   const issuer = registry.issuers[0]!;
   const notifier = buildNotifier(config, logger, metrics);
   const sources = buildSources(config, logger, metrics);
   const events = createEventBus(logger, metrics);
-  const reconciler = new Reconciler({
-    events,
+  const parts = { events, store: writable, issuer, notifier, logger, metrics, sources, registry };
+  const newReconciler = (): Reconciler => buildReconciler(config, parts);
+  const reconciler: ReconcilerLike = cluster
+    ? new ClusterWork({ election: cluster.election, newReconciler, issuer, logger, metrics })
+    : newReconciler();
+  metrics.instanceInfo.set({ instance_id: config.instanceId }, 1);
+  metrics.leader.set(cluster ? 0 : 1);
+  metrics.clusterMembers.set(1);
+  const app = {
     store,
     issuer,
+    issuers: registry.issuers,
     notifier,
-    logger,
-    metrics,
-    sources: sources.map((s) => s.name),
-    keyType: config.keyType,
-    cas: registry.choices(),
-    removeAfterMs: config.removeAfterMs,
-    maxRemovalFraction: config.maxRemovalFraction,
-    revokeRemoved: config.revokeRemoved,
-    productionCa: registry.choices()[0]!.production,
-    maxConcurrentOrders: config.maxConcurrentOrders,
-    orderBudget: config.orderBudget,
-    backoff: failureBackoff(config),
-    requestResync: () => resyncAll(sources),
-  });
-  const app = { store, issuer, issuers: registry.issuers, notifier, sources, reconciler, events };
+    sources,
+    reconciler,
+    events,
+    election: cluster?.election,
+  };
   const http = new HttpServer(
     httpHandlers(config, app, challenges, metrics, startedAt),
     logger,
@@ -81,6 +101,55 @@ export function compose(config: Config, logger: Logger, metrics: Metrics, store:
     { ...DEFAULT_LIMITS, maxConnections: config.maxConnections },
   );
   return { ...app, http };
+}
+
+/** One reconciler (with --zk: one per leadership term) over the parts `compose` built. */
+function buildReconciler(
+  config: Config,
+  p: {
+    events: EventBus;
+    store: Store;
+    issuer: AcmeIssuer;
+    notifier: Notifier;
+    logger: Logger;
+    metrics: Metrics;
+    sources: readonly Source[];
+    registry: ReturnType<typeof buildRegistry>;
+  },
+): Reconciler {
+  const choices = p.registry.choices();
+  return new Reconciler({
+    events: p.events,
+    store: p.store,
+    issuer: p.issuer,
+    notifier: p.notifier,
+    logger: p.logger,
+    metrics: p.metrics,
+    sources: p.sources.map((s) => s.name),
+    keyType: config.keyType,
+    cas: choices,
+    removeAfterMs: config.removeAfterMs,
+    maxRemovalFraction: config.maxRemovalFraction,
+    revokeRemoved: config.revokeRemoved,
+    productionCa: choices[0]!.production,
+    maxConcurrentOrders: config.maxConcurrentOrders,
+    orderBudget: config.orderBudget,
+    backoff: failureBackoff(config),
+    requestResync: () => resyncAll(p.sources),
+  });
+}
+
+/** `--zk`: this instance's ZooKeeper session, its candidacy, and the shared HTTP-01 answers. */
+function buildCluster(config: Config, logger: Logger): { election: Election; challenges: ChallengeStore } {
+  const target = config.zk!;
+  const zk = new ZooKeeper({
+    servers: target.servers,
+    sessionTimeoutMs: config.zkSessionTimeoutMs,
+    logger,
+    ...(target.auth ? { auth: target.auth } : {}),
+  });
+  const election = new Election({ zk, path: target.path, instanceId: config.instanceId, logger });
+  return { election, challenges: new ZkChallengeStore({ zk, path: target.path, logger }) };
 }
 
 /** Ask every source for a fresh reading (SIGHUP, the reconciler's periodic resync). */
@@ -138,7 +207,9 @@ function httpHandlers(
     marathon: marathon && { source: marathon, maxAgeMs },
     startedAt,
     startupGraceMs: STARTUP_GRACE_MS,
+    ...(app.election ? { zookeeper: () => app.election!.health() } : {}),
   };
+  const cluster = app.election && (() => app.election!.report());
   return {
     challenge: (token) => challenges.lookup(token),
     health: () => checkHealth(health),
@@ -146,7 +217,7 @@ function httpHandlers(
       app.reconciler.publishMetrics();
       return { contentType: metrics.registry.contentType, body: await renderMetrics(metrics) };
     },
-    status: () => statusReport({ version: VERSION, ...app }),
+    status: () => statusReport({ version: VERSION, ...app, ...(cluster ? { cluster } : {}) }),
     releaseRemovals: () => app.reconciler.releaseRemovals(),
   };
 }

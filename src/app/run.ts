@@ -61,10 +61,12 @@ async function warnOnLowFileLimit(maxConnections: number, logger: Logger): Promi
 function startWork(app: App, logger: Logger, signal: AbortSignal): Promise<unknown>[] {
   const tasks: Promise<unknown>[] = [app.reconciler.start(signal)];
   // Every CA's account, each in the background with its own backoff (one CA's outage delays no other).
-  for (const issuer of app.issuers)
-    tasks.push(
-      warmUpAccount(issuer, app.issuers.length > 1 ? logger.child({ ca: issuer.directoryUrl }) : logger, signal),
-    );
+  // With --zk the accounts are made ready by each leadership term, never by a follower.
+  if (!app.election)
+    for (const issuer of app.issuers)
+      tasks.push(
+        warmUpAccount(issuer, app.issuers.length > 1 ? logger.child({ ca: issuer.directoryUrl }) : logger, signal),
+      );
   for (const source of app.sources) {
     tasks.push(
       source.run(signal, {

@@ -291,6 +291,27 @@ export const OPTIONS: readonly Option[] = [
     kind: 'boolean',
     help: 'With --dns-provider: write _acme-challenge.<name> itself, without following its CNAME (delegation)',
   },
+  {
+    name: 'zk',
+    kind: 'string',
+    metavar: 'zk://[user:pass@]host:port[,host:port...]/path',
+    secret: true,
+    help: "High availability: run any number of instances with the same flags and storage; they elect one leader in this ZooKeeper ensemble and path (Marathon's --zk syntax; user:pass@ is digest auth). Only the leader talks to the CA and writes; every instance answers HTTP-01. Without it: one instance",
+  },
+  {
+    name: 'zk-session-timeout',
+    kind: 'seconds',
+    metavar: 'SECONDS',
+    default: DEFAULTS.zkSessionTimeout,
+    help: 'With --zk: the ZooKeeper session timeout. A leader that dies is replaced within about this long; a leader not heard from by ZooKeeper within half of it stops acting',
+  },
+  {
+    name: 'instance-id',
+    kind: 'string',
+    metavar: 'ID',
+    default: '<hostname>:<listen port>',
+    help: "This instance's name in the logs, /status and metrics (with --zk)",
+  },
   { name: 'version', kind: 'boolean', help: "show program's version number and exit" },
   { name: 'help', short: 'h', kind: 'boolean', help: 'show this help message and exit' },
 ];

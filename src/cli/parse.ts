@@ -5,8 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { type Config, DEFAULTS, parseListen } from '../config/config.js';
+import { type Config, DEFAULTS, defaultInstanceId, parseListen } from '../config/config.js';
+import { parseZkUrl, type ZkTarget } from '../config/zk-url.js';
 import { KEY_TYPES, type KeyType } from '../domain/types.js';
 import { parseTokensFile, type TokenEntry } from '../lib/tokens.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../lib/logger.js';
@@ -71,6 +73,7 @@ function build(storageDir: string, v: FlagValues, env: NodeJS.ProcessEnv): Parse
     ...certs,
     ...operations(v, checked),
     ...(dns !== undefined ? { dns } : {}),
+    ...cluster(v, checked),
   };
   return { kind: 'run', config: Object.freeze(config), warnings };
 }
@@ -182,5 +185,27 @@ function operations(v: FlagValues, c: Checked) {
     apiTokens: apiTokens(v),
     apiReadAuth: v.bool('api-read-auth'),
     maxConnections: c.maxConnections,
+  } satisfies Partial<Config>;
+}
+
+/** High availability: the ZooKeeper ensemble, its session timeout, this instance's name. */
+function cluster(v: FlagValues, c: Checked) {
+  const raw = v.str('zk');
+  let zk: ZkTarget | undefined;
+  if (raw !== undefined && raw.trim() !== '') {
+    try {
+      zk = parseZkUrl(raw);
+    } catch (err) {
+      throw new UsageError(`${v.label('zk')}: ${(err as Error).message}`);
+    }
+  }
+  const timeout = v.num('zk-session-timeout', 'seconds', DEFAULTS.zkSessionTimeout)!;
+  if (!(timeout >= 1 && timeout <= 600))
+    throw new UsageError(`${v.label('zk-session-timeout')}: must be 1 to 600 seconds`);
+  const id = v.text('instance-id')?.trim();
+  return {
+    ...(zk ? { zk } : {}),
+    zkSessionTimeoutMs: timeout * 1000,
+    instanceId: id ? id : defaultInstanceId(hostname(), c.listen.port),
   } satisfies Partial<Config>;
 }

@@ -6,6 +6,7 @@ import type { KeyType } from '../domain/types.js';
 import type { BackoffPolicy } from '../lib/backoff.js';
 import type { LogFormat, LogLevel } from '../lib/logger.js';
 import type { TokenEntry } from '../lib/tokens.js';
+import type { ZkTarget } from './zk-url.js';
 
 export interface ListenAddress {
   /** IP literal, or undefined for all interfaces (0.6.1's `:8000`). */
@@ -76,6 +77,12 @@ export interface Config {
   readonly backoffMaxMs: number;
   /** Numeric group id given to written files and directories (split-user HAProxy setups). */
   readonly storageGroup?: number;
+  /** `--zk`: high availability on this ZooKeeper ensemble and path; absent = one instance, as ever. */
+  readonly zk?: ZkTarget;
+  /** `--zk-session-timeout`, in ms. */
+  readonly zkSessionTimeoutMs: number;
+  /** `--instance-id`: this instance's name in logs, /status and metrics. */
+  readonly instanceId: string;
   /** `--api-tokens-file`, parsed at start (hashes only); empty = every state-changing endpoint answers 403. */
   readonly apiTokens: readonly TokenEntry[];
   /** `--api-read-auth`: reads need a `read` token too. */
@@ -165,6 +172,8 @@ export const DEFAULTS = {
   backoffMax: 86400,
   /** Shape of the per-certificate failure backoff: doubling, a quarter of each delay randomised. */
   backoffFactor: 2,
+  /** ZooKeeper session timeout (seconds): failover happens within about this long after a leader dies. */
+  zkSessionTimeout: 10,
   backoffJitter: 0.25,
   /** lego's defaults (dns01.DefaultTTL, DefaultPropagationTimeout, DefaultPollingInterval). */
   dnsTtl: 120,
@@ -174,6 +183,11 @@ export const DEFAULTS = {
   /** The issue's contract (lego's own default is hmac-sha1). */
   tsigAlgorithm: 'hmac-sha256.',
 } as const;
+
+/** The default `--instance-id`: `<hostname>:<listen port>` (unique per host with Marathon's UNIQUE hostname constraint). */
+export function defaultInstanceId(hostname: string, listenPort: number): string {
+  return `${hostname}:${listenPort}`;
+}
 
 /** The per-certificate failure backoff: `--backoff-min`/`--backoff-max` with the default shape. */
 export function failureBackoff(c: Pick<Config, 'backoffMinMs' | 'backoffMaxMs'>): BackoffPolicy {

@@ -1,6 +1,7 @@
 /** The configuration as logged at start (`starting marathon-acme`): everything but secrets. */
 import { redactUrl } from '../lib/urls.js';
 import type { Config } from './config.js';
+import { describeZk } from './zk-url.js';
 
 /** Field names are the log's: durations in seconds, URLs without their passwords, EAB without its key. */
 export function describeConfig(c: Config): Record<string, unknown> {
@@ -26,6 +27,9 @@ export function describeConfig(c: Config): Record<string, unknown> {
     order_budget: c.orderBudget,
     eab: c.eab ? { kid: c.eab.kid } : null,
     haproxy_socket: c.haproxySocket ?? null,
+    zk: c.zk ? describeZk(c.zk) : null,
+    zk_session_timeout: c.zkSessionTimeoutMs / 1000,
+    instance_id: c.instanceId,
     dns: c.dns ? describeDns(c.dns) : null,
   };
 }

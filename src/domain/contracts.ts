@@ -90,6 +90,21 @@ export interface IssueRequest {
   readonly progress?: OrderProgress;
   /** The certificate's own challenge choice (`CertSpec.challenge`); wildcards use DNS-01 regardless. */
   readonly challenge?: ChallengeType;
+  /**
+   * An order accepted earlier and not finished (this instance or a previous leader was stopped): fetch
+   * it by URL and carry on — continue its authorizations, finalize with its key, or download what the CA
+   * already issued — instead of ordering the names again. A resumed order that the CA no longer knows or
+   * that ended invalid is replaced by a new order.
+   */
+  readonly resume?: PendingOrder;
+}
+
+/** An order the CA accepted, persisted before it is finalized (high availability, restarts). */
+export interface PendingOrder {
+  readonly orderUrl: string;
+  /** PEM of the certificate's private key (its CSR is made from it). */
+  readonly keyPem: string;
+  readonly names: readonly string[];
 }
 
 /**
@@ -102,8 +117,13 @@ export interface OrderProgress {
    * when it rejects, nothing is sent and `issue` rejects with that error.
    */
   sending(): Promise<void>;
-  /** The CA accepted the order (newOrder answered 201 with the order's URL). */
+  /** The CA accepted the order (newOrder answered 201 with the order's URL), or a pending one was resumed. */
   created(orderUrl: string): void;
+  /**
+   * Awaited once a new order was accepted and its key exists, before any challenge is answered or the
+   * order finalized: the caller persists it so that it can be resumed. When it rejects, `issue` rejects.
+   */
+  pending?(order: PendingOrder): Promise<void>;
 }
 
 /** Obtains certificates from a CA. Implementations: `AcmeIssuer`. */
@@ -173,6 +193,10 @@ export interface Store {
   readKept?(): Promise<ReadonlyArray<{ readonly spec: CertSpec; readonly cert: IssuedCertificate }>>;
   /** Forget a kept certificate (installed, or no longer wanted). Idempotent. */
   dropKept?(name: string): Promise<void>;
+  /** The persisted unfinished order of `name` (`orders/<name>.json`), or null. Never rejects for a bad file. */
+  readPendingOrder?(name: string): Promise<PendingOrder | null>;
+  /** Persist (mode 0600, atomically) or with null forget the unfinished order of `name`. */
+  writePendingOrder?(name: string, order: PendingOrder | null): Promise<void>;
 }
 
 /** What changed in one batch of work. */

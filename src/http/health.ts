@@ -26,6 +26,8 @@ export interface HealthFacts {
   readonly cas?: readonly { readonly directoryUrl: string; readonly reachable: boolean; readonly lastError?: string }[];
   /** How long after start a missing first snapshot / CA contact is still "starting", not failing. */
   readonly startupGraceMs: number;
+  /** With `--zk`: whether this instance's ZooKeeper session is connected, and how it stands. */
+  readonly zookeeper?: { readonly ok: boolean; readonly detail: string };
 }
 
 export interface Check {
@@ -92,6 +94,14 @@ export function evaluateHealth(f: HealthFacts): Health {
         ? { ok: false, detail: `event stream disconnected${m.lastError ? `: ${m.lastError}` : ''}` }
         : { ok: true, detail: stream };
   }
+  if (f.zookeeper) {
+    const z = f.zookeeper;
+    checks.zookeeper = z.ok
+      ? { ok: true, detail: z.detail }
+      : starting
+        ? { ok: false, starting: true, detail: `starting: ${z.detail}` }
+        : { ok: false, detail: z.detail };
+  }
   const failing = Object.values(checks).filter((c) => !c.ok && c.informational !== true);
   const healthy = failing.every((c) => c.starting === true);
   const status = !healthy ? 'unhealthy' : failing.length > 0 ? 'starting' : 'ok';
@@ -109,6 +119,8 @@ export interface HealthParts {
   /** Process start (epoch ms). */
   readonly startedAt: number;
   readonly startupGraceMs: number;
+  /** With `--zk`: the cluster's own check (ZooKeeper reachable, who leads). */
+  readonly zookeeper?: () => { readonly ok: boolean; readonly detail: string };
   /** Injected for tests; default `Date.now`. */
   readonly now?: () => number;
 }
@@ -138,6 +150,7 @@ export async function gatherHealthFacts(parts: HealthParts): Promise<HealthFacts
       stream: m.stream,
       lastError: m.lastError?.message,
     },
+    ...(parts.zookeeper ? { zookeeper: parts.zookeeper() } : {}),
   };
 }
 

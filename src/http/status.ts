@@ -10,15 +10,18 @@ export interface StatusParts {
   readonly issuers?: readonly Pick<Issuer, 'status'>[];
   /** The reconciler's report (certificates, queue, budget, ...): its fields are spread at the top level. */
   readonly reconciler: { status(): object };
+  /** With `--zk`: `{ leader, members, self, since, ... }` as this instance sees the cluster. */
+  readonly cluster?: () => object;
 }
 
 /**
- * `{ version, sources: { <name>: status }, ca, cas, ...reconciler status }`, in this key order: `ca` is
+ * `{ version, [cluster], sources: { <name>: status }, ca, cas, ...reconciler status }`, in this key order: `ca` is
  * the first CA's status, `cas` every CA's in order of preference.
  */
 export function statusReport(p: StatusParts): Record<string, unknown> {
   return {
     version: p.version,
+    ...(p.cluster ? { cluster: p.cluster() } : {}),
     sources: Object.fromEntries(p.sources.map((s) => [s.name, s.status()])),
     ca: p.issuer.status(),
     cas: (p.issuers ?? [p.issuer]).map((i) => i.status()),

@@ -95,6 +95,14 @@ export const ERROR_CODES = {
   LABEL_TOO_LARGE: 'a MARATHON_ACME_* label value over 64 KiB; the label is skipped unread',
   APP_TOO_LARGE: 'a Marathon app definition over the size limit (4 MiB); the app is skipped unparsed',
   SSE_EVENT_TOO_LARGE: 'an event-stream event over the size limit (data lines without an end); it reconnects',
+  // High availability on ZooKeeper (issue 10)
+  ZK_UNAVAILABLE:
+    'no ZooKeeper server answers, or the session was lost; the leader steps down, every instance keeps answering HTTP-01 for what it knows, and work resumes when ZooKeeper returns',
+  ZK_ERROR:
+    'ZooKeeper refused an operation (see zk_code: e.g. -102 no permission for the ACL, -115 digest auth failed)',
+  ZK_INVALID_URL: 'a --zk value that is not zk://[user:pass@]host:port[,host:port...]/path',
+  NOT_LEADER:
+    'a CA request or a write was refused because this instance no longer provably leads (its ZooKeeper lease lapsed); the new leader does the work',
 } as const;
 
 /** A code of the catalogue. */

@@ -3,7 +3,7 @@
  * SIGKILL after a grace period), bounded capture of stderr/stdout for the log.
  *
  * The child inherits this process's environment WITHOUT the daemon's secrets: the EAB HMAC key, the
- * Marathon token, and the Marathon, marathon-lb and ACME directory URLs when they carry userinfo (`user:pass@`).
+ * Marathon token, and the Marathon, marathon-lb, ACME directory and ZooKeeper URLs when they carry userinfo (`user:pass@`).
  */
 import { spawn } from 'node:child_process';
 
@@ -24,8 +24,8 @@ const GRACE_MS = 2000;
 
 /** Secrets that never reach a child process. */
 const SECRET_VARS = ['MARATHON_ACME_EAB_HMAC_KEY', 'MARATHON_ACME_MARATHON_TOKEN'];
-/** URL variables that are secrets when they carry userinfo. */
-const URL_VARS = ['MARATHON_ACME_MARATHON', 'MARATHON_ACME_LB', 'MARATHON_ACME_ACME'];
+/** URL variables that are secrets when they carry userinfo (`MARATHON_ACME_ZK`: ZooKeeper digest credentials). */
+const URL_VARS = ['MARATHON_ACME_MARATHON', 'MARATHON_ACME_LB', 'MARATHON_ACME_ACME', 'MARATHON_ACME_ZK'];
 
 /** `env` without the daemon's secrets (see the module comment). Does not mutate. */
 export function childEnv(env: NodeJS.ProcessEnv): Record<string, string> {

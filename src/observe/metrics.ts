@@ -111,6 +111,28 @@ function notifyMetrics(r: Registers) {
   };
 }
 
+/** High availability (`--zk`): leadership and the cluster as this instance sees it. */
+function clusterMetrics(r: Registers) {
+  return {
+    leader: new Gauge({
+      name: 'marathon_acme_leader',
+      help: '1 while this instance leads (talks to the CA, writes certificates), else 0; 1 without --zk',
+      registers: r,
+    }),
+    clusterMembers: new Gauge({
+      name: 'marathon_acme_cluster_members',
+      help: 'Instances taking part in the leader election, as this instance last read them (1 without --zk)',
+      registers: r,
+    }),
+    instanceInfo: new Gauge({
+      name: 'marathon_acme_instance_info',
+      help: "Always 1: this instance's --instance-id as a label",
+      labelNames: ['instance_id'],
+      registers: r,
+    }),
+  };
+}
+
 /**
  * How often the event-loop delay histogram samples (ms). prom-client's default, 10 ms, wakes the
  * process 100 times a second: about 6 ms of CPU per second on an idle daemon (bench/README.md).
@@ -137,6 +159,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     ...orderMetrics(r),
     ...marathonMetrics(r),
     ...notifyMetrics(r),
+    ...clusterMetrics(r),
   };
 }
 

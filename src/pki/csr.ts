@@ -4,7 +4,7 @@
  * certificates. Only the subjectAltName is requested: no key usage and never an extended key usage — the
  * clientAuth EKU is refused by some CAs and dropped by Let's Encrypt (landscape-2026-12 §1.4).
  */
-import { createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
 import type { KeyType } from '../lib/key-types.js';
 import { oid, seq, set, tlv } from './der.js';
 import { generateKey } from './keys.js';
@@ -37,9 +37,24 @@ export async function createKeyAndCsr(
   keyType: KeyType,
 ): Promise<{ keyPem: string; csrDer: Buffer }> {
   const { keyPem, keyObject } = await generateKey(keyType);
+  return { keyPem, csrDer: csrFor(names, keyObject, keyType) };
+}
+
+/**
+ * The CSR for `names` with an existing key (PKCS#8 PEM) of `keyType`: a resumed order is finalized with
+ * the key persisted when it was placed (never a new one, which would not match what was stored).
+ */
+export function csrForKey(names: readonly string[], keyPem: string): { keyPem: string; csrDer: Buffer } {
+  const key = createPrivateKey(keyPem);
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  // The signature algorithm follows the key: P-384 signs with SHA-384, P-256 and RSA with SHA-256.
+  const keyType: KeyType = key.asymmetricKeyType === 'rsa' ? 'rsa2048' : curve === 'secp384r1' ? 'ec384' : 'ec256';
+  return { keyPem, csrDer: csrFor(names, key, keyType) };
+}
+
+function csrFor(names: readonly string[], keyObject: KeyObject, keyType: KeyType): Buffer {
   const info = requestInfo(names, keyObject);
   const alg = signatureAlgorithm(keyType);
   const signature = sign(alg.hash, info, keyObject); // DER ECDSA-Sig-Value / PKCS#1 v1.5, as X.509 wants
-  const csrDer = seq(info, alg.der, tlv(0x03, Buffer.from([0]), signature));
-  return { keyPem, csrDer };
+  return seq(info, alg.der, tlv(0x03, Buffer.from([0]), signature));
 }

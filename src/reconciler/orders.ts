@@ -34,7 +34,7 @@ import type { Deferrals, Records } from './records.js';
 export interface OrdersOptions {
   /** Every configured CA, in order of preference (at least one). */
   readonly cas: readonly CaChoice[];
-  readonly store: Pick<Store, 'install' | 'checkWritable'>;
+  readonly store: Pick<Store, 'install' | 'checkWritable' | 'readPendingOrder' | 'writePendingOrder'>;
   readonly records: Records;
   readonly deferrals: Deferrals;
   readonly budget: Pick<OrderBudget, 'commit' | 'release' | 'reserve' | 'enabled'>;
@@ -61,10 +61,12 @@ export class Orders {
 
   /** Order `job.spec` (most preferred open CA first, then the fallbacks) and install it (see the module contract). */
   async order(job: Job): Promise<void> {
+    const progress: { ended?: boolean } = {};
     try {
       if (!(await this.storageWritable(job.name))) return;
-      const issued = await this.issue(job);
+      const issued = await this.issue(job, progress);
       if (issued) await this.install(job.spec!, issued.cert, job.reason, issued.ca);
+      if (issued || progress.ended) await this.forgetPending(job.name);
     } finally {
       if (job.reservation) await this.opts.budget.release(job.reservation);
       job.reservation = undefined;
@@ -83,7 +85,10 @@ export class Orders {
    * not fix (`fallbackVerdict`); undefined when it failed (the last failure recorded, or waiting on a
    * gate). A CA that was unreachable closes its own gate; nothing of that is counted.
    */
-  private async issue(job: Job): Promise<{ cert: IssuedCertificate; ca: string } | undefined> {
+  private async issue(
+    job: Job,
+    progress: { ended?: boolean },
+  ): Promise<{ cert: IssuedCertificate; ca: string } | undefined> {
     const before = this.opts.records.stateOf(job.name, job.spec!);
     const candidates = this.opts.cas.filter((c) => this.opts.gates.ca(c.issuer.directoryUrl).open);
     let last: Failure | undefined;
@@ -114,6 +119,8 @@ export class Orders {
       }
     }
     if (last) await this.failed(before, last.err, last.scope);
+    // The certificate's own failure ends its order: the next attempt orders anew. An outage keeps it.
+    if (last?.scope === 'certificate') progress.ended = true;
     return undefined;
   }
 
@@ -158,6 +165,7 @@ export class Orders {
       replaces,
       issuer: ca,
     });
+    const { store } = this.opts;
     const progress: OrderProgress = {
       sending: async () => {
         state.phase = 'sending';
@@ -166,8 +174,13 @@ export class Orders {
       created: () => {
         state.phase = 'created';
       },
+      // Persisted before any challenge is answered or the order finalized: a successor resumes it.
+      ...(store.writePendingOrder ? { pending: (order) => store.writePendingOrder!(spec.name, order) } : {}),
     };
     const { profile, preferredChain } = choice;
+    const pending = store.readPendingOrder ? await store.readPendingOrder(spec.name) : null;
+    // A pending order lives at one CA: resume it only there (never send another CA's order URL).
+    const resume = pending && sameOrigin(pending.orderUrl, ca) ? pending : undefined;
     const request = {
       names: spec.names,
       keyType: this.opts.keyType,
@@ -176,8 +189,18 @@ export class Orders {
       replaces,
       progress,
       challenge: spec.challenge,
+      resume,
     };
     return choice.issuer.issue(request, this.opts.signal());
+  }
+
+  /** The order is over (issued, or failed for good): its persisted copy goes. Never rejects. */
+  private async forgetPending(name: string): Promise<void> {
+    const { store, log } = this.opts;
+    if (!store.writePendingOrder) return;
+    await store
+      .writePendingOrder(name, null)
+      .catch((err: unknown) => log.warn({ domain: name, err }, 'cannot delete the pending order'));
   }
 
   /** Storage must be writable before anything is ordered; false (and the storage gate closed) if not. */
@@ -306,5 +329,14 @@ export class Orders {
 
   private at(): string {
     return new Date(this.opts.now()).toISOString();
+  }
+}
+
+/** Whether two URLs share scheme, host and port (an order URL and the directory of the CA it belongs to). */
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
   }
 }

@@ -1,21 +1,9 @@
-/**
- * The loop: snapshots and timers trigger a plan; decisions become jobs on a keyed queue (queue.ts: one
- * job per certificate, a concurrency cap, soon-expiring renewals first, new orders within their CA's
- * budget, budget.ts); the jobs (jobs.ts) write to the store and the records (records.ts); changes reach
- * the load balancers in batches (delivery.ts). Every lifecycle fact goes out as an event (`events`).
- *
- * Contract: never throws out of its loop; every failure is recorded per certificate and backed off;
- * `start(signal)` resolves after `signal` aborts and in-flight writes have finished.
- */
-import type { Issuer, Notifier, Store } from '../domain/contracts.js';
-import type { EventSink } from '../domain/events.js';
 import { mergeSnapshots } from '../domain/desired.js';
 import { type Decision, plan } from '../domain/plan.js';
 import { clearPause, maxNamesPerCertificate } from '../domain/policy.js';
-import type { CertSpec, KeyType, Problem, Snapshot } from '../domain/types.js';
+import type { CertSpec, Problem, Snapshot } from '../domain/types.js';
 import type { BackoffPolicy } from '../lib/backoff.js';
 import type { Logger } from '../lib/logger.js';
-import type { Metrics } from '../observe/metrics.js';
 import { retryUntilAborted } from '../lib/retry.js';
 import { OrderBudget } from './budget.js';
 import { Delivery } from './delivery.js';
@@ -29,10 +17,13 @@ import {
   certificateStatuses,
   publishCertificateMetrics,
   publishProblemMetrics,
+  reportHeldRemovals,
   type ReconcilerStatus,
 } from './report.js';
 
 export type { CertificateStatus, ReconcilerStatus } from './report.js';
+export type { ReconcilerOptions } from './options.js';
+import type { ReconcilerOptions } from './options.js';
 
 const MAX_SLEEP_MS = 3600_000;
 /** Decisions that take something away: never made on a partial reading of certs/. */
@@ -41,40 +32,6 @@ const REMOVAL_KINDS = new Set<Decision['kind']>(['mark-unwanted', 'remove', 'hol
 const STORAGE_RETRY: BackoffPolicy = { baseMs: 1000, capMs: 60_000, factor: 2, jitter: 0.2 };
 /** At most one resync request per this interval, whatever the plans say. */
 const RESYNC_REQUEST_INTERVAL_MS = 10_000;
-
-export interface ReconcilerOptions {
-  readonly store: Store;
-  readonly issuer: Issuer;
-  readonly notifier: Notifier;
-  readonly logger: Logger;
-  readonly metrics?: Metrics;
-  /** Where the lifecycle events go (logs and metrics subscribe there: see src/events/). */
-  readonly events: EventSink;
-  /** Names of the sources that must each deliver a snapshot before anything counts as unwanted. */
-  readonly sources: readonly string[];
-  readonly keyType: KeyType;
-  readonly profile?: string;
-  readonly preferredChain?: string;
-  readonly removeAfterMs: number;
-  readonly maxRemovalFraction: number;
-  readonly revokeRemoved: boolean;
-  /** The issuer's CA is a production CA (a fact of that CA: certificates of a test CA get replaced). */
-  readonly productionCa: boolean;
-  /** Every CA in order of preference (issue 13); default: one, from `issuer`, `productionCa`, `profile`, ... */
-  readonly cas?: readonly CaChoice[];
-  readonly maxConcurrentOrders: number;
-  /** New orders per 3 hours and CA; 0 = no budget. Renewals are exempt (as Let's Encrypt exempts them). */
-  readonly orderBudget: number;
-  /** Failure backoff (default: 5 minutes doubling to a day). */
-  readonly backoff?: BackoffPolicy;
-  /** Batch window for load-balancer notifications (default 1 s; at most `notifyMaxDelayMs`). */
-  readonly notifyDebounceMs?: number;
-  readonly notifyMaxDelayMs?: number;
-  /** Ask the sources for a fresh reading (a removal is due but the last snapshot predates its deadline). */
-  readonly requestResync?: () => void;
-  readonly clock?: () => number;
-  readonly random?: () => number;
-}
 
 export class Reconciler {
   private readonly log: Logger;
@@ -168,6 +125,12 @@ export class Reconciler {
     this.gates.stop();
     await this.queue.settle();
     await this.delivery.stop();
+  }
+
+  /** A follower's view (HA): read the storage once, plan and write nothing; rejects if it cannot be read. */
+  async readView(): Promise<void> {
+    await this.records.load();
+    this.adopted = true;
   }
 
   /** A source delivered a full snapshot. */
@@ -387,12 +350,8 @@ export class Reconciler {
 
   /** The mass-removal guard's held set: a `removal_held` event for each held name whenever the set changes. */
   private reportHeld(held: string[], now: number): void {
-    const changed = held.join(',') !== this.held.join(',');
+    const h = { held, previous: this.held, managed: this.records.stored.size, now };
     this.held = held;
-    this.opts.metrics?.removalsHeld.set(held.length);
-    if (!changed) return;
-    const at = new Date(now).toISOString();
-    const managed = this.records.stored.size;
-    for (const name of held) this.opts.events.emit({ type: 'removal_held', name, at, held, managed });
+    reportHeldRemovals(h, this.opts.events, this.opts.metrics);
   }
 }

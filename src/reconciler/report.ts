@@ -6,6 +6,7 @@ import { renewalTime } from '../domain/plan.js';
 import type { CertSpec, CertState, Problem, Requester, StoredCert } from '../domain/types.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { GateStatus } from './gate.js';
+import type { EventSink } from '../domain/events.js';
 
 /** One certificate as the status page and the API show it. */
 export interface CertificateStatus {
@@ -206,4 +207,16 @@ export function publishProblemMetrics(m: Metrics, problems: readonly Problem[]):
   const counts = new Map<string, number>();
   for (const p of problems) counts.set(p.code, (counts.get(p.code) ?? 0) + 1);
   for (const [code, n] of counts) m.labelProblems.set({ code }, n);
+}
+
+/** Publish the held set, and a `removal_held` event for each held name when the set changed. */
+export function reportHeldRemovals(
+  h: { readonly held: string[]; readonly previous: readonly string[]; readonly managed: number; readonly now: number },
+  events: EventSink,
+  metrics: Metrics | undefined,
+): void {
+  metrics?.removalsHeld.set(h.held.length);
+  if (h.held.join(',') === h.previous.join(',')) return;
+  const at = new Date(h.now).toISOString();
+  for (const name of h.held) events.emit({ type: 'removal_held', name, at, held: h.held, managed: h.managed });
 }

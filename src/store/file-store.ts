@@ -43,7 +43,7 @@ import {
 } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Store } from '../domain/contracts.js';
+import type { PendingOrder, Store } from '../domain/contracts.js';
 import type { AccountState, CertSpec, CertState, IssuedCertificate, StoredCert } from '../domain/types.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -61,6 +61,8 @@ import { dropKept, readKept, writeKept } from './kept.js';
 import { cleanStaging, fsyncDir, fsyncFile, writeDurable } from './durable.js';
 import { listCerts, listPemNames } from './listing.js';
 import { assertSafeName, fileStem, fitFileName } from '../lib/file-names.js';
+import { readPendingOrder, writePendingOrder } from './pending-orders.js';
+import { exists, sameBytes } from './read-back.js';
 import { loadStateFiles, saveStateFile } from './state-files.js';
 
 export interface FileStoreOptions {
@@ -373,25 +375,17 @@ export class FileStore implements Store {
   dropKept(name: string): Promise<void> {
     return dropKept(this.keptDir, name);
   }
+
+  /** The unfinished order of `name` under `orders/`, or null. */
+  readPendingOrder(name: string): Promise<PendingOrder | null> {
+    return readPendingOrder(join(this.dir, 'orders'), name);
+  }
+
+  /** Persist or forget the unfinished order of `name` (`orders/<name>.json`, 0600). */
+  writePendingOrder(name: string, order: PendingOrder | null): Promise<void> {
+    return writePendingOrder(this.stagingDir, join(this.dir, 'orders'), name, order);
+  }
 }
 
 /** The size of a large bundle (RSA 4096 key, leaf and two chain certificates): what the probe writes. */
 const PROBE_BYTES = Buffer.alloc(16 * 1024, 0x0a);
-
-/** What was read back must be byte-identical to what was built (the full check ran before the write). */
-function sameBytes(onDisk: string, expected: string): void {
-  if (onDisk !== expected)
-    throw new AppError('BUNDLE_INVALID', 'the bundle read back differs from the one written', {
-      details: { reason: 'PEM_INVALID' },
-    });
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
-}

@@ -28,7 +28,7 @@ export const HAPROXY_BIN = process.env.HAPROXY_BIN ?? '/usr/sbin/haproxy';
 export interface StartHaproxyOptions {
   /** The marathon-acme storage directory (must contain default.pem and certs/). */
   readonly storageDir: string;
-  /** `host:port` that serves `/.well-known/acme-challenge/`; without it those requests get 503. */
+  /** `host:port` (or several, comma-separated: round-robin) serving `/.well-known/acme-challenge/`; without it 503. */
   readonly acmeBackend?: string;
   /** Where the config, sockets and pid live; a fresh temp directory by default (removed by `stop()`). */
   readonly workDir?: string;
@@ -82,8 +82,17 @@ export interface HaproxyConfigParams {
 
 /** The configuration text (exported so crash tests can `haproxy -c` a directory without running it). */
 export function haproxyConfig(p: HaproxyConfigParams): string {
+  // Several `host:port`s (comma-separated): round-robin between them, as marathon-lb in front of an HA
+  // trio, with a health check on the ping route (a dead or frozen instance is taken out, as Marathon's
+  // health checks would) and a retry on another server when a connection fails.
+  const backends = (p.acmeBackend ?? '').split(',').map((b) => b.trim());
+  const check = backends.length > 1 ? ' check inter 300 fall 2 rise 1' : '';
   const acme = p.acmeBackend
-    ? `backend acme\n  server acme ${p.acmeBackend}\n`
+    ? `backend acme\n  balance roundrobin\n${
+        backends.length > 1
+          ? '  option httpchk GET /.well-known/acme-challenge/ping\n  timeout check 500ms\n  option redispatch 1\n  retries 2\n  retry-on conn-failure empty-response response-timeout\n  timeout server 2s\n'
+          : ''
+      }${backends.map((b, i) => `  server acme${i === 0 ? '' : i} ${b}${check}\n`).join('')}`
     : `backend acme\n  http-request return status 503 content-type text/plain string "no acme backend"\n`;
   return `global
   maxconn 4096

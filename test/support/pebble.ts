@@ -67,6 +67,8 @@ export interface PebbleInstance {
    * validation of it is refused, as for a name whose challenge route leads nowhere.
    */
   routeNowhere(host: string): Promise<void>;
+  /** Pebble's whole log so far (every request it answered). */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -313,6 +315,13 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<PebbleInsta
           body: JSON.stringify({ host, addresses: ['127.0.0.2'] }),
         });
         if (!res.ok) throw new Error(`pebble-challtestsrv add-a ${host}: HTTP ${res.status}`);
+      },
+      log() {
+        try {
+          return readFileSync(join(dir, 'pebble.log'), 'utf8');
+        } catch {
+          return '';
+        }
       },
       async pause() {
         if (pebbleChild) await killAndWait(pebbleChild);

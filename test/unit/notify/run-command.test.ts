@@ -37,6 +37,9 @@ test("runCommand: the child never sees the daemon's secrets", async (t) => {
     MARATHON_ACME_LB: 'http://lb1:9090',
     MARATHON_ACME_MARATHON: 'http://m:8080',
   });
+  // --zk credentials (digest auth) never reach a child either
+  assert.deepEqual(childEnv({ MARATHON_ACME_ZK: 'zk://acme:secret@zk1:2181/m' }), {});
+  assert.deepEqual(childEnv({ MARATHON_ACME_ZK: 'zk://zk1:2181/m' }), { MARATHON_ACME_ZK: 'zk://zk1:2181/m' });
   assert.equal(describeResult({ ...r, code: 2, stderr: 'a\nno config\n' }), 'exit status 2: no config');
 });
 
