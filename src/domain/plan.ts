@@ -184,7 +184,9 @@ function caReplacement(stored: StoredCert, state: CertState | undefined, policy:
   const cas = policy.cas ?? [policy.ca];
   const recorded = state?.issuer && state.serial === stored.serial ? state.issuer : undefined;
   if (recorded !== undefined) {
-    if (cas.some((c) => c.directoryUrl === recorded)) return undefined;
+    // A trailing slash added or dropped in --acme is the same CA, not a reason to reissue everything.
+    const same = (url: string) => url.replace(/\/+$/, '') === recorded.replace(/\/+$/, '');
+    if (cas.some((c) => same(c.directoryUrl))) return undefined;
     return 'issuing CA no longer configured';
   }
   if (isStagingIssuer(stored.issuer) && !cas.some((c) => /staging/i.test(c.directoryUrl)))
