@@ -129,6 +129,10 @@ function httpHandlers(
     health: () => checkHealth(health),
     metrics: async () => {
       app.reconciler.publishMetrics();
+      for (const i of app.issuers) {
+        const st = i.status();
+        metrics.caReachable.set({ ca: st.directoryUrl }, st.reachable ? 1 : 0);
+      }
       return { contentType: metrics.registry.contentType, body: await renderMetrics(metrics) };
     },
     status: () => statusReport({ version: VERSION, ...app }),

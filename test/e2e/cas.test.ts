@@ -145,6 +145,9 @@ test('two CAs: EAB at CA 0, fallback to CA 1 for a refused name and an outage, b
       assert.equal(body.checks.ca_0?.ok, false);
       assert.ok(body.checks.ca_0?.detail.startsWith(A));
       assert.equal(body.checks.ca_1?.ok, true);
+      const metrics = await (await fetch(`${stack.daemonUrl}/metrics`)).text();
+      assert.ok(metrics.includes(`marathon_acme_ca_reachable{ca="${A}"} 0`), 'CA 0 down in the metrics');
+      assert.ok(metrics.includes(`marathon_acme_ca_reachable{ca="${B}"} 1`));
     },
   );
 
