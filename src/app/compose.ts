@@ -47,7 +47,7 @@ export function buildStore(config: Config, logger: Logger): FileStore {
 /** Build every other part around an initialised `store`. `startedAt` (epoch ms) starts the /health grace. */
 export function compose(config: Config, logger: Logger, metrics: Metrics, store: FileStore, startedAt: number): App {
   const challenges: ChallengeStore = new MemoryChallengeStore();
-  const registry = buildRegistry({ cas: config.cas, email: config.email, store, challenges, logger, metrics });
+  const registry = buildRegistry({ ...config, store, challenges, logger, metrics });
   const issuer = registry.issuers[0]!;
   const notifier = buildNotifier(config, logger, metrics);
   const sources = buildSources(config, logger, metrics);
