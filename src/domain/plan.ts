@@ -166,10 +166,12 @@ export function renewalTime(
   return dflt;
 }
 
-/** The configured CA that issued the certificate (recorded for this serial), else the preferred one. */
+/** The configured CA that issued the certificate (recorded for this serial), else the first of `--acme`. */
 function issuingCa(stored: StoredCert, state: CertState | undefined, policy: PlanPolicy): CaFacts {
   const url = state?.issuer && state.serial === stored.serial ? state.issuer : undefined;
-  return (url !== undefined ? policy.cas?.find((c) => c.directoryUrl === url) : undefined) ?? policy.ca;
+  return (
+    (url !== undefined ? policy.cas?.find((c) => c.directoryUrl === url) : undefined) ?? policy.cas?.[0] ?? policy.ca
+  );
 }
 
 /**
