@@ -11,11 +11,13 @@ import type { buildDns } from './dns.js';
 
 /**
  * One issuer per configured CA: CA 0 keeps `client.key` (drop-in for 0.6.1), every further CA gets its
- * own key under `accounts/` (created on first use). Reads each CA's trusted CA file.
+ * own key under `accounts/` (created on first use). Reads each CA's trusted CA files.
  */
 export function buildRegistry(o: {
   readonly cas: readonly CaConfig[];
   readonly email?: string;
+  /** `--acme-ca-cert`: a trust anchor added for every CA (it only adds trust, never removes any). */
+  readonly acmeCaCert?: string;
   readonly store: FileStore;
   /** The store CA 0's account key is written through (fenced with --zk). */
   readonly writable?: Pick<Store, 'writeAccountKey'>;
@@ -35,7 +37,7 @@ export function buildRegistry(o: {
         ? { read: () => store.readAccountKey(), write: (pem: string) => (o.writable ?? store).writeAccountKey(pem) }
         : store.caAccountKey(ca.url),
     eab: ca.eab,
-    ca: ca.caCert ? readFileSync(ca.caCert, 'utf8') : undefined,
+    ca: trusted(o.acmeCaCert, ca.caCert),
     profile: ca.profile,
     preferredChain: ca.preferredChain,
     production: !isTestCaUrl(ca.url),
@@ -48,4 +50,11 @@ export function buildRegistry(o: {
     logger: o.logger,
     metrics: o.metrics,
   });
+}
+
+/** The extra CAs trusted for one ACME server: `--acme-ca-cert` and its own `MARATHON_ACME_ACME_<i>_CA_CERT`. */
+function trusted(...files: (string | undefined)[]): string | undefined {
+  const unique = [...new Set(files.filter((f): f is string => f !== undefined))];
+  if (unique.length === 0) return undefined;
+  return unique.map((f) => readFileSync(f, 'utf8').trim()).join('\n');
 }

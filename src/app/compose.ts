@@ -64,6 +64,7 @@ export function compose(config: Config, logger: Logger, metrics: Metrics, store:
   const registry = buildRegistry({
     cas: config.cas,
     email: config.email,
+    acmeCaCert: config.acmeCaCert,
     store,
     writable,
     challenges,
@@ -215,6 +216,10 @@ function httpHandlers(
     health: () => checkHealth(health),
     metrics: async () => {
       app.reconciler.publishMetrics();
+      for (const i of app.issuers) {
+        const st = i.status();
+        metrics.caReachable.set({ ca: st.directoryUrl }, st.reachable ? 1 : 0);
+      }
       return { contentType: metrics.registry.contentType, body: await renderMetrics(metrics) };
     },
     status: () => statusReport({ version: VERSION, ...app, ...(cluster ? { cluster } : {}) }),

@@ -2,8 +2,9 @@
  * `--acme URL[,URL...]` and the per-CA environment: the CAs in order of preference, each with its own
  * EAB, profile, extra trusted CA file and preferred chain. Settings by 0-based position come from
  * `MARATHON_ACME_ACME_<i>_EAB_KID`, `_EAB_HMAC_KEY`, `_PROFILE`, `_CA_CERT`, `_PREFERRED_CHAIN`; the
- * single-CA flags (`--eab-kid`, `--eab-hmac-key`, `--profile`, `--acme-ca-cert`, `--preferred-chain`)
- * keep meaning CA 0 and win over `MARATHON_ACME_ACME_0_*`. Every bad value is a `UsageError` naming the
+ * single-CA flags (`--eab-kid`, `--eab-hmac-key`, `--profile`, `--preferred-chain`) keep meaning CA 0
+ * and win over `MARATHON_ACME_ACME_0_*`; `--acme-ca-cert` only adds a trust anchor, so it is trusted for
+ * every CA, besides each CA's own `_CA_CERT`. Every bad value is a `UsageError` naming the
  * flag or the variable: a variable for a CA that is not in the list, an unknown setting, half an EAB,
  * an unreadable file, a URL given twice. Secrets are never echoed.
  */
@@ -28,7 +29,6 @@ export interface FirstCaFlags {
   readonly eab?: { readonly kid: string; readonly hmacKey: string };
   readonly profile?: string;
   readonly preferredChain?: string;
-  readonly caCert?: string;
 }
 
 /**
@@ -87,7 +87,8 @@ function caAt(url: string, i: number, env: NodeJS.ProcessEnv, flags: FirstCaFlag
     throw new UsageError(
       `environment variables ${caEnvName(i, 'EAB_KID')} and ${caEnvName(i, 'EAB_HMAC_KEY')} must be given together`,
     );
-  const caCert = flags.caCert ?? readable(text('CA_CERT'), caEnvName(i, 'CA_CERT'));
+  // `--acme-ca-cert` is trusted for every CA (composition adds it); this is CA i's own extra CA.
+  const caCert = readable(text('CA_CERT'), caEnvName(i, 'CA_CERT'));
   const eab = flags.eab ?? (kid !== undefined && key !== undefined ? { kid, hmacKey: key } : undefined);
   const profile = flags.profile ?? text('PROFILE');
   const preferredChain = flags.preferredChain ?? text('PREFERRED_CHAIN');

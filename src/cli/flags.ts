@@ -210,7 +210,7 @@ export const OPTIONS: readonly Option[] = [
     name: 'acme-ca-cert',
     kind: 'string',
     metavar: 'FILE',
-    help: 'PEM file of a CA to trust for the ACME server (a private CA, Pebble); NODE_EXTRA_CA_CERTS works too. TLS verification is never disabled. For the first CA of --acme (the others: MARATHON_ACME_ACME_<i>_CA_CERT)',
+    help: 'PEM file of a CA to trust for the ACME server (a private CA, Pebble); NODE_EXTRA_CA_CERTS works too. TLS verification is never disabled. Trusted for every CA of --acme; MARATHON_ACME_ACME_<i>_CA_CERT adds one for CA i only',
   },
   {
     name: 'marathon-token',

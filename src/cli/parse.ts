@@ -61,7 +61,6 @@ function build(storageDir: string, v: FlagValues, env: NodeJS.ProcessEnv): Parse
     eab: checked.eab,
     profile: certs.profile,
     preferredChain: certs.preferredChain,
-    caCert: checked.caFile,
   };
   const cas = parseCas(v, env, first, warnings);
   const dns = dnsConfig(v, env);

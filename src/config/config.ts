@@ -21,7 +21,7 @@ export interface CaConfig {
   readonly eab?: { readonly kid: string; readonly hmacKey: string };
   readonly profile?: string;
   readonly preferredChain?: string;
-  /** Extra PEM CA file to trust for this ACME server. */
+  /** Extra PEM CA file to trust for this ACME server only (`--acme-ca-cert` is trusted for all of them). */
   readonly caCert?: string;
 }
 

@@ -166,10 +166,12 @@ export function renewalTime(
   return dflt;
 }
 
-/** The configured CA that issued the certificate (recorded for this serial), else the preferred one. */
+/** The configured CA that issued the certificate (recorded for this serial), else the first of `--acme`. */
 function issuingCa(stored: StoredCert, state: CertState | undefined, policy: PlanPolicy): CaFacts {
   const url = state?.issuer && state.serial === stored.serial ? state.issuer : undefined;
-  return (url !== undefined ? policy.cas?.find((c) => c.directoryUrl === url) : undefined) ?? policy.ca;
+  return (
+    (url !== undefined ? policy.cas?.find((c) => c.directoryUrl === url) : undefined) ?? policy.cas?.[0] ?? policy.ca
+  );
 }
 
 /**
@@ -184,7 +186,9 @@ function caReplacement(stored: StoredCert, state: CertState | undefined, policy:
   const cas = policy.cas ?? [policy.ca];
   const recorded = state?.issuer && state.serial === stored.serial ? state.issuer : undefined;
   if (recorded !== undefined) {
-    if (cas.some((c) => c.directoryUrl === recorded)) return undefined;
+    // A trailing slash added or dropped in --acme is the same CA, not a reason to reissue everything.
+    const same = (url: string) => url.replace(/\/+$/, '') === recorded.replace(/\/+$/, '');
+    if (cas.some((c) => same(c.directoryUrl))) return undefined;
     return 'issuing CA no longer configured';
   }
   if (isStagingIssuer(stored.issuer) && !cas.some((c) => /staging/i.test(c.directoryUrl)))

@@ -36,6 +36,12 @@ function certificateMetrics(r: Registers) {
       labelNames: ['issuer'],
       registers: r,
     }),
+    caReachable: new Gauge({
+      name: 'marathon_acme_ca_reachable',
+      help: 'Whether each CA of --acme answered its last exchange (1) or not (0), by directory URL',
+      labelNames: ['ca'],
+      registers: r,
+    }),
     removalsHeld: new Gauge({
       name: 'marathon_acme_removals_held',
       help: 'Removals held by the mass-removal guard, waiting for an operator',

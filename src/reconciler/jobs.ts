@@ -74,7 +74,7 @@ export class Jobs {
     return { directoryUrl, production: choice.production, ariSupported: this.ariSupported.get(directoryUrl) };
   }
 
-  /** The configured CA that issued `name`'s certificate (the most preferred when not recorded or gone). */
+  /** The configured CA that issued `name`'s certificate (the first of `--acme` when not recorded or gone). */
   private issuerOf(name: string): CaChoice {
     const { records, cas } = this.opts;
     return choiceAt(cas, recordedCa(records.states.get(name), records.stored.get(name))) ?? cas[0]!;

@@ -6,6 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { app, startStack, type Stack } from '../support/stack.js';
 import { probeTls } from '../support/tls-probe.js';
 
@@ -91,6 +93,14 @@ test('two CAs: EAB at CA 0, fallback to CA 1 for a refused name and an outage, b
     );
     assert.equal(served.authorized, true);
     assert.equal((await certStatus(stack, 'blocked.cas.test'))?.issuer, B);
+    // CA 0 keeps client.key; CA 1 got its own account key under accounts/, 0600, outside certs/.
+    assert.equal(statSync(join(stack.storageDir, 'client.key')).mode & 0o777, 0o600);
+    const accounts = readdirSync(join(stack.storageDir, 'accounts'));
+    assert.equal(accounts.length, 1);
+    assert.match(accounts[0]!, /^127\.0\.0\.1_\d+-[0-9a-f]{12}$/);
+    const key = join(stack.storageDir, 'accounts', accounts[0]!, 'client.key');
+    assert.equal(statSync(key).mode & 0o777, 0o600);
+    assert.notEqual(readFileSync(key, 'utf8'), readFileSync(join(stack.storageDir, 'client.key'), 'utf8'));
     assert.ok(
       stack.daemon.logs.some(
         (l) =>
@@ -135,6 +145,9 @@ test('two CAs: EAB at CA 0, fallback to CA 1 for a refused name and an outage, b
       assert.equal(body.checks.ca_0?.ok, false);
       assert.ok(body.checks.ca_0?.detail.startsWith(A));
       assert.equal(body.checks.ca_1?.ok, true);
+      const metrics = await (await fetch(`${stack.daemonUrl}/metrics`)).text();
+      assert.ok(metrics.includes(`marathon_acme_ca_reachable{ca="${A}"} 0`), 'CA 0 down in the metrics');
+      assert.ok(metrics.includes(`marathon_acme_ca_reachable{ca="${B}"} 1`));
     },
   );
 

@@ -24,6 +24,17 @@ test('bad values exit 2 with a usage line and one error line naming the flag', a
     [['--acme', 'not-a-url', '/tmp/x'], {}, /argument --acme:/],
     [['--email', 'notanemail', '/tmp/x'], {}, /argument --email:/],
     [['/tmp/x'], { MARATHON_ACME_REMOVE_AFTER: 'abc' }, /environment variable MARATHON_ACME_REMOVE_AFTER/],
+    [['--acme', 'https://a.test/dir,ftp://b', '/tmp/x'], {}, /argument --acme: not an https URL/],
+    [
+      ['--acme', 'https://a.test/dir', '/tmp/x'],
+      { MARATHON_ACME_ACME_1_EAB_KID: 'k' },
+      /environment variable MARATHON_ACME_ACME_1_EAB_KID: there is no CA 1 in --acme/,
+    ],
+    [
+      ['--acme', 'https://a.test/dir,https://b.test/dir', '/tmp/x'],
+      { MARATHON_ACME_ACME_1_EAB_HMAC_KEY: 'c2VjcmV0' },
+      /MARATHON_ACME_ACME_1_EAB_KID and MARATHON_ACME_ACME_1_EAB_HMAC_KEY must be given together/,
+    ],
   ];
   for (const [argv, env, re] of cases) {
     await t.test(argv.concat(Object.keys(env)).join(' '), async () => {

@@ -156,6 +156,17 @@ test('plan: one decision per certificate, with a reason', async (t) => {
       /issuing CA no longer configured/,
     ],
     [
+      'the same CA with a trailing slash added is not a change of CA',
+      input({
+        desired: [spec('a.example')],
+        stored: [cert('a.example', { serial: 's1' })],
+        states: [state('a.example', { serial: 's1', issuer: 'https://ca-a.test/dir' })],
+        ca: { directoryUrl: 'https://ca-a.test/dir/' },
+      }),
+      'none',
+      /not due/,
+    ],
+    [
       'a fallback CA still configured keeps its certificate until the renewal',
       input({
         desired: [spec('a.example')],
