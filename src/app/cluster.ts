@@ -3,7 +3,7 @@
  * per leadership term, started with the term's AbortSignal (it reads the shared storage — records,
  * backoffs, removal grace, the order budget — exactly as a restarted single daemon would). Between
  * terms this instance follows: it keeps the latest snapshot of every source (handed to the next term at
- * once), shows the certificates of the shared storage in /status (re-read every few seconds, nothing
+ * once), shows the certificates of the shared storage in /status (re-read every 15 s, nothing
  * planned or written), and answers HTTP-01 from ZooKeeper.
  *
  * Contract: at most one term's reconciler runs at a time — a new term starts only after the previous
@@ -26,7 +26,7 @@ export type ReconcilerLike = Pick<
 >;
 
 /** A follower re-reads the shared storage for /status this often. */
-const VIEW_REFRESH_MS = 5000;
+const VIEW_REFRESH_MS = 15_000;
 
 export interface ClusterWorkOptions {
   readonly election: Election;

@@ -63,16 +63,20 @@ test('HA: three instances, one leader, every instance answers HTTP-01', { timeou
   await t.test('every instance agrees on the leader and the members, and shows the same certificates', async () => {
     const leader = await stack.leader();
     const id = stack.instances[leader]!.id;
-    await waitUntil('followers see every certificate valid', async () => {
-      for (let i = 0; i < stack.instances.length; i += 1) {
-        const s = await stack.status(i);
-        if (!s || s.cluster.leader !== id || s.cluster.members.length !== 3) return false;
-        if (s.cluster.self !== stack.instances[i]!.id || Number.isNaN(Date.parse(s.cluster.since))) return false;
-        const valid = new Set(s.certificates.filter((c) => c.state === 'valid').map((c) => c.name));
-        if (!names.every((n) => valid.has(n))) return false;
-      }
-      return true;
-    });
+    await waitUntil(
+      'followers see every certificate valid',
+      async () => {
+        for (let i = 0; i < stack.instances.length; i += 1) {
+          const s = await stack.status(i);
+          if (!s || s.cluster.leader !== id || s.cluster.members.length !== 3) return false;
+          if (s.cluster.self !== stack.instances[i]!.id || Number.isNaN(Date.parse(s.cluster.since))) return false;
+          const valid = new Set(s.certificates.filter((c) => c.state === 'valid').map((c) => c.name));
+          if (!names.every((n) => valid.has(n))) return false;
+        }
+        return true;
+      },
+      60_000,
+    );
     for (let i = 0; i < stack.instances.length; i += 1) {
       const metrics = await (await fetch(`${stack.instances[i]!.url}/metrics`)).text();
       assert.match(metrics, new RegExp(`^marathon_acme_leader ${i === leader ? 1 : 0}$`, 'm'));
@@ -158,6 +162,32 @@ test('HA: three instances, one leader, every instance answers HTTP-01', { timeou
     assert.deepEqual(installedBy(stack, 'handover.ha.test'), [stack.instances[next]!.id]);
     assert.equal(stack.pebble.issuedCount(), names.length + 3, 'no name was issued twice');
     assert.equal(stack.newOrders(), names.length + 3, 'no name was ordered twice across the failovers');
+  });
+  await t.test('a rolling restart of every instance: no order repeated, no validation failed', async () => {
+    // The instance stopped by the previous case comes back first.
+    for (let i = 0; i < stack.instances.length; i += 1) {
+      if ((await stack.status(i)) === undefined) stack.restart(i);
+    }
+    await waitUntil('three members', async () => (await stack.status(0))?.cluster.members.length === 3);
+    const orders = stack.newOrders();
+    const rolled: string[] = [];
+    for (let i = 0; i < stack.instances.length; i += 1) {
+      const name = `roll${i}.ha.test`;
+      rolled.push(name);
+      stack.sim.apps.add(app(`/ha/roll${i}`, labels(name)) as Record<string, unknown>);
+      assert.equal(await stack.instances[i]!.daemon.stop(), 0);
+      stack.restart(i);
+      await stack.waitServed(name);
+      await waitUntil(
+        `instance ${i} back in the election`,
+        async () => (await stack.status(i))?.cluster.members.length === 3,
+      );
+    }
+    assert.equal(stack.newOrders(), orders + rolled.length, 'one order per new name, none repeated');
+    for (const inst of stack.instances) {
+      const failed = inst.daemon.logs.filter((l) => l.msg === 'certificate order failed');
+      assert.deepEqual(failed, [], `${inst.id}: no order failed (every challenge was answered)`);
+    }
   });
 });
 

@@ -127,6 +127,17 @@ describe('election on a real ZooKeeper', () => {
       await stores[0]!.cleanUp('tok_EN-1');
       assert.equal(await stores[0]!.lookup('tok_EN-1'), undefined);
       assert.equal(await cs[1]!.zk.exists('/e3/challenges/tok_EN-1'), false);
+      // ZooKeeper away: an instance keeps answering what it already knows, and 404s the rest.
+      await stores[0]!.present('known_1', 'known_1.thumb');
+      assert.equal(await stores[1]!.lookup('known_1'), 'known_1.thumb');
+      zk.pause(0);
+      try {
+        assert.equal(await stores[1]!.lookup('known_1'), 'known_1.thumb');
+        assert.equal(await stores[0]!.lookup('known_1'), 'known_1.thumb');
+        assert.equal(await stores[1]!.lookup('never_seen'), undefined);
+      } finally {
+        zk.resume(0);
+      }
     } finally {
       for (const c of cs) await c.election.stop();
     }

@@ -20,6 +20,10 @@ test('describeConfig: what the start-up line logs, never a secret', () => {
       'token-secret',
       '--listen',
       '127.0.0.1:8080',
+      '--zk',
+      'zk://zk-user:zk-pass@zk1:2181,zk2:2181/marathon-acme',
+      '--instance-id',
+      'node-1',
       '/s',
     ],
     {},
@@ -27,7 +31,10 @@ test('describeConfig: what the start-up line logs, never a secret', () => {
   assert.equal(r.kind, 'run');
   const d = describeConfig((r as Extract<typeof r, { kind: 'run' }>).config);
   const text = JSON.stringify(d);
-  assert.doesNotMatch(text, /marathon-pass|aG1hYy1zZWNyZXQ|token-secret|acme-pass|acme-user|lb-pass/);
+  assert.doesNotMatch(text, /marathon-pass|aG1hYy1zZWNyZXQ|token-secret|acme-pass|acme-user|lb-pass|zk-pass|zk-user/);
+  assert.equal(d.zk, 'zk://zk1:2181,zk2:2181/marathon-acme');
+  assert.equal(d.zk_session_timeout, 10);
+  assert.equal(d.instance_id, 'node-1');
   assert.equal(d.acme, 'https://***@ca.example/directory');
   assert.deepEqual(d.eab, { kid: 'kid-1' });
   assert.equal(d.listen, '127.0.0.1:8080');

@@ -133,3 +133,31 @@ test('several CAs: each is shown; the ca check fails only when none is reachable
   assert.equal(none.healthy, false, 'no CA answers');
   assert.equal(none.checks.ca?.ok, false);
 });
+
+test('evaluateHealth: the zookeeper check (--zk) names ZooKeeper when it fails, and is absent without --zk', async (t) => {
+  const base: HealthFacts = { now: 1_000_000, startedAt: 0, ca: { reachable: true }, startupGraceMs: 120_000 };
+  const cases: Array<[string, Partial<HealthFacts>, boolean, boolean | undefined]> = [
+    ['without --zk: no check', {}, true, undefined],
+    ['connected', { zookeeper: { ok: true, detail: 'connected; following a' } }, true, true],
+    [
+      'unreachable after start-up',
+      { zookeeper: { ok: false, detail: 'ZooKeeper unreachable: no server answers' } },
+      false,
+      false,
+    ],
+    [
+      'unreachable while starting',
+      { startedAt: 990_000, zookeeper: { ok: false, detail: 'ZooKeeper unreachable' } },
+      true,
+      false,
+    ],
+  ];
+  for (const [name, patch, healthy, zkOk] of cases) {
+    await t.test(name, () => {
+      const h = evaluateHealth({ ...base, ...patch });
+      assert.equal(h.healthy, healthy);
+      assert.equal(h.checks.zookeeper?.ok, zkOk);
+      if (zkOk === false) assert.match(h.checks.zookeeper!.detail, /ZooKeeper unreachable/);
+    });
+  }
+});

@@ -35,3 +35,21 @@ test('statusReport: every CA of --acme, in order of preference', () => {
   });
   assert.deepEqual(report.cas, [a.status(), b.status()]);
 });
+
+test('statusReport: with --zk, `cluster` comes right after the version', () => {
+  const cluster = {
+    leader: 'a:8000',
+    members: ['a:8000', 'b:8000'],
+    self: 'b:8000',
+    since: '2026-12-02T00:00:00.000Z',
+  };
+  const report = statusReport({
+    version: '1.2.3',
+    sources: [],
+    issuer: { status: () => ({ reachable: true, directoryUrl: 'https://ca/dir' }) },
+    reconciler: { status: () => ({ certificates: [] }) },
+    cluster: () => cluster,
+  });
+  assert.deepEqual(report.cluster, cluster);
+  assert.deepEqual(Object.keys(report), ['version', 'cluster', 'sources', 'ca', 'cas', 'certificates']);
+});
