@@ -171,5 +171,25 @@ function operations(v: FlagValues, c: Checked) {
     storageGroup: v.str('storage-group') !== undefined ? v.num('storage-group', 'int') : undefined,
     apiTokens: apiTokens(v),
     apiReadAuth: v.bool('api-read-auth'),
+    ...syncFeed(v),
   } satisfies Partial<Config>;
+}
+
+/** `--sync-listen` and its TLS files (both or neither, readable now). */
+function syncFeed(v: FlagValues): Pick<Config, 'syncListen' | 'syncTls'> {
+  const listen = v.str('sync-listen');
+  let syncListen: Config['syncListen'];
+  if (listen !== undefined) {
+    try {
+      syncListen = parseListen(listen, (h) => isIP(h) !== 0);
+    } catch (err) {
+      throw new UsageError(`${v.label('sync-listen')}: ${(err as Error).message}`);
+    }
+  }
+  const certFile = readableFile(v, 'sync-tls-cert');
+  const keyFile = readableFile(v, 'sync-tls-key');
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new UsageError('arguments --sync-tls-cert and --sync-tls-key must be given together');
+  const syncTls = certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined;
+  return { ...(syncListen ? { syncListen } : {}), ...(syncTls ? { syncTls } : {}) };
 }

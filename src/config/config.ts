@@ -66,6 +66,10 @@ export interface Config {
   readonly apiTokens: readonly TokenEntry[];
   /** `--api-read-auth`: reads need a `read` token too. */
   readonly apiReadAuth: boolean;
+  /** `--sync-listen`: where the agents' HTTPS bundle feed listens; absent = no feed. */
+  readonly syncListen?: ListenAddress;
+  /** `--sync-tls-cert` / `--sync-tls-key` (both or neither); absent = the self-signed `sync-tls.pem`. */
+  readonly syncTls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 export const LE_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';

@@ -26,5 +26,6 @@ export function describeConfig(c: Config): Record<string, unknown> {
     order_budget: c.orderBudget,
     eab: c.eab ? { kid: c.eab.kid } : null,
     haproxy_socket: c.haproxySocket ?? null,
+    sync_listen: c.syncListen ? `${c.syncListen.host ?? ''}:${c.syncListen.port}` : null,
   };
 }

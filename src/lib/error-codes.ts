@@ -76,6 +76,15 @@ export const ERROR_CODES = {
   LABEL_TOO_LARGE: 'a MARATHON_ACME_* label value over 64 KiB; the label is skipped unread',
   APP_TOO_LARGE: 'a Marathon app definition over the size limit (4 MiB); the app is skipped unparsed',
   SSE_EVENT_TOO_LARGE: 'an event-stream event over the size limit (data lines without an end); it reconnects',
+  // Agents and the sync feed (marathon-acme agent)
+  SYNC_UNREACHABLE:
+    'agent: no --server answered (connection, TLS handshake, timeout, 5xx, or the daemon first scan not done); the agent keeps every file and retries with backoff',
+  SYNC_UNAUTHORIZED:
+    'agent: the sync feed refused the token (401 unknown token, 403 no sync scope or no tokens configured); nothing is written',
+  SYNC_PIN_MISMATCH:
+    'agent: the server certificate does not match --server-fingerprint or does not verify against --server-ca; no token or request is sent to it',
+  SYNC_BAD_ANSWER:
+    'agent: the sync feed answered something of the wrong shape, or a bundle whose fingerprint or check failed; nothing of it is written',
 } as const;
 
 /** A code of the catalogue. */
