@@ -19,6 +19,7 @@ const benches: Array<[string, string[]]> = [
   ['adoption.js', []],
   ['hardening.js', []],
   ['scale.js', []],
+  ['agent.js', []],
 ];
 
 /** The project's goals (issue 9), as the summary prints them. */
