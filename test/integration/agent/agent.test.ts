@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAgent, feedFingerprint, fillStore, writeSyncTokens } from '../../support/agent.js';
 import { createCertFactory } from '../../support/cert-factory.js';
@@ -235,4 +235,79 @@ test('SIGKILL mid-sync, 50 times: haproxy -c always accepts the directory', asyn
     for (const f of pems(dir)) assert.match(f, /\.pem$/, 'nothing but bundles in certs/');
   }
   assert.ok(midSync > 0, 'at least some kills landed mid-sync');
+});
+
+test('--sync-tls-cert/--sync-tls-key on the daemon, --server-ca on the agent: verified chain and host name', async (t) => {
+  const served = await factory.issue(['localhost']);
+  const certFile = join(work, 'feed-cert.pem');
+  const keyFile = join(work, 'feed-key.pem');
+  const caFile = join(work, 'feed-ca.pem');
+  writeFileSync(certFile, served.certPem + served.chainPem);
+  writeFileSync(keyFile, served.keyPem);
+  writeFileSync(caFile, factory.rootPem);
+  const port = await freePort();
+  // ':port' listens on every interface, so 'localhost' reaches it whether it resolves to ::1 or 127.0.0.1.
+  const second = startDaemon([
+    '--marathon',
+    'none',
+    '--lb',
+    'none',
+    '--acme',
+    'https://127.0.0.1:9/directory',
+    '--listen',
+    `127.0.0.1:${await freePort()}`,
+    '--sync-listen',
+    `:${port}`,
+    '--sync-tls-cert',
+    certFile,
+    '--sync-tls-key',
+    keyFile,
+    '--api-tokens-file',
+    tokens.file,
+    storage,
+  ]);
+  t.after(() => second.stop());
+  await feedFingerprint(second);
+  assert.equal(existsSync(join(storage, 'sync-tls.pem')), true, 'the self-signed one of the first daemon stays');
+  const dir = join(work, 'ca');
+  const agentPort = await freePort();
+  const a = startAgent([
+    '--server',
+    `https://localhost:${port}`,
+    '--server-ca',
+    caFile,
+    '--token-file',
+    tokens.syncFile,
+    '--lb',
+    'none',
+    '--listen',
+    `127.0.0.1:${agentPort}`,
+    dir,
+  ]);
+  agents.push(a);
+  await until('synced', async () => (await health(agentPort)).status === 'ok' || undefined);
+  assert.ok(pems(dir).length >= 40);
+  await a.stop();
+
+  await t.test('the same CA but another host name is refused', async () => {
+    const other = join(work, 'ca-other');
+    const p2 = await freePort();
+    const b = startAgent([
+      '--server',
+      `https://127.0.0.1:${port}`,
+      '--server-ca',
+      caFile,
+      '--token-file',
+      tokens.syncFile,
+      '--lb',
+      'none',
+      '--listen',
+      `127.0.0.1:${p2}`,
+      other,
+    ]);
+    agents.push(b);
+    await b.waitForLog((l) => l.code === 'SYNC_PIN_MISMATCH', 15_000, 'SYNC_PIN_MISMATCH');
+    assert.deepEqual(pems(other), []);
+    await b.stop();
+  });
 });
