@@ -21,6 +21,7 @@ const benches: Array<[string, string[]]> = [
   ['scale.js', []],
   ['ui.js', []],
   ['failover.js', []],
+  ['agent.js', []],
 ];
 
 /** The project's goals (issue 9), as the summary prints them. */

@@ -35,6 +35,8 @@ const RULES = {
   // high availability: the ZooKeeper port and client, election, lease, the shared challenge store
   cluster: ['domain'],
   cli: ['domain', 'config'],
+  // the agent process (marathon-acme agent): reuses the store's durable writes and the notifiers
+  agent: ['domain', 'store', 'notify', 'pki', 'config', 'cli'],
   // the composition root: builds every implementation, so it may import every room
   app: '*',
 };

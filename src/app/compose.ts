@@ -46,6 +46,8 @@ export interface App {
   /** Lifecycle events of every certificate: logs and metrics subscribe here, and so can later features. */
   readonly events: EventBus;
   readonly http: HttpServer;
+  /** Set by `run` once the agents' feed listens (`--sync-listen`): shown in /status. */
+  readonly sync: { value?: { listen: string; fingerprint_sha256: string } };
 }
 
 /** The storage, built first: `run` initialises it before anything else exists. */
@@ -94,6 +96,7 @@ export function compose(config: Config, logger: Logger, metrics: Metrics, store:
     reconciler,
     events,
     election: cluster?.election,
+    sync: {},
   };
   const http = new HttpServer(
     httpHandlers(config, app, challenges, metrics, startedAt),

@@ -13,6 +13,7 @@ import type { Logger } from '../lib/logger.js';
 import { OWN_FILES_MARGIN, openFileLimits, openFilesSuffice } from '../lib/open-files.js';
 import { createMetrics } from '../observe/metrics.js';
 import { type App, buildStore, compose, resyncAll } from './compose.js';
+import { type RunningFeed, startSyncFeed } from './sync.js';
 import { warmUpAccount } from './warm-up.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -37,12 +38,22 @@ export async function run(config: Config, logger: Logger): Promise<number> {
     return 1;
   }
   await warnOnLowFileLimit(config.maxConnections, logger);
+  let feed: RunningFeed | undefined;
+  try {
+    feed = await startSyncFeed(config, app, logger);
+    if (feed) app.sync.value = { listen: feed.listen, fingerprint_sha256: feed.fingerprint };
+  } catch (err) {
+    logger.fatal({ err, sync_listen: config.syncListen }, 'cannot serve the sync feed');
+    await app.http.close();
+    return 1;
+  }
   const ac = new AbortController();
   const tasks = startWork(app, logger, ac.signal);
   watchForBugs(logger);
   const signal = await untilStopSignal(app, logger);
   logger.info({ signal }, 'stopping marathon-acme');
   ac.abort();
+  await feed?.stop();
   await shutdown(app, tasks, logger);
   return 0;
 }

@@ -312,6 +312,24 @@ export const OPTIONS: readonly Option[] = [
     default: '<hostname>:<listen port>',
     help: "This instance's name in the logs, /status and metrics (with --zk)",
   },
+  {
+    name: 'sync-listen',
+    kind: 'string',
+    metavar: 'ADDR',
+    help: "Serve the bundle feed for 'marathon-acme agent' (HTTPS, tokens with the sync scope) on [ipaddress]:port. Never on --listen: the feed carries private keys",
+  },
+  {
+    name: 'sync-tls-cert',
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'PEM certificate (chain) of the feed; without it and --sync-tls-key, a self-signed one created once in the storage directory (sync-tls.pem), its SHA-256 fingerprint logged and in /status',
+  },
+  {
+    name: 'sync-tls-key',
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'PEM private key for --sync-tls-cert',
+  },
   { name: 'version', kind: 'boolean', help: "show program's version number and exit" },
   { name: 'help', short: 'h', kind: 'boolean', help: 'show this help message and exit' },
 ];

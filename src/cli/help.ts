@@ -5,6 +5,10 @@ import { OPTIONS } from './flags.js';
 /** The subcommands, as --help lists them (app/subcommands.ts runs them). */
 export const COMMANDS: readonly (readonly [string, string])[] = [
   ['token create NAME SCOPES', 'print a new API token and the line to add to --api-tokens-file'],
+  [
+    'agent --server URL[,URL...] DIR',
+    "keep DIR (default.pem, certs/) in step with a daemon's --sync-listen feed and signal the local marathon-lb (docs/agent.md)",
+  ],
 ];
 
 export function helpText(): string {

@@ -184,6 +184,7 @@ function operations(v: FlagValues, c: Checked) {
     apiTokens: apiTokens(v),
     apiReadAuth: v.bool('api-read-auth'),
     maxConnections: c.maxConnections,
+    ...syncFeed(v),
   } satisfies Partial<Config>;
 }
 
@@ -207,4 +208,23 @@ function cluster(v: FlagValues, c: Checked) {
     zkSessionTimeoutMs: timeout * 1000,
     instanceId: id ? id : defaultInstanceId(hostname(), c.listen.port),
   } satisfies Partial<Config>;
+}
+
+/** `--sync-listen` and its TLS files (both or neither, readable now). */
+function syncFeed(v: FlagValues): Pick<Config, 'syncListen' | 'syncTls'> {
+  const listen = v.str('sync-listen');
+  let syncListen: Config['syncListen'];
+  if (listen !== undefined) {
+    try {
+      syncListen = parseListen(listen, (h) => isIP(h) !== 0);
+    } catch (err) {
+      throw new UsageError(`${v.label('sync-listen')}: ${(err as Error).message}`);
+    }
+  }
+  const certFile = readableFile(v, 'sync-tls-cert');
+  const keyFile = readableFile(v, 'sync-tls-key');
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new UsageError('arguments --sync-tls-cert and --sync-tls-key must be given together');
+  const syncTls = certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined;
+  return { ...(syncListen ? { syncListen } : {}), ...(syncTls ? { syncTls } : {}) };
 }

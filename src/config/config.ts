@@ -91,6 +91,10 @@ export interface Config {
   readonly maxConnections: number;
   /** DNS-01 (`--dns-provider`); absent: DNS-01 is off and wildcards are rejected. */
   readonly dns?: DnsConfig;
+  /** `--sync-listen`: where the agents' HTTPS bundle feed listens; absent = no feed. */
+  readonly syncListen?: ListenAddress;
+  /** `--sync-tls-cert` / `--sync-tls-key` (both or neither); absent = the self-signed `sync-tls.pem`. */
+  readonly syncTls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 export const DNS_PROVIDERS = ['rfc2136', 'exec', 'acme-dns'] as const;

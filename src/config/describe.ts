@@ -31,6 +31,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     zk_session_timeout: c.zkSessionTimeoutMs / 1000,
     instance_id: c.instanceId,
     dns: c.dns ? describeDns(c.dns) : null,
+    sync_listen: c.syncListen ? `${c.syncListen.host ?? ''}:${c.syncListen.port}` : null,
   };
 }
 

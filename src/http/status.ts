@@ -12,11 +12,13 @@ export interface StatusParts {
   readonly reconciler: { status(): object };
   /** With `--zk`: `{ leader, members, self, since, ... }` as this instance sees the cluster. */
   readonly cluster?: () => object;
+  /** The agents' bundle feed, when `--sync-listen` serves one: where, and the fingerprint agents pin. */
+  readonly sync?: { readonly value?: { readonly listen: string; readonly fingerprint_sha256: string } };
 }
 
 /**
- * `{ version, [cluster], sources: { <name>: status }, ca, cas, ...reconciler status }`, in this key order: `ca` is
- * the first CA's status, `cas` every CA's in order of preference.
+ * `{ version, [cluster], sources: { <name>: status }, ca, cas, ...reconciler status, sync? }`, in this key
+ * order: `ca` is the first CA's status, `cas` every CA's in order of preference.
  */
 export function statusReport(p: StatusParts): Record<string, unknown> {
   return {
@@ -26,5 +28,6 @@ export function statusReport(p: StatusParts): Record<string, unknown> {
     ca: p.issuer.status(),
     cas: (p.issuers ?? [p.issuer]).map((i) => i.status()),
     ...p.reconciler.status(),
+    ...(p.sync?.value ? { sync: p.sync.value } : {}),
   };
 }

@@ -103,6 +103,15 @@ export const ERROR_CODES = {
   ZK_INVALID_URL: 'a --zk value that is not zk://[user:pass@]host:port[,host:port...]/path',
   NOT_LEADER:
     'a CA request or a write was refused because this instance no longer provably leads (its ZooKeeper lease lapsed); the new leader does the work',
+  // Agents and the sync feed (marathon-acme agent)
+  SYNC_UNREACHABLE:
+    'agent: no --server answered (connection, TLS handshake, timeout, 5xx, or the daemon first scan not done); the agent keeps every file and retries with backoff',
+  SYNC_UNAUTHORIZED:
+    'agent: the sync feed refused the token (401 unknown token, 403 no sync scope or no tokens configured); nothing is written',
+  SYNC_PIN_MISMATCH:
+    'agent: the server certificate does not match --server-fingerprint or does not verify against --server-ca; no token or request is sent to it',
+  SYNC_BAD_ANSWER:
+    'agent: the sync feed answered something of the wrong shape, or a bundle whose fingerprint or check failed; nothing of it is written',
 } as const;
 
 /** A code of the catalogue. */

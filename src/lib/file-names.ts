@@ -31,6 +31,11 @@ export function assertSafeName(name: unknown): asserts name is string {
   }
 }
 
+/** Whether `name` is a safe file stem (what `assertSafeName` accepts), without throwing. */
+export function isSafeName(name: unknown): name is string {
+  return unsafeReason(name) === null;
+}
+
 /** The reason `name` is unsafe, or null when it is safe. */
 function unsafeReason(name: unknown): string | null {
   if (typeof name !== 'string' || name.length === 0) return 'empty';

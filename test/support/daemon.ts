@@ -26,9 +26,11 @@ export interface Daemon {
 
 export function startDaemon(
   args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv; echo?: (line: string) => void } = {},
+  opts: { env?: NodeJS.ProcessEnv; echo?: (line: string) => void; command?: readonly string[] } = {},
 ): Daemon {
-  const child: ChildProcess = spawn(process.execPath, [DAEMON_BIN, '--log-format', 'json', ...args], {
+  // A subcommand (e.g. `agent`) comes first, then its flags.
+  const argv = [DAEMON_BIN, ...(opts.command ?? []), '--log-format', 'json', ...args];
+  const child: ChildProcess = spawn(process.execPath, argv, {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

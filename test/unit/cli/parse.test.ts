@@ -256,3 +256,17 @@ test('good URLs, e-mail addresses and EAB keys pass as given', () => {
   assert.equal(c.eab?.hmacKey.length, 64);
   assert.equal(run(['--acme', 'https://localhost/dir', '/s']).acme, 'https://localhost/dir');
 });
+
+test('--sync-listen, --sync-tls-cert/--sync-tls-key: the agents feed', () => {
+  assert.equal(run(['/s']).syncListen, undefined);
+  assert.deepEqual(run(['--sync-listen', ':8443', '/s']).syncListen, { port: 8443 });
+  assert.deepEqual(run(['/s'], { MARATHON_ACME_SYNC_LISTEN: '127.0.0.1:9443' }).syncListen, {
+    host: '127.0.0.1',
+    port: 9443,
+  });
+  assert.throws(() => run(['--sync-listen', 'feed:8443', '/s']), UsageError);
+  assert.throws(() => run(['--sync-tls-cert', '/etc/hostname', '/s']), /must be given together/);
+  const both = run(['--sync-tls-cert', '/etc/hostname', '--sync-tls-key', '/etc/hostname', '/s']).syncTls;
+  assert.deepEqual(both, { certFile: '/etc/hostname', keyFile: '/etc/hostname' });
+  assert.throws(() => run(['--sync-tls-cert', '/nonexistent', '--sync-tls-key', '/etc/hostname', '/s']), UsageError);
+});

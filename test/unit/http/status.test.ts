@@ -53,3 +53,15 @@ test('statusReport: with --zk, `cluster` comes right after the version', () => {
   assert.deepEqual(report.cluster, cluster);
   assert.deepEqual(Object.keys(report), ['version', 'cluster', 'sources', 'ca', 'cas', 'certificates']);
 });
+
+test('statusReport: the sync feed (listen, fingerprint) when --sync-listen serves one, nothing otherwise', () => {
+  const parts = {
+    version: '1',
+    sources: [],
+    issuer: { status: () => ({ reachable: true, directoryUrl: 'https://ca/dir' }) },
+    reconciler: { status: () => ({}) },
+  };
+  assert.equal('sync' in statusReport({ ...parts, sync: {} }), false);
+  const sync = { listen: ':8443', fingerprint_sha256: 'AB:CD' };
+  assert.deepEqual(statusReport({ ...parts, sync: { value: sync } }).sync, sync);
+});

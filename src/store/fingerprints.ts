@@ -1,0 +1,61 @@
+/**
+ * Fingerprints of the bundles in a `certs/` directory, for the agents' feed (daemon side) and for the
+ * agent's "is what I hold what the server serves?" (agent side). A fingerprint is the SHA-256, lower-case
+ * hex, of the file's exact bytes. Read-only: nothing here writes.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isSafeName } from '../lib/file-names.js';
+import { readStoredCert } from './bundle.js';
+import { listPemNames } from './listing.js';
+
+/** SHA-256 (lower-case hex) of a bundle's bytes. */
+export function fingerprintOf(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The text of `certsDir/<name>.pem` when it is a bundle we could have written, else null (never throws). */
+export async function readOwnBundle(certsDir: string, name: string): Promise<string | null> {
+  if (!isSafeName(name)) return null;
+  let text: string;
+  try {
+    text = await readFile(join(certsDir, `${name}.pem`), 'utf8');
+  } catch {
+    return null;
+  }
+  return readStoredCert(name, text) !== null ? text : null;
+}
+
+/** The text of a file, or null when it cannot be read (absent, unreadable). */
+export async function readTextOrNull(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Name → fingerprint of every bundle of ours in `certsDir` (foreign and broken files left out). `known`
+ * (name → fingerprint already checked) spares the parse of unchanged files: a rescan of 1,000 bundles
+ * reads and hashes them but parses only the changed ones. Rejects only when the directory cannot be read.
+ */
+export async function scanFingerprints(
+  certsDir: string,
+  known: ReadonlyMap<string, string> = new Map(),
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const names = (await listPemNames(certsDir)).filter(isSafeName);
+  for (let i = 0; i < names.length; i += 32) {
+    const chunk = names.slice(i, i + 32);
+    const texts = await Promise.all(chunk.map((n) => readTextOrNull(join(certsDir, `${n}.pem`))));
+    for (const [j, text] of texts.entries()) {
+      if (text === null) continue;
+      const name = chunk[j]!;
+      const sha = fingerprintOf(text);
+      if (known.get(name) === sha || readStoredCert(name, text) !== null) out.set(name, sha);
+    }
+  }
+  return out;
+}
