@@ -20,6 +20,9 @@ import { MarathonSource } from '../sources/marathon/index.js';
 import { StaticSource } from '../sources/static/static-source.js';
 import { FileStore } from '../store/index.js';
 import { VERSION } from '../version.js';
+import { Journal } from '../events/journal.js';
+import { ApiDomainsSource } from '../sources/api/api-source.js';
+import { apiHandlers } from './api.js';
 import { buildNotifier } from './notifier.js';
 
 /** How long after start a missing first snapshot / CA contact is still "starting", not failing. */
@@ -34,6 +37,10 @@ export interface App {
   readonly reconciler: Reconciler;
   /** Lifecycle events of every certificate: logs and metrics subscribe here, and so can later features. */
   readonly events: EventBus;
+  /** The history of each certificate, under <storage>/history/. */
+  readonly journal: Journal;
+  /** Certificates added through the API (a source beside Marathon and --domains). */
+  readonly apiDomains: ApiDomainsSource;
   readonly http: HttpServer;
 }
 
@@ -56,8 +63,11 @@ export function compose(config: Config, logger: Logger, metrics: Metrics, store:
     metrics,
   });
   const notifier = buildNotifier(config, logger, metrics);
-  const sources = buildSources(config, logger, metrics);
+  const apiDomains = new ApiDomainsSource(config.storageDir, config.allowedDomains, logger.child({ component: 'api' }));
+  const sources = [...buildSources(config, logger, metrics), apiDomains];
   const events = createEventBus(logger, metrics);
+  const journal = new Journal(config.storageDir, logger.child({ component: 'journal' }));
+  events.subscribe(journal.record);
   const reconciler = new Reconciler({
     events,
     store,
@@ -78,7 +88,7 @@ export function compose(config: Config, logger: Logger, metrics: Metrics, store:
     backoff: failureBackoff(config),
     requestResync: () => resyncAll(sources),
   });
-  const app = { store, issuer, notifier, sources, reconciler, events };
+  const app = { store, issuer, notifier, sources, reconciler, events, journal, apiDomains };
   const http = new HttpServer(
     httpHandlers(config, app, challenges, metrics, startedAt),
     logger,
@@ -144,5 +154,6 @@ function httpHandlers(
     },
     status: () => statusReport({ version: VERSION, ...app }),
     releaseRemovals: () => app.reconciler.releaseRemovals(),
+    api: apiHandlers({ ...app, domains: app.apiDomains }),
   };
 }

@@ -124,10 +124,20 @@ export interface RemovedEvent extends Base {
   readonly reason: string;
 }
 
-/** Revoked at the CA before its removal. */
+/** Revoked at the CA: before its removal (`--revoke-removed`), or by an operator (`reason` given). */
 export interface RevokedEvent extends Base {
   readonly type: 'revoked';
   readonly serial: string;
+  /** RFC 5280 reason name, when an operator revoked it. */
+  readonly reason?: string;
+}
+
+/** An operator asked for a renewal now (API or `marathon-acme renew`); `by` is the token's name. */
+export interface RenewRequestedEvent extends Base {
+  readonly type: 'renew_requested';
+  readonly by: string;
+  /** `renew` or, after a revocation, `replace`. */
+  readonly why: 'renew' | 'replace';
 }
 
 export type LifecycleEvent =
@@ -142,7 +152,8 @@ export type LifecycleEvent =
   | RemovalCancelledEvent
   | RemovalHeldEvent
   | RemovedEvent
-  | RevokedEvent;
+  | RevokedEvent
+  | RenewRequestedEvent;
 
 export type LifecycleEventType = LifecycleEvent['type'];
 

@@ -23,6 +23,7 @@ import { Gates } from './gates.js';
 import { Jobs } from './jobs.js';
 import { JobQueue } from './queue.js';
 import { Deferrals, Records } from './records.js';
+import { type ActionResult, installedPem, renewNow } from './actions.js';
 import { applyDecision, type DecisionContext } from './apply.js';
 import {
   certificateStatuses,
@@ -31,6 +32,7 @@ import {
   type ReconcilerStatus,
 } from './report.js';
 
+export type { ActionResult } from './actions.js';
 export type { CertificateStatus, ReconcilerStatus } from './report.js';
 
 const MAX_SLEEP_MS = 3600_000;
@@ -181,10 +183,7 @@ export class Reconciler {
     this.trigger();
   }
 
-  /**
-   * Re-read the store (SIGHUP) and plan. Names the CA paused are tried again at once: an operator sends
-   * SIGHUP after lifting the pause at its unpause URL.
-   */
+  /** Re-read the store (SIGHUP) and plan; paused names are tried again (sent after lifting a CA pause). */
   async refresh(): Promise<void> {
     await this.loadObserved();
     const paused = [...this.records.states.values()].filter((s) => s.paused);
@@ -200,6 +199,17 @@ export class Reconciler {
     this.log.warn({ domains: released }, 'held removals released by operator');
     this.trigger();
     return released;
+  }
+
+  /** Operator: renew `name` now (actions.ts: backoff ignored; a CA pause and the order budget still apply). */
+  async renewNow(name: string): Promise<ActionResult> {
+    const r = await renewNow(this.records, name, this.desired.get(name), this.now());
+    this.trigger();
+    return r;
+  }
+  /** The installed leaf of `name` (PEM), for an operator's revocation. */
+  installedPem(name: string): string | undefined {
+    return installedPem(this.records, name);
   }
 
   /** Plan soon (coalesced). */

@@ -14,6 +14,9 @@ export interface CertificateStatus {
   readonly requestedBy: CertSpec['requestedBy'];
   readonly state: CertificateState;
   readonly notAfter?: string;
+  readonly notBefore?: string;
+  /** Key type of the installed leaf. */
+  readonly keyType?: string;
   /** Hex serial of the installed leaf. */
   readonly serial?: string;
   /** Issuer DN of the installed leaf. */
@@ -24,6 +27,8 @@ export interface CertificateStatus {
   readonly lastSuccess?: string;
   /** When it will be renewed (ARI or two thirds of the lifetime, bounded by the last twentieth). */
   readonly renewAt?: string;
+  /** Why then: `ari-window`, `two-thirds-lifetime`, or `last-twentieth` when that comes first. */
+  readonly renewReason?: string;
   readonly failures: number;
   readonly lastError?: CertState['lastError'];
   readonly nextAttempt?: string;
@@ -132,11 +137,22 @@ export function certificateStatus(f: CertificateFacts, now: number): Certificate
     names: spec?.names ?? stored?.names ?? st?.names ?? [f.name],
     requestedBy: (spec?.requestedBy ?? []).map(shownRequester),
     state,
-    ...(stored ? { notAfter: stored.notAfter.toISOString(), serial: stored.serial, issuer: stored.issuer } : {}),
+    ...(stored
+      ? {
+          notAfter: stored.notAfter.toISOString(),
+          notBefore: stored.notBefore.toISOString(),
+          keyType: stored.keyType,
+          serial: stored.serial,
+          issuer: stored.issuer,
+        }
+      : {}),
     ...(stored && st?.issuer && st.serial === stored.serial ? { ca: st.issuer } : {}),
     ...(st?.lastSuccess ? { lastSuccess: st.lastSuccess } : {}),
     ...(renewal && spec
-      ? { renewAt: new Date(Math.min(renewal.at.getTime(), renewal.urgentAt.getTime())).toISOString() }
+      ? {
+          renewAt: new Date(Math.min(renewal.at.getTime(), renewal.urgentAt.getTime())).toISOString(),
+          renewReason: renewal.urgentAt.getTime() < renewal.at.getTime() ? 'last-twentieth' : renewal.reason,
+        }
       : {}),
     failures: st?.failures ?? 0,
     ...(st?.lastError ? { lastError: st.lastError } : {}),
