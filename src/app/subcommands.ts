@@ -3,12 +3,15 @@
  * A storage directory named like a command must be given as a path (`./token`).
  * Each command gets the arguments after its name and returns the process exit code.
  */
+import { runRenewCommand, runStatusCommand } from '../cli/status-command.js';
 import { type CommandIo, runTokenCommand } from '../cli/token-command.js';
 
 export type Subcommand = (argv: readonly string[], env: NodeJS.ProcessEnv, io: CommandIo) => Promise<number>;
 
 export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   token: (argv, _env, io) => runTokenCommand(argv, io),
+  status: runStatusCommand,
+  renew: runRenewCommand,
 };
 
 /** The subcommand argv starts with, if any. */

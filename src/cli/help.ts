@@ -5,6 +5,11 @@ import { OPTIONS } from './flags.js';
 /** The subcommands, as --help lists them (app/subcommands.ts runs them). */
 export const COMMANDS: readonly (readonly [string, string])[] = [
   ['token create NAME SCOPES', 'print a new API token and the line to add to --api-tokens-file'],
+  [
+    'status [--url URL] [--token T] [NAME]',
+    "every certificate as a table, or one certificate's chain and history; exit 1 if unreachable or NAME is failing",
+  ],
+  ['renew [--url URL] [--token T] NAME', 'renew NAME now, ignoring its backoff (needs a write token)'],
 ];
 
 export function helpText(): string {
