@@ -58,7 +58,7 @@ export function apiCertificate(c: CertificateStatus): Record<string, unknown> {
     last_error: c.lastError
       ? {
           code: c.lastError.code,
-          type: c.lastError.type ?? null,
+          type: problemUrn(c.lastError.type),
           detail: c.lastError.detail,
           subproblems: [],
           at: c.lastError.at,
@@ -74,6 +74,12 @@ export function apiCertificate(c: CertificateStatus): Record<string, unknown> {
     delivery_pending: c.deliveryPending === true,
     job: c.job ?? null,
   };
+}
+
+/** The ACME problem type as RFC 8555 §6.7 writes it (the records keep the short form). */
+export function problemUrn(type: string | undefined): string | null {
+  if (!type) return null;
+  return type.includes(':') ? type : `urn:ietf:params:acme:error:${type}`;
 }
 
 export function apiProblem(p: Problem): Record<string, unknown> {

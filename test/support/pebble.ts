@@ -54,6 +54,11 @@ export interface PebbleInstance {
   resume(): Promise<void>;
   /** GET a management path (e.g. `/cert-status-by-serial/<hex>`): status and body. */
   management(path: string): Promise<{ status: number; body: string }>;
+  /**
+   * Point `host` at `address` in challtestsrv's DNS (Pebble's resolver): e.g. 127.0.0.2, where nothing
+   * listens, makes HTTP-01 for that name fail with a connection refused (a certificate made to fail).
+   */
+  addA(host: string, address: string): Promise<void>;
   /** Certificates Pebble issued since it was first started (across pause/resume), from its own log. */
   issuedCount(): number;
   stop(): Promise<void>;
@@ -271,6 +276,13 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<PebbleInsta
       rootPem: () => pem('/roots/0'),
       intermediatePem: () => pem('/intermediates/0'),
       management,
+      async addA(host, address) {
+        const res = await fetch(`http://127.0.0.1:${ctsMgmt}/add-a`, {
+          method: 'POST',
+          body: JSON.stringify({ host: host.endsWith('.') ? host : `${host}.`, addresses: [address] }),
+        });
+        if (!res.ok) throw new Error(`challtestsrv add-a ${host}: HTTP ${res.status}`);
+      },
       issuedCount() {
         try {
           return readFileSync(join(dir, 'pebble.log'), 'utf8').match(/Issued certificate serial/g)?.length ?? 0;
