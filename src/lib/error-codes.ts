@@ -76,6 +76,9 @@ export const ERROR_CODES = {
   LABEL_TOO_LARGE: 'a MARATHON_ACME_* label value over 64 KiB; the label is skipped unread',
   APP_TOO_LARGE: 'a Marathon app definition over the size limit (4 MiB); the app is skipped unparsed',
   SSE_EVENT_TOO_LARGE: 'an event-stream event over the size limit (data lines without an end); it reconnects',
+  // Operator API (issue 11)
+  API_DOMAINS_UNREADABLE:
+    'api-domains.json (certificates added through the API) cannot be read; that source gives no snapshot, so nothing it declared is removed',
 } as const;
 
 /** A code of the catalogue. */

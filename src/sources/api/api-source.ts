@@ -59,7 +59,7 @@ export class ApiDomainsSource implements Source {
       this.resync();
     } catch (err) {
       // Without its file the source gives no snapshot: nothing it declared counts as unwanted.
-      this.lastError = { code: 'STORAGE_READ_FAILED', message: (err as Error).message, at: new Date() };
+      this.lastError = { code: 'API_DOMAINS_UNREADABLE', message: (err as Error).message, at: new Date() };
       this.log.error({ err, file: this.file }, 'cannot read the API domains');
       handlers.onError(err);
     }
