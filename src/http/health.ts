@@ -59,8 +59,10 @@ export function evaluateHealth(f: HealthFacts): Health {
   if (f.marathon) {
     const m = f.marathon;
     if (m.lastSnapshotAt === undefined) {
+      // Never `ok: true` for something that has not happened: within the grace it is `starting`.
       checks.marathon_snapshot = {
-        ok: starting,
+        ok: false,
+        ...(starting ? { starting: true } : {}),
         detail: `${starting ? 'starting: ' : ''}no snapshot of Marathon apps yet${m.lastError ? `: ${m.lastError}` : ''}`,
       };
     } else {
@@ -74,10 +76,13 @@ export function evaluateHealth(f: HealthFacts): Health {
             };
     }
     const stream = m.stream ?? 'disconnected';
+    const cause = m.lastError ? `: ${m.lastError}` : '';
     checks.event_stream =
-      stream === 'disconnected' && !starting
-        ? { ok: false, detail: `event stream disconnected${m.lastError ? `: ${m.lastError}` : ''}` }
-        : { ok: true, detail: stream };
+      stream !== 'disconnected'
+        ? { ok: true, detail: stream }
+        : starting
+          ? { ok: false, starting: true, detail: `starting: event stream not connected yet${cause}` }
+          : { ok: false, detail: `event stream disconnected${cause}` };
   }
   const failing = Object.values(checks).filter((c) => !c.ok);
   const healthy = failing.every((c) => c.starting === true);

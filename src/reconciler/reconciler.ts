@@ -234,7 +234,8 @@ export class Reconciler {
   status(): ReconcilerStatus {
     const ariSupported = this.jobs.ca().ariSupported;
     return {
-      ready: this.adopted,
+      // Ready once certs/ is read AND every source has delivered a snapshot (Marathon read at least once).
+      ready: this.adopted && this.opts.sources.every((s) => this.snapshots.has(s)),
       ...(this.lastPlanAt !== undefined ? { lastPlanAt: new Date(this.lastPlanAt) } : {}),
       certificates: certificateStatuses({
         desired: this.desired,
