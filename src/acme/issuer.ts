@@ -5,7 +5,7 @@
  * Outcomes (issued, failed, revoked) are logged by the caller (the reconciler); this module logs them at
  * debug only, so one event is one line at info/warn.
  */
-import type { Challenge, IssueRequest, Issuer, Solver } from '../domain/contracts.js';
+import type { Challenge, IssueRequest, Issuer, OrderProgress, Solver } from '../domain/contracts.js';
 import type { IssuedCertificate, RenewalInfo } from '../domain/types.js';
 import { abortReason, withTimeout } from '../lib/abort.js';
 import { AppError, isAbortError } from '../lib/errors.js';
@@ -135,7 +135,7 @@ export class AcmeIssuer implements Issuer {
     await request.progress?.sending();
     const { url, order } = await this.newOrder(names, profile, request.replaces, signal);
     request.progress?.created(url);
-    await this.authorizeAll(order.authorizations, signal);
+    await this.authorizeAll(order.authorizations, signal, request.progress);
     const poll = this.pollOptions(signal);
     // All authorizations are valid now, so the order is normally `ready` at once (RFC 8555 §7.1.6): look
     // right away instead of after a poll delay.
@@ -151,6 +151,7 @@ export class AcmeIssuer implements Issuer {
     let final = ready;
     if (ready.status === 'ready') {
       const finalized = await this.client.finalize(ready.finalize, csrDer, signal);
+      request.progress?.finalized?.();
       final = await pollUntil(
         () => this.client.getOrder(url, signal),
         (o) => o.status === 'valid' || o.status === 'invalid',
@@ -204,12 +205,12 @@ export class AcmeIssuer implements Issuer {
    * All authorizations concurrently. The first failure cancels the others; every solver's cleanUp still
    * runs before this rejects (with the first real failure, not a sibling's AbortError).
    */
-  private async authorizeAll(urls: string[], signal: AbortSignal): Promise<void> {
+  private async authorizeAll(urls: string[], signal: AbortSignal, progress?: OrderProgress): Promise<void> {
     const siblings = new AbortController();
     const all = AbortSignal.any([signal, siblings.signal]);
     const results = await Promise.allSettled(
       urls.map((u) =>
-        this.authorize(u, all).catch((err: unknown) => {
+        this.authorize(u, all, progress).catch((err: unknown) => {
           if (!all.aborted) siblings.abort(err);
           throw err;
         }),
@@ -223,7 +224,7 @@ export class AcmeIssuer implements Issuer {
   }
 
   /** One authorization (RFC 8555 §7.5): skip if valid; else present → respond → poll; cleanUp in finally. */
-  private async authorize(url: string, signal: AbortSignal): Promise<void> {
+  private async authorize(url: string, signal: AbortSignal, progress?: OrderProgress): Promise<void> {
     const first = await this.client.getAuthorization(url, signal);
     const authz = first.value;
     if (authz.status === 'valid') return;
@@ -232,6 +233,8 @@ export class AcmeIssuer implements Issuer {
     try {
       // Inside the try: `cleanUp` follows every `present`, also one that failed half-way.
       await solver.present(challenge, signal);
+      const fact = { identifier: challenge.identifier, type: challenge.type };
+      progress?.challenge?.({ ...fact, phase: 'presented' });
       if (challengeStatus === 'pending') await this.client.respondChallenge(challengeUrl, signal);
       const final = await pollUntil(
         () => this.client.getAuthorization(url, signal),
@@ -239,7 +242,12 @@ export class AcmeIssuer implements Issuer {
         first,
         this.pollOptions(signal),
       );
-      if (final.status !== 'valid') throw authorizationError(final, url);
+      if (final.status !== 'valid') {
+        const err = authorizationError(final, url);
+        progress?.challenge?.({ ...fact, phase: 'failed', problemType: err.type, detail: err.detail });
+        throw err;
+      }
+      progress?.challenge?.({ ...fact, phase: 'validated' });
     } finally {
       await solver
         .cleanUp(challenge)

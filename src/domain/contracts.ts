@@ -101,6 +101,20 @@ export interface OrderProgress {
   sending(): Promise<void>;
   /** The CA accepted the order (newOrder answered 201 with the order's URL). */
   created(orderUrl: string): void;
+  /** A challenge was presented, then validated or failed (with the CA's detail): for the history. */
+  challenge?(fact: ChallengeFact): void;
+  /** The CA accepted the CSR (finalize answered): for the history. */
+  finalized?(): void;
+}
+
+/** What became of one challenge of an order. */
+export interface ChallengeFact {
+  readonly identifier: string;
+  readonly type: Challenge['type'];
+  readonly phase: 'presented' | 'validated' | 'failed';
+  /** The CA's problem type and detail, for `failed`. */
+  readonly problemType?: string;
+  readonly detail?: string;
 }
 
 /** Obtains certificates from a CA. Implementations: `AcmeIssuer`. */

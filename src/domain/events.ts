@@ -7,8 +7,7 @@
  * of the fact, from the reconciler's clock) and `id` (monotonic per process, assigned by the bus). Facts
  * use snake_case field names, one unit per field, times as ISO strings: they are journal-ready JSON.
  *
- * Not emitted yet (the Issuer contract does not report them; the types are here for the issuer hook that
- * will): `ordered` and the `challenge_*` events.
+ * `ordered`, `challenge_*` and `finalized` come from the Issuer's `OrderProgress` hooks during an order.
  */
 import type { Requester } from './types.js';
 
@@ -48,7 +47,15 @@ export interface ChallengeEvent extends Base {
   readonly type: 'challenge_presented' | 'challenge_validated' | 'challenge_failed';
   readonly identifier: string;
   readonly challenge_type: 'http-01' | 'dns-01';
+  /** The CA's problem type and detail (failed). */
+  readonly problem_type?: string;
   readonly detail?: string;
+}
+
+/** The CA accepted the CSR of the order. */
+export interface FinalizedEvent extends Base {
+  readonly type: 'finalized';
+  readonly order_url?: string;
 }
 
 /** A new certificate was written to the storage directory. */
@@ -153,7 +160,8 @@ export type LifecycleEvent =
   | RemovalHeldEvent
   | RemovedEvent
   | RevokedEvent
-  | RenewRequestedEvent;
+  | RenewRequestedEvent
+  | FinalizedEvent;
 
 export type LifecycleEventType = LifecycleEvent['type'];
 

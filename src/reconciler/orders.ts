@@ -49,7 +49,7 @@ export class Orders {
 
   /** Order `job.spec` from `ca` and install it (see the module contract). */
   async order(job: Job, ca: string): Promise<void> {
-    const progress = { phase: 'preparing' as OrderPhase };
+    const progress: { phase: OrderPhase; orderUrl?: string } = { phase: 'preparing' };
     try {
       if (!(await this.storageWritable(job.name))) return;
       const issued = await this.issue(job, ca, progress);
@@ -67,7 +67,11 @@ export class Orders {
   }
 
   /** The order itself; undefined when it failed (recorded, or waiting on a gate). */
-  private async issue(job: Job, ca: string, state: { phase: OrderPhase }): Promise<IssuedCertificate | undefined> {
+  private async issue(
+    job: Job,
+    ca: string,
+    state: { phase: OrderPhase; orderUrl?: string },
+  ): Promise<IssuedCertificate | undefined> {
     const { records, issuer, budget } = this.opts;
     const spec = job.spec!;
     const before = records.stateOf(job.name, spec);
@@ -90,9 +94,23 @@ export class Orders {
         state.phase = 'sending';
         if (job.reservation) await budget.commit(job.reservation);
       },
-      created: () => {
+      created: (orderUrl) => {
         state.phase = 'created';
+        state.orderUrl = orderUrl;
+        this.opts.events.emit({ type: 'ordered', name: spec.name, at: this.at(), issuer: ca, order_url: orderUrl });
       },
+      challenge: (f) =>
+        this.opts.events.emit({
+          type: `challenge_${f.phase}`,
+          name: spec.name,
+          at: this.at(),
+          identifier: f.identifier,
+          challenge_type: f.type,
+          ...(f.problemType ? { problem_type: f.problemType } : {}),
+          ...(f.detail ? { detail: f.detail } : {}),
+        }),
+      finalized: () =>
+        this.opts.events.emit({ type: 'finalized', name: spec.name, at: this.at(), order_url: state.orderUrl }),
     };
     try {
       const { keyType, profile, preferredChain } = this.opts;

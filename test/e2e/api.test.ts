@@ -91,6 +91,15 @@ test('operator API against the real stack', { timeout: 300_000 }, async (t) => {
       return c.history?.some((e) => e.type === 'installed' && e.id > event_id) ? c : undefined;
     });
     assert.ok(c.history?.some((e) => e.id === event_id && e.type === 'renew_requested'));
+    const chain = c.history!.filter((e) => e.id > event_id).map((e) => e.type);
+    for (const step of ['requested', 'ordered', 'finalized', 'installed'])
+      assert.ok(chain.includes(step), `the renewal's history has ${step}: ${chain.join(', ')}`);
+    // Pebble may reuse the first order's valid authorization for the renewal: the challenges are in the first one.
+    const all = c.history!.map((e) => e.type);
+    for (const step of ['challenge_presented', 'challenge_validated'])
+      assert.ok(all.includes(step), `the history has ${step}: ${all.join(', ')}`);
+    const ordered = c.history!.find((e) => e.id > event_id && e.type === 'ordered') as unknown as { order_url: string };
+    assert.match(ordered.order_url, /^https:\/\/127\.0\.0\.1:\d+\//);
   });
 
   await t.test('PUT a domain: issued and served, requested by the API', async () => {
@@ -117,6 +126,11 @@ test('operator API against the real stack', { timeout: 300_000 }, async (t) => {
     );
     assert.match(c.last_error!.detail, /127\.0\.0\.2/, "Pebble's own words name the address it tried");
     assert.ok(c.next_attempt, 'the next attempt is shown');
+    const failed = await until('the failed challenge in the history', async () => {
+      const h = (await get('bad.api.test')).history ?? [];
+      return h.find((e) => e.type === 'challenge_failed') as unknown as { detail: string } | undefined;
+    });
+    assert.match(failed.detail, /127\.0\.0\.2/);
   });
 
   await t.test('revoke: revoked at Pebble, a replacement is served', async () => {
