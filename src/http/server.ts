@@ -130,7 +130,8 @@ export class HttpServer {
     const app = Fastify({
       logger: false,
       bodyLimit: l.bodyLimit,
-      connectionTimeout: l.requestTimeoutMs,
+      // A connection silent this long is closed (one that never sends a byte is not covered by headersTimeout).
+      connectionTimeout: l.headersTimeoutMs,
       keepAliveTimeout: l.keepAliveTimeoutMs,
       requestTimeout: l.requestTimeoutMs,
       forceCloseConnections: 'idle',
@@ -149,7 +150,7 @@ export class HttpServer {
             connectionsCheckingInterval: Math.min(1000, l.headersTimeoutMs),
           },
           handler,
-        ),
+        ).setTimeout(l.headersTimeoutMs),
     });
     app.addHook('onRoute', (r) => {
       for (const method of [r.method].flat()) this.routeList.push({ method, url: r.url });
