@@ -26,7 +26,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { RenewalInfo } from '../domain/types.js';
 import { sleep, untilAborted } from '../lib/abort.js';
-import { AppError } from '../lib/errors.js';
+import { AppError, messageWithCauses } from '../lib/errors.js';
 import { originOf, splitUrlString } from '../lib/urls.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../observe/metrics.js';
@@ -205,7 +205,8 @@ export class AcmeClient {
     } catch (err) {
       if (req.signal?.aborted) throw err;
       if (err instanceof AppError && (err.code === ACME_CODES.network || err.code === ACME_CODES.timeout)) {
-        this.lastOutcome = { reachable: false, error: err.message };
+        // Keep the cause (the errno, the timeout): "ACME request failed" alone says nothing (issue 9).
+        this.lastOutcome = { reachable: false, error: messageWithCauses(err) };
       }
       throw err;
     }

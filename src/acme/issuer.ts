@@ -5,7 +5,7 @@
  * Outcomes (issued, failed, revoked) are logged by the caller (the reconciler); this module logs them at
  * debug only, so one event is one line at info/warn.
  */
-import type { Challenge, IssueRequest, Issuer, Solver } from '../domain/contracts.js';
+import type { Challenge, IssueRequest, Issuer, OrderProgress, Solver } from '../domain/contracts.js';
 import type { ChallengeType, IssuedCertificate, RenewalInfo } from '../domain/types.js';
 import { abortReason, withTimeout } from '../lib/abort.js';
 import { AppError, isAbortError } from '../lib/errors.js';
@@ -138,7 +138,7 @@ export class AcmeIssuer implements Issuer {
    */
   private async runOrder(request: IssueRequest, names: string[], signal: AbortSignal): Promise<IssuedCertificate> {
     const { url, order, keyAndCsr } = await this.startOrder(request, names, signal);
-    await this.authorizeAll(order.authorizations, request.challenge, signal);
+    await this.authorizeAll(order.authorizations, request.challenge, signal, request.progress);
     const poll = this.pollOptions(signal);
     // All authorizations are valid now, so the order is normally `ready` at once (RFC 8555 §7.1.6): look
     // right away instead of after a poll delay.
@@ -158,6 +158,7 @@ export class AcmeIssuer implements Issuer {
         ready.status === 'ready'
           ? await this.client.finalize(ready.finalize, (await keyAndCsr).csrDer, signal)
           : await this.client.getOrder(url, signal);
+      if (ready.status === 'ready') request.progress?.finalized?.();
       final = await pollUntil(
         () => this.client.getOrder(url, signal),
         (o) => o.status === 'valid' || o.status === 'invalid',
@@ -172,6 +173,7 @@ export class AcmeIssuer implements Issuer {
 
   /** A pending order resumed by its URL when the CA still has it, else a new order (persisted via `progress.pending`). */
   private async startOrder(request: IssueRequest, names: string[], signal: AbortSignal): Promise<StartedOrder> {
+    const { directoryUrl } = this.opts;
     const resumed = request.resume && (await resumeOrder(this.client, this.log, request.resume, names, signal));
     if (resumed) {
       request.progress?.created(resumed.url);
@@ -185,7 +187,7 @@ export class AcmeIssuer implements Issuer {
     const { url, order } = await this.newOrder(names, profile, request.replaces, signal);
     request.progress?.created(url);
     if (request.progress?.pending)
-      await request.progress.pending({ orderUrl: url, keyPem: (await keyAndCsr).keyPem, names });
+      await request.progress.pending({ orderUrl: url, keyPem: (await keyAndCsr).keyPem, names, directoryUrl });
     return { url, order, keyAndCsr };
   }
 
@@ -230,12 +232,17 @@ export class AcmeIssuer implements Issuer {
    * All authorizations concurrently. The first failure cancels the others; every solver's cleanUp still
    * runs before this rejects (with the first real failure, not a sibling's AbortError).
    */
-  private async authorizeAll(urls: string[], asked: ChallengeType | undefined, signal: AbortSignal): Promise<void> {
+  private async authorizeAll(
+    urls: string[],
+    asked: ChallengeType | undefined,
+    signal: AbortSignal,
+    progress?: OrderProgress,
+  ): Promise<void> {
     const siblings = new AbortController();
     const all = AbortSignal.any([signal, siblings.signal]);
     const results = await Promise.allSettled(
       urls.map((u) =>
-        this.authorize(u, asked, all).catch((err: unknown) => {
+        this.authorize(u, asked, all, progress).catch((err: unknown) => {
           if (!all.aborted) siblings.abort(err);
           throw err;
         }),
@@ -249,7 +256,12 @@ export class AcmeIssuer implements Issuer {
   }
 
   /** One authorization (RFC 8555 §7.5): skip if valid; else present → respond → poll; cleanUp in finally. */
-  private async authorize(url: string, asked: ChallengeType | undefined, signal: AbortSignal): Promise<void> {
+  private async authorize(
+    url: string,
+    asked: ChallengeType | undefined,
+    signal: AbortSignal,
+    progress?: OrderProgress,
+  ): Promise<void> {
     const first = await this.client.getAuthorization(url, signal);
     const authz = first.value;
     if (authz.status === 'valid') return;
@@ -258,6 +270,8 @@ export class AcmeIssuer implements Issuer {
     try {
       // Inside the try: `cleanUp` follows every `present`, also one that failed half-way.
       await solver.present(challenge, signal);
+      const fact = { identifier: challenge.identifier, type: challenge.type };
+      progress?.challenge?.({ ...fact, phase: 'presented' });
       if (challengeStatus === 'pending') await this.client.respondChallenge(challengeUrl, signal);
       const final = await pollUntil(
         () => this.client.getAuthorization(url, signal),
@@ -265,7 +279,12 @@ export class AcmeIssuer implements Issuer {
         first,
         this.pollOptions(signal),
       );
-      if (final.status !== 'valid') throw authorizationError(final, url);
+      if (final.status !== 'valid') {
+        const err = authorizationError(final, url);
+        progress?.challenge?.({ ...fact, phase: 'failed', problemType: err.type, detail: err.detail });
+        throw err;
+      }
+      progress?.challenge?.({ ...fact, phase: 'validated' });
     } finally {
       await solver
         .cleanUp(challenge)

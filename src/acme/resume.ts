@@ -32,7 +32,10 @@ export async function resumeOrder(
     order = (await client.getOrder(pending.orderUrl, signal)).value;
   } catch (err) {
     // The CA no longer knows it (404, malformed, a restarted test CA): a new order. An outage propagates.
-    if (!(err instanceof AcmeError)) throw err;
+    // Only "no such order" ends it; a 5xx or a rate limit is an outage: wait, never order the names again.
+    const transient =
+      err instanceof AcmeError && (err.status >= 500 || err.status === 429 || err.type === 'rateLimited');
+    if (!(err instanceof AcmeError) || transient) throw err;
     log.info({ domain: names[0], order: pending.orderUrl, err }, 'acme pending order gone, ordering anew');
     return undefined;
   }

@@ -8,6 +8,7 @@
 import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../lib/errors.js';
+import { fileStem } from '../lib/file-names.js';
 import { selfSignedCert } from '../pki/create-cert.js';
 import { readStoredCert } from '../store/bundle.js';
 import { cleanStaging, fsyncDir, writeDurable } from '../store/durable.js';
@@ -59,7 +60,7 @@ export class AgentDir {
       throw new AppError('SYNC_BAD_ANSWER', 'a bundle from the sync feed failed its check; not written', {
         details: { name },
       });
-    await writeDurable(this.stagingDir, join(this.certsDir, `${name}.pem`), text, {
+    await writeDurable(this.stagingDir, join(this.certsDir, `${fileStem(name)}.pem`), text, {
       mode: FILE_MODE,
       check: (onDisk) => sameBytes(onDisk, text),
     });
@@ -78,7 +79,7 @@ export class AgentDir {
 
   /** Remove `certs/<name>.pem` (idempotent) and make the removal durable. */
   async removeBundle(name: string): Promise<void> {
-    await unlink(join(this.certsDir, `${name}.pem`)).catch((err: NodeJS.ErrnoException) => {
+    await unlink(join(this.certsDir, `${fileStem(name)}.pem`)).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
     });
     this.known.delete(name);

@@ -22,7 +22,7 @@ import { warmUpAccount } from './warm-up.js';
 /** What run.ts and the HTTP handlers need of the reconciler, with or without a cluster. */
 export type ReconcilerLike = Pick<
   Reconciler,
-  'start' | 'setSnapshot' | 'refresh' | 'releaseRemovals' | 'publishMetrics' | 'status'
+  'start' | 'setSnapshot' | 'refresh' | 'releaseRemovals' | 'publishMetrics' | 'status' | 'renewNow' | 'installedPem'
 >;
 
 /** A follower re-reads the shared storage for /status this often. */
@@ -78,6 +78,15 @@ export class ClusterWork implements ReconcilerLike {
 
   releaseRemovals(): string[] {
     return this.leading ? this.leading.releaseRemovals() : [];
+  }
+
+  /** Only the leader renews (the API refuses on a follower first; this is the backstop). */
+  renewNow(name: string): ReturnType<Reconciler['renewNow']> {
+    return this.leading ? this.leading.renewNow(name) : Promise.resolve('unknown');
+  }
+
+  installedPem(name: string): string | undefined {
+    return this.current.installedPem(name);
   }
 
   publishMetrics(): void {

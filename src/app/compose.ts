@@ -25,6 +25,9 @@ import { FileStore } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { buildDns } from './dns.js';
 import { ClusterWork, type ReconcilerLike } from './cluster.js';
+import { Journal } from '../events/journal.js';
+import { ApiDomainsSource } from '../sources/api/api-source.js';
+import { apiHandlers } from './api.js';
 import { buildNotifier } from './notifier.js';
 
 /** How long after start a missing first snapshot / CA contact is still "starting", not failing. */
@@ -45,6 +48,10 @@ export interface App {
   readonly election?: Election;
   /** Lifecycle events of every certificate: logs and metrics subscribe here, and so can later features. */
   readonly events: EventBus;
+  /** The history of each certificate, under <storage>/history/. */
+  readonly journal: Journal;
+  /** Certificates added through the API (a source beside Marathon and --domains). */
+  readonly apiDomains: ApiDomainsSource;
   readonly http: HttpServer;
   /** Set by `run` once the agents' feed listens (`--sync-listen`): shown in /status. */
   readonly sync: { value?: { listen: string; fingerprint_sha256: string } };
@@ -77,8 +84,11 @@ export function compose(config: Config, logger: Logger, metrics: Metrics, store:
   });
   const issuer = registry.issuers[0]!;
   const notifier = buildNotifier(config, logger, metrics);
-  const sources = buildSources(config, logger, metrics);
+  const apiDomains = new ApiDomainsSource(config.storageDir, config.allowedDomains, logger.child({ component: 'api' }));
+  const sources = [...buildSources(config, logger, metrics), apiDomains];
   const events = createEventBus(logger, metrics);
+  const journal = new Journal(config.storageDir, logger.child({ component: 'journal' }));
+  events.subscribe(journal.record);
   const parts = { events, store: writable, issuer, notifier, logger, metrics, sources, registry };
   const newReconciler = (): Reconciler => buildReconciler(config, parts);
   const reconciler: ReconcilerLike = cluster
@@ -97,6 +107,8 @@ export function compose(config: Config, logger: Logger, metrics: Metrics, store:
     events,
     election: cluster?.election,
     sync: {},
+    journal,
+    apiDomains,
   };
   const http = new HttpServer(
     httpHandlers(config, app, challenges, metrics, startedAt),
@@ -227,5 +239,11 @@ function httpHandlers(
     },
     status: () => statusReport({ version: VERSION, ...app, ...(cluster ? { cluster } : {}) }),
     releaseRemovals: () => app.reconciler.releaseRemovals(),
+    api: apiHandlers({
+      ...app,
+      domains: app.apiDomains,
+      issuers: app.issuers,
+      ...(app.election ? { leadership: () => app.election!.view() } : {}),
+    }),
   };
 }

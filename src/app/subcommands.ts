@@ -4,6 +4,7 @@
  * Each command gets the arguments after its name and returns the process exit code.
  */
 import { runAgentCommand } from '../agent/command.js';
+import { runRenewCommand, runStatusCommand } from '../cli/status-command.js';
 import { type CommandIo, runTokenCommand } from '../cli/token-command.js';
 
 export type Subcommand = (argv: readonly string[], env: NodeJS.ProcessEnv, io: CommandIo) => Promise<number>;
@@ -11,6 +12,8 @@ export type Subcommand = (argv: readonly string[], env: NodeJS.ProcessEnv, io: C
 export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   token: (argv, _env, io) => runTokenCommand(argv, io),
   agent: (argv, env, io) => runAgentCommand(argv, env, io),
+  status: runStatusCommand,
+  renew: runRenewCommand,
 };
 
 /** The subcommand argv starts with, if any. */

@@ -9,6 +9,11 @@ export const COMMANDS: readonly (readonly [string, string])[] = [
     'agent --server URL[,URL...] DIR',
     "keep DIR (default.pem, certs/) in step with a daemon's --sync-listen feed and signal the local marathon-lb (docs/agent.md)",
   ],
+  [
+    'status [--url URL] [--token T] [NAME]',
+    "every certificate as a table, or one certificate's chain and history; exit 1 if unreachable or NAME is failing",
+  ],
+  ['renew [--url URL] [--token T] NAME', 'renew NAME now, ignoring its backoff (needs a write token)'],
 ];
 
 export function helpText(): string {

@@ -105,6 +105,8 @@ export interface PendingOrder {
   /** PEM of the certificate's private key (its CSR is made from it). */
   readonly keyPem: string;
   readonly names: readonly string[];
+  /** The directory URL of the CA that holds the order (absent in files written before several CAs). */
+  readonly directoryUrl?: string;
 }
 
 /**
@@ -124,6 +126,20 @@ export interface OrderProgress {
    * order finalized: the caller persists it so that it can be resumed. When it rejects, `issue` rejects.
    */
   pending?(order: PendingOrder): Promise<void>;
+  /** A challenge was presented, then validated or failed (with the CA's detail): for the history. */
+  challenge?(fact: ChallengeFact): void;
+  /** The CA accepted the CSR (finalize answered): for the history. */
+  finalized?(): void;
+}
+
+/** What became of one challenge of an order. */
+export interface ChallengeFact {
+  readonly identifier: string;
+  readonly type: Challenge['type'];
+  readonly phase: 'presented' | 'validated' | 'failed';
+  /** The CA's problem type and detail, for `failed`. */
+  readonly problemType?: string;
+  readonly detail?: string;
 }
 
 /** Obtains certificates from a CA. Implementations: `AcmeIssuer`. */

@@ -7,8 +7,7 @@
  * of the fact, from the reconciler's clock) and `id` (monotonic per process, assigned by the bus). Facts
  * use snake_case field names, one unit per field, times as ISO strings: they are journal-ready JSON.
  *
- * Not emitted yet (the Issuer contract does not report them; the types are here for the issuer hook that
- * will): `ordered` and the `challenge_*` events.
+ * `ordered`, `challenge_*` and `finalized` come from the Issuer's `OrderProgress` hooks during an order.
  */
 import type { Requester } from './types.js';
 
@@ -48,7 +47,15 @@ export interface ChallengeEvent extends Base {
   readonly type: 'challenge_presented' | 'challenge_validated' | 'challenge_failed';
   readonly identifier: string;
   readonly challenge_type: 'http-01' | 'dns-01';
+  /** The CA's problem type and detail (failed). */
+  readonly problem_type?: string;
   readonly detail?: string;
+}
+
+/** The CA accepted the CSR of the order. */
+export interface FinalizedEvent extends Base {
+  readonly type: 'finalized';
+  readonly order_url?: string;
 }
 
 /** A new certificate was written to the storage directory. */
@@ -124,10 +131,20 @@ export interface RemovedEvent extends Base {
   readonly reason: string;
 }
 
-/** Revoked at the CA before its removal. */
+/** Revoked at the CA: before its removal (`--revoke-removed`), or by an operator (`reason` given). */
 export interface RevokedEvent extends Base {
   readonly type: 'revoked';
   readonly serial: string;
+  /** RFC 5280 reason name, when an operator revoked it. */
+  readonly reason?: string;
+}
+
+/** An operator asked for a renewal now (API or `marathon-acme renew`); `by` is the token's name. */
+export interface RenewRequestedEvent extends Base {
+  readonly type: 'renew_requested';
+  readonly by: string;
+  /** `renew` or, after a revocation, `replace`. */
+  readonly why: 'renew' | 'replace';
 }
 
 export type LifecycleEvent =
@@ -142,7 +159,9 @@ export type LifecycleEvent =
   | RemovalCancelledEvent
   | RemovalHeldEvent
   | RemovedEvent
-  | RevokedEvent;
+  | RevokedEvent
+  | RenewRequestedEvent
+  | FinalizedEvent;
 
 export type LifecycleEventType = LifecycleEvent['type'];
 

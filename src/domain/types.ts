@@ -9,7 +9,7 @@ export { KEY_TYPES, type KeyType } from '../lib/key-types.js';
 
 /** Who asked for a certificate: shown in logs, status and metrics so an operator can see why it exists. */
 export interface Requester {
-  readonly source: 'marathon' | 'static';
+  readonly source: 'marathon' | 'static' | 'api';
   /** Marathon app id, e.g. `/team/web` (source = marathon). */
   readonly appId?: string;
   /** Port index `n` of `MARATHON_ACME_{n}_DOMAIN` (source = marathon). */
@@ -36,7 +36,7 @@ export type ChallengeType = 'http-01' | 'dns-01';
 
 /** A rejected label, name or app: skipped, reported (log + metric + status), everything else proceeds. */
 export interface Problem {
-  readonly source: 'marathon' | 'static';
+  readonly source: 'marathon' | 'static' | 'api';
   readonly appId?: string;
   readonly portIndex?: number;
   readonly label?: string;

@@ -32,7 +32,8 @@ export class EventBus implements EventSink {
     };
   }
 
-  emit(input: LifecycleEventInput): void {
+  /** Returns the event as stamped (its `id` answers an operator's request). */
+  emit(input: LifecycleEventInput): LifecycleEvent {
     lastId += 1;
     const event = Object.freeze({ ...input, id: lastId }) as LifecycleEvent;
     for (const fn of this.subscribers) {
@@ -46,5 +47,6 @@ export class EventBus implements EventSink {
         }
       }
     }
+    return event;
   }
 }

@@ -71,29 +71,7 @@ export function evaluateHealth(f: HealthFacts): Health {
         informational: true,
         detail: `${c.directoryUrl}: ${c.reachable ? 'reachable' : `not reachable${c.lastError ? `: ${c.lastError}` : ''}`}`,
       };
-  if (f.marathon) {
-    const m = f.marathon;
-    if (m.lastSnapshotAt === undefined) {
-      checks.marathon_snapshot = {
-        ok: starting,
-        detail: `${starting ? 'starting: ' : ''}no snapshot of Marathon apps yet${m.lastError ? `: ${m.lastError}` : ''}`,
-      };
-    } else {
-      const age = f.now - m.lastSnapshotAt;
-      checks.marathon_snapshot =
-        age <= m.maxAgeMs
-          ? { ok: true, detail: `last snapshot ${Math.round(age / 1000)}s ago` }
-          : {
-              ok: false,
-              detail: `last snapshot ${Math.round(age / 1000)}s ago (limit ${Math.round(m.maxAgeMs / 1000)}s)${m.lastError ? `: ${m.lastError}` : ''}`,
-            };
-    }
-    const stream = m.stream ?? 'disconnected';
-    checks.event_stream =
-      stream === 'disconnected' && !starting
-        ? { ok: false, detail: `event stream disconnected${m.lastError ? `: ${m.lastError}` : ''}` }
-        : { ok: true, detail: stream };
-  }
+  if (f.marathon) marathonChecks(f.marathon, f.now, starting, checks);
   if (f.zookeeper) {
     const z = f.zookeeper;
     checks.zookeeper = z.ok
@@ -106,6 +84,40 @@ export function evaluateHealth(f: HealthFacts): Health {
   const healthy = failing.every((c) => c.starting === true);
   const status = !healthy ? 'unhealthy' : failing.length > 0 ? 'starting' : 'ok';
   return { healthy, status, checks };
+}
+
+/** The Marathon checks: the last snapshot's age and the event stream (never ok for what has not happened). */
+function marathonChecks(
+  m: NonNullable<HealthFacts['marathon']>,
+  now: number,
+  starting: boolean,
+  checks: Record<string, Check>,
+): void {
+  if (m.lastSnapshotAt === undefined) {
+    // Never `ok: true` for something that has not happened: within the grace it is `starting`.
+    checks.marathon_snapshot = {
+      ok: false,
+      ...(starting ? { starting: true } : {}),
+      detail: `${starting ? 'starting: ' : ''}no snapshot of Marathon apps yet${m.lastError ? `: ${m.lastError}` : ''}`,
+    };
+  } else {
+    const age = now - m.lastSnapshotAt;
+    checks.marathon_snapshot =
+      age <= m.maxAgeMs
+        ? { ok: true, detail: `last snapshot ${Math.round(age / 1000)}s ago` }
+        : {
+            ok: false,
+            detail: `last snapshot ${Math.round(age / 1000)}s ago (limit ${Math.round(m.maxAgeMs / 1000)}s)${m.lastError ? `: ${m.lastError}` : ''}`,
+          };
+  }
+  const stream = m.stream ?? 'disconnected';
+  const cause = m.lastError ? `: ${m.lastError}` : '';
+  checks.event_stream =
+    stream !== 'disconnected'
+      ? { ok: true, detail: stream }
+      : starting
+        ? { ok: false, starting: true, detail: `starting: event stream not connected yet${cause}` }
+        : { ok: false, detail: `event stream disconnected${cause}` };
 }
 
 /** The parts whose status /health reports, and its thresholds. */

@@ -132,7 +132,8 @@ export class HttpServer {
     const app = Fastify({
       logger: false,
       bodyLimit: l.bodyLimit,
-      connectionTimeout: l.requestTimeoutMs,
+      // A connection silent this long is closed (one that never sends a byte is not covered by headersTimeout).
+      connectionTimeout: l.headersTimeoutMs,
       keepAliveTimeout: l.keepAliveTimeoutMs,
       requestTimeout: l.requestTimeoutMs,
       forceCloseConnections: 'idle',
@@ -151,7 +152,7 @@ export class HttpServer {
             connectionsCheckingInterval: Math.min(1000, l.headersTimeoutMs),
           },
           handler,
-        ),
+        ).setTimeout(l.headersTimeoutMs),
     });
     app.addHook('onRoute', (r) => {
       for (const method of [r.method].flat()) this.routeList.push({ method, url: r.url });
@@ -211,7 +212,7 @@ export class HttpServer {
     });
     const read = this.auth.readAuth ? requireScope(this.auth, 'read', this.log) : [];
     app.get('/status', { onRequest: read }, async (_req, reply) =>
-      send(reply, 200, 'application/json', JSON.stringify(h.status(), null, 2)),
+      send(reply, 200, 'application/json', JSON.stringify(h.status())),
     );
     app.post('/removals/release', { onRequest: requireScope(this.auth, 'write', this.log) }, async (_req, reply) =>
       json(reply, 200, { released: h.releaseRemovals() }),

@@ -112,6 +112,9 @@ export const ERROR_CODES = {
     'agent: the server certificate does not match --server-fingerprint or does not verify against --server-ca; no token or request is sent to it',
   SYNC_BAD_ANSWER:
     'agent: the sync feed answered something of the wrong shape, or a bundle whose fingerprint or check failed; nothing of it is written',
+  // Operator API (issue 11)
+  API_DOMAINS_UNREADABLE:
+    'api-domains.json (certificates added through the API) cannot be read; that source gives no snapshot, so nothing it declared is removed',
 } as const;
 
 /** A code of the catalogue. */

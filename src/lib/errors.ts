@@ -34,3 +34,20 @@ export function describeError(err: unknown): { code?: string; message: string } 
   }
   return { message: String(err) };
 }
+
+/**
+ * The message of `err` followed by those of its causes (at most `depth`), each with its errno code when it has
+ * one: `ACME request failed: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:14000`. For /health and /status,
+ * where "ACME request failed" alone would drop the reason.
+ */
+export function messageWithCauses(err: unknown, depth = 3): string {
+  const parts: string[] = [];
+  let e: unknown = err;
+  for (let i = 0; i <= depth && e !== undefined && e !== null; i++) {
+    const d = describeError(e);
+    const code = i > 0 && d.code && !d.message.includes(d.code) ? `${d.code}: ` : '';
+    if (!parts.includes(d.message)) parts.push(`${code}${d.message}`);
+    e = e instanceof Error ? (e as { cause?: unknown }).cause : undefined;
+  }
+  return parts.join(': ');
+}

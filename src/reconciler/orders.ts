@@ -15,7 +15,7 @@
  *
  * Contract: `order` and `installKept` never reject; an abort at shutdown records nothing.
  */
-import type { OrderProgress, Store } from '../domain/contracts.js';
+import type { OrderProgress, PendingOrder, Store } from '../domain/contracts.js';
 import { fallbackVerdict } from '../domain/fallback.js';
 import type { EventSink } from '../domain/events.js';
 import { recordFailure, recordSuccess } from '../domain/policy.js';
@@ -90,15 +90,26 @@ export class Orders {
     progress: { ended?: boolean },
   ): Promise<{ cert: IssuedCertificate; ca: string } | undefined> {
     const before = this.opts.records.stateOf(job.name, job.spec!);
-    const candidates = this.opts.cas.filter((c) => this.opts.gates.ca(c.issuer.directoryUrl).open);
+    const { store } = this.opts;
+    const pending = store.readPendingOrder ? await store.readPendingOrder(job.name) : null;
+    const holds = (ca: string): boolean => pending !== null && holdsOrder(pending, ca);
+    // An order a CA already accepted is finished there first (never ordered again elsewhere while that CA
+    // answers); only when its CA is closed does the name fall back to the next CA, as any order would.
+    const open = this.opts.cas.filter((c) => this.opts.gates.ca(c.issuer.directoryUrl).open);
+    const candidates = [
+      ...open.filter((c) => holds(c.issuer.directoryUrl)),
+      ...open.filter((c) => !holds(c.issuer.directoryUrl)),
+    ];
     let last: Failure | undefined;
     for (let i = 0; i < candidates.length; i++) {
       const choice = candidates[i]!;
       const ca = choice.issuer.directoryUrl;
-      if (!this.budgetAt(job, ca)) break;
-      const state = { phase: 'preparing' as OrderPhase };
+      // A resumed order was charged when it was placed: it needs no new place in the budget.
+      if (!holds(ca) && !this.budgetAt(job, ca)) break;
+      const state: { phase: OrderPhase; orderUrl?: string } = { phase: 'preparing' };
       try {
-        const cert = { ...(await this.attempt(job, choice, state, before)), issuer: ca };
+        const resume = holds(ca) ? (pending ?? undefined) : undefined;
+        const cert = { ...(await this.attempt(job, choice, state, before, resume)), issuer: ca };
         job.reservation = undefined; // accepted: the charge stays
         this.opts.gates.ca(ca).succeeded();
         return { cert, ca };
@@ -143,10 +154,11 @@ export class Orders {
   private async attempt(
     job: Job,
     choice: CaChoice,
-    state: { phase: OrderPhase },
+    state: { phase: OrderPhase; orderUrl?: string },
     before: CertState,
+    resume: PendingOrder | undefined,
   ): Promise<IssuedCertificate> {
-    const { records, budget } = this.opts;
+    const { records } = this.opts;
     const spec = job.spec!;
     const ca = choice.issuer.directoryUrl;
     const stored = records.stored.get(job.name);
@@ -165,22 +177,8 @@ export class Orders {
       replaces,
       issuer: ca,
     });
-    const { store } = this.opts;
-    const progress: OrderProgress = {
-      sending: async () => {
-        state.phase = 'sending';
-        if (job.reservation) await budget.commit(job.reservation);
-      },
-      created: () => {
-        state.phase = 'created';
-      },
-      // Persisted before any challenge is answered or the order finalized: a successor resumes it.
-      ...(store.writePendingOrder ? { pending: (order) => store.writePendingOrder!(spec.name, order) } : {}),
-    };
+    const progress = this.progressOf(job, ca, state);
     const { profile, preferredChain } = choice;
-    const pending = store.readPendingOrder ? await store.readPendingOrder(spec.name) : null;
-    // A pending order lives at one CA: resume it only there (never send another CA's order URL).
-    const resume = pending && sameOrigin(pending.orderUrl, ca) ? pending : undefined;
     const request = {
       names: spec.names,
       keyType: this.opts.keyType,
@@ -192,6 +190,37 @@ export class Orders {
       resume,
     };
     return choice.issuer.issue(request, this.opts.signal());
+  }
+
+  /** The order's progress reports: the budget charge, the pending order persisted, the history events. */
+  private progressOf(job: Job, ca: string, state: { phase: OrderPhase; orderUrl?: string }): OrderProgress {
+    const { store, budget } = this.opts;
+    const spec = job.spec!;
+    return {
+      sending: async () => {
+        state.phase = 'sending';
+        if (job.reservation) await budget.commit(job.reservation);
+      },
+      created: (orderUrl) => {
+        state.phase = 'created';
+        state.orderUrl = orderUrl;
+        this.opts.events.emit({ type: 'ordered', name: spec.name, at: this.at(), issuer: ca, order_url: orderUrl });
+      },
+      // Persisted before any challenge is answered or the order finalized: a successor resumes it.
+      ...(store.writePendingOrder ? { pending: (order) => store.writePendingOrder!(spec.name, order) } : {}),
+      challenge: (f) =>
+        this.opts.events.emit({
+          type: `challenge_${f.phase}`,
+          name: spec.name,
+          at: this.at(),
+          identifier: f.identifier,
+          challenge_type: f.type,
+          ...(f.problemType ? { problem_type: f.problemType } : {}),
+          ...(f.detail ? { detail: f.detail } : {}),
+        }),
+      finalized: () =>
+        this.opts.events.emit({ type: 'finalized', name: spec.name, at: this.at(), order_url: state.orderUrl }),
+    };
   }
 
   /** The order is over (issued, or failed for good): its persisted copy goes. Never rejects. */
@@ -332,10 +361,14 @@ export class Orders {
   }
 }
 
-/** Whether two URLs share scheme, host and port (an order URL and the directory of the CA it belongs to). */
-function sameOrigin(a: string, b: string): boolean {
+/**
+ * Whether the CA of directory `ca` holds the pending order: the recorded directory URL, or (for files
+ * written before several CAs were supported) the same scheme, host and port as the order URL.
+ */
+function holdsOrder(pending: PendingOrder, ca: string): boolean {
+  if (pending.directoryUrl !== undefined) return pending.directoryUrl === ca;
   try {
-    return new URL(a).origin === new URL(b).origin;
+    return new URL(pending.orderUrl).origin === new URL(ca).origin;
   } catch {
     return false;
   }

@@ -12,6 +12,7 @@ import { type CaChoice, configuredCas } from './cas.js';
 import { Jobs } from './jobs.js';
 import { JobQueue } from './queue.js';
 import { Deferrals, Records } from './records.js';
+import { type ActionResult, installedPem, renewNow } from './actions.js';
 import { applyDecision, type DecisionContext } from './apply.js';
 import {
   certificateStatuses,
@@ -21,6 +22,7 @@ import {
   type ReconcilerStatus,
 } from './report.js';
 
+export type { ActionResult } from './actions.js';
 export type { CertificateStatus, ReconcilerStatus } from './report.js';
 export type { ReconcilerOptions } from './options.js';
 import type { ReconcilerOptions } from './options.js';
@@ -147,10 +149,7 @@ export class Reconciler {
     this.trigger();
   }
 
-  /**
-   * Re-read the store (SIGHUP) and plan. Names the CA paused are tried again at once: an operator sends
-   * SIGHUP after lifting the pause at its unpause URL.
-   */
+  /** Re-read the store (SIGHUP) and plan; paused names are tried again (sent after lifting a CA pause). */
   async refresh(): Promise<void> {
     await this.loadObserved();
     const paused = [...this.records.states.values()].filter((s) => s.paused);
@@ -166,6 +165,17 @@ export class Reconciler {
     this.log.warn({ domains: released }, 'held removals released by operator');
     this.trigger();
     return released;
+  }
+
+  /** Operator: renew `name` now (actions.ts: backoff ignored; a CA pause and the order budget still apply). */
+  async renewNow(name: string): Promise<ActionResult> {
+    const r = await renewNow(this.records, name, this.desired.get(name), this.now());
+    this.trigger();
+    return r;
+  }
+  /** The installed leaf of `name` (PEM), for an operator's revocation. */
+  installedPem(name: string): string | undefined {
+    return installedPem(this.records, name);
   }
 
   /** Plan soon (coalesced). */
@@ -190,7 +200,8 @@ export class Reconciler {
   status(): ReconcilerStatus {
     const ariSupported = this.jobs.ca().ariSupported;
     return {
-      ready: this.adopted,
+      // Ready once certs/ is read AND every source has delivered a snapshot (Marathon read at least once).
+      ready: this.adopted && this.opts.sources.every((s) => this.snapshots.has(s)),
       ...(this.lastPlanAt !== undefined ? { lastPlanAt: new Date(this.lastPlanAt) } : {}),
       certificates: certificateStatuses({
         desired: this.desired,

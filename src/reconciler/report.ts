@@ -15,6 +15,9 @@ export interface CertificateStatus {
   readonly requestedBy: CertSpec['requestedBy'];
   readonly state: CertificateState;
   readonly notAfter?: string;
+  readonly notBefore?: string;
+  /** Key type of the installed leaf. */
+  readonly keyType?: string;
   /** Hex serial of the installed leaf. */
   readonly serial?: string;
   /**
@@ -30,6 +33,8 @@ export interface CertificateStatus {
   readonly lastSuccess?: string;
   /** When it will be renewed (ARI or two thirds of the lifetime, bounded by the last twentieth). */
   readonly renewAt?: string;
+  /** Why then: `ari-window`, `two-thirds-lifetime`, or `last-twentieth` when that comes first. */
+  readonly renewReason?: string;
   readonly failures: number;
   readonly lastError?: CertState['lastError'];
   readonly nextAttempt?: string;
@@ -144,12 +149,23 @@ export function certificateStatus(f: CertificateFacts, now: number): Certificate
     names: spec?.names ?? stored?.names ?? st?.names ?? [f.name],
     requestedBy: (spec?.requestedBy ?? []).map(shownRequester),
     state,
-    ...(stored ? { notAfter: stored.notAfter.toISOString(), serial: stored.serial, issuer: ca ?? stored.issuer } : {}),
-    ...(stored ? { issuerName: stored.issuer } : {}),
+    ...(stored
+      ? {
+          notAfter: stored.notAfter.toISOString(),
+          notBefore: stored.notBefore.toISOString(),
+          keyType: stored.keyType,
+          serial: stored.serial,
+          issuer: ca ?? stored.issuer,
+          issuerName: stored.issuer,
+        }
+      : {}),
     ...(ca ? { ca } : {}),
     ...(st?.lastSuccess ? { lastSuccess: st.lastSuccess } : {}),
     ...(renewal && spec
-      ? { renewAt: new Date(Math.min(renewal.at.getTime(), renewal.urgentAt.getTime())).toISOString() }
+      ? {
+          renewAt: new Date(Math.min(renewal.at.getTime(), renewal.urgentAt.getTime())).toISOString(),
+          renewReason: renewal.urgentAt.getTime() < renewal.at.getTime() ? 'last-twentieth' : renewal.reason,
+        }
       : {}),
     failures: st?.failures ?? 0,
     ...(st?.lastError ? { lastError: st.lastError } : {}),

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isSafeName } from '../lib/file-names.js';
+import { fileStem, isSafeName } from '../lib/file-names.js';
 import { readStoredCert } from './bundle.js';
 import { listPemNames } from './listing.js';
 
@@ -20,7 +20,7 @@ export async function readOwnBundle(certsDir: string, name: string): Promise<str
   if (!isSafeName(name)) return null;
   let text: string;
   try {
-    text = await readFile(join(certsDir, `${name}.pem`), 'utf8');
+    text = await readFile(join(certsDir, `${fileStem(name)}.pem`), 'utf8');
   } catch {
     return null;
   }
@@ -49,7 +49,7 @@ export async function scanFingerprints(
   const names = (await listPemNames(certsDir)).filter(isSafeName);
   for (let i = 0; i < names.length; i += 32) {
     const chunk = names.slice(i, i + 32);
-    const texts = await Promise.all(chunk.map((n) => readTextOrNull(join(certsDir, `${n}.pem`))));
+    const texts = await Promise.all(chunk.map((n) => readTextOrNull(join(certsDir, `${fileStem(n)}.pem`))));
     for (const [j, text] of texts.entries()) {
       if (text === null) continue;
       const name = chunk[j]!;

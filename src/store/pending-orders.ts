@@ -7,10 +7,10 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PendingOrder } from '../domain/contracts.js';
-import { assertSafeName, fitFileName } from '../lib/file-names.js';
+import { assertSafeName, fileStem, fitFileName } from '../lib/file-names.js';
 import { writeDurable } from './durable.js';
 
-const fileOf = (name: string): string => fitFileName(name, '.json');
+const fileOf = (name: string): string => fitFileName(fileStem(name), '.json');
 
 /** Write (or with null, delete) the pending order of `name`. */
 export async function writePendingOrder(
@@ -26,7 +26,13 @@ export async function writePendingOrder(
     return;
   }
   await mkdir(ordersDir, { recursive: true, mode: 0o700 });
-  const record = { name, orderUrl: order.orderUrl, names: order.names, keyPem: order.keyPem };
+  const record = {
+    name,
+    orderUrl: order.orderUrl,
+    names: order.names,
+    keyPem: order.keyPem,
+    ...(order.directoryUrl ? { directoryUrl: order.directoryUrl } : {}),
+  };
   await writeDurable(stagingDir, file, `${JSON.stringify(record)}\n`, { mode: 0o600 });
 }
 
@@ -44,7 +50,8 @@ export async function readPendingOrder(ordersDir: string, name: string): Promise
     const names = r.names;
     if (r.name !== name || typeof r.orderUrl !== 'string' || typeof r.keyPem !== 'string') return null;
     if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) return null;
-    return { orderUrl: r.orderUrl, keyPem: r.keyPem, names };
+    const directoryUrl = typeof r.directoryUrl === 'string' ? { directoryUrl: r.directoryUrl } : {};
+    return { orderUrl: r.orderUrl, keyPem: r.keyPem, names, ...directoryUrl };
   } catch {
     return null;
   }

@@ -17,9 +17,9 @@ export function fakeApi(): FakeApi {
   return {
     calls,
     certificates: () => [cert],
-    certificate: (name) => (name === 'a.example' ? { ...cert, history: [] } : undefined),
+    certificate: async (name) => (name === 'a.example' ? { ...cert, history: [] } : undefined),
     problems: () => [{ app_id: '/bad', code: 'NAME_INVALID' }],
-    renew: (name) => {
+    renew: async (name) => {
       calls.push(`renew ${name}`);
       return known(name);
     },

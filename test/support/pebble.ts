@@ -60,6 +60,11 @@ export interface PebbleInstance {
   management(path: string): Promise<{ status: number; body: string }>;
   /** Make challtestsrv answer A queries for `host` with `ip` (e.g. a loopback address nothing listens on). */
   addARecord(host: string, ip: string): Promise<void>;
+  /**
+   * Point `host` at `address` in challtestsrv's DNS (Pebble's resolver): e.g. 127.0.0.2, where nothing
+   * listens, makes HTTP-01 for that name fail with a connection refused (a certificate made to fail).
+   */
+  addA(host: string, address: string): Promise<void>;
   /** Certificates Pebble issued since it was first started (across pause/resume), from its own log. */
   issuedCount(): number;
   /**
@@ -301,6 +306,13 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<PebbleInsta
           body: JSON.stringify({ host: host.endsWith('.') ? host : `${host}.`, addresses: [ip] }),
         });
         if (!res.ok) throw new Error(`challtestsrv add-a: HTTP ${res.status}`);
+      },
+      async addA(host, address) {
+        const res = await fetch(`http://127.0.0.1:${ctsMgmt}/add-a`, {
+          method: 'POST',
+          body: JSON.stringify({ host: host.endsWith('.') ? host : `${host}.`, addresses: [address] }),
+        });
+        if (!res.ok) throw new Error(`challtestsrv add-a ${host}: HTTP ${res.status}`);
       },
       issuedCount() {
         try {

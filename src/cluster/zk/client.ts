@@ -182,13 +182,10 @@ export class ZkClient extends EventEmitter {
       },
       { timeoutMs: Math.max(1000, this.timeoutMs / 3), now: this.now, auth },
     );
-    if (asked !== this.sid) {
-      // We gave the session up while this handshake was under way (a paused server answering late):
-      // end it for good, so its ephemeral nodes go, and start a new one.
-      await Promise.race([conn.send(OP.closeSession).catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
-      conn.destroy(new ZkError(ZK_ERR.sessionExpired, 'ZooKeeper session given up'));
-      throw new ZkError(ZK_ERR.sessionExpired, 'ZooKeeper session given up');
-    }
+    // `close()` ran, or we gave the session up (a paused server answering late), while this handshake was
+    // under way: end the session it opened for good (its ephemeral nodes go) and keep nothing alive.
+    if (this.closed()) await endSession(conn, ZK_ERR.connectionLoss, 'closed during the handshake');
+    if (asked !== this.sid) await endSession(conn, ZK_ERR.sessionExpired, 'ZooKeeper session given up');
     if (response.timeoutMs <= 0) {
       this.expire('the server says the session expired');
       conn.destroy(new ZkError(ZK_ERR.sessionExpired, 'ZooKeeper session expired'));
@@ -210,4 +207,11 @@ export class ZkClient extends EventEmitter {
     }
     this.setState('connected');
   }
+}
+
+/** Close the session a connection holds (waiting at most 1 s), destroy the connection, and throw. */
+async function endSession(conn: Connection, code: number, message: string): Promise<never> {
+  await Promise.race([conn.send(OP.closeSession).catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+  conn.destroy(new ZkError(code, message));
+  throw new ZkError(code, message);
 }

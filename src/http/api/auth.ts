@@ -12,6 +12,14 @@ export interface AuthConfig {
   readonly readAuth: boolean;
 }
 
+/** The name (from the tokens file) of the token each authorized request carried. */
+const tokenNames = new WeakMap<FastifyRequest, string>();
+
+/** Who asked: the token's name, or `anonymous` on an open read. */
+export function tokenNameOf(req: FastifyRequest): string {
+  return tokenNames.get(req) ?? 'anonymous';
+}
+
 export type AuthHook = (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
 export function requireScope(auth: AuthConfig, scope: Scope, log: Logger): AuthHook {
@@ -19,6 +27,7 @@ export function requireScope(auth: AuthConfig, scope: Scope, log: Logger): AuthH
     const r = authorize(auth.tokens, req.headers.authorization, scope);
     const path = req.url.split('?')[0];
     if (r.ok) {
+      tokenNames.set(req, r.name);
       log.info({ token: r.name, method: req.method, path, scope }, 'authorized request');
       return;
     }

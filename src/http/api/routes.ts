@@ -8,7 +8,7 @@ import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../lib/logger.js';
 import { VERSION_INFO } from './version-info.js';
-import { type AuthConfig, type AuthHook, readHooks, requireScope } from './auth.js';
+import { type AuthConfig, type AuthHook, readHooks, requireScope, tokenNameOf } from './auth.js';
 import {
   ACCEPTED,
   CERTIFICATE,
@@ -27,7 +27,7 @@ import { type EventFeed, serveEvents } from './sse.js';
 export type Outcome<T> = { readonly ok: true; readonly value: T } | Refusal;
 export interface Refusal {
   readonly ok: false;
-  readonly status: 400 | 403 | 404 | 409 | 501 | 503;
+  readonly status: 400 | 403 | 404 | 409 | 502 | 503;
   readonly error: string;
 }
 
@@ -35,15 +35,22 @@ export interface Refusal {
 export interface ApiHandlers {
   certificates(): readonly object[];
   /** One certificate with its `history`, or undefined (404). */
-  certificate(name: string): object | undefined;
+  certificate(name: string): Promise<object | undefined>;
   problems(): readonly object[];
   /** Renew now (backoff ignored); the id of the event that records the request. */
-  renew(name: string): Outcome<{ event_id: number; name: string }>;
-  revoke(name: string, reason: RevocationReason): Promise<Outcome<{ event_id: number; name: string }>>;
-  putDomain(name: string, names: readonly string[]): Promise<Outcome<{ created: boolean; value: object }>>;
-  deleteDomain(name: string): Promise<Outcome<object>>;
+  renew(name: string, by: string): Promise<Outcome<Accepted>>;
+  /** Revoke at the CA, then order a replacement. */
+  revoke(name: string, reason: RevocationReason, by: string): Promise<Outcome<Accepted>>;
+  putDomain(name: string, names: readonly string[], by: string): Promise<Outcome<{ created: boolean; value: object }>>;
+  deleteDomain(name: string, by: string): Promise<Outcome<object>>;
   releaseRemovals(): string[];
   readonly events: EventFeed;
+}
+
+/** An accepted action: the id of the event that records it (see the events stream and the history). */
+export interface Accepted {
+  readonly event_id: number;
+  readonly name: string;
 }
 
 type NameReq = { Params: { name: string } };
@@ -85,7 +92,7 @@ function registerReads(app: FastifyInstance, api: ApiHandlers, read: AuthHook[],
     '/api/v1/certificates/:name',
     { onRequest: read, schema: { tags, params: NAME_PARAMS, response: { 200: CERTIFICATE_DETAIL, ...reply4xx } } },
     async (req, reply) => {
-      const c = api.certificate(req.params.name);
+      const c = await api.certificate(req.params.name);
       return c ? sendJson(reply, 200, c) : sendJson(reply, 404, { error: `no certificate named '${req.params.name}'` });
     },
   );
@@ -114,7 +121,7 @@ function registerActions(app: FastifyInstance, api: ApiHandlers, write: AuthHook
   app.post<NameReq>(
     '/api/v1/certificates/:name/renew',
     { onRequest: write, schema: { tags, security, params: NAME_PARAMS, response: { 202: ACCEPTED, ...reply4xx } } },
-    async (req, reply) => answer(reply, 202, api.renew(req.params.name)),
+    async (req, reply) => answer(reply, 202, await api.renew(req.params.name, tokenNameOf(req))),
   );
   app.post<NameReq & { Body: { reason: RevocationReason } }>(
     '/api/v1/certificates/:name/revoke',
@@ -122,7 +129,7 @@ function registerActions(app: FastifyInstance, api: ApiHandlers, write: AuthHook
       onRequest: admin,
       schema: { tags, security, params: NAME_PARAMS, body: REVOKE_BODY, response: { 202: ACCEPTED, ...reply4xx } },
     },
-    async (req, reply) => answer(reply, 202, await api.revoke(req.params.name, req.body.reason)),
+    async (req, reply) => answer(reply, 202, await api.revoke(req.params.name, req.body.reason, tokenNameOf(req))),
   );
   const domainSchema = { tags: ['domains'], security, params: NAME_PARAMS };
   app.put<NameReq & { Body: { names: string[] } }>(
@@ -132,14 +139,14 @@ function registerActions(app: FastifyInstance, api: ApiHandlers, write: AuthHook
       schema: { ...domainSchema, body: DOMAIN_BODY, response: { 200: DOMAIN, 201: DOMAIN, ...reply4xx } },
     },
     async (req, reply) => {
-      const r = await api.putDomain(req.params.name, req.body.names);
+      const r = await api.putDomain(req.params.name, req.body.names, tokenNameOf(req));
       return r.ok ? sendJson(reply, r.value.created ? 201 : 200, r.value.value) : answer(reply, 200, r);
     },
   );
   app.delete<NameReq>(
     '/api/v1/domains/:name',
     { onRequest: write, schema: { ...domainSchema, response: { 200: DOMAIN, ...reply4xx } } },
-    async (req, reply) => answer(reply, 200, await api.deleteDomain(req.params.name)),
+    async (req, reply) => answer(reply, 200, await api.deleteDomain(req.params.name, tokenNameOf(req))),
   );
   app.post(
     '/api/v1/removals/release',

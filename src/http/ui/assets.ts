@@ -12,6 +12,8 @@ import type { LifecycleEventType } from '../../domain/events.js';
 const EVENT_TYPE_SET: Record<LifecycleEventType, true> = {
   requested: true,
   ordered: true,
+  finalized: true,
+  renew_requested: true,
   challenge_presented: true,
   challenge_validated: true,
   challenge_failed: true,

@@ -36,13 +36,13 @@ test('compose: the sources and the notifier the configuration asks for', async (
   const { app } = await composed(t, ['--marathon', 'none', '--lb', 'none', '--domains', 'a.example']);
   assert.deepEqual(
     app.sources.map((s) => s.name),
-    ['static'],
+    ['static', 'api'],
   );
   assert.equal(app.notifier.name, 'none');
   const both = await composed(t, ['--domains', 'a.example']);
   assert.deepEqual(
     both.app.sources.map((s) => s.name),
-    ['marathon', 'static'],
+    ['marathon', 'static', 'api'],
   );
   assert.equal(both.app.notifier.name, 'marathon-lb');
 });
@@ -51,7 +51,7 @@ test('compose: the HTTP handlers answer from the parts (/status, /health, challe
   const { base } = await composed(t, ['--marathon', 'none', '--lb', 'none']);
   const status = (await (await fetch(`${base}/status`)).json()) as Record<string, unknown>;
   assert.equal(status.version, VERSION);
-  assert.deepEqual(status.sources, {});
+  assert.deepEqual(status.sources, { api: {} }, 'the API domains source: no snapshot before it runs');
   assert.equal((status.ca as { directoryUrl: string }).directoryUrl, 'http://127.0.0.1:9/dir');
   const health = await fetch(`${base}/health`);
   const body = (await health.json()) as {

@@ -63,6 +63,22 @@ test('evaluateHealth: thresholds and the start-up grace', async (t) => {
     starting: true,
     detail: 'starting: ACME server not reached yet: ECONNREFUSED',
   });
+  const early = evaluateHealth({
+    ...base,
+    startedAt: 990_000,
+    marathon: { stream: 'disconnected', maxAgeMs: 900_000 },
+  });
+  assert.equal(early.status, 'starting');
+  assert.deepEqual(early.checks.event_stream, {
+    ok: false,
+    starting: true,
+    detail: 'starting: event stream not connected yet',
+  });
+  assert.equal(early.checks.marathon_snapshot?.ok, false, 'no snapshot yet is never ok: true');
+  assert.equal(early.checks.marathon_snapshot?.starting, true);
+  for (const h of [early, evaluateHealth(base), startingCa])
+    for (const [name, c] of Object.entries(h.checks))
+      assert.ok(!(c.ok && /disconnected|not reached|no snapshot/.test(c.detail)), `${name}: ok with "${c.detail}"`);
   assert.equal(evaluateHealth(base).status, 'ok');
   assert.equal(evaluateHealth({ ...base, storageError: 'EROFS' }).status, 'unhealthy');
   assert.equal(

@@ -32,8 +32,9 @@ test('the lifecycle of a certificate goes out as events, in order', async (t) =>
   await s.time.until(() => s.events.of('delivered').length === 1, 'delivered');
   assert.deepEqual(
     s.events.events.map((e) => e.type),
-    ['requested', 'installed', 'renewal_scheduled', 'delivered'],
+    ['requested', 'ordered', 'installed', 'renewal_scheduled', 'delivered'],
   );
+  assert.equal(s.events.of('ordered')[0]?.order_url, 'https://ca.test/order/1', 'the order URL the CA gave');
   const [requested] = s.events.of('requested');
   assert.equal(requested?.kind, 'issue');
   assert.equal(requested?.attempt, 1);
