@@ -76,7 +76,11 @@ export function apiCertificate(c: CertificateStatus): Record<string, unknown> {
           code: c.lastError.code,
           type: problemUrn(c.lastError.type),
           detail: c.lastError.detail,
-          subproblems: [],
+          subproblems: (c.lastError.subproblems ?? []).map((p) => ({
+            type: problemUrn(p.type),
+            detail: p.detail ?? null,
+            identifier: p.identifier ?? null,
+          })),
           at: c.lastError.at,
           ...(c.lastError.unpauseUrl ? { unpause_url: c.lastError.unpauseUrl } : {}),
         }

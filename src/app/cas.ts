@@ -35,7 +35,7 @@ export function buildRegistry(o: {
     accountKey:
       i === 0
         ? { read: () => store.readAccountKey(), write: (pem: string) => (o.writable ?? store).writeAccountKey(pem) }
-        : store.caAccountKey(ca.url),
+        : fencedKey(store.caAccountKey(ca.url), o.fence),
     eab: ca.eab,
     ca: trusted(o.acmeCaCert, ca.caCert),
     profile: ca.profile,
@@ -50,6 +50,21 @@ export function buildRegistry(o: {
     logger: o.logger,
     metrics: o.metrics,
   });
+}
+
+/** A further CA's account key files, whose write first asks the HA fence (a deposed leader writes nothing). */
+function fencedKey(
+  k: ReturnType<FileStore['caAccountKey']>,
+  fence: ((operation: string) => void) | undefined,
+): Pick<ReturnType<FileStore['caAccountKey']>, 'read' | 'write'> {
+  if (!fence) return k;
+  return {
+    read: () => k.read(),
+    write: async (pem: string) => {
+      fence(`write ${k.path}`);
+      await k.write(pem);
+    },
+  };
 }
 
 /** The extra CAs trusted for one ACME server: `--acme-ca-cert` and its own `MARATHON_ACME_ACME_<i>_CA_CERT`. */

@@ -33,6 +33,8 @@ export interface ClusterWorkOptions {
   /** A fresh reconciler over the fenced storage (one per term, and one for the follower's view). */
   readonly newReconciler: () => Reconciler;
   readonly issuer: Pick<AcmeIssuer, 'init' | 'directoryMeta'>;
+  /** Every CA's issuer (several CAs): each term readies every account; followers read every directory. */
+  readonly issuers?: readonly Pick<AcmeIssuer, 'init' | 'directoryMeta'>[];
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
@@ -112,7 +114,7 @@ export class ClusterWork implements ReconcilerLike {
       this.opts.metrics.leader.set(1);
       await Promise.all([
         reconciler.start(term.signal),
-        warmUpAccount(this.opts.issuer, this.opts.logger, term.signal),
+        ...(this.opts.issuers ?? [this.opts.issuer]).map((i) => warmUpAccount(i, this.opts.logger, term.signal)),
       ]);
       this.leading = undefined;
       this.opts.metrics.leader.set(0);
@@ -136,10 +138,11 @@ export class ClusterWork implements ReconcilerLike {
 
   /** Followers contact the CA only to read its directory (for /health), never to change anything. */
   private async checkCa(signal: AbortSignal): Promise<void> {
-    await retryUntilAborted(() => this.opts.issuer.directoryMeta(signal), {
-      policy: { baseMs: 1000, capMs: 30_000, factor: 2, jitter: 0.3 },
-      signal,
-      retryable: () => true,
-    }).catch(() => undefined);
+    const policy = { baseMs: 1000, capMs: 30_000, factor: 2, jitter: 0.3 };
+    const each = (i: Pick<AcmeIssuer, 'directoryMeta'>) =>
+      retryUntilAborted(() => i.directoryMeta(signal), { policy, signal, retryable: () => true }).catch(
+        () => undefined,
+      );
+    await Promise.all((this.opts.issuers ?? [this.opts.issuer]).map(each));
   }
 }

@@ -84,7 +84,12 @@ export function compose(config: Config, logger: Logger, metrics: Metrics, store:
   });
   const issuer = registry.issuers[0]!;
   const notifier = buildNotifier(config, logger, metrics);
-  const apiDomains = new ApiDomainsSource(config.storageDir, config.allowedDomains, logger.child({ component: 'api' }));
+  const apiDomains = new ApiDomainsSource(
+    config.storageDir,
+    config.allowedDomains,
+    logger.child({ component: 'api' }),
+    config.dns !== undefined,
+  );
   const sources = [...buildSources(config, logger, metrics), apiDomains];
   const events = createEventBus(logger, metrics);
   const journal = new Journal(config.storageDir, logger.child({ component: 'journal' }));
@@ -92,7 +97,7 @@ export function compose(config: Config, logger: Logger, metrics: Metrics, store:
   const parts = { events, store: writable, issuer, notifier, logger, metrics, sources, registry };
   const newReconciler = (): Reconciler => buildReconciler(config, parts);
   const reconciler: ReconcilerLike = cluster
-    ? new ClusterWork({ election: cluster.election, newReconciler, issuer, logger, metrics })
+    ? new ClusterWork({ election: cluster.election, newReconciler, issuer, issuers: registry.issuers, logger, metrics })
     : newReconciler();
   metrics.instanceInfo.set({ instance_id: config.instanceId }, 1);
   metrics.leader.set(cluster ? 0 : 1);

@@ -8,6 +8,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
   return {
     storage_dir: c.storageDir,
     acme: redactUrl(c.acme),
+    cas: c.cas.map((ca) => redactUrl(ca.url)),
     email: c.email ?? null,
     marathon: c.marathon.map(redactUrl),
     lb: c.lb.map(redactUrl),

@@ -2,7 +2,7 @@
  * Renewal and failure policies: small pure functions with the clock (and randomness) passed in.
  */
 import { backoffDelay, type BackoffPolicy } from '../lib/backoff.js';
-import type { CertState, RenewalInfo, StoredCert } from './types.js';
+import type { CertState, RenewalInfo, StoredCert, Subproblem } from './types.js';
 
 const HOUR = 3600_000;
 
@@ -74,6 +74,8 @@ export interface FailureFacts {
    */
   readonly paused?: boolean;
   readonly unpauseUrl?: string;
+  /** The CA's subproblems, if any (at most 10 kept). */
+  readonly subproblems?: readonly Subproblem[];
 }
 
 /** A paused name is not retried for this long (unless an operator sends SIGHUP after unpausing it). */
@@ -113,6 +115,7 @@ export function recordFailure(
       detail: failure.detail.slice(0, 500),
       at: now.toISOString(),
       ...(failure.unpauseUrl ? { unpauseUrl: failure.unpauseUrl } : {}),
+      ...(failure.subproblems?.length ? { subproblems: failure.subproblems.slice(0, 10) } : {}),
     },
     nextAttempt: new Date(next).toISOString(),
     failedValidations,

@@ -160,6 +160,8 @@ export interface CertState {
     readonly at: string;
     /** Where an operator lifts a CA pause of these names (Let's Encrypt's paused rateLimited). */
     readonly unpauseUrl?: string;
+    /** The CA's subproblems (RFC 8555 §6.7.1): one per identifier that failed, with its own type and detail. */
+    readonly subproblems?: readonly Subproblem[];
   };
   /** Consecutive failed attempts (0 after a success). */
   readonly failures: number;
@@ -176,4 +178,11 @@ export interface CertState {
    * (at `unpauseUrl`) and sends SIGHUP, or `nextAttempt` (a day later) passes.
    */
   readonly paused?: { readonly at: string; readonly unpauseUrl?: string };
+}
+
+/** One subproblem of a CA's error (RFC 8555 §6.7.1), as kept in a state record (bounded in size). */
+export interface Subproblem {
+  readonly type: string;
+  readonly detail?: string;
+  readonly identifier?: string;
 }

@@ -5,6 +5,7 @@
  * `retryAfter`; file-system errors carry their errno as `code`), not on the adapters' classes.
  */
 import type { FailureFacts } from '../domain/policy.js';
+import type { Subproblem } from '../domain/types.js';
 
 /**
  * Whose failure: `certificate` (counted against it: backoff, validation budget), `ca` (the CA was not
@@ -37,6 +38,7 @@ interface ErrorLike {
   retryAfter?: unknown;
   paused?: unknown;
   unpauseUrl?: unknown;
+  subproblems?: unknown;
   outage?: unknown;
   details?: unknown;
   cause?: unknown;
@@ -52,7 +54,28 @@ export function failureFacts(err: unknown): FailureFacts {
     typeof e.detail === 'string' && e.detail ? e.detail : typeof e.message === 'string' ? e.message : String(err);
   const retryAfter = e.retryAfter instanceof Date && !Number.isNaN(e.retryAfter.getTime()) ? e.retryAfter : undefined;
   const pause = pausedFacts(e, type, detail);
-  return { code, detail, ...(type ? { type } : {}), ...(retryAfter ? { retryAfter } : {}), ...pause };
+  const subproblems = subproblemsOf(e.subproblems);
+  return {
+    code,
+    detail,
+    ...(type ? { type } : {}),
+    ...(retryAfter ? { retryAfter } : {}),
+    ...pause,
+    ...(subproblems.length > 0 ? { subproblems } : {}),
+  };
+}
+
+/** An ACME error's subproblems, checked and cut to size (they come from the network). */
+function subproblemsOf(raw: unknown): Subproblem[] {
+  if (!Array.isArray(raw)) return [];
+  const out: Subproblem[] = [];
+  for (const p of raw.slice(0, 10) as { type?: unknown; detail?: unknown; identifier?: { value?: unknown } }[]) {
+    if (typeof p?.type !== 'string') continue;
+    const id = typeof p.identifier?.value === 'string' ? { identifier: p.identifier.value.slice(0, 253) } : {};
+    const detail = typeof p.detail === 'string' ? { detail: p.detail.slice(0, 300) } : {};
+    out.push({ type: p.type.slice(0, 100), ...detail, ...id });
+  }
+  return out;
 }
 
 /** An unpause link in a CA's detail (Let's Encrypt: `https://portal.letsencrypt.org/sfe/v1/unpause?jwt=…`). */

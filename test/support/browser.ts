@@ -52,7 +52,12 @@ export async function startBrowser(name: string): Promise<TestBrowser> {
         if (m.type() === 'error') errors.push(`console: ${m.text()}`);
       });
       page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-      page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+      page.on('requestfailed', (r) => {
+        const why = r.failure()?.errorText ?? '';
+        // The live event stream is long-lived: the browser aborts it when the page reloads or navigates.
+        if (why === 'net::ERR_ABORTED' && new URL(r.url()).pathname === '/api/v1/events') return;
+        errors.push(`request failed: ${r.url()} ${why}`);
+      });
       return {
         page,
         errors,

@@ -33,6 +33,8 @@ export interface ZkClientOptions {
   readonly leaseFraction?: number;
   /** Monotonic clock in ms (default `performance.now`). */
   readonly now?: () => number;
+  /** Picks the first server to try (default `Math.random`; a test pins it). */
+  readonly random?: () => number;
 }
 
 export class ZkClient extends EventEmitter {
@@ -47,7 +49,7 @@ export class ZkClient extends EventEmitter {
   private lastReplySentAt = -Infinity;
   private conn?: Connection;
   /** Servers are tried in turn from a random one, so instances spread over the ensemble. */
-  private next = Math.floor(Math.random() * 1024);
+  private next: number;
   private timer?: NodeJS.Timeout;
   private readonly now: () => number;
   private readonly log: Logger;
@@ -56,6 +58,7 @@ export class ZkClient extends EventEmitter {
     super();
     this.now = opts.now ?? (() => performance.now());
     this.timeoutMs = opts.sessionTimeoutMs;
+    this.next = Math.floor((opts.random ?? Math.random)() * 1024);
     this.log = opts.logger.child({ component: 'zookeeper' });
   }
 

@@ -17,6 +17,8 @@ export interface ZooKeeperOptions {
   readonly logger: Logger;
   readonly leaseFraction?: number;
   readonly now?: () => number;
+  /** Picks the first server to try (default `Math.random`). */
+  readonly random?: () => number;
 }
 
 const MODES: Record<CreateMode, number> = {

@@ -25,11 +25,21 @@ export type PutResult =
   | { readonly ok: false; readonly code: string; readonly reason: string; readonly value: string };
 
 /** Pure: the certificate `name` with `raw` names → its accepted names (name first), or the first rejection. */
-export function acceptDomain(name: string, raw: readonly string[], allowedDomains: readonly string[]): PutResult {
+export function acceptDomain(
+  name: string,
+  raw: readonly string[],
+  allowedDomains: readonly string[],
+  allowWildcard = false,
+): PutResult {
   let refused: PutResult | undefined;
-  const names = acceptNames([name, ...raw], allowedDomains, (code, reason, value) => {
-    refused ??= { ok: false, code, reason, value };
-  });
+  const names = acceptNames(
+    [name, ...raw],
+    allowedDomains,
+    (code, reason, value) => {
+      refused ??= { ok: false, code, reason, value };
+    },
+    { allowWildcard },
+  );
   if (refused) return refused;
   return { ok: true, created: true, name: names[0]!, names };
 }
@@ -47,6 +57,8 @@ export class ApiDomainsSource implements Source {
     storageDir: string,
     private readonly allowedDomains: readonly string[],
     private readonly log: Logger,
+    /** Wildcards are accepted when DNS-01 is on (`--dns-provider`), as for labels and `--domains`. */
+    private readonly allowWildcard = false,
   ) {
     this.file = join(storageDir, API_DOMAINS_FILE);
   }
@@ -93,7 +105,7 @@ export class ApiDomainsSource implements Source {
 
   /** Add or replace the certificate `name`; persisted before it resolves. Rejects if the file cannot be written. */
   async put(name: string, raw: readonly string[]): Promise<PutResult> {
-    const r = acceptDomain(name, raw, this.allowedDomains);
+    const r = acceptDomain(name, raw, this.allowedDomains, this.allowWildcard);
     if (!r.ok) return r;
     const created = !this.domains.has(r.name);
     await this.commit(new Map(this.domains).set(r.name, r.names));
@@ -135,7 +147,7 @@ export class ApiDomainsSource implements Source {
     const doc = JSON.parse(text) as { domains?: Record<string, unknown> };
     for (const [name, raw] of Object.entries(doc.domains ?? {})) {
       if (!Array.isArray(raw)) continue;
-      const r = acceptDomain(name, raw.map(String), this.allowedDomains);
+      const r = acceptDomain(name, raw.map(String), this.allowedDomains, this.allowWildcard);
       if (r.ok) map.set(r.name, r.names);
       else this.log.warn({ domain: name, code: r.code, reason: r.reason }, 'API domain no longer accepted');
     }

@@ -40,5 +40,5 @@ test('describeConfig: what the start-up line logs, never a secret', () => {
   assert.equal(d.listen, '127.0.0.1:8080');
   assert.equal(d.sse_timeout, 60, 'durations in seconds');
   assert.equal(d.email, null, 'absent optional values are null, so the line always has the field');
-  assert.deepEqual(Object.keys(d).slice(0, 3), ['storage_dir', 'acme', 'email']);
+  assert.deepEqual(Object.keys(d).slice(0, 4), ['storage_dir', 'acme', 'cas', 'email']);
 });

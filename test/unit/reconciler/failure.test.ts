@@ -126,3 +126,25 @@ test('storageErrno finds the errno in the error or its causes', () => {
   assert.equal(storageErrno(new AppError('ACME_NETWORK', 'x')), undefined);
   assert.equal(storageErrno(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })), undefined);
 });
+
+test('failureFacts keeps the CA subproblems, checked and cut to size; none when there are none', async (t) => {
+  const sub = (v: unknown) =>
+    Object.assign(new Error('x'), { code: 'ACME_PROBLEM', type: 'rejectedIdentifier', detail: 'd', subproblems: v });
+  const cases: [string, unknown, unknown][] = [
+    ['none', undefined, undefined],
+    ['not an array', 'x', undefined],
+    [
+      'one per identifier',
+      [{ type: 'urn:ietf:params:acme:error:caa', detail: 'CAA forbids', identifier: { type: 'dns', value: 'a.test' } }],
+      [{ type: 'urn:ietf:params:acme:error:caa', detail: 'CAA forbids', identifier: 'a.test' }],
+    ],
+    ['entries without a type are dropped', [{ detail: 'x' }, { type: 'dns' }], [{ type: 'dns' }]],
+    [
+      'at most 10',
+      Array.from({ length: 30 }, () => ({ type: 'dns' })),
+      Array.from({ length: 10 }, () => ({ type: 'dns' })),
+    ],
+  ];
+  for (const [name, raw, want] of cases)
+    await t.test(name, () => assert.deepEqual(failureFacts(sub(raw)).subproblems, want));
+});

@@ -70,3 +70,14 @@ function started(source: ApiDomainsSource, signal: AbortSignal): Promise<Snapsho
     });
   });
 }
+
+const wildcards: [string, boolean, string | undefined][] = [
+  ['a wildcard without DNS-01 is refused, as for labels', false, 'WILDCARD_NOT_SUPPORTED'],
+  ['a wildcard with DNS-01 (--dns-provider) is accepted with its base name', true, undefined],
+];
+for (const [what, allowWildcard, code] of wildcards)
+  test(`acceptDomain: ${what}`, () => {
+    const r = acceptDomain('*.apps.example', ['apps.example'], [], allowWildcard);
+    if (code === undefined) assert.deepEqual(r.ok && r.names, ['*.apps.example', 'apps.example']);
+    else assert.equal(!r.ok && r.code, code);
+  });
