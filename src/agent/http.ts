@@ -9,6 +9,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AgentStatus } from './agent.js';
+import { listenOn } from '../lib/listen.js';
 
 export const STARTING_GRACE_MS = 120_000;
 export const UNREACHABLE_AFTER_MS = 300_000;
@@ -101,13 +102,7 @@ export class AgentHttp {
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, port, host);
     return server.address() as AddressInfo;
   }
 

@@ -4,22 +4,13 @@
  * and writable only by them (`auth` scheme: the creator); without, open.
  */
 import { EventEmitter } from 'node:events';
-import type { Logger } from '../../lib/logger.js';
 import type { Coordination, CreateMode } from '../port.js';
-import { ZkClient, type ZkState } from './client.js';
+import { ZkClient, type ZkClientOptions, type ZkState } from './client.js';
 import { ZkError } from './connection.js';
 import { CREATE_FLAGS, CREATOR_ALL_ACL, OP, OPEN_ACL, readStat, writeAcls, ZK_ERR } from './protocol.js';
 
-export interface ZooKeeperOptions {
-  readonly servers: ReadonlyArray<{ readonly host: string; readonly port: number }>;
-  readonly sessionTimeoutMs: number;
-  readonly auth?: { readonly user: string; readonly password: string };
-  readonly logger: Logger;
-  readonly leaseFraction?: number;
-  readonly now?: () => number;
-  /** Picks the first server to try (default `Math.random`). */
-  readonly random?: () => number;
-}
+/** The client's options: servers, session timeout, digest credentials, lease fraction, clock, first server. */
+export type ZooKeeperOptions = ZkClientOptions;
 
 const MODES: Record<CreateMode, number> = {
   persistent: CREATE_FLAGS.persistent,

@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../lib/logger.js';
 import { authorize, type TokenEntry } from '../../lib/tokens.js';
 import type { SyncFeed } from './feed.js';
+import { listenOn } from '../../lib/listen.js';
 
 /** The most names one bundles request may ask for, and the longest long-poll. */
 export const MAX_NAMES_PER_REQUEST = 200;
@@ -66,13 +67,7 @@ export class SyncServer {
     server.requestTimeout = (MAX_WAIT_SECONDS + 30) * 1000;
     server.keepAliveTimeout = 5000;
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, port, host);
     const addr = server.address() as AddressInfo;
     this.log.info({ address: addr.address, port: addr.port }, 'sync feed listening');
     return addr;
