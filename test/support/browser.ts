@@ -54,8 +54,9 @@ export async function startBrowser(name: string): Promise<TestBrowser> {
       page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
       page.on('requestfailed', (r) => {
         const why = r.failure()?.errorText ?? '';
-        // The live event stream is long-lived: the browser aborts it when the page reloads or navigates.
-        if (why === 'net::ERR_ABORTED' && new URL(r.url()).pathname === '/api/v1/events') return;
+        // The page's own background requests (the event stream, a poll in flight) are cancelled by the browser
+        // when the page reloads or navigates: ERR_ABORTED is that cancel, not a failure of the server.
+        if (why === 'net::ERR_ABORTED' && ['fetch', 'eventsource', 'xhr'].includes(r.resourceType())) return;
         errors.push(`request failed: ${r.url()} ${why}`);
       });
       return {
