@@ -85,7 +85,10 @@ export class JobQueue {
     for (const [name, job] of this.jobs) {
       if (job.running || wanted.has(name)) continue;
       this.jobs.delete(name);
-      this.opts.log.info({ domain: name, job: job.kind }, 'queued job withdrawn: no longer needed');
+      // An order that will not be placed is worth an info line; a withdrawn check (5,000 ARI checks when
+      // the CA turns out to offer no ARI) is not.
+      const level = job.kind === 'issue' || job.kind === 'renew' ? 'info' : 'debug';
+      this.opts.log[level]({ domain: name, job: job.kind }, 'queued job withdrawn: no longer needed');
     }
   }
 

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OrderGate } from '../../../src/reconciler/budget.js';
 import { type Job, JobQueue } from '../../../src/reconciler/queue.js';
-import { silentLogger } from '../../../src/lib/logger.js';
+import { type Logger, silentLogger } from '../../../src/lib/logger.js';
+import { memoryLogger } from '../../support/notify-fakes.js';
 import { spec } from '../../support/fakes.js';
 
 const CA = 'https://ca.test/directory';
@@ -19,7 +20,7 @@ function gate(left: number, enabled = true) {
   return { g, reports };
 }
 
-function queue(o: { max?: number; gate?: OrderGate } = {}) {
+function queue(o: { max?: number; gate?: OrderGate; log?: Logger } = {}) {
   const started: string[] = [];
   const finish = new Map<string, () => void>();
   let settled = 0;
@@ -33,7 +34,7 @@ function queue(o: { max?: number; gate?: OrderGate } = {}) {
     onSettled: () => {
       settled++;
     },
-    log: silentLogger(),
+    log: o.log ?? silentLogger(),
   });
   return { q, started, finish, settled: () => settled };
 }
@@ -159,4 +160,21 @@ test('canStart holds a job in the queue (a closed gate); the others still go', (
   q.dispatch();
   assert.deepEqual(started, ['b.example']);
   assert.equal(q.get('a.example')?.running, false, 'still queued');
+});
+
+test('a withdrawn order is logged at info; a withdrawn check (thousands when the CA has no ARI) at debug', () => {
+  const { logger, lines } = memoryLogger();
+  const { q } = queue({ max: 0, log: logger });
+  q.enqueue(job('order.example', 'issue', 1));
+  q.enqueue(job('check.example', 'check-ari', 1));
+  q.withdrawStale(new Set());
+  const levels = lines()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { level: string | number; domain: string })
+    .map((l) => [l.domain, l.level]);
+  assert.deepEqual(levels.sort(), [
+    ['check.example', 'debug'],
+    ['order.example', 'info'],
+  ]);
 });
