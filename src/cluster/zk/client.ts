@@ -68,9 +68,13 @@ export class ZkClient extends EventEmitter {
     void this.connectLoop();
   }
 
-  /** Monotonic ms until which the session is provably alive (−Infinity when not connected). */
+  /**
+   * Monotonic ms until which the session is provably alive: a server answered a request sent then, and no
+   * server expires a session before the timeout has passed since it last heard from us. It holds across a
+   * move to another server (a lost connection is not a lost session); −Infinity once closed or expired.
+   */
   aliveUntil(): number {
-    if (this.state !== 'connected') return -Infinity;
+    if (this.state === 'closed' || this.sid === 0n) return -Infinity;
     return this.lastReplySentAt + this.timeoutMs * (this.opts.leaseFraction ?? 0.5);
   }
 
