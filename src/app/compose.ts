@@ -80,7 +80,7 @@ export function compose(config: Config, logger: Logger, metrics: Metrics, store:
     dns,
     logger,
     metrics,
-    ...(fence ? { fence: (operation: string) => fence(`ACME ${operation}`) } : {}),
+    ...(cluster ? { fence: (operation: string) => acmeFence(cluster.election, operation) } : {}),
   });
   const issuer = registry.issuers[0]!;
   const notifier = buildNotifier(config, logger, metrics);
@@ -251,4 +251,13 @@ function httpHandlers(
       ...(app.election ? { leadership: () => app.election!.view() } : {}),
     }),
   };
+}
+
+/** Operations that start new work at the CA: refused while ZooKeeper is disconnected (`assertMayStart`). */
+const STARTS_WORK = new Set(['newOrder', 'newAccount', 'keyChange']);
+
+/** With --zk, the fence before every signed CA request. */
+function acmeFence(election: Election, operation: string): void {
+  if (STARTS_WORK.has(operation)) election.assertMayStart(`ACME ${operation}`);
+  else election.assertLeading(`ACME ${operation}`);
 }

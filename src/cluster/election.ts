@@ -126,6 +126,17 @@ export class Election {
     throw new NotLeaderError(`refused ${action}: this instance does not provably lead`);
   }
 
+  /**
+   * The fence for work that starts something new (a new order or account): also refused while ZooKeeper is
+   * disconnected, though the lease still holds (in-flight work may finish within the lease; nothing new
+   * starts until the session is confirmed again).
+   */
+  assertMayStart(action: string): void {
+    this.assertLeading(action);
+    if (this.opts.zk.state !== 'connected')
+      throw new NotLeaderError(`refused ${action}: ZooKeeper is disconnected; nothing new starts until it is back`);
+  }
+
   view(): ClusterView {
     return {
       ...(this.leaderId !== undefined ? { leader: this.leaderId } : {}),

@@ -142,4 +142,23 @@ describe('election on a real ZooKeeper', () => {
       for (const c of cs) await c.election.stop();
     }
   });
+
+  test('ZooKeeper disconnected within the lease: in-flight work may go on, nothing new starts', async () => {
+    const cs = ['m', 'n'].map((id) => candidate(zk, '/e4', id, 20_000));
+    try {
+      await waitFor('a leader', () => leaders(cs).length === 1);
+      const leader = leaders(cs)[0]!;
+      leader.election.assertMayStart('newOrder');
+      await zk.kill(0);
+      await waitFor('disconnected', () => leader.zk.state !== 'connected', 5000);
+      leader.election.assertLeading('finalize');
+      assert.throws(
+        () => leader.election.assertMayStart('newOrder'),
+        (err: { code?: string }) => err.code === 'NOT_LEADER',
+      );
+    } finally {
+      await zk.start(0);
+      for (const c of cs) await c.election.stop();
+    }
+  });
 });
