@@ -18,6 +18,7 @@ const benches: Array<[string, string[]]> = [
   ['e2e.js', lego],
   ['adoption.js', []],
   ['hardening.js', []],
+  ['dns01.js', []],
   ['scale.js', []],
   ['ui.js', []],
   ['failover.js', []],

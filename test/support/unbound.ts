@@ -8,8 +8,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ask } from '../../src/solvers/dns01/lookup.js';
-import { TYPE } from '../../src/solvers/dns01/wire.js';
+import { exchange } from '../../src/solvers/dns01/transport.js';
+import { encodeQuery, TYPE } from '../../src/solvers/dns01/wire.js';
 import { freePort } from './ports.js';
 import { makeTempDir, removeTempDir } from './temp-dirs.js';
 
@@ -85,11 +85,9 @@ export async function startUnbound(opts: { upstreamPort: number; zones: readonly
       throw new Error(`unbound exited with ${child.exitCode}: ${log}`);
     }
     try {
-      const { msg } = await ask({ host: '127.0.0.1', port }, opts.zones[0]!, TYPE.SOA, {
-        recursion: true,
-        timeoutMs: 300,
-      });
-      if (msg.answers.length > 0) break;
+      // unbound answers `localhost.` itself: ready even in front of an upstream that is down.
+      await exchange({ host: '127.0.0.1', port }, encodeQuery(1, 'localhost', TYPE.A, true), 300);
+      break;
     } catch {
       /* not yet */
     }

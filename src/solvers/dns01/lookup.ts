@@ -22,7 +22,10 @@ export interface Answer {
   readonly msg: Message;
 }
 
-/** One question to one server; `DNS_BAD_RESPONSE` for an answer that does not parse, or SERVFAIL etc. */
+/**
+ * One question to one server: `DNS_UNREACHABLE` (an outage) when it does not answer or answers SERVFAIL,
+ * `DNS_BAD_RESPONSE` for an answer that does not parse or another error RCODE (REFUSED, ...).
+ */
 export async function ask(
   server: DnsServer,
   name: string,
@@ -42,6 +45,12 @@ export async function ask(
     throw new DnsError('DNS_BAD_RESPONSE', 'DNS answer does not parse', {
       cause: err,
       details: { server: serverText(server) },
+    });
+  }
+  // SERVFAIL: the resolver could not reach the zone's servers (or they failed): an outage, not a config error.
+  if (msg.rcode === RCODE.SERVFAIL) {
+    throw new DnsError('DNS_UNREACHABLE', 'DNS server answered SERVFAIL', {
+      details: { server: serverText(server), name, rcode: 'SERVFAIL' },
     });
   }
   if (msg.rcode !== RCODE.NOERROR && msg.rcode !== RCODE.NXDOMAIN) {

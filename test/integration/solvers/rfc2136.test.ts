@@ -8,9 +8,11 @@ import type { Challenge } from '../../../src/domain/contracts.js';
 import type { DnsProvider, ProviderTiming } from '../../../src/solvers/dns01/provider.js';
 import { Rfc2136Provider } from '../../../src/solvers/dns01/rfc2136.js';
 import { Dns01Solver, txtValue } from '../../../src/solvers/dns01/solver.js';
-import { parseServer } from '../../../src/solvers/dns01/transport.js';
+import { exchangeTcp, parseServer } from '../../../src/solvers/dns01/transport.js';
+import { encodeQuery, parseMessage, TYPE } from '../../../src/solvers/dns01/wire.js';
 import { type Bind9, startBind9 } from '../../support/bind9.js';
 import { freePort } from '../../support/ports.js';
+import { startUnbound } from '../../support/unbound.js';
 
 let bind: Bind9;
 const TIMING: ProviderTiming = { ttl: 60, propagationTimeoutMs: 5000, pollingIntervalMs: 100, sequenceIntervalMs: 0 };
@@ -173,4 +175,35 @@ test('a presentation that fails after the update (its nameservers unreachable) w
   await assert.rejects(s.present(c, AbortSignal.timeout(10_000)), { code: 'DNS_UNREACHABLE' });
   assert.deepEqual(await bind.txt('_acme-challenge.withdrawn.example.test'), []);
   await s.cleanUp(c);
+});
+
+test('queries and updates also work over TCP (RFC 7766), as used after a truncated or lost UDP answer', async () => {
+  const answer = parseMessage(
+    await exchangeTcp({ host: '127.0.0.1', port: bind.port }, encodeQuery(4242, 'example.test', TYPE.SOA, false), 2000),
+  );
+  assert.equal(answer.id, 4242);
+  assert.equal(answer.answers[0]?.type, TYPE.SOA);
+});
+
+test("a resolver whose upstream nameservers are down (SERVFAIL or silence) is an outage too, not the certificate's fault", async () => {
+  const resolver = await startUnbound({ upstreamPort: await freePort(), zones: ['example.test'] });
+  try {
+    const s = new Dns01Solver({
+      provider: provider(),
+      resolvers: [{ host: '127.0.0.1', port: resolver.port }],
+      systemResolvers: [],
+    });
+    await assert.rejects(
+      s.present(challenge('servfail.example.test', 'tokS.thumb'), AbortSignal.timeout(20_000)),
+      (err: { code?: string; outage?: boolean; details?: Record<string, unknown> }) => {
+        assert.equal(err.code, 'DNS_UNREACHABLE');
+        assert.equal(err.outage, true);
+        // unbound answers SERVFAIL, or (still retrying upstream) nothing within the query timeout.
+        assert.ok(err.details?.rcode === 'SERVFAIL' || err.details?.rcode === undefined);
+        return true;
+      },
+    );
+  } finally {
+    await resolver.stop();
+  }
 });
