@@ -51,9 +51,10 @@ export interface AgentDeps {
   readonly random?: () => number;
 }
 
-export class Agent {
-  readonly status: AgentStatus = {
-    startedAt: Date.now(),
+/** An agent's status before its first sync (started at `startedAt`, epoch ms). */
+export function initialAgentStatus(startedAt: number): AgentStatus {
+  return {
+    startedAt,
     lastSuccessAt: null,
     lastAttemptAt: null,
     lastError: null,
@@ -69,6 +70,10 @@ export class Agent {
     signals: { ok: 0, failed: 0 },
     lastSignal: null,
   };
+}
+
+export class Agent {
+  readonly status: AgentStatus = initialAgentStatus(Date.now());
   private applied: Applied | undefined;
   private preferred = 0;
   private readonly log: Logger;

@@ -55,50 +55,64 @@ function unreachable(server: DnsServer, cause: unknown): DnsError {
   });
 }
 
-/** Send `wire` over UDP and resolve with the first answer carrying the same ID. */
-export function exchangeUdp(server: DnsServer, wire: Buffer, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
-  const id = wire.readUInt16BE(0);
+/**
+ * One exchange with `server`: `open(settle)` starts it and returns how to close its socket; `settle` ends it
+ * once with an answer or an error. Shared by UDP and TCP: the timeout (as an unreachable server), the
+ * caller's abort, and closing the socket whatever happens.
+ */
+function exchangeWith(
+  server: DnsServer,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  open: (settle: (err: unknown, msg?: Buffer) => void) => () => void,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const sock = createSocket(isIP(server.host) === 6 ? 'udp6' : 'udp4');
-    const done = (err: unknown, msg?: Buffer): void => {
+    let close: (() => void) | undefined;
+    let settled = false;
+    const settle = (err: unknown, msg?: Buffer): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      sock.close();
+      close?.();
       if (msg) resolve(msg);
       else reject(err);
     };
-    const onAbort = (): void => done(signal!.reason);
-    const timer = setTimeout(() => done(unreachable(server, new Error(`no answer within ${timeoutMs} ms`))), timeoutMs);
-    if (signal?.aborted) return done(signal.reason);
+    const onAbort = (): void => settle(signal!.reason);
+    const timer = setTimeout(
+      () => settle(unreachable(server, new Error(`no answer within ${timeoutMs} ms`))),
+      timeoutMs,
+    );
+    if (signal?.aborted) return settle(signal.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-    sock.on('error', (err) => done(unreachable(server, err)));
+    close = open(settle);
+    if (settled) close();
+  });
+}
+
+/** Send `wire` over UDP and resolve with the first answer carrying the same ID. */
+export function exchangeUdp(server: DnsServer, wire: Buffer, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
+  const id = wire.readUInt16BE(0);
+  return exchangeWith(server, timeoutMs, signal, (settle) => {
+    const sock = createSocket(isIP(server.host) === 6 ? 'udp6' : 'udp4');
+    sock.on('error', (err) => settle(unreachable(server, err)));
     sock.on('message', (msg) => {
-      if (msg.length >= 12 && msg.readUInt16BE(0) === id) done(undefined, msg);
+      if (msg.length >= 12 && msg.readUInt16BE(0) === id) settle(undefined, msg);
     });
     sock.send(wire, server.port, server.host, (err) => {
-      if (err) done(unreachable(server, err));
+      if (err) settle(unreachable(server, err));
     });
+    return () => sock.close();
   });
 }
 
 /** Send `wire` over TCP (two-octet length prefix) and resolve with the answer. */
 export function exchangeTcp(server: DnsServer, wire: Buffer, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
+  return exchangeWith(server, timeoutMs, signal, (settle) => {
     const sock = connect({ host: server.host, port: server.port });
     const chunks: Buffer[] = [];
     let size = 0;
-    const done = (err: unknown, msg?: Buffer): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      sock.destroy();
-      if (msg) resolve(msg);
-      else reject(err);
-    };
-    const onAbort = (): void => done(signal!.reason);
-    const timer = setTimeout(() => done(unreachable(server, new Error(`no answer within ${timeoutMs} ms`))), timeoutMs);
-    if (signal?.aborted) return done(signal.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    sock.on('error', (err) => done(unreachable(server, err)));
+    sock.on('error', (err) => settle(unreachable(server, err)));
     sock.on('connect', () => sock.write(Buffer.concat([Buffer.from([wire.length >> 8, wire.length & 0xff]), wire])));
     sock.on('data', (d: Buffer) => {
       chunks.push(d);
@@ -106,9 +120,10 @@ export function exchangeTcp(server: DnsServer, wire: Buffer, timeoutMs: number, 
       if (size < 2) return;
       const all = Buffer.concat(chunks);
       const len = all.readUInt16BE(0);
-      if (all.length >= 2 + len) done(undefined, all.subarray(2, 2 + len));
+      if (all.length >= 2 + len) settle(undefined, all.subarray(2, 2 + len));
     });
-    sock.on('end', () => done(unreachable(server, new Error('connection closed before the answer'))));
+    sock.on('end', () => settle(unreachable(server, new Error('connection closed before the answer'))));
+    return () => sock.destroy();
   });
 }
 

@@ -1,27 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AgentStatus } from '../../../src/agent/agent.js';
+import { type AgentStatus, initialAgentStatus } from '../../../src/agent/agent.js';
 import { agentHealth, agentMetrics } from '../../../src/agent/http.js';
 
 const T = 1_800_000_000_000;
-const base = (over: Partial<AgentStatus>): AgentStatus => ({
-  startedAt: T,
-  lastSuccessAt: null,
-  lastAttemptAt: null,
-  lastError: null,
-  consecutiveFailures: 0,
-  failuresTotal: 0,
-  certificates: 0,
-  server: null,
-  epoch: null,
-  version: 0,
-  writtenTotal: 0,
-  removedTotal: 0,
-  removalsHeld: 0,
-  signals: { ok: 0, failed: 0 },
-  lastSignal: null,
-  ...over,
-});
+const base = (over: Partial<AgentStatus>): AgentStatus => ({ ...initialAgentStatus(T), ...over });
 
 const cases: [string, AgentStatus, number, string, boolean][] = [
   ['starting', base({}), T + 1000, 'starting', true],
