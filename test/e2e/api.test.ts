@@ -151,11 +151,13 @@ test('operator API against the real stack', { timeout: 300_000 }, async (t) => {
   await t.test('DELETE a domain: unwanted, removal scheduled after the grace', async () => {
     const r = await act('DELETE', '/api/v1/domains/d.api.test', WRITE);
     assert.equal(r.status, 200);
-    const c = await until('d.api.test unwanted', async () => {
+    // The state is `unwanted` as soon as the source no longer lists it; `removal_at` follows once the
+    // reconciler has recorded when it became unwanted (the next pass), so wait for both.
+    const c = await until('d.api.test unwanted, removal scheduled', async () => {
       const c = await get('d.api.test');
-      return c.state === 'unwanted' ? c : undefined;
+      return c.state === 'unwanted' && c.removal_at ? c : undefined;
     });
-    assert.ok(c.removal_at && Date.parse(c.removal_at) > Date.now(), 'removed only after --remove-after');
+    assert.ok(Date.parse(c.removal_at!) > Date.now(), 'removed only after --remove-after');
     assert.equal((await act('DELETE', '/api/v1/domains/d.api.test', WRITE)).status, 404);
   });
 
