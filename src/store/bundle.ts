@@ -115,13 +115,31 @@ const KEY_LABELS = new Set(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY'])
 const IGNORED_LABELS = new Set(['EC PARAMETERS']);
 
 /**
+ * Chain certificates (PEM, normalised) already seen to parse, shared across the files of one listing:
+ * thousands of bundles carry the same one or two intermediates, and parsing each copy again was a
+ * sixth of the adoption time. Exact text, so a cached entry is exactly what would parse again.
+ */
+export class ChainMemo {
+  readonly #seen = new Set<string>();
+  /** At most this many distinct chain certificates are remembered (a CA has a handful). */
+  static readonly LIMIT = 64;
+  has(pem: string): boolean {
+    return this.#seen.has(pem);
+  }
+  add(pem: string): void {
+    if (this.#seen.size < ChainMemo.LIMIT) this.#seen.add(pem);
+  }
+}
+
+/**
  * Read a file from `certs/` as one of ours: it parses as a bundle (one private key, at least one
  * certificate, every certificate X.509, nothing else) and its key matches its leaf. Expiry is the
  * LEAF's (0.6.1 also looked at chain certificates and could reissue everything daily, behaviour spec
  * §5.6). Returns null for anything else (the caller reports it as unmanaged). Each block is parsed
- * exactly once (adopting thousands of bundles at start-up is dominated by these parses).
+ * exactly once (adopting thousands of bundles at start-up is dominated by these parses); a chain
+ * certificate found in `parsedChain` is not parsed again.
  */
-export function readStoredCert(name: string, text: string): StoredCert | null {
+export function readStoredCert(name: string, text: string, parsedChain?: ChainMemo): StoredCert | null {
   try {
     let keyPem: string | undefined;
     const certPems: string[] = [];
@@ -136,7 +154,11 @@ export function readStoredCert(name: string, text: string): StoredCert | null {
     if (keyPem === undefined || leafPem === undefined) return null;
     const key = createPrivateKey(keyPem);
     const leafCert = new X509Certificate(leafPem);
-    for (const c of certPems.slice(1)) new X509Certificate(c);
+    for (const c of certPems.slice(1)) {
+      if (parsedChain?.has(c)) continue;
+      new X509Certificate(c);
+      parsedChain?.add(c);
+    }
     if (!leafCert.checkPrivateKey(key)) return null;
     return storedCertOf(name, { keyType: keyTypeOf(key), leafPem, leaf: leafInfoOf(leafCert) });
   } catch {

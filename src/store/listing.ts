@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { StoredCert } from '../domain/types.js';
 import { assertSafeName, nameOfStem } from '../lib/file-names.js';
 import type { Logger } from '../lib/logger.js';
-import { readStoredCert } from './bundle.js';
+import { ChainMemo, readStoredCert } from './bundle.js';
 
 /** How many files of `certs/` are read at once. */
 const LIST_CONCURRENCY = 32;
@@ -25,9 +25,10 @@ export async function listCerts(
   const entries = await readdir(certsDir, { withFileTypes: true });
   const certs: StoredCert[] = [];
   const unmanaged: string[] = [];
+  const chain = new ChainMemo();
   for (let i = 0; i < entries.length; i += LIST_CONCURRENCY) {
     const chunk = entries.slice(i, i + LIST_CONCURRENCY);
-    const results = await Promise.all(chunk.map((e) => readEntry(certsDir, e.name, e.isFile())));
+    const results = await Promise.all(chunk.map((e) => readEntry(certsDir, e.name, e.isFile(), chain)));
     for (const [j, r] of results.entries()) {
       if (r === null) unmanaged.push(chunk[j]!.name);
       else certs.push(r);
@@ -47,12 +48,17 @@ export async function listPemNames(certsDir: string): Promise<string[]> {
 }
 
 /** The bundle in `certsDir/fileName`, or null when it is not one of ours (never throws). */
-async function readEntry(certsDir: string, fileName: string, isFile: boolean): Promise<StoredCert | null> {
+async function readEntry(
+  certsDir: string,
+  fileName: string,
+  isFile: boolean,
+  chain: ChainMemo,
+): Promise<StoredCert | null> {
   if (!isFile || !fileName.endsWith('.pem')) return null;
   const name = nameOfStem(fileName.slice(0, -'.pem'.length));
   try {
     assertSafeName(name);
-    return readStoredCert(name, await readFile(join(certsDir, fileName), 'utf8'));
+    return readStoredCert(name, await readFile(join(certsDir, fileName), 'utf8'), chain);
   } catch {
     return null;
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { IssuedCertificate } from '../../../src/domain/types.js';
 import { AppError } from '../../../src/lib/errors.js';
 import { generateKey } from '../../../src/pki/keys.js';
-import { buildBundle, checkBundle, readStoredCert } from '../../../src/store/bundle.js';
+import { buildBundle, ChainMemo, checkBundle, readStoredCert } from '../../../src/store/bundle.js';
 import { createCertFactory } from '../../support/cert-factory.js';
 
 const DAY = 86_400_000;
@@ -75,6 +75,31 @@ test('checkBundle rejects every bad bundle with a stable reason', async () => {
   assert.doesNotThrow(() => checkBundle(join(good), ['WWW.a.example.test', 'a.example.test'], new Date()));
   // no chain at all is accepted (a CA may send the leaf alone)
   assert.doesNotThrow(() => checkBundle(good.keyPem + good.certPem, names, new Date()));
+});
+
+test('readStoredCert with a ChainMemo: the same answers; a chain that does not parse is never remembered', async () => {
+  const ca = await createCertFactory();
+  const a = await ca.issue(['a.example.test']);
+  const b = await ca.issue(['b.example.test']);
+  const memo = new ChainMemo();
+  assert.deepEqual(
+    readStoredCert('a.example.test', a.keyPem + a.certPem + a.chainPem, memo),
+    readStoredCert('a.example.test', a.keyPem + a.certPem + a.chainPem),
+  );
+  assert.ok(memo.has(a.chainPem), 'the intermediate is remembered');
+  assert.ok(
+    readStoredCert('b.example.test', b.keyPem + b.certPem + b.chainPem, memo),
+    'a second bundle with the same intermediate',
+  );
+  // base64 that is not X.509 where the chain should be
+  const junk = `-----BEGIN CERTIFICATE-----\n${Buffer.from('not a certificate at all').toString('base64')}\n-----END CERTIFICATE-----\n`;
+  assert.equal(readStoredCert('a.example.test', a.keyPem + a.certPem + junk, memo), null);
+  assert.equal(memo.has(junk), false);
+  assert.equal(
+    readStoredCert('a.example.test', a.keyPem + a.certPem + junk, memo),
+    null,
+    'still refused the second time',
+  );
 });
 
 test('readStoredCert: ours are parsed (leaf expiry), anything else is null', async () => {
