@@ -16,6 +16,7 @@ import { type ActionResult, installedPem, renewNow } from './actions.js';
 import { applyDecision, type DecisionContext } from './apply.js';
 import {
   certificateStatuses,
+  metricRows,
   publishCertificateMetrics,
   publishProblemMetrics,
   reportHeldRemovals,
@@ -194,7 +195,15 @@ export class Reconciler {
 
   /** Bring the per-certificate metrics up to date (called when /metrics is scraped, not on every plan). */
   publishMetrics(): void {
-    if (this.opts.metrics) publishCertificateMetrics(this.opts.metrics, this.status().certificates);
+    if (!this.opts.metrics) return;
+    const rows = metricRows({
+      desired: this.desired,
+      records: this.records,
+      held: this.held,
+      removeAfterMs: this.opts.removeAfterMs,
+      now: this.now(),
+    });
+    publishCertificateMetrics(this.opts.metrics, rows);
   }
 
   status(): ReconcilerStatus {

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { certificateStatus, publishCertificateMetrics, type CertificateFacts } from '../../../src/reconciler/report.js';
+import {
+  certificateStatus,
+  certificateStatuses,
+  metricRowOf,
+  metricRows,
+  publishCertificateMetrics,
+  type CertificateFacts,
+} from '../../../src/reconciler/report.js';
+import type { CertState, CertSpec } from '../../../src/domain/types.js';
 import { createMetrics } from '../../../src/observe/metrics.js';
 import type { StoredCert } from '../../../src/domain/types.js';
 
@@ -65,12 +73,12 @@ test('certificateStatus: an adopted certificate shows its planned renewal (two t
 
 test('publishCertificateMetrics leaves no stale series for certificates that are gone', async () => {
   const m = createMetrics({ defaultMetrics: false });
-  publishCertificateMetrics(m, [
-    certificateStatus(facts({}), NOW),
-    certificateStatus(facts({ name: 'b.example' }), NOW),
-  ]);
+  publishCertificateMetrics(
+    m,
+    [certificateStatus(facts({}), NOW), certificateStatus(facts({ name: 'b.example' }), NOW)].map(metricRowOf),
+  );
   assert.match(await m.registry.metrics(), /certificate_expiry_timestamp_seconds\{domain="b\.example"\}/);
-  publishCertificateMetrics(m, [certificateStatus(facts({}), NOW)]);
+  publishCertificateMetrics(m, [metricRowOf(certificateStatus(facts({}), NOW))]);
   const text = await m.registry.metrics();
   assert.doesNotMatch(text, /domain="b\.example"/);
   assert.match(text, /marathon_acme_certificates\{state="valid"\} 1/);
@@ -116,4 +124,84 @@ test('certificateStatus: a static entry shows no port index (it has no port)', (
     NOW,
   );
   assert.deepEqual(s.requestedBy, [{ source: 'static' }, { source: 'marathon', appId: '/a', portIndex: 0 }]);
+});
+
+test('metricRows: the same figures as the status records, for every kind of certificate', async (t) => {
+  const st = (name: string, o: Partial<CertState> = {}): CertState => ({
+    name,
+    names: [name],
+    requestedBy: [],
+    failures: 0,
+    ...o,
+  });
+  const want = (name: string): CertSpec => ({ ...spec, name, names: [name] });
+  const cases: Array<[string, { spec?: CertSpec; stored?: StoredCert; state?: CertState }]> = [
+    ['valid, adopted (issuer unknown)', { spec: want('a'), stored: stored({ name: 'a' }) }],
+    [
+      'valid, issued by a recorded CA, ARI window',
+      {
+        spec: want('b'),
+        stored: stored({ name: 'b' }),
+        state: st('b', {
+          serial: 's1',
+          issuer: 'https://ca.test/dir',
+          renewAt: new Date(NOW + DAY).toISOString(),
+          ari: {
+            start: new Date(NOW).toISOString(),
+            end: new Date(NOW + 2 * DAY).toISOString(),
+            checkAfter: new Date(NOW).toISOString(),
+          },
+        }),
+      },
+    ],
+    [
+      'a recorded CA of an older serial does not count',
+      {
+        spec: want('c'),
+        stored: stored({ name: 'c' }),
+        state: st('c', { serial: 'old', issuer: 'https://ca.test/dir' }),
+      },
+    ],
+    [
+      'failing, backing off',
+      { spec: want('d'), state: st('d', { failures: 3, nextAttempt: new Date(NOW + 60_000).toISOString() }) },
+    ],
+    [
+      'a backoff that has passed is 0',
+      { spec: want('e'), state: st('e', { failures: 1, nextAttempt: new Date(NOW - 1).toISOString() }) },
+    ],
+    ['pending', { spec: want('f') }],
+    ['expired', { spec: want('g'), stored: stored({ name: 'g', notAfter: new Date(NOW - 1) }) }],
+    ['self-signed: no renewal', { spec: want('h'), stored: stored({ name: 'h', selfSigned: true }) }],
+    ['last twentieth first', { spec: want('i'), stored: stored({ name: 'i', notAfter: new Date(NOW + DAY) }) }],
+    [
+      'unwanted, stored',
+      { stored: stored({ name: 'j' }), state: st('j', { unwantedSince: new Date(NOW).toISOString() }) },
+    ],
+    ['held', { stored: stored({ name: 'k' }) }],
+    ['only a state record', { state: st('l', { failures: 2 }) }],
+  ];
+  const desired = new Map<string, CertSpec>();
+  const storedMap = new Map<string, StoredCert>();
+  const states = new Map<string, CertState>();
+  for (const [, c] of cases) {
+    const name = (c.spec ?? c.stored ?? c.state)!.name;
+    if (c.spec) desired.set(name, c.spec);
+    if (c.stored) storedMap.set(name, c.stored);
+    if (c.state) states.set(name, c.state);
+  }
+  const input = {
+    desired,
+    records: { stored: storedMap, states, kept: new Map() },
+    held: ['k'],
+    removeAfterMs: DAY,
+    now: NOW,
+  };
+  const fast = new Map([...metricRows(input)].map((r) => [r.name, r]));
+  const slow = new Map(certificateStatuses({ ...input, job: () => undefined }).map((c) => [c.name, metricRowOf(c)]));
+  assert.equal(fast.size, slow.size, 'every certificate once');
+  for (const [label, c] of cases) {
+    const name = (c.spec ?? c.stored ?? c.state)!.name;
+    await t.test(label, () => assert.deepEqual(fast.get(name), slow.get(name)));
+  }
 });
