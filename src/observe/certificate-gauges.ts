@@ -1,9 +1,9 @@
 /**
  * The four per-certificate gauge families (label `domain`), built for thousands of certificates
  * scraped every few seconds: `update()` takes the whole current set, compares it with the last one and
- * re-renders only the series whose value changed (and drops those of certificates that are gone);
- * `text()` serves the family's text, joined again only after a change. So a scrape costs a diff of
- * numbers, not the rebuilding of every series.
+ * keeps only the numbers, and a family whose values changed (or lost a certificate) is rendered again
+ * in one pass at the next `text()`. So a scrape costs a diff of numbers, and a family's text is
+ * rebuilt only after a change.
  *
  * Contract: each family is also a prom-client `Gauge` on the registry (names, help and type as
  * `Registry.metrics()` and `getMetricsAsJSON()` show them, filled by its `collect` from the same
@@ -21,10 +21,8 @@ export interface CertificateSeries {
 
 const FIELDS = ['expiry', 'renewal', 'failures', 'backoffUntil'] as const;
 
-interface Row {
-  readonly values: Array<number | undefined>;
-  readonly lines: Array<string | undefined>;
-}
+/** The four values of one certificate, in FIELDS order; NaN where the series is left out. */
+type Row = Float64Array;
 
 /** One family: a prom-client Gauge for the registry's slow path, plus the cached rendering. */
 export class CertificateFamily extends Gauge<'domain'> {
@@ -46,23 +44,28 @@ export class CertificateFamily extends Gauge<'domain'> {
         // Only for Registry.metrics()/getMetricsAsJSON() (tests, tools); the daemon serves text().
         this.reset();
         for (const [domain, row] of rows) {
-          const v = row.values[field];
-          if (v !== undefined) this.set({ domain }, v);
+          const v = row[field]!;
+          if (!Number.isNaN(v)) this.set({ domain }, v);
         }
       },
     });
     this.header = `# HELP ${config.name} ${config.help}\n# TYPE ${config.name} gauge`;
   }
 
-  /** The family in Prometheus text format, as prom-client renders it (no trailing newline). */
+  /**
+   * The family in Prometheus text format, as prom-client renders it (no trailing newline). Rendered in
+   * one pass from the numbers after a change, then served from the cache: no per-series strings are
+   * kept (they were most of the memory the families held).
+   */
   text(): string {
     if (this.cached === undefined) {
-      const out = [this.header];
-      for (const row of this.rows.values()) {
-        const line = row.lines[this.field];
-        if (line !== undefined) out.push(line);
+      let out = this.header;
+      const prefix = `\n${this.name}{domain="`;
+      for (const [domain, row] of this.rows) {
+        const v = row[this.field]!;
+        if (!Number.isNaN(v)) out += `${prefix}${escapeLabel(domain)}"} ${v}`;
       }
-      this.cached = out.join('\n');
+      this.cached = out;
     }
     return this.cached;
   }
@@ -75,7 +78,7 @@ export class CertificateFamily extends Gauge<'domain'> {
 
 /** Same escaping as prom-client's label values. */
 function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+  return /[\\\n"]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : value;
 }
 
 export class CertificateGauges {
@@ -114,20 +117,18 @@ export class CertificateGauges {
   update(current: Iterable<readonly [domain: string, series: CertificateSeries]>): void {
     const seen = new Set<string>();
     const families = this.families;
-    const names = families.map((f) => f.name);
     for (const [domain, series] of current) {
       seen.add(domain);
       let row = this.rows.get(domain);
       if (!row) {
-        row = { values: [undefined, undefined, undefined, undefined], lines: [] };
+        row = new Float64Array(FIELDS.length).fill(Number.NaN);
         this.rows.set(domain, row);
       }
       for (let i = 0; i < FIELDS.length; i++) {
-        const v = series[FIELDS[i]!];
-        if (v === row.values[i]) continue;
+        const v = series[FIELDS[i]!] ?? Number.NaN;
+        if (Object.is(v, row[i])) continue;
         families[i]!.changed();
-        row.values[i] = v;
-        row.lines[i] = v === undefined ? undefined : `${names[i]}{domain="${escapeLabel(domain)}"} ${v}`;
+        row[i] = v;
       }
     }
     if (seen.size === this.rows.size) return;

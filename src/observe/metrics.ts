@@ -176,6 +176,11 @@ export type Metrics = ReturnType<typeof createMetrics>;
  * per-certificate families from their cached lines (what /metrics serves).
  */
 export async function renderMetrics(m: Pick<Metrics, 'registry'>): Promise<string> {
+  return (await renderMetricsChunks(m)).join('');
+}
+
+/** `renderMetrics` in chunks (the cached families are passed on as they are, not joined with the rest). */
+export async function renderMetricsChunks(m: Pick<Metrics, 'registry'>): Promise<string[]> {
   const parts = await Promise.all(
     m.registry
       .getMetricsAsArray()
@@ -183,5 +188,7 @@ export async function renderMetrics(m: Pick<Metrics, 'registry'>): Promise<strin
         metric instanceof CertificateFamily ? metric.text() : m.registry.getSingleMetricAsString(metric.name),
       ),
   );
-  return `${parts.join('\n\n')}\n`;
+  const chunks: string[] = [];
+  for (const [i, p] of parts.entries()) chunks.push(p, i === parts.length - 1 ? '\n' : '\n\n');
+  return chunks.length > 0 ? chunks : ['\n'];
 }
