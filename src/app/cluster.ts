@@ -22,7 +22,15 @@ import { warmUpAccount } from './warm-up.js';
 /** What run.ts and the HTTP handlers need of the reconciler, with or without a cluster. */
 export type ReconcilerLike = Pick<
   Reconciler,
-  'start' | 'setSnapshot' | 'refresh' | 'releaseRemovals' | 'publishMetrics' | 'status' | 'renewNow' | 'installedPem'
+  | 'start'
+  | 'setSnapshot'
+  | 'refresh'
+  | 'releaseRemovals'
+  | 'publishMetrics'
+  | 'status'
+  | 'streamedStatus'
+  | 'renewNow'
+  | 'installedPem'
 >;
 
 /** A follower re-reads the shared storage for /status this often. */
@@ -100,6 +108,10 @@ export class ClusterWork implements ReconcilerLike {
 
   status(): ReturnType<Reconciler['status']> {
     return this.current.status();
+  }
+
+  streamedStatus(): ReturnType<Reconciler['streamedStatus']> {
+    return this.current.streamedStatus();
   }
 
   /** A term began: wait for the previous one to settle, then run a fresh reconciler until it ends. */

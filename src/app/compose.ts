@@ -12,9 +12,9 @@ import { ZooKeeper } from '../cluster/zk/zookeeper.js';
 import type { ChallengeStore, Notifier, Source, Store } from '../domain/contracts.js';
 import { checkHealth } from '../http/health.js';
 import { DEFAULT_LIMITS, type HttpHandlers, HttpServer } from '../http/server.js';
-import { statusReport } from '../http/status.js';
+import { statusJsonChunks, statusReport } from '../http/status.js';
 import type { Logger } from '../lib/logger.js';
-import { renderMetrics, type Metrics } from '../observe/metrics.js';
+import { renderMetricsChunks, type Metrics } from '../observe/metrics.js';
 import { createEventBus } from '../events/index.js';
 import type { EventBus } from '../events/bus.js';
 import { Reconciler } from '../reconciler/reconciler.js';
@@ -240,9 +240,10 @@ function httpHandlers(
         const st = i.status();
         metrics.caReachable.set({ ca: st.directoryUrl }, st.reachable ? 1 : 0);
       }
-      return { contentType: metrics.registry.contentType, body: await renderMetrics(metrics) };
+      return { contentType: metrics.registry.contentType, body: await renderMetricsChunks(metrics) };
     },
     status: () => statusReport({ version: VERSION, ...app, ...(cluster ? { cluster } : {}) }),
+    statusJson: () => statusJsonChunks({ version: VERSION, ...app, ...(cluster ? { cluster } : {}) }),
     releaseRemovals: () => app.reconciler.releaseRemovals(),
     api: apiHandlers({
       ...app,

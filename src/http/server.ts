@@ -40,8 +40,11 @@ export interface HttpHandlers {
   /** Key authorization for a token, or undefined (→ 404). Asynchronous: the answer may live in a shared store. */
   challenge(token: string): Promise<string | undefined>;
   health(): Promise<Health>;
-  metrics(): Promise<{ contentType: string; body: string }>;
+  /** The Prometheus text, whole or in chunks (sent as they are, not joined). */
+  metrics(): Promise<{ contentType: string; body: string | readonly string[] }>;
   status(): unknown;
+  /** The JSON text of `status()` in chunks, when it can be built that way (thousands of certificates). */
+  statusJson?(): readonly string[];
   releaseRemovals(): string[];
   /** The operator API under /api/v1; without it only the fixed routes exist. */
   api?: ApiHandlers;
@@ -212,7 +215,7 @@ export class HttpServer {
     });
     const read = this.auth.readAuth ? requireScope(this.auth, 'read', this.log) : [];
     app.get('/status', { onRequest: read }, async (_req, reply) =>
-      send(reply, 200, 'application/json', JSON.stringify(h.status())),
+      send(reply, 200, 'application/json', h.statusJson ? h.statusJson() : JSON.stringify(h.status())),
     );
     app.post('/removals/release', { onRequest: requireScope(this.auth, 'write', this.log) }, async (_req, reply) =>
       json(reply, 200, { released: h.releaseRemovals() }),
@@ -265,22 +268,30 @@ function parseJson(_req: FastifyRequest, body: string | Buffer, done: (err: Erro
  * Answer with exactly these bytes and headers, written by node:http as before fastify (the 0.6.1-compatible
  * routes: fastify would add a charset to the content type). node:http sends no body to a HEAD request.
  */
+/**
+ * Answer with `body` (text, or text in chunks written one after the other: a large body is never joined
+ * or copied whole). Content-Length is always set.
+ */
 export function send(
   reply: FastifyReply,
   status: number,
   type: string,
-  body: string,
+  body: string | readonly string[],
   extra: Readonly<Record<string, string>> = {},
 ): FastifyReply {
-  const buf = Buffer.from(body, 'utf8');
+  const chunks = typeof body === 'string' ? [body] : body;
+  let length = 0;
+  for (const c of chunks) length += Buffer.byteLength(c, 'utf8');
   reply.hijack();
   reply.raw.writeHead(status, {
     'Content-Type': type,
-    'Content-Length': buf.length,
+    'Content-Length': length,
     'Cache-Control': 'no-store',
     ...extra,
   });
-  reply.raw.end(buf);
+  // HEAD: Node's response writes no body (and keeps the Content-Length of the GET).
+  for (const c of chunks) reply.raw.write(c, 'utf8');
+  reply.raw.end();
   return reply;
 }
 

@@ -1,5 +1,6 @@
 /** /status: what each part says about itself, as one JSON document. */
 import type { Issuer, Source } from '../domain/contracts.js';
+import { jsonChunks } from '../lib/json-chunks.js';
 
 /** The parts whose status /status shows. */
 export interface StatusParts {
@@ -9,7 +10,7 @@ export interface StatusParts {
   /** Every CA of `--acme` in order of preference, when there are several (`issuer` is the first). */
   readonly issuers?: readonly Pick<Issuer, 'status'>[];
   /** The reconciler's report (certificates, queue, budget, ...): its fields are spread at the top level. */
-  readonly reconciler: { status(): object };
+  readonly reconciler: { status(): object; streamedStatus?(): { readonly certificates: Iterable<unknown> } };
   /** With `--zk`: `{ leader, members, self, since, ... }` as this instance sees the cluster. */
   readonly cluster?: () => object;
   /** The agents' bundle feed, when `--sync-listen` serves one: where, and the fingerprint agents pin. */
@@ -30,4 +31,16 @@ export function statusReport(p: StatusParts): Record<string, unknown> {
     ...p.reconciler.status(),
     ...(p.sync?.value ? { sync: p.sync.value } : {}),
   };
+}
+
+/**
+ * The text of `statusReport(p)` in chunks (jsonChunks): the certificates are built and serialised one
+ * at a time, so thousands of them are never held as objects at once, and the text is not joined into
+ * one string. Falls back to serialising `statusReport` when the reconciler cannot stream.
+ */
+export function statusJsonChunks(p: StatusParts): string[] {
+  const streamed = p.reconciler.streamedStatus?.();
+  if (!streamed) return [JSON.stringify(statusReport(p))];
+  const report = statusReport({ ...p, reconciler: { status: () => streamed } });
+  return jsonChunks(report, 'certificates', streamed.certificates);
 }

@@ -15,12 +15,13 @@ import { Deferrals, Records } from './records.js';
 import { type ActionResult, installedPem, renewNow } from './actions.js';
 import { applyDecision, type DecisionContext } from './apply.js';
 import {
-  certificateStatuses,
+  eachCertificateStatus,
   metricRows,
   publishCertificateMetrics,
   publishProblemMetrics,
   reportHeldRemovals,
   type ReconcilerStatus,
+  type StreamedReconcilerStatus,
 } from './report.js';
 
 export type { ActionResult } from './actions.js';
@@ -207,12 +208,18 @@ export class Reconciler {
   }
 
   status(): ReconcilerStatus {
+    const s = this.streamedStatus();
+    return { ...s, certificates: [...s.certificates] };
+  }
+
+  /** `status()` with the certificates built one at a time as they are read (for /status of thousands). */
+  streamedStatus(): StreamedReconcilerStatus {
     const ariSupported = this.jobs.ca().ariSupported;
     return {
       // Ready once certs/ is read AND every source has delivered a snapshot (Marathon read at least once).
       ready: this.adopted && this.opts.sources.every((s) => this.snapshots.has(s)),
       ...(this.lastPlanAt !== undefined ? { lastPlanAt: new Date(this.lastPlanAt) } : {}),
-      certificates: certificateStatuses({
+      certificates: eachCertificateStatus({
         desired: this.desired,
         records: this.records,
         held: this.held,

@@ -72,6 +72,11 @@ export interface ReconcilerStatus {
   readonly ariSupported?: boolean;
 }
 
+/** `ReconcilerStatus` whose certificates are built as they are read (once): for serialising /status. */
+export interface StreamedReconcilerStatus extends Omit<ReconcilerStatus, 'certificates'> {
+  readonly certificates: Iterable<CertificateStatus>;
+}
+
 export interface CertificateFacts {
   readonly name: string;
   readonly spec: CertSpec | undefined;
@@ -103,24 +108,33 @@ export interface StatusInput {
 
 /** The status of every certificate wanted, stored or remembered, sorted by name. */
 export function certificateStatuses(i: StatusInput): CertificateStatus[] {
+  return [...eachCertificateStatus(i)];
+}
+
+/**
+ * `certificateStatuses`, built one at a time as they are read (the names are taken and sorted at the
+ * first read): a /status of thousands of certificates then never holds them all.
+ */
+export function* eachCertificateStatus(i: StatusInput): Generator<CertificateStatus> {
   const { stored, states, kept } = i.records;
-  const names = new Set([...i.desired.keys(), ...stored.keys(), ...states.keys()]);
-  return [...names].sort().map((name) => {
+  const names = [...new Set([...i.desired.keys(), ...stored.keys(), ...states.keys()])].sort();
+  const held = new Set(i.held);
+  for (const name of names) {
     const job = i.job(name);
-    return certificateStatus(
+    yield certificateStatus(
       {
         name,
         spec: i.desired.get(name),
         stored: stored.get(name),
         state: states.get(name),
-        held: i.held.includes(name),
+        held: held.has(name),
         ...(job ? { job } : {}),
         kept: kept.has(name),
         removeAfterMs: i.removeAfterMs,
       },
       i.now,
     );
-  });
+  }
 }
 
 /** The state shown for a certificate. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statusReport } from '../../../src/http/status.js';
+import { statusJsonChunks, statusReport } from '../../../src/http/status.js';
 
 test('statusReport: version, each source by name, the CA, then the reconciler fields at the top level', () => {
   const report = statusReport({
@@ -64,4 +64,48 @@ test('statusReport: the sync feed (listen, fingerprint) when --sync-listen serve
   assert.equal('sync' in statusReport({ ...parts, sync: {} }), false);
   const sync = { listen: ':8443', fingerprint_sha256: 'AB:CD' };
   assert.deepEqual(statusReport({ ...parts, sync: { value: sync } }).sync, sync);
+});
+
+test('statusJsonChunks: the text of statusReport, the certificates built as they are written', () => {
+  const certs = Array.from({ length: 3000 }, (_, i) => ({ name: `c${i}.example`, state: 'valid', failures: 0 }));
+  let built = 0;
+  function* each() {
+    for (const c of certs) {
+      built += 1;
+      yield { ...c };
+    }
+  }
+  const base = {
+    version: '1.2.3',
+    sources: [{ name: 'marathon', status: () => ({ stream: 'connected' as const }) }],
+    issuer: { status: () => ({ reachable: true, directoryUrl: 'https://ca/dir' }) },
+    cluster: () => ({ leader: 'a:8000' }),
+    sync: { value: { listen: ':8443', fingerprint_sha256: 'AB' } },
+  };
+  const head = { ready: true, lastPlanAt: new Date(0), unmanaged: ['x.pem'], queue: { running: 0, queued: 1 } };
+  const reconciler = {
+    status: () => ({
+      ready: head.ready,
+      lastPlanAt: head.lastPlanAt,
+      certificates: certs,
+      unmanaged: head.unmanaged,
+      queue: head.queue,
+    }),
+    streamedStatus: () => ({
+      ready: head.ready,
+      lastPlanAt: head.lastPlanAt,
+      certificates: each(),
+      unmanaged: head.unmanaged,
+      queue: head.queue,
+    }),
+  };
+  const chunks = statusJsonChunks({ ...base, reconciler });
+  assert.equal(chunks.join(''), JSON.stringify(statusReport({ ...base, reconciler })));
+  assert.ok(chunks.length > 1, 'in chunks');
+  assert.equal(built, certs.length, 'each certificate built once');
+  // Without streamedStatus: the same text, whole.
+  assert.equal(
+    statusJsonChunks({ ...base, reconciler: { status: reconciler.status } }).join(''),
+    JSON.stringify(statusReport({ ...base, reconciler })),
+  );
 });
