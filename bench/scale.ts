@@ -12,10 +12,12 @@
  *  - what one scrape costs (ms, size).
  *
  *   npm run build && node dist/bench/scale.js [--apps 10000] [--certs 5000] [--idle 30]
- *        [--node-flags "--max-semi-space-size=1"] [--ca pebble|unreachable] [--store DIR] [--daemon-log FILE]
- * `--node-flags` are given to the daemon's node (default: those docs/deploy/Dockerfile sets, so the
- * figures are the shipped image's; `--node-flags ""` for Node's defaults). `--store DIR` reuses (or
- * creates once) the generated certificates in DIR instead of a temporary directory.
+ *        [--node-flags="--max-semi-space-size=1"] [--malloc-arena-max=2] [--ca pebble|unreachable]
+ *        [--store DIR] [--daemon-log FILE]
+ * `--node-flags` are given to the daemon's node and `--malloc-arena-max` to its glibc (defaults: what
+ * docs/deploy/Dockerfile sets, so the figures are the shipped image's; `--node-flags= --malloc-arena-max=`
+ * for Node's and glibc's defaults). The daemon itself sets V8's heap growth (src/lib/heap.ts).
+ * `--store DIR` reuses (or creates once) the generated certificates in DIR instead of a temporary directory.
  * Figures only, no assertions.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -33,6 +35,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const DAEMON = join(here, '..', 'src', 'main.js');
 const SIM_CLI = join(here, '..', 'test', 'support', 'marathon-simulator', 'cli.js');
 export const SHIPPED_NODE_FLAGS = '--max-semi-space-size=1'; // keep in step with docs/deploy/Dockerfile
+/** glibc's malloc arenas (one per thread by default, up to 8 per core): the image sets 2 (Dockerfile). */
+export const SHIPPED_MALLOC_ARENA_MAX = '2';
 
 /** Killed at exit, also on Ctrl-C (temp-dirs.ts turns the signal into an exit). */
 const children = new Set<ChildProcess>();
@@ -89,6 +93,7 @@ async function startDaemon(
   marathon: string,
   ca: Ca,
   nodeFlags: string[],
+  mallocArenaMax: string,
   logFile?: string,
 ): Promise<Running> {
   const [port, closed] = await Promise.all([freePort(), freePort()]);
@@ -101,7 +106,10 @@ async function startDaemon(
     ...['--log-format', 'json', storage],
   ];
   const t0 = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = { ...process.env };
+  if (mallocArenaMax) env.MALLOC_ARENA_MAX = mallocArenaMax;
+  else delete env.MALLOC_ARENA_MAX;
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
   children.add(child);
   if (logFile) child.stdout!.pipe(createWriteStream(logFile, { flags: 'a' }));
   let buf = '';
@@ -161,6 +169,7 @@ interface Options {
   certs: number;
   idle: number;
   nodeFlags: string[];
+  mallocArenaMax: string;
   store?: string;
   daemonLog?: string;
   ca: string;
@@ -244,6 +253,7 @@ async function main(): Promise<void> {
       certs: { type: 'string', default: '5000' },
       idle: { type: 'string', default: '30' },
       'node-flags': { type: 'string', default: SHIPPED_NODE_FLAGS },
+      'malloc-arena-max': { type: 'string', default: SHIPPED_MALLOC_ARENA_MAX },
       store: { type: 'string' },
       ca: { type: 'string', default: 'pebble' },
       'daemon-log': { type: 'string' },
@@ -254,6 +264,7 @@ async function main(): Promise<void> {
     certs: Number(values.certs),
     idle: Number(values.idle),
     nodeFlags: values['node-flags'].split(' ').filter(Boolean),
+    mallocArenaMax: values['malloc-arena-max'],
     ca: values.ca,
     ...(values.store ? { store: values.store } : {}),
     ...(values['daemon-log'] ? { daemonLog: values['daemon-log'] } : {}),
@@ -267,7 +278,7 @@ async function main(): Promise<void> {
   const floorCpu = median(floors.map((f) => f.cpu));
 
   console.log(
-    `\nscale: ${o.apps} apps, ${certs} certificates on disk, CA ${o.ca}; daemon node flags: ${o.nodeFlags.join(' ') || '(none)'}`,
+    `\nscale: ${o.apps} apps, ${certs} certificates on disk, CA ${o.ca}; daemon node flags: ${o.nodeFlags.join(' ') || '(none)'}, MALLOC_ARENA_MAX=${o.mallocArenaMax || '(unset)'}`,
   );
   console.log(`load average before: ${loadavg()}`);
   const adoption = (label: string, t: Adoption): void => {
@@ -282,13 +293,13 @@ async function main(): Promise<void> {
     );
   };
   line('adoption floor (1 key + 1 leaf parse per file)', `${fmtMs(floor)} wall, ${fmtMs(floorCpu)} CPU (median of 3)`);
-  let d = await startDaemon(storage, marathon, ca, o.nodeFlags, o.daemonLog);
+  let d = await startDaemon(storage, marathon, ca, o.nodeFlags, o.mallocArenaMax, o.daemonLog);
   adoption('adoption, first start (no state records)', await d.loaded);
   await steadyState(d, o.idle);
   await measureScrapes(d);
   await d.stop();
 
-  d = await startDaemon(storage, marathon, ca, o.nodeFlags, o.daemonLog);
+  d = await startDaemon(storage, marathon, ca, o.nodeFlags, o.mallocArenaMax, o.daemonLog);
   adoption('adoption, restart (state records present)', await d.loaded);
   await settle(d.pid);
   line('steady RSS after the restart', `${rssMb(d.pid).toFixed(0)} MB`, '<= 100 MB');
