@@ -65,8 +65,8 @@ export function checkBundle(text: string, expectedNames: readonly string[], now:
   return { keyPem: bundle.keyPem, keyType: keyTypeOf(bundle.keyPem), leafPem, chainPems, leaf };
 }
 
-/** The `StoredCert` of `certs/<name>.pem` holding this bundle. */
-export function storedCertOf(name: string, b: Pick<CheckedBundle, 'keyType' | 'leafPem' | 'leaf'>): StoredCert {
+/** The `StoredCert` of `certs/<name>.pem` holding this bundle (its leaf PEM is not kept: see `StoredCert.certId`). */
+export function storedCertOf(name: string, b: Pick<CheckedBundle, 'keyType' | 'leaf'>): StoredCert {
   return {
     name,
     names: b.leaf.names,
@@ -76,7 +76,7 @@ export function storedCertOf(name: string, b: Pick<CheckedBundle, 'keyType' | 'l
     issuer: b.leaf.issuer,
     keyType: b.keyType,
     selfSigned: b.leaf.selfSigned,
-    certPem: b.leafPem,
+    certId: b.leaf.certId,
   };
 }
 
@@ -160,8 +160,23 @@ export function readStoredCert(name: string, text: string, parsedChain?: ChainMe
       parsedChain?.add(c);
     }
     if (!leafCert.checkPrivateKey(key)) return null;
-    return storedCertOf(name, { keyType: keyTypeOf(key), leafPem, leaf: leafInfoOf(leafCert) });
+    return storedCertOf(name, { keyType: keyTypeOf(key), leaf: leafInfoOf(leafCert) });
   } catch {
     return null;
+  }
+}
+
+/**
+ * The leaf (the first certificate) of a bundle text, as PEM, when its serial is `serial` (hex, lower
+ * case, as `StoredCert.serial`); undefined when the text holds no certificate, does not parse, or its
+ * leaf is another certificate. Never throws.
+ */
+export function leafPemOf(text: string, serial: string): string | undefined {
+  try {
+    const leafPem = splitPemBlocks(text).find((b) => b.label === 'CERTIFICATE')?.pem;
+    if (leafPem === undefined) return undefined;
+    return new X509Certificate(leafPem).serialNumber.toLowerCase() === serial ? leafPem : undefined;
+  } catch {
+    return undefined;
   }
 }
