@@ -5,7 +5,7 @@ import { AppError } from '../../../src/lib/errors.js';
 import { generateKey } from '../../../src/pki/keys.js';
 import { X509Certificate } from 'node:crypto';
 import { selfSignedCert } from '../../../src/pki/create-cert.js';
-import { buildBundle, ChainMemo, checkBundle, leafPemOf, readStoredCert } from '../../../src/store/bundle.js';
+import { buildBundle, checkBundle, leafPemOf, ListingMemo, readStoredCert } from '../../../src/store/bundle.js';
 import { createCertFactory } from '../../support/cert-factory.js';
 
 const DAY = 86_400_000;
@@ -79,11 +79,11 @@ test('checkBundle rejects every bad bundle with a stable reason', async () => {
   assert.doesNotThrow(() => checkBundle(good.keyPem + good.certPem, names, new Date()));
 });
 
-test('readStoredCert with a ChainMemo: the same answers; a chain that does not parse is never remembered', async () => {
+test('readStoredCert with a ListingMemo: the same answers; a chain that does not parse is never remembered', async () => {
   const ca = await createCertFactory();
   const a = await ca.issue(['a.example.test']);
   const b = await ca.issue(['b.example.test']);
-  const memo = new ChainMemo();
+  const memo = new ListingMemo();
   assert.deepEqual(
     readStoredCert('a.example.test', a.keyPem + a.certPem + a.chainPem, memo),
     readStoredCert('a.example.test', a.keyPem + a.certPem + a.chainPem),
@@ -135,11 +135,18 @@ test('readStoredCert: the ARI certificate id (RFC 9773 §4.1) is computed from t
     { name: 'the self-signed fallback (no extensions)', text: def.keyPem + def.certPem, want: undefined },
   ];
   for (const c of cases) {
-    const stored = readStoredCert('x', c.text, new ChainMemo());
+    const stored = readStoredCert('x', c.text, new ListingMemo());
     assert.ok(stored, c.name);
     assert.equal(stored.certId, c.want, c.name);
     assert.deepEqual(readStoredCert('x', c.text), stored, `${c.name}: the same without a memo`);
   }
+});
+
+test('ListingMemo.issuer: equal names come back equal; past LIMIT names are still returned as given', () => {
+  const memo = new ListingMemo();
+  assert.equal(memo.issuer(['CN=R12', "O=Let's Encrypt"].join(', ')), "CN=R12, O=Let's Encrypt");
+  assert.equal(memo.issuer("CN=R12, O=Let's Encrypt"), "CN=R12, O=Let's Encrypt");
+  for (let i = 0; i < ListingMemo.LIMIT * 2; i += 1) assert.equal(memo.issuer(`CN=CA ${i}`), `CN=CA ${i}`);
 });
 
 test('leafPemOf: the leaf only while it has the serial asked for', async () => {
