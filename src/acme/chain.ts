@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { AppError } from '../lib/errors.js';
 import type { ErrorCode } from '../lib/error-codes.js';
 import { splitPemBlocks } from '../pki/pem.js';
-import { certificateIds } from '../pki/x509.js';
+import { ariCertId } from '../pki/x509.js';
 import { ACME_CODES } from './errors.js';
 
 /**
@@ -58,14 +58,14 @@ export function certIdFromHex(akiKeyIdHex: string, serialHex: string): string {
 /** The ARI certID of the first certificate in `certPem`, from its DER (serial octets exactly as encoded). */
 export function certIdOf(certPem: string): string {
   const der = parseCertificate(certPem).raw;
-  let ids: ReturnType<typeof certificateIds>;
+  let id: string | undefined;
   try {
-    ids = certificateIds(der);
+    id = ariCertId(der);
   } catch (err) {
     throw new AppError(ACME_CODES.badCertificate, 'certificate DER cannot be read', { cause: err });
   }
-  if (!ids.aki) throw new AppError(ACME_CODES.badCertificate, 'certificate has no authority key identifier');
-  return `${ids.aki.toString('base64url')}.${ids.serial.toString('base64url')}`;
+  if (id === undefined) throw new AppError(ACME_CODES.badCertificate, 'certificate has no authority key identifier');
+  return id;
 }
 
 /**

@@ -14,7 +14,7 @@ import { AcmeClient, type AcmeAuthorization, type AcmeClientOptions, type AcmeOr
 import { createKeyAndCsr } from '../pki/csr.js';
 import type { DirectoryMeta } from './directory.js';
 import { ACME_CODES, AcmeError, problemFields } from './errors.js';
-import { certIdOf, issuerCns, parseCertificate, splitChain } from './chain.js';
+import { issuerCns, parseCertificate, splitChain } from './chain.js';
 import { pollUntil, type PollOptions } from './poll.js';
 import { resumeOrder, type StartedOrder } from './resume.js';
 
@@ -82,12 +82,8 @@ export class AcmeIssuer implements Issuer {
     return this.client.probe(signal);
   }
 
-  certId(certPem: string): string {
-    return certIdOf(certPem);
-  }
-
-  renewalInfo(certPem: string, signal: AbortSignal): Promise<RenewalInfo | null> {
-    return this.client.renewalInfo(certIdOf(certPem), signal);
+  renewalInfo(certId: string, signal: AbortSignal): Promise<RenewalInfo | null> {
+    return this.client.renewalInfo(certId, signal);
   }
 
   async revoke(certPem: string, reason: number, signal: AbortSignal): Promise<void> {

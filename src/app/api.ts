@@ -147,7 +147,12 @@ export function apiHandlers(p: ApiParts): ApiHandlers {
       const refused = notLeader(p);
       if (refused) return refused;
       const c = find(name);
-      const pem = p.reconciler.installedPem(name);
+      let pem: string | undefined;
+      try {
+        pem = c ? await p.reconciler.installedPem(name) : undefined;
+      } catch (err) {
+        return { ok: false, status: 503, error: `cannot read the certificate file: ${describeError(err).message}` };
+      }
       if (!c || !pem || !c.serial) return { ok: false, status: 404, error: `no issued certificate named '${name}'` };
       try {
         const at = p.issuers?.find((i) => i.directoryUrl === c.ca) ?? p.issuer;

@@ -95,7 +95,7 @@ export class ClusterWork implements ReconcilerLike {
     return this.leading ? this.leading.renewNow(name) : Promise.resolve('unknown');
   }
 
-  installedPem(name: string): string | undefined {
+  installedPem(name: string): Promise<string | undefined> {
     return this.current.installedPem(name);
   }
 

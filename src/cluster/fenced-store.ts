@@ -20,6 +20,7 @@ export function fencedStore(store: Store, fence: (action: string) => void): Stor
     writeAccountKey: (pem) => guard('write client.key', () => store.writeAccountKey(pem)),
     list: () => store.list(),
     ...(store.listNames ? { listNames: () => store.listNames!() } : {}),
+    readLeafPem: (name, serial) => store.readLeafPem(name, serial),
     install: (spec, cert) => guard(`install certs/${spec.name}.pem`, () => store.install(spec, cert)),
     archive: (name) => guard(`archive certs/${name}.pem`, () => store.archive(name)),
     loadStates: () => store.loadStates(),

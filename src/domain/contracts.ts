@@ -152,10 +152,12 @@ export interface Issuer {
    * never retries 429/5xx itself — the caller decides.
    */
   issue(request: IssueRequest, signal: AbortSignal): Promise<IssuedCertificate>;
-  /** RFC 9773 renewal info for a leaf; `null` when the CA does not offer ARI (never an error for that). */
-  renewalInfo(certPem: string, signal: AbortSignal): Promise<RenewalInfo | null>;
-  /** The ARI certID of a leaf: base64url(AKI keyIdentifier) "." base64url(serial DER). */
-  certId(certPem: string): string;
+  /**
+   * RFC 9773 renewal info for the leaf whose ARI certificate id is `certId` (`StoredCert.certId`:
+   * base64url(AKI keyIdentifier) "." base64url(serial DER)); `null` when the CA does not offer ARI (never
+   * an error for that).
+   */
+  renewalInfo(certId: string, signal: AbortSignal): Promise<RenewalInfo | null>;
   /** Revoke by account key; `reason` is an RFC 5280 reason code (5 = cessationOfOperation). */
   revoke(certPem: string, reason: number, signal: AbortSignal): Promise<void>;
   /** Reachability of the CA as of the last exchange with it (our own cancellations do not count), for /health. */
@@ -188,6 +190,14 @@ export interface Store {
    * an AppError and the previous file stays. Returns the installed certificate as read back.
    */
   install(spec: CertSpec, cert: IssuedCertificate): Promise<StoredCert>;
+  /**
+   * The leaf certificate PEM of `certs/<name>.pem` (`certs/_.<base>.pem` for `*.<base>`), read from the
+   * file now, for a revocation: only while that file still holds the certificate with `serial` (hex,
+   * lower case, as `StoredCert.serial`); undefined when the file is absent, is not a bundle, or holds
+   * another certificate. Rejects with INVALID_NAME for an unsafe name, and with the file-system error
+   * for a read that fails otherwise (EACCES, EIO, ...). Read-only.
+   */
+  readLeafPem(name: string, serial: string): Promise<string | undefined>;
   /** Move `certs/<name>.pem` out of `certs/` into the archive (never deletes). Idempotent. */
   archive(name: string): Promise<void>;
   /** All state records, keyed by name. Corrupt records are skipped (logged), never fatal. */

@@ -60,6 +60,8 @@ interface Candidate {
   readonly requestedBy: Requester[];
   /** A label's challenge choice; when requesters disagree, `dns-01` wins (it validates every name). */
   challenge?: ChallengeType;
+  /** The one spec this candidate was made of (`addSpec`), while nothing else was added to it. */
+  origin?: CertSpec;
 }
 
 /**
@@ -76,6 +78,24 @@ export class SpecCollector {
 
   /** `names` must already be accepted (`acceptNames`); an empty list is ignored. */
   add(names: readonly string[], requesters: readonly Requester[], challenge?: ChallengeType): void {
+    this.addFrom(names, requesters, challenge, undefined);
+  }
+
+  /**
+   * `add` of a spec's names, requesters and challenge. The same outcome as `add`, except that a spec
+   * the rules leave exactly as it is (wanted by it alone, keeping its file, its requesters and
+   * challenge unchanged) comes out of `specList()` as that very object, not a copy.
+   */
+  addSpec(spec: CertSpec): void {
+    this.addFrom(spec.names, spec.requestedBy, spec.challenge, spec);
+  }
+
+  private addFrom(
+    names: readonly string[],
+    requesters: readonly Requester[],
+    challenge: ChallengeType | undefined,
+    origin: CertSpec | undefined,
+  ): void {
     const name = names[0];
     if (name === undefined) return;
     this.resolved = undefined;
@@ -87,9 +107,9 @@ export class SpecCollector {
     }
     let candidate = list.find((c) => c.key === key);
     if (candidate === undefined) {
-      candidate = { names: [...names], key, requestedBy: [] };
+      candidate = { names: [...names], key, requestedBy: [], ...(origin ? { origin } : {}) };
       list.push(candidate);
-    }
+    } else candidate.origin = undefined;
     addRequesters(candidate.requestedBy, requesters);
     if (challenge !== undefined && candidate.challenge !== 'dns-01') candidate.challenge = challenge;
   }
@@ -117,7 +137,9 @@ export class SpecCollector {
       for (const loser of ranked.slice(1)) losers.push({ file, winner, loser });
     }
     const specs: CertSpec[] = [...winners].map(([name, c]) =>
-      withChallenge({ name, names: c.names, requestedBy: c.requestedBy }, c),
+      c.origin && isUnchanged(c.origin, c)
+        ? c.origin
+        : withChallenge({ name, names: c.names, requestedBy: c.requestedBy }, c),
     );
     const taken = new Set(winners.keys());
     losers.sort((a, b) => a.file.localeCompare(b.file) || preference(a.loser, b.loser));
@@ -146,6 +168,25 @@ export class SpecCollector {
     return false;
   }
 }
+
+/**
+ * Whether `spec`, the one spec `c` was made of, is exactly (keys in order, values) the spec the rules
+ * make of `c` as the winner of its file: its name is its first name (the file), its requesters had no
+ * duplicate to drop, and it has no other property (a `challenge: undefined` included).
+ */
+function isUnchanged(spec: CertSpec, c: Candidate): boolean {
+  const keys = Object.keys(spec);
+  const want = c.challenge === undefined ? SPEC_KEYS : SPEC_KEYS_WITH_CHALLENGE;
+  return (
+    spec.name === c.names[0] &&
+    spec.requestedBy.length === c.requestedBy.length &&
+    spec.challenge === c.challenge &&
+    keys.length === want.length &&
+    keys.every((k, i) => k === want[i])
+  );
+}
+const SPEC_KEYS = ['name', 'names', 'requestedBy'];
+const SPEC_KEYS_WITH_CHALLENGE = [...SPEC_KEYS, 'challenge'];
 
 /** Fewer names first, then the alphabetically first set: independent of the order things were listed in. */
 function preference(a: Candidate, b: Candidate): number {
@@ -184,13 +225,14 @@ function addRequesters(into: Requester[], requesters: readonly Requester[]): voi
 /**
  * Merge the snapshots of several sources (Marathon, static `--domains`) into one, by the rules above
  * (`rules.maxNames`: the CA's limit). Problems are concatenated in order, the merge's own last. Pure
- * and total.
+ * and total. A spec the merge leaves unchanged (see `SpecCollector.addSpec`) is the source's own
+ * object, so the merged map does not hold a second copy of thousands of specs.
  */
 export function mergeSnapshots(snapshots: readonly Snapshot[], rules: DesiredRules = {}): Snapshot {
   const c = new SpecCollector(rules);
   const problems: Problem[] = [];
   for (const s of snapshots) {
-    for (const spec of s.specs) c.add(spec.names, spec.requestedBy, spec.challenge);
+    for (const spec of s.specs) c.addSpec(spec);
     problems.push(...s.problems);
   }
   return { specs: c.specList(), problems: [...problems, ...c.problems] };

@@ -89,8 +89,13 @@ export interface StoredCert {
   readonly issuer: string;
   readonly keyType: KeyType | 'unknown';
   readonly selfSigned: boolean;
-  /** The leaf certificate PEM (for ARI certID and revocation). */
-  readonly certPem: string;
+  /**
+   * The RFC 9773 §4.1 ARI certificate id of the leaf, base64url(AKI keyIdentifier) "." base64url(serial
+   * DER), computed when the bundle is read; absent when the leaf has no AKI keyIdentifier (no renewal
+   * information can be asked for it). The leaf PEM itself is not kept (it is most of the memory of
+   * thousands of certificates): revocation reads it from the bundle, `Store.readLeafPem`.
+   */
+  readonly certId?: string;
 }
 
 /**

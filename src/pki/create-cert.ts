@@ -38,6 +38,8 @@ export interface CreateCertificateOptions {
   readonly noExtensions?: boolean;
   /** Hex serial; random 16 bytes (positive) when omitted. */
   readonly serial?: string;
+  /** Hex key identifier of an Authority Key Identifier extension (RFC 5280 §4.2.1.1); none when omitted. */
+  readonly authorityKeyId?: string;
 }
 
 /** Create and sign an X.509 certificate with SHA-256. Returns its PEM (ending in a newline). */
@@ -76,6 +78,7 @@ function certificateExtensions(x509: typeof X509Lib, opts: CreateCertificateOpti
   if (opts.names && opts.names.length > 0) {
     ext.push(new x509.SubjectAlternativeNameExtension(opts.names.map((value) => ({ type: 'dns' as const, value }))));
   }
+  if (opts.authorityKeyId !== undefined) ext.push(new x509.AuthorityKeyIdentifierExtension(opts.authorityKeyId));
   return ext;
 }
 

@@ -22,6 +22,11 @@ export interface LeafInfo {
   readonly issuer: string;
   /** Issued by its own key (subject == issuer and the signature verifies with its own public key). */
   readonly selfSigned: boolean;
+  /**
+   * The RFC 9773 §4.1 ARI certificate id (`ariCertId`); undefined when the certificate has no AKI
+   * keyIdentifier, or its DER is beyond the DER reader (no renewal information can be asked for it).
+   */
+  readonly certId: string | undefined;
 }
 
 /** Parse one certificate PEM. Throws `CERT_INVALID`. */
@@ -53,7 +58,16 @@ export function leafInfoOf(cert: X509Certificate): LeafInfo {
     serial: cert.serialNumber.toLowerCase(),
     issuer: cert.issuer.split('\n').join(', '),
     selfSigned: isSelfSigned(cert),
+    certId: safeAriCertId(cert),
   };
+}
+
+function safeAriCertId(cert: X509Certificate): string | undefined {
+  try {
+    return ariCertId(cert.raw);
+  } catch {
+    return undefined;
+  }
 }
 
 function isSelfSigned(cert: X509Certificate): boolean {
@@ -145,4 +159,15 @@ export function certificateIds(der: Buffer): { serial: Buffer; aki: Buffer | und
     return { serial, aki: keyId ? der.subarray(keyId.contentStart, keyId.end) : undefined };
   }
   return { serial, aki: undefined };
+}
+
+/**
+ * The RFC 9773 §4.1 ARI certificate id of a DER certificate: base64url(AKI keyIdentifier) "."
+ * base64url(serial number content octets, exactly as encoded); undefined when the certificate has no AKI
+ * keyIdentifier. Throws RangeError when the DER does not read.
+ */
+export function ariCertId(der: Buffer): string | undefined {
+  const { serial, aki } = certificateIds(der);
+  // join makes one flat string; a template literal would keep a rope of three (thousands are kept).
+  return aki && [aki.toString('base64url'), serial.toString('base64url')].join('.');
 }

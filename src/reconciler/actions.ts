@@ -1,8 +1,10 @@
 /**
- * Operator actions on one certificate (the API's renew and revoke), as pure changes of its record.
+ * Operator actions on one certificate (the API's renew and revoke), as pure changes of its record, and
+ * the installed leaf a revocation needs (read from its bundle).
  * A forced renewal ignores the certificate's backoff but nothing the CA imposes: a name the CA paused
  * stays paused (lift it at the unpause URL), and new orders still wait for the order budget.
  */
+import type { Store } from '../domain/contracts.js';
 import type { CertSpec, CertState, StoredCert } from '../domain/types.js';
 import type { Records } from './records.js';
 
@@ -34,8 +36,17 @@ export async function renewNow(
   return 'accepted';
 }
 
-/** The installed leaf of `name` (PEM), for an operator's revocation; not the self-signed fallback. */
-export function installedPem(records: Pick<Records, 'stored'>, name: string): string | undefined {
+/**
+ * The installed leaf of `name` (PEM), for an operator's revocation: read from its bundle now, and only
+ * while that file still holds the certificate the records know (its serial); not the self-signed
+ * fallback. Undefined otherwise; rejects as `Store.readLeafPem` does (a file that cannot be read).
+ */
+export async function installedPem(
+  records: Pick<Records, 'stored'>,
+  store: Pick<Store, 'readLeafPem'>,
+  name: string,
+): Promise<string | undefined> {
   const stored = records.stored.get(name);
-  return stored && !stored.selfSigned ? stored.certPem : undefined;
+  if (!stored || stored.selfSigned) return undefined;
+  return store.readLeafPem(name, stored.serial);
 }

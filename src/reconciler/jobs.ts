@@ -13,7 +13,7 @@ import type { EventSink } from '../domain/events.js';
 import { recordRenewalInfo } from '../domain/policy.js';
 import type { CaFacts, KeyType } from '../domain/types.js';
 import type { BackoffPolicy } from '../lib/backoff.js';
-import { isAbortError } from '../lib/errors.js';
+import { AppError, isAbortError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { OrderBudget } from './budget.js';
 import type { ChangeKind } from './delivery.js';
@@ -30,7 +30,7 @@ const REMOVE_RETRY_MS = 5 * 60_000;
 export interface JobsOptions {
   /** Every configured CA, in order of preference (at least one). */
   readonly cas: readonly CaChoice[];
-  readonly store: Pick<Store, 'install' | 'archive' | 'checkWritable'>;
+  readonly store: Pick<Store, 'install' | 'archive' | 'checkWritable' | 'readLeafPem'>;
   readonly records: Records;
   readonly budget: Pick<OrderBudget, 'commit' | 'release' | 'reserve' | 'enabled'>;
   /** Orders wait on these when a CA or the storage fails them. */
@@ -103,7 +103,10 @@ export class Jobs {
     const { issuer } = this.issuerOf(name);
     const ca = issuer.directoryUrl;
     try {
-      const info = await issuer.renewalInfo(stored.certPem, this.opts.signal());
+      // No certificate id (no AKI): the same failure, deferred and logged, as an id that cannot be read.
+      if (stored.certId === undefined)
+        throw new AppError('ACME_BAD_CERTIFICATE', 'certificate has no authority key identifier');
+      const info = await issuer.renewalInfo(stored.certId, this.opts.signal());
       if (info === null) {
         if (this.ariSupported.get(ca) !== false)
           log.info({ ca }, 'CA offers no renewal information (ARI); renewing at two thirds of the lifetime');
@@ -135,8 +138,14 @@ export class Jobs {
     const stored = records.stored.get(name);
     if (stored && this.opts.revokeRemoved) {
       try {
-        await this.issuerOf(name).issuer.revoke(stored.certPem, 5, this.opts.signal());
-        this.opts.events.emit({ type: 'revoked', name, at: this.at(), serial: stored.serial });
+        // The leaf is read from its bundle now (records keep no PEM), only while it is still this serial.
+        const pem = await this.opts.store.readLeafPem(name, stored.serial);
+        if (pem === undefined) {
+          log.warn({ domain: name, serial: stored.serial }, 'certificate file changed, not revoked; archiving anyway');
+        } else {
+          await this.issuerOf(name).issuer.revoke(pem, 5, this.opts.signal());
+          this.opts.events.emit({ type: 'revoked', name, at: this.at(), serial: stored.serial });
+        }
       } catch (err) {
         log.warn({ domain: name, err }, 'revocation failed; archiving anyway');
       }

@@ -162,9 +162,10 @@ export class Orders {
     const spec = job.spec!;
     const ca = choice.issuer.directoryUrl;
     const stored = records.stored.get(job.name);
-    // ARI's `replaces` only to the CA that issued the certificate replaced (never another CA's id).
+    // ARI's `replaces` only to the CA that issued the certificate replaced (never another CA's id); none
+    // for a certificate without an id (no AKI; it never has an ARI window either).
     const issuedBy = recordedCa(records.states.get(job.name), stored) ?? this.opts.cas[0]!.issuer.directoryUrl;
-    const replaces = job.ariRenewal && stored && issuedBy === ca ? choice.issuer.certId(stored.certPem) : undefined;
+    const replaces = job.ariRenewal && stored && issuedBy === ca ? stored.certId : undefined;
     this.opts.events.emit({
       type: 'requested',
       name: spec.name,

@@ -175,9 +175,9 @@ export class Reconciler {
     this.trigger();
     return r;
   }
-  /** The installed leaf of `name` (PEM), for an operator's revocation. */
-  installedPem(name: string): string | undefined {
-    return installedPem(this.records, name);
+  /** The installed leaf of `name` (PEM), read from its bundle, for an operator's revocation (actions.ts). */
+  installedPem(name: string): Promise<string | undefined> {
+    return installedPem(this.records, this.opts.store, name);
   }
 
   /** Plan soon (coalesced). */

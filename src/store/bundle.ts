@@ -65,18 +65,22 @@ export function checkBundle(text: string, expectedNames: readonly string[], now:
   return { keyPem: bundle.keyPem, keyType: keyTypeOf(bundle.keyPem), leafPem, chainPems, leaf };
 }
 
-/** The `StoredCert` of `certs/<name>.pem` holding this bundle. */
-export function storedCertOf(name: string, b: Pick<CheckedBundle, 'keyType' | 'leafPem' | 'leaf'>): StoredCert {
+/**
+ * The `StoredCert` of `certs/<name>.pem` holding this bundle (its leaf PEM is not kept: see
+ * `StoredCert.certId`). `memo` (one listing's) gives equal issuer names one shared string.
+ */
+export function storedCertOf(name: string, b: Pick<CheckedBundle, 'keyType' | 'leaf'>, memo?: ListingMemo): StoredCert {
+  const { leaf } = b;
   return {
     name,
-    names: b.leaf.names,
-    notBefore: b.leaf.notBefore,
-    notAfter: b.leaf.notAfter,
-    serial: b.leaf.serial,
-    issuer: b.leaf.issuer,
+    names: leaf.names,
+    notBefore: leaf.notBefore,
+    notAfter: leaf.notAfter,
+    serial: leaf.serial,
+    issuer: memo ? memo.issuer(leaf.issuer) : leaf.issuer,
     keyType: b.keyType,
-    selfSigned: b.leaf.selfSigned,
-    certPem: b.leafPem,
+    selfSigned: leaf.selfSigned,
+    certId: leaf.certId,
   };
 }
 
@@ -115,19 +119,29 @@ const KEY_LABELS = new Set(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY'])
 const IGNORED_LABELS = new Set(['EC PARAMETERS']);
 
 /**
- * Chain certificates (PEM, normalised) already seen to parse, shared across the files of one listing:
- * thousands of bundles carry the same one or two intermediates, and parsing each copy again was a
- * sixth of the adoption time. Exact text, so a cached entry is exactly what would parse again.
+ * What one listing of `certs/` remembers across its files. Chain certificates (PEM, normalised) already
+ * seen to parse: thousands of bundles carry the same one or two intermediates, and parsing each copy
+ * again was a sixth of the adoption time (exact text, so a cached entry is exactly what would parse
+ * again). And issuer names: the listed certificates share one string per issuer instead of a copy each
+ * (the listing is kept in memory for the daemon's life).
  */
-export class ChainMemo {
+export class ListingMemo {
   readonly #seen = new Set<string>();
-  /** At most this many distinct chain certificates are remembered (a CA has a handful). */
+  readonly #issuers = new Map<string, string>();
+  /** At most this many distinct chain certificates, and issuer names, are remembered (a CA has a handful). */
   static readonly LIMIT = 64;
   has(pem: string): boolean {
     return this.#seen.has(pem);
   }
   add(pem: string): void {
-    if (this.#seen.size < ChainMemo.LIMIT) this.#seen.add(pem);
+    if (this.#seen.size < ListingMemo.LIMIT) this.#seen.add(pem);
+  }
+  /** `name`, or the equal string this memo returned before. */
+  issuer(name: string): string {
+    const seen = this.#issuers.get(name);
+    if (seen !== undefined) return seen;
+    if (this.#issuers.size < ListingMemo.LIMIT) this.#issuers.set(name, name);
+    return name;
   }
 }
 
@@ -137,9 +151,9 @@ export class ChainMemo {
  * LEAF's (0.6.1 also looked at chain certificates and could reissue everything daily, behaviour spec
  * §5.6). Returns null for anything else (the caller reports it as unmanaged). Each block is parsed
  * exactly once (adopting thousands of bundles at start-up is dominated by these parses); a chain
- * certificate found in `parsedChain` is not parsed again.
+ * certificate found in `memo` is not parsed again, and the issuer name is shared through it.
  */
-export function readStoredCert(name: string, text: string, parsedChain?: ChainMemo): StoredCert | null {
+export function readStoredCert(name: string, text: string, memo?: ListingMemo): StoredCert | null {
   try {
     let keyPem: string | undefined;
     const certPems: string[] = [];
@@ -155,13 +169,28 @@ export function readStoredCert(name: string, text: string, parsedChain?: ChainMe
     const key = createPrivateKey(keyPem);
     const leafCert = new X509Certificate(leafPem);
     for (const c of certPems.slice(1)) {
-      if (parsedChain?.has(c)) continue;
+      if (memo?.has(c)) continue;
       new X509Certificate(c);
-      parsedChain?.add(c);
+      memo?.add(c);
     }
     if (!leafCert.checkPrivateKey(key)) return null;
-    return storedCertOf(name, { keyType: keyTypeOf(key), leafPem, leaf: leafInfoOf(leafCert) });
+    return storedCertOf(name, { keyType: keyTypeOf(key), leaf: leafInfoOf(leafCert) }, memo);
   } catch {
     return null;
+  }
+}
+
+/**
+ * The leaf (the first certificate) of a bundle text, as PEM, when its serial is `serial` (hex, lower
+ * case, as `StoredCert.serial`); undefined when the text holds no certificate, does not parse, or its
+ * leaf is another certificate. Never throws.
+ */
+export function leafPemOf(text: string, serial: string): string | undefined {
+  try {
+    const leafPem = splitPemBlocks(text).find((b) => b.label === 'CERTIFICATE')?.pem;
+    if (leafPem === undefined) return undefined;
+    return new X509Certificate(leafPem).serialNumber.toLowerCase() === serial ? leafPem : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -55,7 +55,7 @@ import {
   writeAccountKey,
   writeAccountState,
 } from './account-files.js';
-import { buildBundle, checkBundle, readStoredCert, storedCertOf } from './bundle.js';
+import { buildBundle, checkBundle, leafPemOf, readStoredCert, storedCertOf } from './bundle.js';
 import { initFailure, notWritable } from './errors.js';
 import { dropKept, readKept, writeKept } from './kept.js';
 import { cleanStaging, fsyncDir, fsyncFile, writeDurable } from './durable.js';
@@ -253,6 +253,15 @@ export class FileStore implements Store {
     const stored = storedCertOf(spec.name, checked);
     this.log.debug({ domain: spec.name, file: target, serial: stored.serial }, 'bundle written');
     return stored;
+  }
+
+  /**
+   * The leaf PEM of `certs/<name>.pem` while it holds the certificate with `serial` (see
+   * `Store.readLeafPem`): read on demand, so the listing need not keep thousands of PEMs in memory.
+   */
+  async readLeafPem(name: string, serial: string): Promise<string | undefined> {
+    const text = await readIfExists(this.bundlePath(name));
+    return text === null ? undefined : leafPemOf(text, serial);
   }
 
   /**

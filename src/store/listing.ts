@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { StoredCert } from '../domain/types.js';
 import { assertSafeName, nameOfStem } from '../lib/file-names.js';
 import type { Logger } from '../lib/logger.js';
-import { ChainMemo, readStoredCert } from './bundle.js';
+import { ListingMemo, readStoredCert } from './bundle.js';
 
 /** How many files of `certs/` are read at once. */
 const LIST_CONCURRENCY = 32;
@@ -25,10 +25,10 @@ export async function listCerts(
   const entries = await readdir(certsDir, { withFileTypes: true });
   const certs: StoredCert[] = [];
   const unmanaged: string[] = [];
-  const chain = new ChainMemo();
+  const memo = new ListingMemo();
   for (let i = 0; i < entries.length; i += LIST_CONCURRENCY) {
     const chunk = entries.slice(i, i + LIST_CONCURRENCY);
-    const results = await Promise.all(chunk.map((e) => readEntry(certsDir, e.name, e.isFile(), chain)));
+    const results = await Promise.all(chunk.map((e) => readEntry(certsDir, e.name, e.isFile(), memo)));
     for (const [j, r] of results.entries()) {
       if (r === null) unmanaged.push(chunk[j]!.name);
       else certs.push(r);
@@ -52,13 +52,13 @@ async function readEntry(
   certsDir: string,
   fileName: string,
   isFile: boolean,
-  chain: ChainMemo,
+  memo: ListingMemo,
 ): Promise<StoredCert | null> {
   if (!isFile || !fileName.endsWith('.pem')) return null;
   const name = nameOfStem(fileName.slice(0, -'.pem'.length));
   try {
     assertSafeName(name);
-    return readStoredCert(name, await readFile(join(certsDir, fileName), 'utf8'), chain);
+    return readStoredCert(name, await readFile(join(certsDir, fileName), 'utf8'), memo);
   } catch {
     return null;
   }

@@ -16,6 +16,8 @@ export interface IssueOptions {
   readonly notAfter?: Date;
   /** Subject CN; defaults to names[0]. */
   readonly cn?: string;
+  /** Hex key identifier of an Authority Key Identifier extension (as a public CA's leaves have); none when omitted. */
+  readonly authorityKeyId?: string;
 }
 
 export interface CertFactory {
@@ -57,6 +59,7 @@ export async function createCertFactory(label = 'marathon-acme store test'): Pro
         issuer: { certPem: intermediatePem, keyPem: inter.keyPem },
         notBefore: options.notBefore ?? new Date(Date.now() - HOUR),
         notAfter: options.notAfter ?? new Date(Date.now() + 10 * DAY),
+        authorityKeyId: options.authorityKeyId,
       });
       return { keyPem: key.keyPem, certPem, chainPem: intermediatePem };
     },

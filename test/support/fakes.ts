@@ -76,7 +76,9 @@ export const fsError = (errno: string): NodeJS.ErrnoException =>
   Object.assign(new Error(`${errno}: simulated`), { code: errno });
 
 /**
- * The store in memory. `install` reads the certificate back as a 90-day leaf whose serial is its PEM.
+ * The store in memory. `install` reads the certificate back as a 90-day leaf whose serial is its PEM
+ * and whose ARI certificate id is `id-<PEM>`; `readLeafPem` answers the serial (the PEM) while the
+ * certificate of that name has it.
  * While `broken` holds an errno (ENOSPC, EROFS, ...), every write fails with it; `keptBroken` makes the
  * kept-certificate area fail too.
  */
@@ -135,10 +137,16 @@ export class MemStore implements Store {
       issuer: 'CN=Test CA',
       keyType: 'ec256',
       selfSigned: false,
-      certPem: cert.certPem,
+      certId: `id-${cert.certPem}`,
     };
     this.certs.set(spec.name, c);
     return c;
+  }
+  /** Reads of `readLeafPem` (revocations). */
+  leafReads: string[] = [];
+  async readLeafPem(name: string, serial: string) {
+    this.leafReads.push(name);
+    return this.certs.get(name)?.serial === serial ? serial : undefined;
   }
   async archive(name: string) {
     this.certs.delete(name);
@@ -181,7 +189,8 @@ export class FakeIssuer implements Issuer {
   refuse: ((r: IssueRequest) => Error | undefined) | undefined;
   down: (() => Error | undefined) | undefined;
   probes = 0;
-  ari: (certPem: string) => RenewalInfo | null = () => null;
+  /** The renewal info of the certificate whose ARI id is given (`id-<PEM>` for MemStore's). */
+  ari: (certId: string) => RenewalInfo | null = () => null;
   revoked: string[] = [];
   private serial = 0;
   /** Put before each serial (tells the certificates of several fake CAs apart). */
@@ -206,11 +215,8 @@ export class FakeIssuer implements Issuer {
     const e = this.down?.();
     if (e) throw e;
   }
-  async renewalInfo(certPem: string) {
-    return this.ari(certPem);
-  }
-  certId(certPem: string) {
-    return `id-${certPem}`;
+  async renewalInfo(certId: string) {
+    return this.ari(certId);
   }
   async revoke(certPem: string, _reason?: number) {
     this.revoked.push(certPem);

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { AcmeError, AcmeIssuer, ACME_CODES, createAccountKeyPem } from '../../../src/acme/index.js';
+import { AcmeError, AcmeIssuer, ACME_CODES, certIdOf, createAccountKeyPem } from '../../../src/acme/index.js';
 import { AppError, isAbortError } from '../../../src/lib/errors.js';
 import { serializeErr, silentLogger } from '../../../src/lib/logger.js';
 import { Http01Solver } from '../../../src/solvers/http01.js';
@@ -299,7 +299,9 @@ describe('AcmeIssuer against Pebble', () => {
     assert.equal(issuer.status().reachable, true);
     assert.equal(
       await issuer.renewalInfo(
-        (await issuer.issue({ names: [uniqueName('ari')], keyType: 'ec256' }, AbortSignal.timeout(20_000))).certPem,
+        certIdOf(
+          (await issuer.issue({ names: [uniqueName('ari')], keyType: 'ec256' }, AbortSignal.timeout(20_000))).certPem,
+        ),
         AbortSignal.timeout(5000),
       ),
       null,

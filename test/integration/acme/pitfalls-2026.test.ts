@@ -7,7 +7,7 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { AcmeError, AcmeIssuer, ACME_CODES } from '../../../src/acme/index.js';
+import { AcmeError, AcmeIssuer, ACME_CODES, certIdOf } from '../../../src/acme/index.js';
 import { AppError } from '../../../src/lib/errors.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import { Http01Solver } from '../../../src/solvers/http01.js';
@@ -54,7 +54,7 @@ describe('the 2026 pitfalls', () => {
     const old = await issuer.issue({ names: ['renew.example'], keyType: 'ec256' }, timeout());
     server.behaviour.alreadyReplaced = true;
     const before = server.newOrders.length;
-    const replaces = issuer.certId(old.certPem);
+    const replaces = certIdOf(old.certPem);
     const cert = await issuer.issue({ names: ['renew.example'], keyType: 'ec256', replaces }, timeout());
     assert.ok(new X509Certificate(cert.certPem).subject.includes('renew.example'));
     const sent = server.newOrders.slice(before);

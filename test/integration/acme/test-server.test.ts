@@ -11,6 +11,7 @@ import { AcmeError, AcmeIssuer, ACME_CODES, USER_AGENT } from '../../../src/acme
 import { AppError } from '../../../src/lib/errors.js';
 import { createLogger, silentLogger, type Logger } from '../../../src/lib/logger.js';
 import { createMetrics } from '../../../src/observe/metrics.js';
+import { readLeaf } from '../../../src/pki/x509.js';
 import { Http01Solver } from '../../../src/solvers/http01.js';
 import { startAcmeTestServer, type AcmeTestServer } from '../../support/acme-test-server.js';
 import { MemoryKeyStore } from '../../support/acme-helpers.js';
@@ -46,18 +47,19 @@ describe('AcmeIssuer against the ACME test server', () => {
   });
   const newOrders = (): AcmeTestServer['log'] => server.log.filter((l) => l.path === '/new-order');
 
-  it('issues, computes the RFC 9773 certID the server expects, and reads renewalInfo', async () => {
+  it('issues, computes (as the store reads a leaf) the RFC 9773 certID the server expects, and reads renewalInfo', async () => {
     const cert = await issuer.issue({ names: ['ari.example'], keyType: 'ec256' }, AbortSignal.timeout(10_000));
     const serial = new X509Certificate(cert.certPem).serialNumber.toLowerCase();
     const expected = [...server.certIds.entries()].find(
       ([s]) => s.replace(/^00/, '') === serial.replace(/^00/, ''),
     )?.[1];
     assert.ok(expected);
-    assert.equal(issuer.certId(cert.certPem), expected);
+    const certId = readLeaf(cert.certPem).certId;
+    assert.equal(certId, expected);
     const start = new Date(Date.now() + 3_600_000);
     const end = new Date(Date.now() + 7_200_000);
     server.behaviour.ari = { start, end, explanationURL: 'https://ca.example/incident/1', retryAfterSeconds: 3600 };
-    const info = await issuer.renewalInfo(cert.certPem, AbortSignal.timeout(5000));
+    const info = await issuer.renewalInfo(certId, AbortSignal.timeout(5000));
     assert.ok(info);
     assert.equal(info.start.toISOString(), start.toISOString());
     assert.equal(info.end.toISOString(), end.toISOString());
@@ -68,7 +70,7 @@ describe('AcmeIssuer against the ACME test server', () => {
 
   it('sends `replaces` with the certID of the replaced certificate', async () => {
     const old = await issuer.issue({ names: ['replace.example'], keyType: 'ec256' }, AbortSignal.timeout(10_000));
-    const certId = issuer.certId(old.certPem);
+    const certId = readLeaf(old.certPem).certId;
     await issuer.issue({ names: ['replace.example'], keyType: 'ec256', replaces: certId }, AbortSignal.timeout(10_000));
     assert.equal((newOrders().at(-1)!.payload as { replaces?: string }).replaces, certId);
   });
@@ -305,7 +307,7 @@ describe('AcmeIssuer against the ACME test server', () => {
     });
     try {
       const cert = await a.issue({ names: ['noari.example'], keyType: 'ec256' }, AbortSignal.timeout(10_000));
-      assert.equal(await a.renewalInfo(cert.certPem, AbortSignal.timeout(5000)), null);
+      assert.equal(await a.renewalInfo(readLeaf(cert.certPem).certId!, AbortSignal.timeout(5000)), null);
       assert.equal((await a.directoryMeta(AbortSignal.timeout(5000))).renewalInfo, false);
     } finally {
       a.close();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiCertificate, apiProblem, apiState, problemUrn } from '../../../src/app/api.js';
+import { apiCertificate, apiHandlers, apiProblem, apiState, type ApiParts, problemUrn } from '../../../src/app/api.js';
 import type { CertificateStatus } from '../../../src/reconciler/reconciler.js';
 
 const base: CertificateStatus = {
@@ -105,4 +105,46 @@ test('apiProblem: snake_case fields', () => {
       reason: 'bad',
     },
   );
+});
+
+test('revoke: the leaf read from its bundle is revoked; a changed file is 404, an unreadable one 503', async () => {
+  const status: CertificateStatus = { ...base, serial: '0a', ca: 'https://ca.test/dir' };
+  const cases: Array<{
+    name: string;
+    read: () => Promise<string | undefined>;
+    status?: number;
+    revoked: string[];
+  }> = [
+    { name: 'the file holds the certificate', read: async () => 'LEAF', revoked: ['LEAF'] },
+    { name: 'the file holds another certificate', read: async () => undefined, status: 404, revoked: [] },
+    {
+      name: 'the file cannot be read',
+      read: async () => Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })),
+      status: 503,
+      revoked: [],
+    },
+  ];
+  for (const c of cases) {
+    const revoked: string[] = [];
+    let ids = 0;
+    const handlers = apiHandlers({
+      reconciler: {
+        status: () => ({ certificates: [status] }) as unknown as ReturnType<ApiParts['reconciler']['status']>,
+        renewNow: async () => 'accepted',
+        installedPem: c.read,
+        releaseRemovals: () => [],
+      },
+      events: { emit: (e: object) => ({ ...e, id: ++ids }) } as unknown as ApiParts['events'],
+      journal: {} as ApiParts['journal'],
+      domains: {} as ApiParts['domains'],
+      issuer: {
+        revoke: async (pem: string) => {
+          revoked.push(pem);
+        },
+      },
+    });
+    const r = await handlers.revoke('a.example', 'keyCompromise', 'ops');
+    assert.equal(r.ok ? undefined : r.status, c.status, c.name);
+    assert.deepEqual(revoked, c.revoked, c.name);
+  }
 });

@@ -35,6 +35,7 @@ const reads: Array<[string, (s: Store) => Promise<unknown>]> = [
   ['readAccountState', (s) => s.readAccountState()],
   ['checkWritable', (s) => s.checkWritable()],
   ['readPendingOrder', (s) => s.readPendingOrder!('a')],
+  ['readLeafPem', (s) => s.readLeafPem('a', '0a')],
 ];
 
 for (const [name, call] of writes) {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { excerpt, mergeSnapshots, SpecCollector } from '../../../src/domain/desired.js';
-import type { Requester, Snapshot } from '../../../src/domain/types.js';
+import type { CertSpec, Requester, Snapshot } from '../../../src/domain/types.js';
 
 const m = (appId: string, portIndex = 0): Requester => ({ source: 'marathon', appId, portIndex });
 const snapshot = (...specs: Array<[string[], Requester]>): Snapshot => ({
@@ -152,4 +152,75 @@ describe('excerpt: printable, bounded, never throws', () => {
     ['a BigInt (JSON.stringify throws)', 10n, '[unprintable]'],
   ];
   for (const [name, value, want] of cases) test(name, () => assert.equal(excerpt(value), want));
+});
+
+describe('mergeSnapshots reuses a spec it leaves unchanged (no second copy of thousands of specs)', () => {
+  /** The merge as it was: every spec rebuilt from its names, requesters and challenge. */
+  const rebuilt = (snapshots: Snapshot[]): Snapshot => {
+    const c = new SpecCollector();
+    for (const s of snapshots) for (const x of s.specs) c.add(x.names, x.requestedBy, x.challenge);
+    return { specs: c.specList(), problems: [...snapshots.flatMap((s) => s.problems), ...c.problems] };
+  };
+  const spec = (names: string[], o: Partial<CertSpec> = {}): CertSpec => ({
+    name: names[0]!,
+    names,
+    requestedBy: [m(`/${names[0]}`)],
+    ...o,
+  });
+  const alone = spec(['a.com']);
+  const dns = spec(['w.com'], { challenge: 'dns-01' });
+  const san = spec(['s.com', 'www.s.com']);
+  const shared = spec(['b.com']);
+  const dupRequesters = spec(['d.com'], { requestedBy: [m('/d'), m('/d')] });
+  const explicitUndefined = spec(['u.com'], { challenge: undefined });
+  const misnamed = { ...spec(['n.com', 'o.com']), name: 'o.com' };
+  const loser = spec(['a.com', 'z.com']);
+  const cases: Array<{ name: string; snapshots: Snapshot[]; reused: CertSpec[]; copied: CertSpec[] }> = [
+    {
+      name: 'wanted by one source only, with or without a challenge, one name or several',
+      snapshots: [{ specs: [alone, dns, san], problems: [] }],
+      reused: [alone, dns, san],
+      copied: [],
+    },
+    {
+      name: 'the same set from two sources: requesters merged, a new spec',
+      snapshots: [
+        { specs: [shared], problems: [] },
+        { specs: [{ ...shared, requestedBy: [{ source: 'static' }] }], problems: [] },
+      ],
+      reused: [],
+      copied: [shared],
+    },
+    {
+      name: 'a duplicate requester is dropped: a new spec',
+      snapshots: [{ specs: [dupRequesters], problems: [] }],
+      reused: [],
+      copied: [dupRequesters],
+    },
+    {
+      name: 'a `challenge: undefined` property is not kept: a new spec',
+      snapshots: [{ specs: [explicitUndefined], problems: [] }],
+      reused: [],
+      copied: [explicitUndefined],
+    },
+    {
+      name: 'a name that is not its first name: a new spec named by the file',
+      snapshots: [{ specs: [misnamed], problems: [] }],
+      reused: [],
+      copied: [misnamed],
+    },
+    {
+      name: 'the winner of a file is reused, the set that moves is a new spec',
+      snapshots: [{ specs: [loser, alone], problems: [] }],
+      reused: [alone],
+      copied: [loser],
+    },
+  ];
+  for (const c of cases)
+    test(c.name, () => {
+      const merged = mergeSnapshots(c.snapshots);
+      assert.deepEqual(merged, rebuilt(c.snapshots), 'the same outcome as rebuilding every spec');
+      for (const s of c.reused) assert.ok(merged.specs.includes(s), `${s.name} reused`);
+      for (const s of c.copied) assert.ok(!merged.specs.includes(s), `${s.name} not reused`);
+    });
 });

@@ -29,7 +29,6 @@ const cert = (name: string, o: Partial<StoredCert> = {}): StoredCert => ({
   issuer: "CN=R12,O=Let's Encrypt,C=US",
   keyType: 'ec256',
   selfSigned: false,
-  certPem: '',
   ...o,
 });
 const state = (name: string, o: Partial<CertState> = {}): CertState => ({

@@ -23,7 +23,6 @@ const cert: StoredCert = {
   issuer: 'CN=R12',
   keyType: 'ec256',
   selfSigned: false,
-  certPem: '',
 };
 const state: CertState = { name: 'a.example', names: ['a.example'], requestedBy: [], failures: 0 };
 

@@ -157,8 +157,8 @@ test('a renewal that falls back to the issuing CA sends `replaces` there', async
   const s = twoCas(t);
   const now = Date.now();
   s.a.refuse = () => problem('rejectedIdentifier', 400);
-  s.b.ari = (pem) =>
-    pem === 'b-serial-1'
+  s.b.ari = (certId) =>
+    certId === 'id-b-serial-1'
       ? { start: new Date(now - 1000), end: new Date(now - 10), retryAfterMs: 3600_000 }
       : { start: new Date(now + 60 * DAY), end: new Date(now + 61 * DAY) };
   s.r.setSnapshot('marathon', snap(spec('a.example')));

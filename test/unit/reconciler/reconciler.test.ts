@@ -114,7 +114,6 @@ test('certificates on disk are not touched before the first snapshot', async (t)
     issuer: 'CN=x',
     keyType: 'rsa2048',
     selfSigned: false,
-    certPem: 'p',
   });
   await s.time.settle(s.r.refresh(), 'refreshed');
   await s.time.advance(100);
@@ -138,8 +137,8 @@ test('ARI: a window in the past renews with `replaces`', async (t) => {
   const s = started(t);
   const now = Date.now();
   // The first certificate's window is already open; its successor's is in two months.
-  s.issuer.ari = (pem) =>
-    pem === 'serial-1'
+  s.issuer.ari = (certId) =>
+    certId === 'id-serial-1'
       ? { start: new Date(now - 1000), end: new Date(now - 10), retryAfterMs: 3600_000 }
       : { start: new Date(now + 60 * DAY), end: new Date(now + 61 * DAY) };
   s.r.setSnapshot('marathon', snap(spec('a.example')));
@@ -444,7 +443,7 @@ test('at start-up, new names are ordered while the stored bundles are still bein
     issuer: 'CN=Test CA',
     keyType: 'ec256' as const,
     selfSigned: false,
-    certPem: `old-${name}`,
+    certId: `id-old-${name}`,
   });
   store.certs.set('stored.example', old('stored.example'));
   store.certs.set('unwanted.example', old('unwanted.example'));

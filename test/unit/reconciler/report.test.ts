@@ -28,7 +28,6 @@ const stored = (o: Partial<StoredCert> = {}): StoredCert => ({
   issuer: 'CN=R12',
   keyType: 'ec256',
   selfSigned: false,
-  certPem: '',
   ...o,
 });
 const facts = (o: Partial<CertificateFacts>): CertificateFacts => ({

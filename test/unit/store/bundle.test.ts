@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import type { IssuedCertificate } from '../../../src/domain/types.js';
 import { AppError } from '../../../src/lib/errors.js';
 import { generateKey } from '../../../src/pki/keys.js';
-import { buildBundle, ChainMemo, checkBundle, readStoredCert } from '../../../src/store/bundle.js';
+import { X509Certificate } from 'node:crypto';
+import { selfSignedCert } from '../../../src/pki/create-cert.js';
+import { buildBundle, checkBundle, leafPemOf, ListingMemo, readStoredCert } from '../../../src/store/bundle.js';
 import { createCertFactory } from '../../support/cert-factory.js';
 
 const DAY = 86_400_000;
@@ -77,11 +79,11 @@ test('checkBundle rejects every bad bundle with a stable reason', async () => {
   assert.doesNotThrow(() => checkBundle(good.keyPem + good.certPem, names, new Date()));
 });
 
-test('readStoredCert with a ChainMemo: the same answers; a chain that does not parse is never remembered', async () => {
+test('readStoredCert with a ListingMemo: the same answers; a chain that does not parse is never remembered', async () => {
   const ca = await createCertFactory();
   const a = await ca.issue(['a.example.test']);
   const b = await ca.issue(['b.example.test']);
-  const memo = new ChainMemo();
+  const memo = new ListingMemo();
   assert.deepEqual(
     readStoredCert('a.example.test', a.keyPem + a.certPem + a.chainPem, memo),
     readStoredCert('a.example.test', a.keyPem + a.certPem + a.chainPem),
@@ -109,9 +111,68 @@ test('readStoredCert: ours are parsed (leaf expiry), anything else is null', asy
   assert.ok(stored);
   assert.equal(stored.keyType, 'ec256');
   assert.deepEqual(stored.names, ['a.example.test']);
-  assert.equal(stored.certPem, good.certPem);
+  assert.equal('certPem' in stored, false, 'the leaf PEM is not kept');
   assert.ok(stored.notAfter.getTime() < Date.now() + 11 * DAY, "the leaf expiry, not the chain's (30 days)");
   assert.equal(readStoredCert('x', good.certPem), null);
   assert.equal(readStoredCert('x', (await generateKey('ec256')).keyPem + good.certPem), null);
   assert.equal(readStoredCert('x', 'junk'), null);
+});
+
+test('readStoredCert: the ARI certificate id (RFC 9773 §4.1) is computed from the leaf; none without an AKI', async () => {
+  const ca = await createCertFactory();
+  const aki = '44075926 2dd6b2a6 44c374d7 d9a5e56e 59b589f3'.replace(/ /g, '');
+  const bundleOf = (c: IssuedCertificate): string => c.keyPem + c.certPem + c.chainPem;
+  const withAki = await ca.issue(['aki.example.test'], { authorityKeyId: aki });
+  const serialOf = (c: { certPem: string }): string => new X509Certificate(c.certPem).serialNumber;
+  const def = await selfSignedCert({ cn: '*', days: 3650, backdateDays: 1 });
+  const cases: Array<{ name: string; text: string; want: string | undefined }> = [
+    {
+      name: 'a leaf with an AKI keyIdentifier',
+      text: bundleOf(withAki),
+      want: `${Buffer.from(aki, 'hex').toString('base64url')}.${Buffer.from(serialOf(withAki), 'hex').toString('base64url')}`,
+    },
+    { name: 'a leaf without an AKI', text: bundleOf(await ca.issue(['plain.example.test'])), want: undefined },
+    { name: 'the self-signed fallback (no extensions)', text: def.keyPem + def.certPem, want: undefined },
+  ];
+  for (const c of cases) {
+    const stored = readStoredCert('x', c.text, new ListingMemo());
+    assert.ok(stored, c.name);
+    assert.equal(stored.certId, c.want, c.name);
+    assert.deepEqual(readStoredCert('x', c.text), stored, `${c.name}: the same without a memo`);
+  }
+});
+
+test('ListingMemo.issuer: equal names come back equal; past LIMIT names are still returned as given', () => {
+  const memo = new ListingMemo();
+  assert.equal(memo.issuer(['CN=R12', "O=Let's Encrypt"].join(', ')), "CN=R12, O=Let's Encrypt");
+  assert.equal(memo.issuer("CN=R12, O=Let's Encrypt"), "CN=R12, O=Let's Encrypt");
+  for (let i = 0; i < ListingMemo.LIMIT * 2; i += 1) assert.equal(memo.issuer(`CN=CA ${i}`), `CN=CA ${i}`);
+});
+
+test('leafPemOf: the leaf only while it has the serial asked for', async () => {
+  const ca = await createCertFactory();
+  const a = await ca.issue(['a.example.test']);
+  const b = await ca.issue(['a.example.test']);
+  const serial = (pem: string): string => new X509Certificate(pem).serialNumber.toLowerCase();
+  const text = a.keyPem + a.certPem + a.chainPem;
+  const cases: Array<{ name: string; text: string; serial: string; want: string | undefined }> = [
+    { name: 'the same certificate', text, serial: serial(a.certPem), want: a.certPem },
+    {
+      name: 'the serial in upper case is not ours (records keep lower case)',
+      text,
+      serial: serial(a.certPem).toUpperCase(),
+      want: undefined,
+    },
+    { name: 'another certificate of the same name', text, serial: serial(b.certPem), want: undefined },
+    { name: 'the chain certificate is not the leaf', text, serial: serial(a.chainPem), want: undefined },
+    { name: 'no certificate', text: a.keyPem, serial: serial(a.certPem), want: undefined },
+    { name: 'not PEM', text: 'junk', serial: serial(a.certPem), want: undefined },
+    {
+      name: 'a truncated leaf',
+      text: a.keyPem + a.certPem.slice(0, 200),
+      serial: serial(a.certPem),
+      want: undefined,
+    },
+  ];
+  for (const c of cases) assert.equal(leafPemOf(c.text, c.serial), c.want, c.name);
 });
