@@ -5,8 +5,9 @@
 import type { IssuedCertificate, KeyType, StoredCert } from '../domain/types.js';
 import { sameNames } from '../domain/name-rules.js';
 import { AppError } from '../lib/errors.js';
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { parseBundle } from '../pki/bundle.js';
+import { importPrivateKey } from '../pki/key-import.js';
 import { keyMatchesCert, keyTypeOf } from '../pki/keys.js';
 import { splitPemBlocks } from '../pki/pem.js';
 import { isIssuedBy, leafInfoOf, readLeaf, type LeafInfo } from '../pki/x509.js';
@@ -166,7 +167,7 @@ export function readStoredCert(name: string, text: string, memo?: ListingMemo): 
     }
     const leafPem = certPems[0];
     if (keyPem === undefined || leafPem === undefined) return null;
-    const key = createPrivateKey(keyPem);
+    const key = importPrivateKey(keyPem);
     const leafCert = new X509Certificate(leafPem);
     for (const c of certPems.slice(1)) {
       if (memo?.has(c)) continue;
