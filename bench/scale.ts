@@ -7,7 +7,8 @@
  *  - adoption: daemon spawned → `storage loaded`, first start (no state records) and restart (with
  *    them), beside the floor measured in this process on the same files (one key parse + one leaf
  *    parse per file, Node's native parsers; page cache warm for both);
- *  - steady RSS once the daemon is idle; idle CPU % over `--idle` seconds (default 30);
+ *  - steady RSS once the daemon is idle; idle CPU % over `--idle` seconds (default 30), twice: the
+ *    first window includes V8's one-off compaction after start-up, the second is the steady cost;
  *  - peak and settled RSS around one /metrics scrape, one /status scrape, then 10 more of each;
  *  - what one scrape costs (ms, size).
  *
@@ -239,10 +240,17 @@ async function steadyState(d: Running, idle: number): Promise<void> {
   line('  idle again after', fmtMs(await settle(d.pid)));
   await sleep(3000);
   line('steady RSS', `${rssMb(d.pid).toFixed(0)} MB`, '<= 100 MB');
-  const cpu0 = cpuSeconds(d.pid);
-  await sleep(idle * 1000);
-  const idlePct = ((cpuSeconds(d.pid) - cpu0) / idle) * 100;
-  line(`idle CPU over ${idle} s`, `${idlePct.toFixed(2)} % of a core`, '< 1 %');
+  // Two windows: V8's memory reducer compacts the heap once, some seconds after the start-up's work,
+  // and that lands in the first; the second is what an idle daemon costs from then on.
+  const idleCpu = async (): Promise<number> => {
+    const cpu0 = cpuSeconds(d.pid);
+    await sleep(idle * 1000);
+    return ((cpuSeconds(d.pid) - cpu0) / idle) * 100;
+  };
+  const first = await idleCpu();
+  line(`idle CPU, first ${idle} s (start-up GC included)`, `${first.toFixed(2)} % of a core`);
+  const second = await idleCpu();
+  line(`idle CPU, the next ${idle} s`, `${second.toFixed(2)} % of a core`, '< 1 %');
   line('RSS after the idle period', `${rssMb(d.pid).toFixed(0)} MB`, '<= 100 MB');
 }
 
