@@ -151,9 +151,17 @@ export function apiHandlers(p: ApiParts): ApiHandlers {
       try {
         pem = c ? await p.reconciler.installedPem(name) : undefined;
       } catch (err) {
-        return { ok: false, status: 503, error: `cannot read the certificate file: ${describeError(err).message}` };
+        // The errno only: the message names paths of the storage, which the API does not show.
+        const code = describeError(err).code ?? 'unknown error';
+        return { ok: false, status: 503, error: `cannot read the certificate file (${code}); nothing was revoked` };
       }
-      if (!c || !pem || !c.serial) return { ok: false, status: 404, error: `no issued certificate named '${name}'` };
+      if (!c || !c.serial) return { ok: false, status: 404, error: `no issued certificate named '${name}'` };
+      if (!pem)
+        return {
+          ok: false,
+          status: 404,
+          error: `the file of '${name}' no longer holds serial ${c.serial} (replaced or removed outside marathon-acme); nothing was revoked`,
+        };
       try {
         const at = p.issuers?.find((i) => i.directoryUrl === c.ca) ?? p.issuer;
         await at.revoke(pem, REASON_CODES[reason], AbortSignal.timeout(REVOKE_TIMEOUT_MS));

@@ -75,6 +75,7 @@ export function children(buf: Buffer, parent: Tlv): Tlv[] {
   const out: Tlv[] = [];
   for (let off = parent.contentStart; off < parent.end; ) {
     const t = readTlv(buf, off);
+    if (t.end > parent.end) throw new RangeError('DER: child overruns its parent');
     out.push(t);
     off = t.end;
   }
