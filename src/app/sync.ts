@@ -239,7 +239,8 @@ export class ChangePoll {
     try {
       sig = await this.signature();
     } catch (err) {
-      return this.failed('stat', err); // the last signature is kept: the change is seen once stat works
+      this.last = undefined; // once stat works again, a rescan follows
+      return this.failed('stat', err);
     }
     const changed = sig !== this.last;
     const due = this.now() - this.lastRescan >= (this.o.fullEveryMs ?? RESCAN_MS);
