@@ -1,6 +1,13 @@
 /**
  * The agents' bundle feed on the daemon (`--sync-listen`): its TLS material, the feed state kept true by
- * the lifecycle events (installed / removed) and a periodic rescan of `certs/`, and the HTTPS server.
+ * the lifecycle events (installed / removed) and by rescans of `certs/` (a change detector, SIGHUP, and a
+ * full rescan every minute), and the HTTPS server.
+ *
+ * The change detector: a follower (HA) gets no install events, and inotify does not see another host's
+ * writes on a shared volume, so every 2 s the feed stats `certs/` and `default.pem` (two stats, however
+ * many bundles) and rescans only when one of them changed. The store writes by rename into `certs/` and
+ * removes by rename out of it, and both change the directory's mtime and ctime. A file rewritten in place
+ * leaves the directory alone: the minute's rescan catches that.
  *
  * TLS: `--sync-tls-cert/--sync-tls-key`, or `<storage>/sync-tls.pem` (key + self-signed certificate, 0600),
  * created once and never replaced, so the fingerprint agents pin stays the same across restarts. The
@@ -8,7 +15,7 @@
  * (`openssl x509 -noout -fingerprint -sha256` prints the same).
  */
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { EventBus } from '../events/bus.js';
@@ -22,7 +29,9 @@ import { writeDurable } from '../store/durable.js';
 import { fingerprintOf, readOwnBundle, readTextOrNull, scanFingerprints } from '../store/fingerprints.js';
 import type { FileStore } from '../store/index.js';
 
-/** How often `certs/` is rescanned besides the events and SIGHUP (a change made behind the daemon's back). */
+/** How often the change detector stats `certs/` and `default.pem`. */
+const POLL_MS = 2_000;
+/** A rescan at least this often, whatever the stats say (a file rewritten in place, a missed change). */
 const RESCAN_MS = 60_000;
 
 export interface RunningFeed {
@@ -58,7 +67,7 @@ export async function syncTlsMaterial(
   return { keyPem, certPem, fingerprint: new X509Certificate(certPem).fingerprint256 };
 }
 
-/** Scan `certs/`, subscribe to the events, listen. Rejects when the feed cannot listen. */
+/** Scan `certs/`, subscribe to the events, watch for changes, listen. Rejects when the feed cannot listen. */
 export async function startSyncFeed(
   config: Config,
   parts: { store: FileStore; events: EventBus },
@@ -77,6 +86,8 @@ export async function startSyncFeed(
     const def = await readTextOrNull(store.defaultPemPath);
     feed.setAll(bundles, def === null ? null : fingerprintOf(def));
   };
+  const poll = new ChangePoll({ paths: [store.certsDir, store.defaultPemPath], rescan, logger });
+  await poll.prime();
   await rescan();
   const unsubscribe = events.subscribe((e) => {
     if (e.type !== 'installed' && e.type !== 'removed') return;
@@ -84,20 +95,20 @@ export async function startSyncFeed(
       feed.update(e.name, text === null ? null : fingerprintOf(text)),
     );
   });
-  const rescanLogged = (): void => {
-    rescan().catch((err: unknown) => logger.warn({ err }, 'sync feed rescan failed'));
-  };
-  const timer = setInterval(rescanLogged, RESCAN_MS);
-  timer.unref();
+  poll.start();
   // SIGHUP re-reads the storage: the feed too (a file changed behind the daemon's back).
-  process.on('SIGHUP', rescanLogged);
+  const onHup = (): void => poll.request();
+  process.on('SIGHUP', onHup);
+  const stopWatching = async (): Promise<void> => {
+    process.off('SIGHUP', onHup);
+    unsubscribe();
+    await poll.stop();
+  };
   const server = buildServer(config, feed, tls, store, logger);
   try {
     await server.listen(listen.port, listen.host);
   } catch (err) {
-    clearInterval(timer);
-    process.off('SIGHUP', rescanLogged);
-    unsubscribe();
+    await stopWatching();
     throw err;
   }
   const shown = `${listen.host ?? ''}:${listen.port}`;
@@ -109,9 +120,7 @@ export async function startSyncFeed(
     fingerprint: tls.fingerprint,
     listen: shown,
     stop: async () => {
-      clearInterval(timer);
-      process.off('SIGHUP', rescanLogged);
-      unsubscribe();
+      await stopWatching();
       await server.close();
     },
   };
@@ -138,4 +147,137 @@ function buildServer(
       readDefault: () => readTextOrNull(store.defaultPemPath),
     },
   });
+}
+
+export interface ChangePollOptions {
+  /** The paths whose stat is watched (a directory, a file); an absent path is a state, not an error. */
+  readonly paths: readonly string[];
+  /** The rescan; never run twice at once. A rejection is logged (once per run of failures) and retried. */
+  readonly rescan: () => Promise<void>;
+  readonly logger: Logger;
+  readonly pollMs?: number;
+  /** A rescan at least this often even when nothing seems to have changed. */
+  readonly fullEveryMs?: number;
+  readonly now?: () => number;
+  readonly stat?: (path: string) => Promise<string>;
+}
+
+/**
+ * Polls the stat of a few paths and runs `rescan` when one changed, when `fullEveryMs` passed since the
+ * last rescan, or when asked (`request`, SIGHUP). One stat per path per tick; ticks never overlap (the
+ * next one is scheduled when the last ends), so neither do rescans.
+ *
+ * Timestamp granularity: a file system with 1 s (or NFS server-side) mtime resolution can show the same
+ * stat before and after a change made in the same granule. So a rescan caused by a change is followed by
+ * one more on the next tick, which reads the directory after that granule has passed; the signature also
+ * holds the ctime, size, link count and inode, so a replaced `default.pem` differs whatever its times.
+ */
+export class ChangePoll {
+  private last: string | undefined;
+  private lastRescan: number;
+  private again = false;
+  private asked = false;
+  private failing: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private readonly now: () => number;
+  private readonly statOf: (path: string) => Promise<string>;
+
+  constructor(private readonly o: ChangePollOptions) {
+    this.now = o.now ?? Date.now;
+    this.statOf = o.stat ?? statSignature;
+    this.lastRescan = this.now();
+  }
+
+  /** Record the paths' current stat: call before the initial scan, so a change during it is seen. */
+  async prime(): Promise<void> {
+    this.last = await this.signature().catch(() => undefined);
+    this.lastRescan = this.now();
+  }
+
+  /** Tick every `pollMs` until `stop` (the timers are unref'd: they keep no process alive). */
+  start(): void {
+    if (this.stopped || this.timer) return;
+    this.schedule();
+  }
+
+  /** Rescan now whatever the stats say (or right after the running tick's rescan, on the next tick). */
+  request(): void {
+    this.asked = true;
+    if (!this.stopped) void this.tick();
+  }
+
+  /** Stop ticking; resolves once a running tick (and its rescan) has ended. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One tick: stat, and rescan if due. Resolves at once when a tick is already running. */
+  tick(): Promise<void> {
+    if (this.running) return Promise.resolve();
+    this.running = this.check().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => {
+      void this.tick().then(() => {
+        if (!this.stopped) this.schedule();
+      });
+    }, this.o.pollMs ?? POLL_MS);
+    this.timer.unref();
+  }
+
+  private async check(): Promise<void> {
+    let sig: string;
+    try {
+      sig = await this.signature();
+    } catch (err) {
+      this.last = undefined; // once stat works again, a rescan follows
+      return this.failed('stat', err);
+    }
+    const changed = sig !== this.last;
+    const due = this.now() - this.lastRescan >= (this.o.fullEveryMs ?? RESCAN_MS);
+    if (!changed && !due && !this.again && !this.asked) return;
+    this.last = sig;
+    this.again = changed; // the same timestamp granule may hold a change made after this stat
+    this.asked = false;
+    this.lastRescan = this.now();
+    try {
+      await this.o.rescan();
+    } catch (err) {
+      this.again = true; // retried on the next tick, not sooner
+      return this.failed('rescan', err);
+    }
+    if (this.failing !== undefined) this.o.logger.info({ after: this.failing }, 'sync feed rescans work again');
+    this.failing = undefined;
+  }
+
+  private async signature(): Promise<string> {
+    return (await Promise.all(this.o.paths.map((p) => this.statOf(p)))).join('|');
+  }
+
+  /** The first failure of a run is a warning, the rest are debug lines: no flood every 2 s. */
+  private failed(what: string, err: unknown): void {
+    if (this.failing === undefined) this.o.logger.warn({ err, step: what }, 'sync feed rescan failed');
+    else this.o.logger.debug({ err, step: what }, 'sync feed rescan failed again');
+    this.failing = what;
+  }
+}
+
+/** What a change of `path` alters: inode, size, link count, mtime and ctime (ns); `absent` when missing. */
+async function statSignature(path: string): Promise<string> {
+  try {
+    const s = await stat(path, { bigint: true });
+    return `${s.dev}:${s.ino}:${s.size}:${s.nlink}:${s.mtimeNs}:${s.ctimeNs}`;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw err;
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * `marathon-acme agent` against the real daemon's sync feed (a child process serving a storage directory
  * pre-filled with checked bundles; no CA needed), with real HAProxy checks of the agent's directory:
- * a byte-identical copy, one signal per batch, restart without rewrites, changes after SIGHUP, refused
+ * a byte-identical copy, one signal per batch, restart without rewrites, changes after SIGHUP and changes
+ * by another writer noticed without one (the feed's change detector), refused
  * tokens and fingerprints, servers tried in order, and 50 SIGKILLs mid-sync that never leave HAProxy a
  * directory it refuses.
  */
@@ -160,6 +161,24 @@ test('a fresh agent copies every bundle and default.pem byte for byte; HAProxy s
     assert.equal(lb.hits.length, 2, 'one signal for the batch');
     assert.equal((await checkDir(dir)).ok, true);
   });
+
+  await t.test(
+    'another writer (an HA leader on the shared volume, no event, no SIGHUP): seen within 10 s',
+    async () => {
+      const store = new FileStore({ dir: storage, logger: silentLogger() });
+      const started = Date.now();
+      await store.install(spec('other.agent.test'), await factory.issue(['other.agent.test']));
+      await store.archive(names[1]!);
+      await until('new bundle', () => pems(dir).includes('other.agent.test.pem') || undefined, 10_000);
+      await until('removal', () => !pems(dir).includes(`${names[1]}.pem`) || undefined, 10_000);
+      t.diagnostic(`another writer's bundle reached the agent in ${Date.now() - started} ms`);
+      assert.equal(
+        readFileSync(join(dir, 'certs', 'other.agent.test.pem'), 'utf8'),
+        readFileSync(join(storage, 'certs', 'other.agent.test.pem'), 'utf8'),
+      );
+      assert.equal((await checkDir(dir)).ok, true);
+    },
+  );
 });
 
 async function checkDir(dir: string): Promise<{ ok: boolean; output: string }> {
