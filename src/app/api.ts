@@ -143,39 +143,47 @@ export function apiHandlers(p: ApiParts): ApiHandlers {
     },
     problems: () => p.reconciler.status().problems.map(apiProblem),
     renew: (name, by) => renew(name, by, 'renew'),
-    revoke: async (name, reason, by) => {
-      const refused = notLeader(p);
-      if (refused) return refused;
-      const c = find(name);
-      let pem: string | undefined;
-      try {
-        pem = c ? await p.reconciler.installedPem(name) : undefined;
-      } catch (err) {
-        // The errno only: the message names paths of the storage, which the API does not show.
-        const code = describeError(err).code ?? 'unknown error';
-        return { ok: false, status: 503, error: `cannot read the certificate file (${code}); nothing was revoked` };
-      }
-      if (!c || !c.serial) return { ok: false, status: 404, error: `no issued certificate named '${name}'` };
-      if (!pem)
-        return {
-          ok: false,
-          status: 404,
-          error: `the file of '${name}' no longer holds serial ${c.serial} (replaced or removed outside marathon-acme); nothing was revoked`,
-        };
-      try {
-        const at = p.issuers?.find((i) => i.directoryUrl === c.ca) ?? p.issuer;
-        await at.revoke(pem, REASON_CODES[reason], AbortSignal.timeout(REVOKE_TIMEOUT_MS));
-      } catch (err) {
-        return { ok: false, status: 502, error: `the CA did not revoke it: ${describeError(err).message}` };
-      }
-      const revoked = p.events.emit({ type: 'revoked', name, at: at(), serial: c.serial, reason });
-      const replaced = await renew(name, by, 'replace');
-      return replaced.ok ? replaced : { ok: true, value: { event_id: revoked.id, name } };
-    },
+    revoke: (name, reason, by) => revoke(p, find(name), name, reason, (n) => renew(n, by, 'replace')),
     ...domainHandlers(p),
     releaseRemovals: () => p.reconciler.releaseRemovals(),
     events: { subscribe: (fn) => p.events.subscribe(fn) },
   };
+}
+
+/** POST .../revoke: revoke the leaf its file holds at the CA that issued it, then order a replacement. */
+async function revoke(
+  p: ApiParts,
+  c: CertificateStatus | undefined,
+  name: string,
+  reason: RevocationReason,
+  replace: (name: string) => Promise<Outcome<{ event_id: number; name: string }>>,
+): Promise<Outcome<{ event_id: number; name: string }>> {
+  const refused = notLeader(p);
+  if (refused) return refused;
+  let pem: string | undefined;
+  try {
+    pem = c ? await p.reconciler.installedPem(name) : undefined;
+  } catch (err) {
+    // The errno only: the message names paths of the storage, which the API does not show.
+    const code = describeError(err).code ?? 'unknown error';
+    return { ok: false, status: 503, error: `cannot read the certificate file (${code}); nothing was revoked` };
+  }
+  if (!c || !c.serial) return { ok: false, status: 404, error: `no issued certificate named '${name}'` };
+  if (!pem)
+    return {
+      ok: false,
+      status: 404,
+      error: `the file of '${name}' no longer holds serial ${c.serial} (replaced or removed outside marathon-acme); nothing was revoked`,
+    };
+  try {
+    const at = p.issuers?.find((i) => i.directoryUrl === c.ca) ?? p.issuer;
+    await at.revoke(pem, REASON_CODES[reason], AbortSignal.timeout(REVOKE_TIMEOUT_MS));
+  } catch (err) {
+    return { ok: false, status: 502, error: `the CA did not revoke it: ${describeError(err).message}` };
+  }
+  const revoked = p.events.emit({ type: 'revoked', name, at: new Date().toISOString(), serial: c.serial, reason });
+  const replaced = await replace(name);
+  return replaced.ok ? replaced : { ok: true, value: { event_id: revoked.id, name } };
 }
 
 /** PUT and DELETE /api/v1/domains/{name}. */

@@ -156,7 +156,8 @@ export function renewalTime(
   state: CertState | undefined,
 ): { at: Date; urgentAt: Date; reason: string } {
   const dflt = chooseRenewalTime(stored, undefined, 0);
-  if (state?.renewAt && state.serial === stored.serial) {
+  // A recorded time that is not a date (a hand-edited record) is no plan: the default applies.
+  if (state?.renewAt && state.serial === stored.serial && !Number.isNaN(Date.parse(state.renewAt))) {
     return {
       at: new Date(state.renewAt),
       urgentAt: dflt.urgentAt,

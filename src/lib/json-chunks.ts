@@ -7,7 +7,9 @@
  * Contract: pure. `jsonChunks(o, key, items).join('')` equals `JSON.stringify({ ...o, [key]: [...items] })`
  * when `key` is a field of `o` (its position is kept; `o[key]` itself is ignored), for objects whose
  * fields are JSON values (fields that are undefined or functions are left out, as `JSON.stringify`
- * does). Every chunk but the last is at least `chunkChars` long.
+ * does). Every chunk but the last is at least `chunkChars` long. Unlike `JSON.stringify`, a `toJSON` of
+ * `o` itself is not called, and a field's or item's `toJSON` is given '' instead of its key or index
+ * (Dates, the only ones /status holds, ignore it).
  */
 
 /** About the size of a socket write: big enough that a chunk's overhead does not matter. */

@@ -173,7 +173,7 @@ export type Metrics = ReturnType<typeof createMetrics>;
 
 /**
  * The registry in Prometheus text format, as `registry.metrics()` renders it, but with the
- * per-certificate families from their cached lines (what /metrics serves).
+ * per-certificate families from their cached text; /metrics serves it in chunks (`renderMetricsChunks`).
  */
 export async function renderMetrics(m: Pick<Metrics, 'registry'>): Promise<string> {
   return (await renderMetricsChunks(m)).join('');

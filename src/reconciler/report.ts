@@ -106,7 +106,10 @@ export interface StatusInput {
   readonly now: number;
 }
 
-/** The status of every certificate wanted, stored or remembered, sorted by name. */
+/**
+ * The status of every certificate wanted, stored or remembered, sorted by name (the reference the
+ * streamed and metric paths are tested against; the daemon streams them with `eachCertificateStatus`).
+ */
 export function certificateStatuses(i: StatusInput): CertificateStatus[] {
   return [...eachCertificateStatus(i)];
 }

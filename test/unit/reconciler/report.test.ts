@@ -179,6 +179,10 @@ test('metricRows: the same figures as the status records, for every kind of cert
     ],
     ['held', { stored: stored({ name: 'k' }) }],
     ['only a state record', { state: st('l', { failures: 2 }) }],
+    [
+      'a recorded renewal time that is not a date: the default plan',
+      { spec: want('m'), stored: stored({ name: 'm' }), state: st('m', { serial: 's1', renewAt: 'soon' }) },
+    ],
   ];
   const desired = new Map<string, CertSpec>();
   const storedMap = new Map<string, StoredCert>();
