@@ -14,10 +14,11 @@
  *
  *   npm run build && node dist/bench/scale.js [--apps 10000] [--certs 5000] [--idle 30]
  *        [--node-flags="--max-semi-space-size=1"] [--malloc-arena-max=2] [--ca pebble|unreachable]
- *        [--store DIR] [--daemon-log FILE]
+ *        [--store DIR] [--daemon-log FILE] [--sync]
  * `--node-flags` are given to the daemon's node and `--malloc-arena-max` to its glibc (defaults: what
  * docs/deploy/Dockerfile sets, so the figures are the shipped image's; `--node-flags= --malloc-arena-max=`
  * for Node's and glibc's defaults). The daemon itself sets V8's heap growth (src/lib/heap.ts).
+ * `--sync` serves the agents' feed too (`--sync-listen`: its change detector and rescans run).
  * `--store DIR` reuses (or creates once) the generated certificates in DIR instead of a temporary directory.
  * Figures only, no assertions.
  */
@@ -89,12 +90,17 @@ async function startCa(kind: string): Promise<Ca> {
   return { args: ['--acme', pebble.directoryUrl, '--acme-ca-cert', pebble.caCertPath], stop: () => pebble.stop() };
 }
 
+async function syncArgs(o: Options): Promise<string[]> {
+  return o.sync ? ['--sync-listen', `127.0.0.1:${await freePort()}`] : [];
+}
+
 async function startDaemon(
   storage: string,
   marathon: string,
   ca: Ca,
   nodeFlags: string[],
   mallocArenaMax: string,
+  extraArgs: string[],
   logFile?: string,
 ): Promise<Running> {
   const [port, closed] = await Promise.all([freePort(), freePort()]);
@@ -104,6 +110,7 @@ async function startDaemon(
     ...ca.args,
     ...['--marathon', marathon],
     ...['--lb', `http://127.0.0.1:${closed}`, '--listen', `127.0.0.1:${port}`, '--email', 'ops@bench.test'],
+    ...extraArgs,
     ...['--log-format', 'json', storage],
   ];
   const t0 = performance.now();
@@ -171,6 +178,8 @@ interface Options {
   idle: number;
   nodeFlags: string[];
   mallocArenaMax: string;
+  /** Serve the agents' feed (--sync-listen), whose change detector and rescans then run too. */
+  sync: boolean;
   store?: string;
   daemonLog?: string;
   ca: string;
@@ -265,6 +274,7 @@ async function main(): Promise<void> {
       store: { type: 'string' },
       ca: { type: 'string', default: 'pebble' },
       'daemon-log': { type: 'string' },
+      sync: { type: 'boolean', default: false },
     },
   });
   const o: Options = {
@@ -276,6 +286,7 @@ async function main(): Promise<void> {
     ca: values.ca,
     ...(values.store ? { store: values.store } : {}),
     ...(values['daemon-log'] ? { daemonLog: values['daemon-log'] } : {}),
+    sync: values.sync,
   };
   const tmp = makeTempDir('scale-bench-');
   const { storage, appsFile, certs } = await prepare(o, tmp);
@@ -286,7 +297,7 @@ async function main(): Promise<void> {
   const floorCpu = median(floors.map((f) => f.cpu));
 
   console.log(
-    `\nscale: ${o.apps} apps, ${certs} certificates on disk, CA ${o.ca}; daemon node flags: ${o.nodeFlags.join(' ') || '(none)'}, MALLOC_ARENA_MAX=${o.mallocArenaMax || '(unset)'}`,
+    `\nscale: ${o.apps} apps, ${certs} certificates on disk, CA ${o.ca}; daemon node flags: ${o.nodeFlags.join(' ') || '(none)'}, MALLOC_ARENA_MAX=${o.mallocArenaMax || '(unset)'}${o.sync ? "; agents' feed on (--sync-listen)" : ''}`,
   );
   console.log(`load average before: ${loadavg()}`);
   const adoption = (label: string, t: Adoption): void => {
@@ -301,13 +312,13 @@ async function main(): Promise<void> {
     );
   };
   line('adoption floor (1 key + 1 leaf parse per file)', `${fmtMs(floor)} wall, ${fmtMs(floorCpu)} CPU (median of 3)`);
-  let d = await startDaemon(storage, marathon, ca, o.nodeFlags, o.mallocArenaMax, o.daemonLog);
+  let d = await startDaemon(storage, marathon, ca, o.nodeFlags, o.mallocArenaMax, await syncArgs(o), o.daemonLog);
   adoption('adoption, first start (no state records)', await d.loaded);
   await steadyState(d, o.idle);
   await measureScrapes(d);
   await d.stop();
 
-  d = await startDaemon(storage, marathon, ca, o.nodeFlags, o.mallocArenaMax, o.daemonLog);
+  d = await startDaemon(storage, marathon, ca, o.nodeFlags, o.mallocArenaMax, await syncArgs(o), o.daemonLog);
   adoption('adoption, restart (state records present)', await d.loaded);
   await settle(d.pid);
   line('steady RSS after the restart', `${rssMb(d.pid).toFixed(0)} MB`, '<= 100 MB');
