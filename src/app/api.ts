@@ -168,7 +168,7 @@ async function revoke(
     const code = describeError(err).code ?? 'unknown error';
     return { ok: false, status: 503, error: `cannot read the certificate file (${code}); nothing was revoked` };
   }
-  if (!c || !c.serial) return { ok: false, status: 404, error: `no issued certificate named '${name}'` };
+  if (!c?.serial) return { ok: false, status: 404, error: `no issued certificate named '${name}'` };
   if (!pem)
     return {
       ok: false,

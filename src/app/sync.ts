@@ -38,6 +38,43 @@ import {
 } from '../store/fingerprints.js';
 import type { FileStore } from '../store/index.js';
 
+/**
+ * The feed's rescan: `certs/` and `default.pem` into `feed`. It remembers each bundle's fingerprint and
+ * stat, so files unchanged since the last rescan are not read again (`asked`: read every file).
+ */
+function feedRescan(
+  store: Pick<FileStore, 'certsDir' | 'defaultPemPath'>,
+  feed: SyncFeed,
+  logger: Logger,
+): (why: { readonly asked: boolean }) => Promise<void> {
+  let known = new Map<string, KnownBundle>();
+  return async (why) => {
+    known = await scanKnownBundles(store.certsDir, known, { reread: why.asked });
+    const def = await readTextOrNull(store.defaultPemPath);
+    const bundles = new Map([...known].map(([name, k]) => [name, k.sha256]));
+    const first = !feed.ready;
+    feed.setAll(bundles, def === null ? null : fingerprintOf(def));
+    if (first) logger.info({ certificates: bundles.size }, 'sync feed ready: first scan done');
+  };
+}
+
+/** The first scan waits at most this long for the store's first listing (a storage that cannot be read). */
+const FIRST_SCAN_WAIT_MS = 30_000;
+
+/** Resolves once `listed` has, or after FIRST_SCAN_WAIT_MS, or when `signal` aborts; never rejects. */
+function firstScanDue(listed: Promise<void>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, FIRST_SCAN_WAIT_MS);
+    timer.unref();
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    listed.then(done, done);
+  });
+}
+
 /** How often the change detector stats `certs/` and `default.pem`. */
 const POLL_MS = 2_000;
 /**
@@ -80,7 +117,10 @@ export async function syncTlsMaterial(
   return { keyPem, certPem, fingerprint: new X509Certificate(certPem).fingerprint256 };
 }
 
-/** Scan `certs/`, subscribe to the events, watch for changes, listen. Rejects when the feed cannot listen. */
+/**
+ * Listen, subscribe to the events, and scan `certs/` once the store's first listing is done (then watch
+ * for changes). Rejects when the feed cannot listen.
+ */
 export async function startSyncFeed(
   config: Config,
   parts: { store: FileStore; events: EventBus },
@@ -91,30 +131,31 @@ export async function startSyncFeed(
   const { store, events } = parts;
   const tls = await syncTlsMaterial(config, store);
   const feed = new SyncFeed();
-  // Each bundle's fingerprint and stat as the last rescan saw it: unchanged files are not read again.
-  let known = new Map<string, KnownBundle>();
-  const rescan = async (why: { readonly asked: boolean }): Promise<void> => {
-    known = await scanKnownBundles(store.certsDir, known, { reread: why.asked });
-    const def = await readTextOrNull(store.defaultPemPath);
-    const bundles = new Map([...known].map(([name, k]) => [name, k.sha256]));
-    feed.setAll(bundles, def === null ? null : fingerprintOf(def));
-  };
+  const rescan = feedRescan(store, feed, logger);
   const poll = new ChangePoll({ paths: [store.certsDir, store.defaultPemPath], rescan, logger });
   await poll.prime();
-  await rescan({ asked: true });
+  // The first scan reads and checks every bundle, as the start-up's adoption does: it waits for that
+  // (or FIRST_SCAN_WAIT_MS) so the two do not share the CPU; until it is done the feed answers 503.
+  const wait = new AbortController();
+  const firstScan = firstScanDue(store.listed, wait.signal).then(() => {
+    if (wait.signal.aborted) return;
+    poll.request();
+    poll.start();
+  });
   const unsubscribe = events.subscribe((e) => {
     if (e.type !== 'installed' && e.type !== 'removed') return;
     void readOwnBundle(store.certsDir, e.name).then((text) =>
       feed.update(e.name, text === null ? null : fingerprintOf(text)),
     );
   });
-  poll.start();
   // SIGHUP re-reads the storage: the feed too (a file changed behind the daemon's back).
   const onHup = (): void => poll.request();
   process.on('SIGHUP', onHup);
   const stopWatching = async (): Promise<void> => {
     process.off('SIGHUP', onHup);
     unsubscribe();
+    wait.abort();
+    await firstScan;
     await poll.stop();
   };
   const server = buildServer(config, feed, tls, store, logger);
@@ -126,8 +167,8 @@ export async function startSyncFeed(
   }
   const shown = `${listen.host ?? ''}:${listen.port}`;
   logger.info(
-    { listen: shown, fingerprint_sha256: tls.fingerprint, certificates: feed.snapshot().certificates.length },
-    'sync feed ready: agents pin this fingerprint with --server-fingerprint',
+    { listen: shown, fingerprint_sha256: tls.fingerprint },
+    'sync feed listening: agents pin this fingerprint with --server-fingerprint',
   );
   return {
     fingerprint: tls.fingerprint,

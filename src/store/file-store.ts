@@ -208,16 +208,16 @@ export class FileStore implements Store {
     return caAccountKeyFiles(this.dir, this.stagingDir, directoryUrl);
   }
 
-  /**
-   * Every entry of `certs/`: bundles we could have written (one key matching the leaf; expiry is the
-   * leaf's) are listed, which adopts valid bundles left by the Python marathon-acme; everything else
-   * (other extensions, unsafe names, directories, symlinks, unparsable or mismatched files) is
-   * reported by file name in `unmanaged` and never modified. Read-only.
-   */
-  list(): Promise<{ readonly certs: readonly StoredCert[]; readonly unmanaged: readonly string[] }> {
-    return listCerts(this.certsDir, this.log);
+  /** Every entry of `certs/` (`listCerts`): our bundles, 0.6.1's adopted, the rest `unmanaged`, untouched. Read-only. */
+  async list(): Promise<{ readonly certs: readonly StoredCert[]; readonly unmanaged: readonly string[] }> {
+    const listing = await listCerts(this.certsDir, this.log);
+    this.markListed();
+    return listing;
   }
 
+  private markListed = (): void => undefined;
+  /** Resolves once a `list()` completed (start-up's adoption): the feed's first scan waits for it. Never rejects. */
+  readonly listed: Promise<void> = new Promise((resolve) => (this.markListed = resolve));
   /** The stems of the `*.pem` entries of `certs/`, unread (see `Store.listNames`). */
   listNames(): Promise<readonly string[]> {
     return listPemNames(this.certsDir);
