@@ -149,7 +149,7 @@ test('outages outside the certificates: the CA, a full or read-only disk, an unw
         await d.waitForLog(installed('c.hardening.test'), 30_000, 'c installed');
         await d.waitForLog(installed('d.hardening.test'), 30_000, 'd installed');
         assert.equal(pebble.issuedCount() - before, 2, 'one certificate per name, none thrown away');
-        execFileSync('mount', ['-o', 'remount,ro', fs.dir]);
+        await remountReadOnly(fs.dir);
         assert.match(JSON.stringify((await json(`http://127.0.0.1:${port}/health`)).body), /EROFS/);
         execFileSync('mount', ['-o', 'remount,rw', fs.dir]);
       } finally {
@@ -179,3 +179,19 @@ test('outages outside the certificates: the CA, a full or read-only disk, an unw
     assert.match(message, /--storage-group/);
   });
 });
+
+/**
+ * `mount -o remount,ro`, retried for a few seconds: the kernel refuses ("mount point is busy") while a
+ * file on it is open for writing, as one of the daemon's record writes may be just after an install.
+ */
+async function remountReadOnly(dir: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      execFileSync('mount', ['-o', 'remount,ro', dir], { stdio: 'pipe' });
+      return;
+    } catch (err) {
+      if (attempt >= 50) throw err;
+      await sleep(100);
+    }
+  }
+}
