@@ -43,8 +43,8 @@ export interface HttpHandlers {
   /** The Prometheus text, whole or in chunks (sent as they are, not joined). */
   metrics(): Promise<{ contentType: string; body: string | readonly string[] }>;
   status(): unknown;
-  /** The JSON text of `status()` in chunks, when it can be built that way (thousands of certificates). */
-  statusJson?(): readonly string[];
+  /** The JSON text of `status()` in chunks built as they are read, when it can be (thousands of certificates). */
+  statusJson?(): Iterable<string>;
   releaseRemovals(): string[];
   /** The operator API under /api/v1; without it only the fixed routes exist. */
   api?: ApiHandlers;
@@ -215,7 +215,9 @@ export class HttpServer {
     });
     const read = this.auth.readAuth ? requireScope(this.auth, 'read', this.log) : [];
     app.get('/status', { onRequest: read }, async (_req, reply) =>
-      send(reply, 200, 'application/json', h.statusJson ? h.statusJson() : JSON.stringify(h.status())),
+      h.statusJson
+        ? sendStream(reply, 200, 'application/json', h.statusJson())
+        : send(reply, 200, 'application/json', JSON.stringify(h.status())),
     );
     app.post('/removals/release', { onRequest: requireScope(this.auth, 'write', this.log) }, async (_req, reply) =>
       json(reply, 200, { released: h.releaseRemovals() }),
@@ -291,6 +293,18 @@ export function send(
   });
   // HEAD: Node's response writes no body (and keeps the Content-Length of the GET).
   for (const c of chunks) reply.raw.write(c, 'utf8');
+  reply.raw.end();
+  return reply;
+}
+
+/**
+ * Answer with the chunks of `body`, each written as soon as it is built (chunked transfer encoding, no
+ * Content-Length): the text is never whole in memory. HEAD: the headers only, nothing built.
+ */
+export function sendStream(reply: FastifyReply, status: number, type: string, body: Iterable<string>): FastifyReply {
+  reply.hijack();
+  reply.raw.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
+  if (reply.request.method !== 'HEAD') for (const c of body) reply.raw.write(c, 'utf8');
   reply.raw.end();
   return reply;
 }

@@ -1,6 +1,6 @@
 /** /status: what each part says about itself, as one JSON document. */
 import type { Issuer, Source } from '../domain/contracts.js';
-import { jsonChunks } from '../lib/json-chunks.js';
+import { jsonChunkStream } from '../lib/json-chunks.js';
 
 /** The parts whose status /status shows. */
 export interface StatusParts {
@@ -34,13 +34,16 @@ export function statusReport(p: StatusParts): Record<string, unknown> {
 }
 
 /**
- * The text of `statusReport(p)` in chunks (jsonChunks): the certificates are built and serialised one
- * at a time, so thousands of them are never held as objects at once, and the text is not joined into
- * one string. Falls back to serialising `statusReport` when the reconciler cannot stream.
+ * The text of `statusReport(p)` in chunks, built as they are read (jsonChunkStream): the certificates
+ * are built and serialised one at a time, and a caller that writes each chunk out before reading the
+ * next holds one 64 KiB chunk at a time, never the whole text or every record. Falls back to serialising `statusReport` when the reconciler cannot stream.
  */
-export function statusJsonChunks(p: StatusParts): string[] {
+export function* statusJsonChunks(p: StatusParts): Generator<string> {
   const streamed = p.reconciler.streamedStatus?.();
-  if (!streamed) return [JSON.stringify(statusReport(p))];
+  if (!streamed) {
+    yield JSON.stringify(statusReport(p));
+    return;
+  }
   const report = statusReport({ ...p, reconciler: { status: () => streamed } });
-  return jsonChunks(report, 'certificates', streamed.certificates);
+  yield* jsonChunkStream(report, 'certificates', streamed.certificates);
 }

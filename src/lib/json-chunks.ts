@@ -21,36 +21,47 @@ export function jsonChunks(
   items: Iterable<unknown>,
   chunkChars = CHUNK_CHARS,
 ): string[] {
-  const chunks: string[] = [];
+  return [...jsonChunkStream(o, key, items, chunkChars)];
+}
+
+/**
+ * `jsonChunks` as a generator: each chunk is built when it is read, so a caller that writes each one out
+ * at once holds one chunk at a time (`o`'s fields are read at the first chunk).
+ */
+export function* jsonChunkStream(
+  o: Readonly<Record<string, unknown>>,
+  key: string,
+  items: Iterable<unknown>,
+  chunkChars = CHUNK_CHARS,
+): Generator<string> {
   let buf = '{';
   let first = true;
-  const push = (s: string): void => {
-    buf += s;
-    if (buf.length >= chunkChars) {
-      chunks.push(buf);
-      buf = '';
-    }
-  };
   for (const [k, v] of Object.entries(o)) {
     if (k === key) {
-      push(`${first ? '' : ','}${JSON.stringify(k)}:[`);
+      buf += `${first ? '' : ','}${JSON.stringify(k)}:[`;
+      first = false;
       let firstItem = true;
       for (const item of items) {
         // As in an array, an item that has no JSON text (undefined, a function) is null.
         const text = JSON.stringify(item) ?? 'null';
-        push(firstItem ? text : `,${text}`);
+        buf += firstItem ? text : `,${text}`;
         firstItem = false;
+        if (buf.length >= chunkChars) {
+          yield buf;
+          buf = '';
+        }
       }
-      push(']');
+      buf += ']';
+    } else {
+      const text = JSON.stringify(v);
+      if (text === undefined) continue;
+      buf += `${first ? '' : ','}${JSON.stringify(k)}:${text}`;
       first = false;
-      continue;
     }
-    const text = JSON.stringify(v);
-    if (text === undefined) continue;
-    push(`${first ? '' : ','}${JSON.stringify(k)}:${text}`);
-    first = false;
+    if (buf.length >= chunkChars) {
+      yield buf;
+      buf = '';
+    }
   }
-  buf += '}';
-  chunks.push(buf);
-  return chunks;
+  yield `${buf}}`;
 }

@@ -144,3 +144,41 @@ test('with read auth, /status needs a read token; the challenge, /health and /me
     { tokens: TOKENS, readAuth: true },
   );
 });
+
+test('/status in chunks: each written as it is built, chunked; HEAD builds nothing; /metrics in parts has its length', async () => {
+  let built = 0;
+  const s = new HttpServer(
+    {
+      challenge: async () => undefined,
+      health: async () => ({ healthy: true, checks: {} }),
+      metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: ['a 1\n', 'b é\n'] }),
+      status: () => ({ certificates: [] }),
+      statusJson: function* () {
+        for (const c of ['{"certificates":[', '{"name":"é.example"}', ']}']) {
+          built += 1;
+          yield c;
+        }
+      },
+      releaseRemovals: () => [],
+    },
+    silentLogger(),
+    { tokens: TOKENS, readAuth: false },
+  );
+  const addr = await s.listen(0, '127.0.0.1');
+  const base = `http://127.0.0.1:${addr.port}`;
+  try {
+    const r = await fetch(`${base}/status`);
+    assert.equal(r.headers.get('transfer-encoding'), 'chunked');
+    assert.deepEqual(await r.json(), { certificates: [{ name: 'é.example' }] });
+    assert.equal(built, 3);
+    const head = await fetch(`${base}/status`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(await head.text(), '');
+    assert.equal(built, 3, 'HEAD builds no chunk');
+    const m = await fetch(`${base}/metrics`);
+    assert.equal(m.headers.get('content-length'), String(Buffer.byteLength('a 1\nb é\n')));
+    assert.equal(await m.text(), 'a 1\nb é\n');
+  } finally {
+    await s.close();
+  }
+});

@@ -99,13 +99,13 @@ test('statusJsonChunks: the text of statusReport, the certificates built as they
       queue: head.queue,
     }),
   };
-  const chunks = statusJsonChunks({ ...base, reconciler });
+  const chunks = [...statusJsonChunks({ ...base, reconciler })];
   assert.equal(chunks.join(''), JSON.stringify(statusReport({ ...base, reconciler })));
   assert.ok(chunks.length > 1, 'in chunks');
   assert.equal(built, certs.length, 'each certificate built once');
   // Without streamedStatus: the same text, whole.
   assert.equal(
-    statusJsonChunks({ ...base, reconciler: { status: reconciler.status } }).join(''),
+    [...statusJsonChunks({ ...base, reconciler: { status: reconciler.status } })].join(''),
     JSON.stringify(statusReport({ ...base, reconciler })),
   );
 });
