@@ -12,7 +12,6 @@ import { subcommandOf } from './app/subcommands.js';
 import { helpText, parseCli, UsageError } from './cli/index.js';
 import { describeConfig } from './config/describe.js';
 import { describeError } from './lib/errors.js';
-import { tuneHeap } from './lib/heap.js';
 import { createLogger } from './lib/logger.js';
 import { VERSION } from './version.js';
 
@@ -41,7 +40,6 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     return 0;
   }
   const config = parsed.config;
-  tuneHeap();
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   for (const w of parsed.warnings) logger.warn({}, w);
   logger.info({ version: VERSION, ...describeConfig(config) }, 'starting marathon-acme');

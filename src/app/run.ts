@@ -7,6 +7,7 @@
  * Shutdown order (SIGTERM/SIGINT): stop sources and new work → let in-flight writes finish (≤ 10 s) →
  * stop notifier retries → close HTTP. SIGHUP: re-read Marathon and the storage now.
  */
+import { tuneHeap } from '../lib/heap.js';
 import type { Config } from '../config/config.js';
 import { sleep } from '../lib/abort.js';
 import type { Logger } from '../lib/logger.js';
@@ -30,6 +31,8 @@ export async function run(config: Config, logger: Logger): Promise<number> {
     return 1;
   }
   const app = compose(config, logger, metrics, store, startedAt);
+  // After the start-up's reading of certs/: a tight heap during that burst only added collections.
+  void store.listed.then(() => tuneHeap());
   try {
     await app.http.listen(config.listen.port, config.listen.host);
   } catch (err) {
