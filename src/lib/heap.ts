@@ -3,7 +3,7 @@
  * to about four times what survived the last full collection: a daemon with 30 MB of live data and a
  * few megabytes of short-lived garbage per /status or /metrics scrape (promoted at once when the young
  * generation is capped, as the image does) then sat at 160 MB after a few scrapes at 5,000 certificates
- * until the memory reducer ran. A growth of 20 % keeps it near the live size, for a few more full
+ * until the memory reducer ran. A growth of 10 % keeps it near the live size, for a few more full
  * collections per scrape (bench/scale.ts; docs/operations.md "Memory and CPU").
  *
  * Contract: the flag is applied once the start-up's reading of `certs/` is done (during that burst a tight
@@ -13,7 +13,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 
-export const HEAP_GROWING_PERCENT = 20;
+export const HEAP_GROWING_PERCENT = 10;
 
 /** The V8 flag to set, or undefined when node was started with its own. Pure. */
 export function heapGrowingFlag(execArgv: readonly string[]): string | undefined {
