@@ -144,6 +144,7 @@ export async function startSyncFeed(
   });
   const unsubscribe = events.subscribe((e) => {
     if (e.type !== 'installed' && e.type !== 'removed') return;
+    poll.nudge();
     void readOwnBundle(store.certsDir, e.name).then((text) =>
       feed.update(e.name, text === null ? null : fingerprintOf(text)),
     );
@@ -260,6 +261,14 @@ export class ChangePoll {
   request(): void {
     this.asked = true;
     if (!this.stopped) void this.tick();
+  }
+
+  /**
+   * A change came by another way (an install event) while a rescan may be reading: one more rescan on
+   * the next tick, so a file the running rescan read before its replacement is read again.
+   */
+  nudge(): void {
+    if (this.running) this.again = true;
   }
 
   /** Stop ticking; resolves once a running tick (and its rescan) has ended. */

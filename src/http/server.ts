@@ -216,7 +216,7 @@ export class HttpServer {
     const read = this.auth.readAuth ? requireScope(this.auth, 'read', this.log) : [];
     app.get('/status', { onRequest: read }, async (_req, reply) =>
       h.statusJson
-        ? sendStream(reply, 200, 'application/json', h.statusJson())
+        ? sendStream(reply, 200, 'application/json', h.statusJson(), this.log)
         : send(reply, 200, 'application/json', JSON.stringify(h.status())),
     );
     app.post('/removals/release', { onRequest: requireScope(this.auth, 'write', this.log) }, async (_req, reply) =>
@@ -299,14 +299,53 @@ export function send(
 
 /**
  * Answer with the chunks of `body`, each written as soon as it is built (chunked transfer encoding, no
- * Content-Length): the text is never whole in memory. HEAD: the headers only, nothing built.
+ * Content-Length): the text is never whole in memory, and a client that reads slowly is waited for
+ * (the next chunk is built once the last has drained). The first chunk is built before the headers go,
+ * so a failure there is an ordinary error answer (500); a later one is logged and the response is cut
+ * off (the client sees an incomplete transfer, never a truncated body that looks whole). HEAD: the
+ * headers only, nothing built.
  */
-export function sendStream(reply: FastifyReply, status: number, type: string, body: Iterable<string>): FastifyReply {
+export async function sendStream(
+  reply: FastifyReply,
+  status: number,
+  type: string,
+  body: Iterable<string>,
+  log: Logger,
+): Promise<FastifyReply> {
+  const it = body[Symbol.iterator]();
+  let r = reply.request.method === 'HEAD' ? undefined : it.next();
   reply.hijack();
-  reply.raw.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
-  if (reply.request.method !== 'HEAD') for (const c of body) reply.raw.write(c, 'utf8');
-  reply.raw.end();
+  const res = reply.raw;
+  res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
+  try {
+    while (r && !r.done) {
+      if (!res.write(r.value, 'utf8')) await drained(res);
+      if (res.destroyed) {
+        it.return?.();
+        return reply;
+      }
+      r = it.next();
+    }
+  } catch (err) {
+    log.error({ err, path: pathOf(reply.request.url) }, 'request failed');
+    res.destroy(err instanceof Error ? err : new Error(String(err)));
+    return reply;
+  }
+  res.end();
   return reply;
+}
+
+/** Resolves when `res` can take more, or is closed. */
+function drained(res: NodeJS.WritableStream & { destroyed: boolean }): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }
 
 export function json(reply: FastifyReply, status: number, value: unknown): FastifyReply {

@@ -292,3 +292,42 @@ test('change detector: a stat that fails (EACCES) is logged once; no rescan unti
   assert.equal(rescans, 1);
   assert.match(log.lines(), /sync feed rescans work again/);
 });
+
+test('change detector: a nudge during a rescan (an install event) brings one more rescan, one outside it none', async () => {
+  let now = 0;
+  let rescans = 0;
+  let release: () => void = () => undefined;
+  const poll = new ChangePoll({
+    paths: ['/certs'],
+    logger: silentLogger(),
+    fullEveryMs: 60_000,
+    now: () => now,
+    stat: async () => 'same',
+    rescan: async () => {
+      rescans += 1;
+      await new Promise<void>((r) => {
+        release = r;
+      });
+    },
+  });
+  await poll.prime();
+  poll.nudge(); // nothing running: no effect
+  await poll.tick();
+  assert.equal(rescans, 0, 'a nudge outside a rescan asks for nothing');
+  now = 60_000; // the safety net: due, not caused by a change
+  const due = poll.tick();
+  await sleep(5);
+  assert.equal(rescans, 1);
+  poll.nudge(); // an install while it reads
+  release();
+  await due;
+  now = 61_000;
+  const again = poll.tick();
+  await sleep(5);
+  assert.equal(rescans, 2, 'the nudged rescan follows on the next tick');
+  release();
+  await again;
+  now = 62_000;
+  await poll.tick();
+  assert.equal(rescans, 2, 'and only once');
+});

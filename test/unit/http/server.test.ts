@@ -182,3 +182,60 @@ test('/status in chunks: each written as it is built, chunked; HEAD builds nothi
     await s.close();
   }
 });
+
+test('/status in chunks: a failure before the first chunk is a 500; a later one cuts the response off, never a body that looks whole', async (t) => {
+  const cases: Array<[string, () => Generator<string>, 'status-500' | 'cut']> = [
+    [
+      'throws at once',
+      function* () {
+        yield* [];
+        throw new RangeError('Invalid time value');
+      },
+      'status-500',
+    ],
+    [
+      'throws after a chunk',
+      function* () {
+        yield '{"certificates":[';
+        throw new RangeError('Invalid time value');
+      },
+      'cut',
+    ],
+  ];
+  for (const [name, gen, want] of cases) {
+    await t.test(name, async () => {
+      const s = new HttpServer(
+        {
+          challenge: async () => undefined,
+          health: async () => ({ healthy: true, checks: {} }),
+          metrics: async () => ({ contentType: 'text/plain', body: '' }),
+          status: () => ({}),
+          statusJson: gen,
+          releaseRemovals: () => [],
+        },
+        silentLogger(),
+        { tokens: TOKENS, readAuth: false },
+      );
+      const addr = await s.listen(0, '127.0.0.1');
+      try {
+        const get = () => fetch(`http://127.0.0.1:${addr.port}/status`, { signal: AbortSignal.timeout(5000) });
+        if (want === 'status-500') {
+          const r = await get();
+          assert.equal(r.status, 500);
+          await r.arrayBuffer();
+        } else {
+          // The connection is cut as soon as the failure happens: before or while the body is read.
+          await assert.rejects(
+            (async () => (await get()).text())(),
+            (err: Error) => err.name !== 'TimeoutError',
+            'an error at once, not a body that looks whole and not after the idle timeout',
+          );
+        }
+        // The server still answers.
+        assert.equal((await fetch(`http://127.0.0.1:${addr.port}/health`)).status, 200);
+      } finally {
+        await s.close();
+      }
+    });
+  }
+});
