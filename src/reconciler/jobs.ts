@@ -30,7 +30,7 @@ const REMOVE_RETRY_MS = 5 * 60_000;
 export interface JobsOptions {
   /** Every configured CA, in order of preference (at least one). */
   readonly cas: readonly CaChoice[];
-  readonly store: Pick<Store, 'install' | 'archive' | 'checkWritable' | 'readLeafPem'>;
+  readonly store: Pick<Store, 'install' | 'archive' | 'checkWritable' | 'readLeafPem' | 'writePendingOrder'>;
   readonly records: Records;
   readonly budget: Pick<OrderBudget, 'commit' | 'release' | 'reserve' | 'enabled'>;
   /** Orders wait on these when a CA or the storage fails them. */
@@ -160,6 +160,10 @@ export class Jobs {
     deferrals.clear('remove', name);
     records.setStored(name, undefined);
     await records.drop(name);
+    // An order a leader left unfinished (orders/<name>.json, with its private key) has no use any more.
+    await this.opts.store
+      .writePendingOrder?.(name, null)
+      .catch((err: unknown) => log.warn({ domain: name, err }, 'cannot delete the pending order'));
     this.opts.events.emit({ type: 'removed', name, at: this.at(), reason });
     this.opts.changed('removed', name);
   }

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import type { Change, Issuer, IssueRequest, Notifier, Store } from '../../src/domain/contracts.js';
+import type { Change, Issuer, IssueRequest, Notifier, PendingOrder, Store } from '../../src/domain/contracts.js';
 import type { LifecycleEvent, LifecycleEventInput, EventSink } from '../../src/domain/events.js';
 import type {
   AccountState,
@@ -151,6 +151,16 @@ export class MemStore implements Store {
   async archive(name: string) {
     this.certs.delete(name);
     this.archived.push(name);
+  }
+  /** Persisted pending orders (orders/<name>.json). */
+  pendingOrders = new Map<string, PendingOrder>();
+  async readPendingOrder(name: string) {
+    return this.pendingOrders.get(name) ?? null;
+  }
+  async writePendingOrder(name: string, order: PendingOrder | null) {
+    this.check();
+    if (order) this.pendingOrders.set(name, order);
+    else this.pendingOrders.delete(name);
   }
   async loadStates() {
     return new Map(this.states);

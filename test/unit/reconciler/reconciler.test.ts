@@ -194,7 +194,7 @@ test('a removal waiting for a fresh snapshot asks the sources for one', async (t
   await s.stop();
 });
 
-test('a removal grace that ends is acted on without any outside trigger', async (t) => {
+test('a removal grace that ends is acted on without any outside trigger; the pending order goes too', async (t) => {
   const wanted = snap(spec('a.example'), spec('b.example'));
   let r: Reconciler | undefined;
   // Like a real source: a resync request produces a fresh snapshot.
@@ -205,9 +205,12 @@ test('a removal grace that ends is acted on without any outside trigger', async 
   r = s.r;
   s.r.setSnapshot('marathon', snap(spec('a.example'), spec('b.example'), spec('c.example')));
   await s.time.until(() => s.store.certs.size === 3, 'installed');
+  // An order a dead leader left for the name (orders/c.example.json): it goes with the certificate.
+  s.store.pendingOrders.set('c.example', { orderUrl: 'https://ca.test/order/1', keyPem: 'KEY', names: ['c.example'] });
   s.r.setSnapshot('marathon', wanted);
   // Nothing else happens from here: the reconciler's own wake-up at the deadline must do it.
   await s.time.until(() => s.store.archived.includes('c.example'), 'archived once the grace ended', 3000);
+  await s.time.until(() => !s.store.pendingOrders.has('c.example'), 'its pending order deleted', 3000);
   await s.stop();
 });
 
