@@ -183,8 +183,11 @@ describe('ZooKeeper client against a three-server ensemble', () => {
       await c.ensurePath('/q1');
       const node = await c.create('/q1/e-', Buffer.alloc(0), 'ephemeral-sequential');
       const session = c.sessionId;
+      // Listen before the kill: the client may lose the server and reconnect elsewhere before kill()
+      // has seen the process exit (this test once waited for a 'connecting' that had come and gone).
+      const lost = until(c, 'connecting');
       await zk.kill(0); // the client tries servers in order: it talks to the first
-      await until(c, 'connecting');
+      await lost;
       await until(c, 'connected');
       assert.equal(c.sessionId, session);
       assert.equal(expired, false);
