@@ -1,6 +1,6 @@
 /** /status: what each part says about itself, as one JSON document. */
 import type { Issuer, Source } from '../domain/contracts.js';
-import { jsonChunkStream } from '../lib/json-chunks.js';
+import { jsonChunks } from '../lib/json-chunks.js';
 
 /** The parts whose status /status shows. */
 export interface StatusParts {
@@ -34,7 +34,7 @@ export function statusReport(p: StatusParts): Record<string, unknown> {
 }
 
 /**
- * The text of `statusReport(p)` in chunks, built as they are read (jsonChunkStream): the certificates
+ * The text of `statusReport(p)` in chunks, built as they are read (jsonChunks): the certificates
  * are built and serialised one at a time, and a caller that writes each chunk out before reading the
  * next holds one 64 KiB chunk at a time, never the whole text or every record. Falls back to serialising `statusReport` when the reconciler cannot stream.
  */
@@ -45,5 +45,5 @@ export function* statusJsonChunks(p: StatusParts): Generator<string> {
     return;
   }
   const report = statusReport({ ...p, reconciler: { status: () => streamed } });
-  yield* jsonChunkStream(report, 'certificates', streamed.certificates);
+  yield* jsonChunks(report, 'certificates', streamed.certificates);
 }

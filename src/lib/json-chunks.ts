@@ -4,7 +4,7 @@
  * item at a time, so its items can be built on demand and die young instead of all being held (and the
  * whole text joined and copied) at once.
  *
- * Contract: pure. `jsonChunks(o, key, items).join('')` equals `JSON.stringify({ ...o, [key]: [...items] })`
+ * Contract: pure. `[...jsonChunks(o, key, items)].join('')` equals `JSON.stringify({ ...o, [key]: [...items] })`
  * when `key` is a field of `o` (its position is kept; `o[key]` itself is ignored), for objects whose
  * fields are JSON values (fields that are undefined or functions are left out, as `JSON.stringify`
  * does). Every chunk but the last is at least `chunkChars` long. Unlike `JSON.stringify`, a `toJSON` of
@@ -15,20 +15,8 @@
 /** About the size of a socket write: big enough that a chunk's overhead does not matter. */
 export const CHUNK_CHARS = 64 * 1024;
 
-export function jsonChunks(
-  o: Readonly<Record<string, unknown>>,
-  key: string,
-  items: Iterable<unknown>,
-  chunkChars = CHUNK_CHARS,
-): string[] {
-  return [...jsonChunkStream(o, key, items, chunkChars)];
-}
-
-/**
- * `jsonChunks` as a generator: each chunk is built when it is read, so a caller that writes each one out
- * at once holds one chunk at a time (`o`'s fields are read at the first chunk).
- */
-export function* jsonChunkStream(
+/** Chunks are built as they are read: a caller that writes each out at once holds one chunk at a time. */
+export function* jsonChunks(
   o: Readonly<Record<string, unknown>>,
   key: string,
   items: Iterable<unknown>,
