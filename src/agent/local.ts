@@ -12,7 +12,13 @@ import { fileStem } from '../lib/file-names.js';
 import { selfSignedCert } from '../pki/create-cert.js';
 import { readStoredCert } from '../store/bundle.js';
 import { cleanStaging, fsyncDir, writeDurable } from '../store/durable.js';
-import { fingerprintOf, readTextOrNull, scanFingerprints } from '../store/fingerprints.js';
+import {
+  fingerprintOf,
+  fingerprintsOf,
+  type KnownBundle,
+  readTextOrNull,
+  scanKnownBundles,
+} from '../store/fingerprints.js';
 import type { LocalState } from './plan.js';
 
 const FILE_MODE = 0o600;
@@ -21,8 +27,8 @@ export class AgentDir {
   readonly certsDir: string;
   readonly stagingDir: string;
   readonly defaultPemPath: string;
-  /** Fingerprints already checked as bundles (spares re-parsing unchanged files every round). */
-  private known = new Map<string, string>();
+  /** Bundles already checked, with their stat (unchanged files are not read again every round). */
+  private known = new Map<string, KnownBundle>();
 
   constructor(readonly dir: string) {
     this.certsDir = join(dir, 'certs');
@@ -46,9 +52,9 @@ export class AgentDir {
 
   /** What is on disk now: our bundles (foreign or broken files left out) and default.pem, by fingerprint. */
   async state(): Promise<LocalState> {
-    this.known = await scanFingerprints(this.certsDir, this.known);
+    this.known = await scanKnownBundles(this.certsDir, this.known);
     const def = await readTextOrNull(this.defaultPemPath);
-    return { bundles: this.known, defaultSha: def === null ? null : fingerprintOf(def) };
+    return { bundles: fingerprintsOf(this.known), defaultSha: def === null ? null : fingerprintOf(def) };
   }
 
   /**
@@ -64,7 +70,8 @@ export class AgentDir {
       mode: FILE_MODE,
       check: (onDisk) => sameBytes(onDisk, text),
     });
-    this.known.set(name, sha);
+    // Checked above; no stat yet, so the next scan reads it again (and does not parse it again).
+    this.known.set(name, { sha256: sha, stamp: '' });
   }
 
   /** Replace default.pem with the server's (checked like a bundle: a key matching its certificate). */

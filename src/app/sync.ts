@@ -31,6 +31,7 @@ import { writeDurable } from '../store/durable.js';
 import {
   fileStamp,
   fingerprintOf,
+  fingerprintsOf,
   type KnownBundle,
   readOwnBundle,
   readTextOrNull,
@@ -51,7 +52,7 @@ function feedRescan(
   return async (why) => {
     known = await scanKnownBundles(store.certsDir, known, { reread: why.asked });
     const def = await readTextOrNull(store.defaultPemPath);
-    const bundles = new Map([...known].map(([name, k]) => [name, k.sha256]));
+    const bundles = fingerprintsOf(known);
     const first = !feed.ready;
     feed.setAll(bundles, def === null ? null : fingerprintOf(def));
     if (first) logger.info({ certificates: bundles.size }, 'sync feed ready: first scan done');

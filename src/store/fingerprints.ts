@@ -36,30 +36,6 @@ export async function readTextOrNull(path: string): Promise<string | null> {
   }
 }
 
-/**
- * Name → fingerprint of every bundle of ours in `certsDir` (foreign and broken files left out). `known`
- * (name → fingerprint already checked) spares the parse of unchanged files: a rescan of 1,000 bundles
- * reads and hashes them but parses only the changed ones. Rejects only when the directory cannot be read.
- */
-export async function scanFingerprints(
-  certsDir: string,
-  known: ReadonlyMap<string, string> = new Map(),
-): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const names = (await listPemNames(certsDir)).filter(isSafeName);
-  for (let i = 0; i < names.length; i += 32) {
-    const chunk = names.slice(i, i + 32);
-    const texts = await Promise.all(chunk.map((n) => readTextOrNull(join(certsDir, `${fileStem(n)}.pem`))));
-    for (const [j, text] of texts.entries()) {
-      if (text === null) continue;
-      const name = chunk[j]!;
-      const sha = fingerprintOf(text);
-      if (known.get(name) === sha || readStoredCert(name, text) !== null) out.set(name, sha);
-    }
-  }
-  return out;
-}
-
 /** What a scan knows of one bundle: its fingerprint, and the file's stat when that was taken. */
 export interface KnownBundle {
   readonly sha256: string;
@@ -81,8 +57,9 @@ export async function fileStamp(path: string): Promise<string> {
 }
 
 /**
- * `scanFingerprints` that remembers each file's stat: a file whose stat equals the one `known` holds
- * is neither read nor hashed again (`reread` reads every file anyway). At 5,000 bundles a rescan of an
+ * Every bundle of ours in `certsDir` (foreign and broken files left out), with its fingerprint and the
+ * stat it had when read. A file whose stat equals the one `known` holds is neither read nor hashed
+ * again (`reread` reads every file anyway); one whose fingerprint `known` holds is not parsed again. At 5,000 bundles a rescan of an
  * unchanged directory is then 5,000 stats instead of 5,000 reads and hashes. The stat is taken before
  * the read, so a file replaced in between is paired with its older stat and read again next time.
  * Rejects only when the directory cannot be read.
@@ -122,4 +99,9 @@ async function scanOne(
   const sha256 = fingerprintOf(text);
   if (before?.sha256 === sha256 || readStoredCert(name, text) !== null) return { sha256, stamp };
   return undefined;
+}
+
+/** Name → fingerprint of what a scan knows (what the feed and the agent compare). */
+export function fingerprintsOf(known: ReadonlyMap<string, KnownBundle>): Map<string, string> {
+  return new Map([...known].map(([name, k]) => [name, k.sha256]));
 }
