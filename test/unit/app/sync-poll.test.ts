@@ -136,27 +136,33 @@ test('change detector: a second change in the same timestamp granule is caught b
   assert.deepEqual(seen, ['a', 'b', 'c'], 'the follow-up rescan read it');
 });
 
-test('change detector: a rescan at least every fullEveryMs even when the stat says nothing changed', async () => {
-  let now = 0;
-  let rescans = 0;
+/** A poll on a path whose stat never changes, on a clock the test sets; full rescans every 60 s. */
+function steadyPoll(rescan: () => Promise<void>) {
+  const clock = { now: 0 };
   const poll = new ChangePoll({
     paths: ['/certs'],
     logger: silentLogger(),
     fullEveryMs: 60_000,
-    now: () => now,
+    now: () => clock.now,
     stat: async () => 'same',
-    rescan: async () => {
-      rescans += 1;
-    },
+    rescan,
+  });
+  return { poll, clock };
+}
+
+test('change detector: a rescan at least every fullEveryMs even when the stat says nothing changed', async () => {
+  let rescans = 0;
+  const { poll, clock } = steadyPoll(async () => {
+    rescans += 1;
   });
   await poll.prime();
-  now = 59_999;
+  clock.now = 59_999;
   await poll.tick();
   assert.equal(rescans, 0);
-  now = 60_000;
+  clock.now = 60_000;
   await poll.tick();
   assert.equal(rescans, 1);
-  now = 61_000;
+  clock.now = 61_000;
   await poll.tick();
   assert.equal(rescans, 1);
 });
@@ -294,40 +300,32 @@ test('change detector: a stat that fails (EACCES) is logged once; no rescan unti
 });
 
 test('change detector: a nudge during a rescan (an install event) brings one more rescan, one outside it none', async () => {
-  let now = 0;
   let rescans = 0;
   let release: () => void = () => undefined;
-  const poll = new ChangePoll({
-    paths: ['/certs'],
-    logger: silentLogger(),
-    fullEveryMs: 60_000,
-    now: () => now,
-    stat: async () => 'same',
-    rescan: async () => {
-      rescans += 1;
-      await new Promise<void>((r) => {
-        release = r;
-      });
-    },
+  const { poll, clock } = steadyPoll(async () => {
+    rescans += 1;
+    await new Promise<void>((r) => {
+      release = r;
+    });
   });
   await poll.prime();
   poll.nudge(); // nothing running: no effect
   await poll.tick();
   assert.equal(rescans, 0, 'a nudge outside a rescan asks for nothing');
-  now = 60_000; // the safety net: due, not caused by a change
+  clock.now = 60_000; // the safety net: due, not caused by a change
   const due = poll.tick();
   await sleep(5);
   assert.equal(rescans, 1);
   poll.nudge(); // an install while it reads
   release();
   await due;
-  now = 61_000;
+  clock.now = 61_000;
   const again = poll.tick();
   await sleep(5);
   assert.equal(rescans, 2, 'the nudged rescan follows on the next tick');
   release();
   await again;
-  now = 62_000;
+  clock.now = 62_000;
   await poll.tick();
   assert.equal(rescans, 2, 'and only once');
 });
