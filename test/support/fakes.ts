@@ -183,6 +183,21 @@ export class MemStore implements Store {
   }
 }
 
+/** A certificate stored before the test began (serial `old-<name>`, 80 days left, no ARI id unless given). */
+export function storedCert(name: string, now: number, o: Partial<StoredCert> = {}): StoredCert {
+  return {
+    name,
+    names: [name],
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + 80 * DAY),
+    serial: `old-${name}`,
+    issuer: 'CN=Test CA',
+    keyType: 'ec256',
+    selfSigned: false,
+    ...o,
+  };
+}
+
 /**
  * An issuer that takes 5 ms per order and issues certificates whose PEM is `serial-<n>`. It reports the
  * order's progress as the Issuer contract says (`sending` before newOrder, `created` once accepted).

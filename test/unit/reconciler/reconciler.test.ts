@@ -4,7 +4,7 @@ import type { Change } from '../../../src/domain/contracts.js';
 import { AppError } from '../../../src/lib/errors.js';
 import { createMetrics } from '../../../src/observe/metrics.js';
 import type { Reconciler } from '../../../src/reconciler/reconciler.js';
-import { DAY, MemStore, VirtualTime, snap, spec } from '../../support/fakes.js';
+import { DAY, MemStore, VirtualTime, snap, spec, storedCert } from '../../support/fakes.js';
 import { setup, started } from '../../support/reconciler.js';
 
 test('new names are ordered, installed, and the load balancers are told once per batch', async (t) => {
@@ -437,17 +437,7 @@ test('at start-up, new names are ordered while the stored bundles are still bein
   const time = new VirtualTime(t);
   const store = new MemStore(time.now);
   const now = time.now();
-  const old = (name: string) => ({
-    name,
-    names: [name],
-    notBefore: new Date(now - DAY),
-    notAfter: new Date(now + 80 * DAY),
-    serial: `old-${name}`,
-    issuer: 'CN=Test CA',
-    keyType: 'ec256' as const,
-    selfSigned: false,
-    certId: `id-old-${name}`,
-  });
+  const old = (name: string) => storedCert(name, now, { certId: `id-old-${name}` });
   store.certs.set('stored.example', old('stored.example'));
   store.certs.set('unwanted.example', old('unwanted.example'));
   store.listDelayMs = 10_000; // reading thousands of bundles

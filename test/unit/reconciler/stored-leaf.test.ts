@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import type { StoredCert } from '../../../src/domain/types.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { installedPem } from '../../../src/reconciler/actions.js';
-import { DAY, MemStore, VirtualTime, snap, spec } from '../../support/fakes.js';
+import { MemStore, VirtualTime, snap, spec, storedCert } from '../../support/fakes.js';
 import { setup, started } from '../../support/reconciler.js';
 
 /** A logger whose JSON lines are kept. */
@@ -22,18 +22,6 @@ function capturing(): { logger: ReturnType<typeof createLogger>; lines: Array<Re
   });
   return { logger: createLogger({ destination, format: 'json', level: 'info' }), lines };
 }
-
-const storedCert = (name: string, now: number, o: Partial<StoredCert> = {}): StoredCert => ({
-  name,
-  names: [name],
-  notBefore: new Date(now - DAY),
-  notAfter: new Date(now + 80 * DAY),
-  serial: `old-${name}`,
-  issuer: 'CN=Test CA',
-  keyType: 'ec256',
-  selfSigned: false,
-  ...o,
-});
 
 test('ARI is asked by the certificate id read with the bundle', async (t) => {
   const s = started(t);
